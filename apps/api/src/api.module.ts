@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+
+import { TokenAuthGuard } from '@evently/auth';
+import { CacheModule } from '@evently/cache';
+import { LoggerModule } from '@evently/common';
+import { ConfigModule } from '@evently/config';
+import { DatabaseModule } from '@evently/database';
+import { QueueModule } from '@evently/queue';
+import { UsersModule as UsersDomainModule } from '@evently/users';
+
+import { HttpExceptionFilter } from './common/http-exception.filter';
+
+import { AppValidationPipe } from './common/validation.pipe';
+import { BookingsModule } from './bookings/bookings.module';
+import { HealthModule } from './health/health.module';
+import { UsersModule } from './users/users.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule,
+    DatabaseModule,
+    CacheModule,
+    QueueModule.forRoot('producer'),
+    UsersDomainModule,
+    UsersModule,
+    BookingsModule,
+    HealthModule,
+  ],
+  providers: [
+    { provide: APP_GUARD, useClass: TokenAuthGuard },
+    { provide: APP_PIPE, useClass: AppValidationPipe },
+    { provide: APP_FILTER, useClass: HttpExceptionFilter },
+  ],
+})
+export class ApiModule {}

@@ -1,0 +1,90 @@
+import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+
+import { CurrentUser } from '@evently/auth';
+import { BookingsService } from '@evently/bookings';
+import { BadRequestError, pageRequest, Page, toPage } from '@evently/common';
+import { User } from '@evently/database';
+
+import { ApiErrors } from '../common/api-errors.decorator';
+import { IntIdParam, UuidParam } from '../common/id-params';
+import { PaginationQueryDto } from '../common/pagination.dto';
+import { RequestUrl } from '../common/request-url.decorator';
+import {
+  BookingDto,
+  BookingHistoryItemDto,
+  BookingHistoryPageDto,
+  CancelledBookingDto,
+  mapBooking,
+  mapBookingHistoryItem,
+} from './dto/booking-responses.dto';
+import { CreateBookingDto } from './dto/create-booking.dto';
+
+@ApiTags('bookings')
+@ApiSecurity('token')
+@Controller()
+export class BookingsController {
+  constructor(private readonly bookings: BookingsService) {}
+
+  /**
+   * Accepts a booking as `processing` (201); the worker then confirms or fails it, so poll
+   * `GET /api/bookings/{id}/`. An `Idempotency-Key` replays the first response for 24 hours.
+   */
+  @Post('bookings')
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 characters, scoped to the caller' })
+  @ApiErrors(400, 401, 403, 404, 409, 422, 503)
+  async create(
+    @CurrentUser() user: User,
+    @Body() dto: CreateBookingDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<BookingDto> {
+    const outcome = await this.bookings.create(
+      user,
+      { userId: dto.user_id ?? user.id, eventId: dto.event_id.toLowerCase(), ticketCount: dto.number_of_tickets },
+      mapBooking,
+      validIdempotencyKey(idempotencyKey),
+    );
+    reply.status(outcome.status);
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+    return outcome.body;
+  }
+
+  /** One booking, for its owner or staff. */
+  @Get('bookings/:id')
+  @ApiErrors(401, 404)
+  async findOne(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<BookingDto> {
+    return mapBooking(await this.bookings.findVisible(user, id));
+  }
+
+  /** Cancels a booking and returns its seats; cancelling twice is a 409. */
+  @Delete('bookings/:id')
+  @ApiErrors(401, 404, 409)
+  async cancel(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<CancelledBookingDto> {
+    const booking = await this.bookings.cancel(user, id);
+    return { booking_id: booking.id, status: 'cancelled' };
+  }
+
+  /** A user's bookings, newest first. */
+  @Get('users/:user_id/bookings')
+  @ApiErrors(400, 401, 403, 404)
+  async history(
+    @CurrentUser() user: User,
+    @Param('user_id', IntIdParam) userId: number,
+    @Query() query: PaginationQueryDto,
+    @RequestUrl() url: string,
+  ): Promise<BookingHistoryPageDto> {
+    const page = pageRequest(query);
+    const [bookings, count] = await this.bookings.listForUser(user, userId, page);
+    return toPage(bookings.map(mapBookingHistoryItem), count, page, url) satisfies Page<BookingHistoryItemDto>;
+  }
+}
+
+function validIdempotencyKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (key.length < 1 || key.length > 255) {
+    throw new BadRequestError('Invalid Idempotency-Key.', 'It must be 1 to 255 characters.');
+  }
+  return key;
+}

@@ -1,0 +1,23 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+
+import { MAX_TICKETS_PER_BOOKING } from '@evently/bookings';
+
+export class CreateBookingDto {
+  /** Must be the caller's own id (staff may book for anyone); defaults to the caller. */
+  @ApiProperty({ required: false, example: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  user_id?: number;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all')
+  event_id!: string;
+
+  @ApiProperty({ minimum: 1, maximum: MAX_TICKETS_PER_BOOKING, example: 2 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TICKETS_PER_BOOKING)
+  number_of_tickets!: number;
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { FastifyReply } from 'fastify';
+
+import { DomainError, TooManyRequestsError } from '@evently/common';
+import { isDatabaseUnavailable } from '@evently/database';
+
+import { ErrorBody } from './error-body';
+
+interface RenderedError {
+  status: number;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+}
+
+/** The api's one exception filter: every error leaves as `{error, details}` with its status, never a stack. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const rendered = renderError(exception, this.logger);
+    if (rendered.headers) reply.headers(rendered.headers);
+    void reply.status(rendered.status).send(rendered.body);
+  }
+}
+
+export function renderError(exception: unknown, logger: Logger): RenderedError {
+  if (exception instanceof TooManyRequestsError) {
+    return {
+      status: 429,
+      body: { error: exception.message, details: exception.details },
+      headers: { 'retry-after': String(exception.retryAfterSeconds) },
+    };
+  }
+  if (exception instanceof DomainError) {
+    return { status: exception.status, body: { error: exception.message, details: exception.details } };
+  }
+  if (exception instanceof HttpException) return renderHttpException(exception);
+  const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
+  if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+    return renderClientError(fastifyStatus, exception as Error & { code?: string });
+  }
+  if (isDatabaseUnavailable(exception)) {
+    logger.warn(`database unavailable: ${(exception as Error).message}`);
+    return { status: 503, body: { error: 'Service temporarily unavailable.', details: 'database' } };
+  }
+  const errorId = randomUUID();
+  logger.error({ err: exception, errorId }, `unexpected error ${errorId}`);
+  return { status: 500, body: { error: 'Internal server error.', details: { error_id: errorId } } };
+}
+
+function renderHttpException(exception: HttpException): RenderedError {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  if (typeof response === 'object' && response !== null && 'error' in response && 'details' in response) {
+    return { status, body: response as ErrorBody };
+  }
+  const message =
+    typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
+  return { status, body: { error: message, details: null } };
+}
+
+const CLIENT_ERROR_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported media type; send application/json.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty.',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON in request body.',
+};
+
+function renderClientError(status: number, error: Error & { code?: string }): RenderedError {
+  const message =
+    CLIENT_ERROR_MESSAGES[error.code ?? ''] ??
+    (error instanceof SyntaxError ? 'Malformed JSON in request body.' : error.message);
+  return { status, body: { error: message, details: status === 413 ? 'The limit is 1 MB.' : null } };
+}

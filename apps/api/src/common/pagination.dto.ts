@@ -1,0 +1,21 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsOptional, Min } from 'class-validator';
+
+import { QueryNumber } from '@evently/common';
+
+/** `page` from 1 and `page_size` (default 10, over 100 clamped to 100), shared by every list. */
+export class PaginationQueryDto {
+  @ApiProperty({ required: false, minimum: 1, default: 1 })
+  @IsOptional()
+  @QueryNumber()
+  @IsInt()
+  @Min(1)
+  page?: number;
+
+  @ApiProperty({ required: false, minimum: 1, default: 10, description: 'values over 100 are clamped to 100' })
+  @IsOptional()
+  @QueryNumber()
+  @IsInt()
+  @Min(1)
+  page_size?: number;
+}

@@ -1,0 +1,24 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+
+import { Public } from '@evently/auth';
+
+import { HealthReport, HealthService } from './health.service';
+
+@ApiTags('system')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  /** 200 when the database, Redis and at least one worker are up; otherwise 503 naming what is down. */
+  @Public()
+  @Get()
+  @ApiResponse({ status: 200, description: 'healthy' })
+  @ApiResponse({ status: 503, description: '`degraded` (no worker) or `unhealthy` (database or Redis down)' })
+  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
+    const report = await this.health.check();
+    reply.status(report.status === 'healthy' ? 200 : 503);
+    return report;
+  }
+}

@@ -1,0 +1,17 @@
+import { AppConfig } from '@evently/config';
+
+import { createApiApp } from './api-app';
+
+async function bootstrap(): Promise<void> {
+  const app = await createApiApp();
+  const config = app.get(AppConfig);
+  await app.listen({ port: config.port, host: '0.0.0.0' });
+  console.log(
+    `Evently api listening on http://localhost:${config.port} — Swagger UI: http://localhost:${config.port}/api/docs`,
+  );
+}
+
+bootstrap().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});

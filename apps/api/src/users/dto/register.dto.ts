@@ -1,0 +1,54 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
+import { HasNoNulBytes } from '@evently/common';
+
+export class RegisterDto {
+  /** Letters, digits and @/./+/-/_ only. */
+  @ApiProperty({ example: 'john_doe' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(150)
+  @Matches(/^[\w.@+-]+$/, { message: 'username may contain only letters, digits and @/./+/-/_' })
+  username!: string;
+
+  @ApiProperty({ example: 'john@example.com' })
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+
+  /** 12 to 128 characters, not a common password, not containing the username. */
+  @ApiProperty({ example: 'correct-horse-battery', minLength: 12, maxLength: 128 })
+  @IsString()
+  @HasNoNulBytes()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiProperty({ required: false, example: 'John' })
+  @IsOptional()
+  @IsString()
+  @HasNoNulBytes()
+  @MaxLength(150)
+  first_name?: string;
+
+  @ApiProperty({ required: false, example: 'Doe' })
+  @IsOptional()
+  @IsString()
+  @HasNoNulBytes()
+  @MaxLength(150)
+  last_name?: string;
+
+  @ApiProperty({ required: false, nullable: true, example: '+1234567890' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\+?[0-9 ()-]{3,15}$/, { message: 'phone_number must be up to 15 digits, optionally starting with +' })
+  @MaxLength(15)
+  phone_number?: string | null;
+
+  @ApiProperty({ required: false, nullable: true, example: '123 Main St, City' })
+  @IsOptional()
+  @IsString()
+  @HasNoNulBytes()
+  @MaxLength(1000)
+  address?: string | null;
+}

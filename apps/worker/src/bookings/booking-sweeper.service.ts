@@ -1,0 +1,55 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { BookingAllocator } from '@evently/bookings';
+
+const SWEEP_INTERVAL_MS = 5000;
+/** A booking unsettled for this long has lost its job (crash, Redis restart): settle it here. */
+export const STUCK_AFTER_SECONDS = 10;
+
+/**
+ * The safety net under the queue: settles bookings whose job was lost, and prunes idempotency keys past
+ * their 24 hours. Needs only PostgreSQL, so it works while Redis is down. Every worker runs it; the
+ * allocator's row lock makes concurrent sweeps harmless.
+ */
+@Injectable()
+export class BookingSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(BookingSweeper.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly allocator: BookingAllocator,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), SWEEP_INTERVAL_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = this.sweep()
+      .catch((error: Error) => this.logger.warn(`sweep failed: ${error.message}`))
+      .finally(() => (this.running = undefined));
+  }
+
+  async sweep(): Promise<void> {
+    const stuck: { event_id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT event_id FROM bookings
+        WHERE status IN ('pending', 'processing') AND booking_date < now() - make_interval(secs => $1)`,
+      [STUCK_AFTER_SECONDS],
+    );
+    for (const { event_id: eventId } of stuck) {
+      const result = await this.allocator.settleEvent(eventId);
+      if (result.confirmed + result.failed > 0) this.logger.warn({ eventId, ...result }, 'swept stuck bookings');
+    }
+    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`);
+  }
+}

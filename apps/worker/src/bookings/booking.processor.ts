@@ -1,0 +1,40 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnModuleInit } from '@nestjs/common';
+import { Job } from 'bullmq';
+
+import { BookingAllocator } from '@evently/bookings';
+import { AppConfig } from '@evently/config';
+import { BOOKING_JOBS, JobPayloads, QUEUES } from '@evently/queue';
+
+type SettleJob = Job<JobPayloads[typeof BOOKING_JOBS.settle]>;
+
+/** Settles bookings. Runs at least once per booking; a second run finds the booking settled and does nothing. */
+@Processor(QUEUES.bookings)
+export class BookingProcessor extends WorkerHost implements OnModuleInit {
+  private readonly logger = new Logger(BookingProcessor.name);
+
+  constructor(
+    private readonly allocator: BookingAllocator,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    this.worker.concurrency = this.config.workerConcurrency;
+  }
+
+  async process(job: SettleJob): Promise<void> {
+    switch (job.name) {
+      case BOOKING_JOBS.settle:
+        return this.allocator.settleBooking(job.data.bookingId, job.data.eventId);
+      default:
+        throw new Error(`no handler for job ${job.name}`);
+    }
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: SettleJob | undefined, error: Error): void {
+    this.logger.warn({ jobId: job?.id, bookingId: job?.data.bookingId, err: error.message }, 'settle job failed');
+  }
+}

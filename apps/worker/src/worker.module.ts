@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+
+import { CacheModule } from '@evently/cache';
+import { LoggerModule } from '@evently/common';
+import { ConfigModule } from '@evently/config';
+import { DatabaseModule } from '@evently/database';
+import { QueueModule } from '@evently/queue';
+
+import { BookingsWorkerModule } from './bookings/bookings-worker.module';
+import { OutboxModule } from './outbox/outbox.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule,
+    DatabaseModule,
+    CacheModule,
+    QueueModule.forRoot('worker'),
+    BookingsWorkerModule,
+    OutboxModule,
+  ],
+})
+export class WorkerModule {}

@@ -1,0 +1,220 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { ResponseCache } from '@evently/cache';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  pageOffset,
+  PageRequest,
+  UnprocessableError,
+} from '@evently/common';
+import { Booking, User } from '@evently/database';
+import { BOOKING_JOBS, jobIds, JobProducer, MAIL_JOBS, OutboxRelay } from '@evently/queue';
+
+export const MAX_TICKETS_PER_BOOKING = 10;
+
+export interface BookingRequest {
+  userId: number;
+  eventId: string;
+  ticketCount: number;
+}
+
+export interface StoredResponse<T> {
+  status: number;
+  body: T;
+  replayed: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Accepting, reading and cancelling bookings; the worker's {@link BookingAllocator} decides them. */
+@Injectable()
+export class BookingsService {
+  private readonly logger = new Logger(BookingsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly producer: JobProducer,
+    private readonly outbox: OutboxRelay,
+    private readonly cache: ResponseCache,
+  ) {}
+
+  /**
+   * Records a booking as `processing` and hands it to the worker. The booking row is its own outbox:
+   * if the enqueue is lost, the worker's sweeper settles it anyway. With an idempotency key, the first
+   * response is stored in the same transaction and replayed for the same key and body.
+   */
+  async create<T>(
+    caller: User,
+    request: BookingRequest,
+    render: (booking: Booking) => T,
+    idempotencyKey?: string,
+  ): Promise<StoredResponse<T>> {
+    this.assertMayActFor(caller, request.userId);
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      if (idempotencyKey) {
+        const replay = await this.claimIdempotencyKey<T>(manager, caller.id, idempotencyKey, request);
+        if (replay) return replay;
+      }
+      const booking = await this.insertBooking(manager, request);
+      const body = render(booking);
+      if (idempotencyKey) {
+        await manager.query(
+          `UPDATE idempotency_keys SET response_status = 201, response_body = $3 WHERE user_id = $1 AND key = $2`,
+          [caller.id, idempotencyKey, JSON.stringify(body)],
+        );
+      }
+      return { status: 201, body, replayed: false, booking };
+    });
+    if ('booking' in outcome && outcome.booking) await this.enqueueSettlement(outcome.booking);
+    return { status: outcome.status, body: outcome.body, replayed: outcome.replayed };
+  }
+
+  async findVisible(caller: User, bookingId: string): Promise<Booking> {
+    const booking = UUID.test(bookingId)
+      ? await this.dataSource.getRepository(Booking).findOne({
+          where: { id: bookingId },
+          relations: { event: true, user: true },
+        })
+      : null;
+    if (!booking || !mayAccess(caller, booking.userId)) throw new NotFoundError('Booking not found.');
+    return booking;
+  }
+
+  async listForUser(caller: User, userId: number, page: PageRequest): Promise<[Booking[], number]> {
+    this.assertMayActFor(caller, userId);
+    return this.dataSource.getRepository(Booking).findAndCount({
+      where: { userId },
+      relations: { event: true },
+      order: { bookingDate: 'DESC', id: 'DESC' },
+      skip: pageOffset(page),
+      take: page.pageSize,
+    });
+  }
+
+  /** Cancels a live booking and gives its seats back exactly once; a second cancel is a 409. */
+  async cancel(caller: User, bookingId: string): Promise<Booking> {
+    const visible = await this.findVisible(caller, bookingId);
+    const { outboxIds } = await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [visible.eventId]);
+      const [row] = await manager.query(`SELECT status, ticket_count FROM bookings WHERE id = $1 FOR UPDATE`, [
+        bookingId,
+      ]);
+      if (!row || row.status === 'cancelled' || row.status === 'failed') {
+        throw new ConflictError(`Booking is already ${row?.status ?? 'gone'}.`);
+      }
+      await manager.query(
+        `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1`,
+        [bookingId],
+      );
+      if (row.status !== 'confirmed') return { outboxIds: [] };
+      await manager.query(`UPDATE events SET booked_tickets = booked_tickets - $2, updated_at = now() WHERE id = $1`, [
+        visible.eventId,
+        row.ticket_count,
+      ]);
+      return {
+        outboxIds: await this.outbox.write(manager, [
+          { name: MAIL_JOBS.bookingCancelled, jobId: jobIds.bookingCancelled(bookingId), payload: { bookingId } },
+        ]),
+      };
+    });
+    await this.outbox.publish(outboxIds);
+    await this.cache.invalidateEvents([visible.eventId]);
+    return { ...visible, status: 'cancelled' };
+  }
+
+  private assertMayActFor(caller: User, userId: number): void {
+    if (!mayAccess(caller, userId)) throw new ForbiddenError('You may only act on your own bookings.');
+  }
+
+  private async insertBooking(manager: EntityManager, request: BookingRequest): Promise<Booking> {
+    const [event] = await manager.query(
+      `SELECT id, name, capacity, booked_tickets, is_active, deleted_at, time <= now() AS started
+         FROM events WHERE id = $1`,
+      [request.eventId],
+    );
+    if (!event) throw new NotFoundError('Event not found.');
+    if (event.deleted_at) throw new ConflictError('Event has been deleted.');
+    if (!event.is_active) throw new ConflictError('Event is not active.');
+    if (event.started) throw new ConflictError('Event has already started.');
+    if (event.capacity - event.booked_tickets < request.ticketCount) {
+      throw new ConflictError('Not enough tickets available.', {
+        available_tickets: event.capacity - event.booked_tickets,
+      });
+    }
+    const [user] = await manager.query(`SELECT id, username FROM users WHERE id = $1`, [request.userId]);
+    if (!user) throw new NotFoundError('User not found.');
+    const id = randomUUID();
+    const [row] = await manager.query(
+      `INSERT INTO bookings (id, event_id, user_id, ticket_count, total_amount, status, task_id)
+       SELECT $1, e.id, $3, $4, e.price_per_ticket * $4, 'processing', $5 FROM events e WHERE e.id = $2
+       RETURNING total_amount, booking_date`,
+      [id, request.eventId, request.userId, request.ticketCount, jobIds.settle(id)],
+    );
+    return Object.assign(new Booking(), {
+      id,
+      eventId: request.eventId,
+      userId: request.userId,
+      ticketCount: request.ticketCount,
+      totalAmount: row.total_amount,
+      status: 'processing',
+      failureReason: null,
+      taskId: jobIds.settle(id),
+      bookingDate: row.booking_date,
+      event: { id: event.id, name: event.name },
+      user: { id: user.id, username: user.username },
+    } as Partial<Booking>);
+  }
+
+  private async enqueueSettlement(booking: Booking): Promise<void> {
+    try {
+      await this.producer.add([
+        {
+          name: BOOKING_JOBS.settle,
+          jobId: booking.taskId!,
+          payload: { bookingId: booking.id, eventId: booking.eventId },
+        },
+      ]);
+    } catch (error) {
+      this.logger.warn({ bookingId: booking.id, err: (error as Error).message }, 'enqueue deferred to the sweeper');
+    }
+  }
+
+  /** Returns the stored response to replay, or null when this request holds the key and should proceed. */
+  private async claimIdempotencyKey<T>(
+    manager: EntityManager,
+    userId: number,
+    key: string,
+    request: BookingRequest,
+  ): Promise<StoredResponse<T> | null> {
+    const requestHash = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+    await manager.query(
+      `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < now() - interval '24 hours'`,
+      [userId, key],
+    );
+    const claimed = await manager.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body)
+       VALUES ($1, $2, $3, 0, 'null') ON CONFLICT DO NOTHING RETURNING 1`,
+      [userId, key, requestHash],
+    );
+    if (claimed.length > 0) return null;
+    const [stored] = await manager.query(
+      `SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
+      [userId, key],
+    );
+    if (!stored) throw new ConflictError('A request with this Idempotency-Key is in progress; retry.');
+    if (stored.request_hash !== requestHash) {
+      throw new UnprocessableError('Idempotency-Key was already used with a different request body.');
+    }
+    return { status: stored.response_status, body: stored.response_body as T, replayed: true };
+  }
+}
+
+function mayAccess(caller: User, userId: number): boolean {
+  return caller.id === userId || caller.isStaff || caller.isSuperuser;
+}

@@ -1,0 +1,4 @@
+export * from './booking-allocator.service';
+export * from './bookings.module';
+export * from './bookings.service';
+export * from './seat-allocation';

@@ -1,0 +1,4 @@
+export * from './cache-keys';
+export * from './cache.module';
+export * from './redis.service';
+export * from './response-cache.service';

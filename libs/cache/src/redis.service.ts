@@ -1,0 +1,54 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import Redis from 'ioredis';
+
+import { AppConfig } from '@evently/config';
+
+/**
+ * The shared ioredis connection for counters and cache versions. It fails fast while Redis is down
+ * (no offline queue) so callers can fall back instead of hanging.
+ */
+@Injectable()
+export class RedisService implements OnModuleDestroy {
+  private readonly logger = new Logger(RedisService.name);
+  readonly client: Redis;
+
+  constructor(private readonly config: AppConfig) {
+    this.client = new Redis(config.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      lazyConnect: false,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    this.client.on('error', (error) => this.logger.debug(`redis: ${error.message}`));
+  }
+
+  /** Prefixes a key with this deployment's `REDIS_PREFIX`, so several deployments (or test runs) share one Redis. */
+  key(...parts: (string | number)[]): string {
+    return [this.config.redisPrefix, ...parts].join(':');
+  }
+
+  get isReady(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await withTimeout(this.client.ping(), 1000)) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.client.disconnect();
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

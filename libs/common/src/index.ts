@@ -1,0 +1,6 @@
+export * from './domain-errors';
+export * from './iso-date';
+export * from './money';
+export * from './pagination';
+export * from './validation';
+export * from './logger.module';

@@ -1,0 +1,43 @@
+export const DEFAULT_PAGE_SIZE = 10;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PageRequest {
+  page: number;
+  pageSize: number;
+}
+
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+/** Reads `page` and `page_size` the way every list does: page from 1, size defaulting to 10, clamped to 100. */
+export function pageRequest(query: { page?: number; page_size?: number }): PageRequest {
+  const page = query.page && query.page > 0 ? query.page : 1;
+  const size = query.page_size && query.page_size > 0 ? query.page_size : DEFAULT_PAGE_SIZE;
+  return { page, pageSize: Math.min(size, MAX_PAGE_SIZE) };
+}
+
+export function pageOffset({ page, pageSize }: PageRequest): number {
+  return (page - 1) * pageSize;
+}
+
+/** Builds the contract's list body; `next`/`previous` are absolute URLs of the same query. */
+export function toPage<T>(results: T[], count: number, request: PageRequest, absoluteUrl: string): Page<T> {
+  const lastPage = Math.max(1, Math.ceil(count / request.pageSize));
+  return {
+    count,
+    next: request.page < lastPage ? withPage(absoluteUrl, request.page + 1) : null,
+    previous: request.page > 1 ? withPage(absoluteUrl, Math.min(request.page - 1, lastPage)) : null,
+    results,
+  };
+}
+
+function withPage(absoluteUrl: string, page: number): string {
+  const url = new URL(absoluteUrl);
+  if (page === 1) url.searchParams.delete('page');
+  else url.searchParams.set('page', String(page));
+  return url.toString();
+}

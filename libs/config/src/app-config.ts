@@ -1,0 +1,125 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+
+import { DEFAULT_SECRET_KEY, EnvironmentDto } from './environment.dto';
+
+export class InvalidConfigError extends Error {}
+
+/** The validated, typed configuration; the only reader of process.env. */
+export class AppConfig {
+  readonly port: number;
+  readonly debug: boolean;
+  readonly secretKey: string;
+  readonly allowedHosts: string[];
+  readonly corsOrigins: string[];
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly logLevel: string;
+  readonly trustProxy: boolean;
+  readonly workerConcurrency: number;
+  readonly unsafeUnguardedAllocation: boolean;
+  readonly mail: {
+    host: string;
+    port: number;
+    secure: boolean;
+    user: string;
+    password: string;
+    from: string;
+  };
+
+  constructor(env: EnvironmentDto) {
+    this.port = env.PORT;
+    this.debug = env.DEBUG;
+    this.secretKey = env.SECRET_KEY;
+    this.allowedHosts = splitList(env.ALLOWED_HOSTS);
+    this.corsOrigins = splitList(env.CORS_ALLOWED_ORIGINS);
+    this.databaseUrl = env.DATABASE_URL ?? buildDatabaseUrl(env);
+    this.databasePoolSize = env.DB_POOL_SIZE;
+    this.redisUrl = env.REDIS_URL;
+    this.redisPrefix = env.REDIS_PREFIX;
+    this.logLevel = env.LOG_LEVEL;
+    this.trustProxy = env.TRUST_PROXY;
+    this.workerConcurrency = env.WORKER_CONCURRENCY;
+    this.unsafeUnguardedAllocation = env.UNSAFE_UNGUARDED_ALLOCATION;
+    this.mail = {
+      host: env.EMAIL_HOST,
+      port: env.EMAIL_PORT,
+      secure: env.EMAIL_USE_TLS,
+      user: env.EMAIL_HOST_USER,
+      password: env.EMAIL_HOST_PASSWORD,
+      from: env.DEFAULT_FROM_EMAIL,
+    };
+  }
+
+  static fromEnvironment(raw: Record<string, string | undefined> = process.env): AppConfig {
+    const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+    const env = plainToInstance(EnvironmentDto, present, { exposeDefaultValues: true });
+    const problems = validateSync(env, { skipMissingProperties: false }).flatMap((error) =>
+      Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
+    );
+    problems.push(...checkUrls(env));
+    if (!env.DEBUG && env.SECRET_KEY === DEFAULT_SECRET_KEY) {
+      problems.push('SECRET_KEY: must be set to a secret of your own when DEBUG is False');
+    }
+    if (!env.DEBUG && env.UNSAFE_UNGUARDED_ALLOCATION) {
+      problems.push('UNSAFE_UNGUARDED_ALLOCATION: is a test-only switch and is refused when DEBUG is False');
+    }
+    if (problems.length > 0) {
+      throw new InvalidConfigError(`Invalid environment:\n  - ${problems.join('\n  - ')}`);
+    }
+    return new AppConfig(env);
+  }
+
+  /** The Redis URL with any password replaced, fit for health output and logs. */
+  get redactedRedisUrl(): string {
+    return redactUrl(this.redisUrl);
+  }
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function buildDatabaseUrl(env: EnvironmentDto): string {
+  const url = new URL('postgresql://placeholder');
+  url.hostname = env.DB_HOST;
+  url.port = String(env.DB_PORT);
+  url.username = env.DB_USER;
+  url.password = env.DB_PASSWORD;
+  url.pathname = `/${env.DB_NAME}`;
+  return url.toString();
+}
+
+function checkUrls(env: EnvironmentDto): string[] {
+  const problems: string[] = [];
+  if (env.DATABASE_URL !== undefined && !isUrl(env.DATABASE_URL, ['postgres:', 'postgresql:'])) {
+    problems.push('DATABASE_URL: must be a postgresql:// URL');
+  }
+  if (!isUrl(env.REDIS_URL, ['redis:', 'rediss:'])) {
+    problems.push('REDIS_URL: must be a redis:// or rediss:// URL');
+  }
+  return problems;
+}
+
+function isUrl(value: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}

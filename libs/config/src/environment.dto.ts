@@ -1,0 +1,97 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(normalized)) return false;
+  return value;
+};
+
+const toInteger = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** Every variable Evently reads, with its default. Validated once, at boot. */
+export class EnvironmentDto {
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT: number = 8000;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  DEBUG: boolean = true;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  SECRET_KEY: string = DEFAULT_SECRET_KEY;
+
+  @IsOptional()
+  @IsString()
+  ALLOWED_HOSTS: string = 'localhost,127.0.0.1,[::1]';
+
+  @IsOptional()
+  @IsString()
+  CORS_ALLOWED_ORIGINS: string = '';
+
+  @IsOptional()
+  @IsString()
+  DATABASE_URL?: string;
+
+  @IsOptional() @IsString() DB_NAME: string = 'evently';
+  @IsOptional() @IsString() DB_USER: string = 'postgres';
+  @IsOptional() @IsString() DB_PASSWORD: string = '';
+  @IsOptional() @IsString() DB_HOST: string = '127.0.0.1';
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(65535) DB_PORT: number = 5432;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  DB_POOL_SIZE: number = 20;
+
+  @IsOptional()
+  @IsString()
+  REDIS_URL: string = 'redis://127.0.0.1:6379/0';
+
+  @IsOptional()
+  @IsString()
+  REDIS_PREFIX: string = 'evently';
+
+  @IsOptional() @IsString() EMAIL_HOST: string = '127.0.0.1';
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(65535) EMAIL_PORT: number = 1025;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() EMAIL_USE_TLS: boolean = false;
+  @IsOptional() @IsString() EMAIL_HOST_USER: string = '';
+  @IsOptional() @IsString() EMAIL_HOST_PASSWORD: string = '';
+  @IsOptional() @IsEmail() DEFAULT_FROM_EMAIL: string = 'noreply@evently.com';
+
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  TRUST_PROXY: boolean = false;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WORKER_CONCURRENCY: number = 16;
+
+  /** Test-only: settle bookings without row locks, to prove the storm test catches oversell. */
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  UNSAFE_UNGUARDED_ALLOCATION: boolean = false;
+}
+
+export const DEFAULT_SECRET_KEY = 'insecure-development-secret-key-change-me';

@@ -1,0 +1,29 @@
+import { DataSourceOptions } from 'typeorm';
+
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+export interface DatabaseConnectionSettings {
+  url: string;
+  poolSize: number;
+}
+
+/** The one description of how Evently talks to PostgreSQL; migrations only, never synchronize. */
+export function databaseOptions({ url, poolSize }: DatabaseConnectionSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 3000,
+      statement_timeout: 15000,
+      application_name: 'evently',
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './database-migrator';
+export * from './database-options';
+export * from './database.module';
+export * from './entities';
+export * from './postgres-errors';

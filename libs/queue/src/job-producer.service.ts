@@ -1,0 +1,42 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+
+import { withTimeout } from '@evently/cache';
+
+import { JOB_QUEUE, OutgoingJob, QUEUES } from './queue-names';
+
+const ENQUEUE_BUDGET_MS = 2000;
+
+/** Typed, deduplicated enqueueing onto Evently's queues. */
+@Injectable()
+export class JobProducer {
+  private readonly queues: Record<string, Queue>;
+
+  constructor(@InjectQueue(QUEUES.bookings) bookings: Queue, @InjectQueue(QUEUES.mail) mail: Queue) {
+    this.queues = { [QUEUES.bookings]: bookings, [QUEUES.mail]: mail };
+  }
+
+  /** Adds jobs with their ids; throws when Redis does not take them within the budget. */
+  async add(jobs: OutgoingJob[]): Promise<void> {
+    const byQueue = new Map<string, OutgoingJob[]>();
+    for (const job of jobs) {
+      const queue = JOB_QUEUE[job.name];
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
+    }
+    await withTimeout(
+      Promise.all(
+        [...byQueue].map(([queue, queued]) =>
+          this.queues[queue].addBulk(
+            queued.map((job) => ({ name: job.name, data: job.payload, opts: { jobId: job.jobId } })),
+          ),
+        ),
+      ),
+      ENQUEUE_BUDGET_MS,
+    );
+  }
+
+  queue(name: string): Queue {
+    return this.queues[name];
+  }
+}

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+
+import { BadRequestError } from '@evently/common';
+import { User } from '@evently/database';
+
+import { LoginThrottle } from './login-throttle.service';
+import { passwordHasher } from './password-hasher';
+import { TokensService } from './tokens.service';
+import { NewUser, UsersService } from './users.service';
+
+export const INVALID_CREDENTIALS = 'Unable to log in with provided credentials.';
+
+/** Registration, login and logout: the flows that hand out and take back tokens. */
+@Injectable()
+export class AccountsService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly tokens: TokensService,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  async register(input: NewUser): Promise<{ user: User; token: string }> {
+    const user = await this.users.create(input);
+    return { user, token: await this.tokens.issue(user.id) };
+  }
+
+  async login(username: string, password: string, clientIp: string): Promise<string> {
+    await this.throttle.assertAllowed(username, clientIp);
+    const user = await this.users.findWithPassword(username);
+    const valid = await passwordHasher.verify(user?.password, password);
+    if (!user || !valid || !user.isActive) {
+      await this.throttle.recordFailure(username, clientIp);
+      throw new BadRequestError(INVALID_CREDENTIALS);
+    }
+    await this.throttle.recordSuccess(username, clientIp);
+    await this.users.recordLogin(user.id);
+    return this.tokens.issue(user.id);
+  }
+
+  logout(token: string): Promise<void> {
+    return this.tokens.revoke(token);
+  }
+}

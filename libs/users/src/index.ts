@@ -1,0 +1,5 @@
+export * from './accounts.service';
+export * from './password-policy';
+export * from './tokens.service';
+export * from './users.module';
+export * from './users.service';

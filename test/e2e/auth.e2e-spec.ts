@@ -1,0 +1,171 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { loginAs, TEST_PASSWORD, uniqueName } from '@evently/testing';
+
+import { createTestApp } from '../support/test-app';
+
+describe('accounts: register, login, logout, me', () => {
+  let app: NestFastifyApplication;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    http = request(app.getHttpServer());
+  });
+  afterAll(() => app.close());
+
+  const registration = (overrides: Record<string, unknown> = {}) => ({
+    username: uniqueName('john'),
+    email: 'john@example.com',
+    password: 'correct-horse-battery',
+    first_name: 'John',
+    last_name: 'Doe',
+    phone_number: '+1234567890',
+    address: '123 Main St, City',
+    ...overrides,
+  });
+
+  it('registers a user and answers with the spec body and a working token', async () => {
+    const body = registration();
+    const response = await http.post('/api/user/auth/register/').send(body).expect(201);
+    expect(Object.keys(response.body).sort()).toEqual(['email', 'id', 'token', 'username']);
+    expect(response.body).toMatchObject({ username: body.username, email: body.email });
+    expect(Number.isInteger(response.body.id)).toBe(true);
+    expect(response.body.token).toMatch(/^[0-9a-f]{64}$/);
+
+    const me = await http.get('/api/user/auth/me/').set('Authorization', `Token ${response.body.token}`).expect(200);
+    expect(me.body).toEqual({
+      id: response.body.id,
+      username: body.username,
+      email: body.email,
+      first_name: 'John',
+      last_name: 'Doe',
+      phone_number: '+1234567890',
+      address: '123 Main St, City',
+      is_staff: false,
+      is_superuser: false,
+    });
+  });
+
+  it('ignores server-owned fields on register', async () => {
+    const response = await http
+      .post('/api/user/auth/register')
+      .send(registration({ is_staff: true, is_superuser: true, id: 999999 }))
+      .expect(201);
+    expect(response.body.id).not.toBe(999999);
+    const me = await http.get('/api/user/auth/me').set('Authorization', `Bearer ${response.body.token}`).expect(200);
+    expect(me.body).toMatchObject({ is_staff: false, is_superuser: false });
+  });
+
+  it.each([
+    ['too short', 'short-pass', 'too short'],
+    ['too long', 'x'.repeat(129) + 'Aa1', 'too long'],
+    ['common', 'password1234', 'too common'],
+    ['containing the username', null, 'username'],
+  ])('refuses a password that is %s and says which rule failed', async (_case, password, rule) => {
+    const body = registration();
+    const response = await http
+      .post('/api/user/auth/register/')
+      .send({ ...body, password: password ?? `xx${body.username}xx` })
+      .expect(400);
+    expect(response.body.error).toEqual(expect.any(String));
+    expect(JSON.stringify(response.body.details.password)).toContain(rule);
+  });
+
+  it('refuses a taken username and invalid fields with per-field details', async () => {
+    const body = registration();
+    await http.post('/api/user/auth/register/').send(body).expect(201);
+    const taken = await http.post('/api/user/auth/register/').send(body).expect(400);
+    expect(taken.body.details).toHaveProperty('username');
+
+    const invalid = await http
+      .post('/api/user/auth/register/')
+      .send({ username: 'bad name!', email: 'not-an-email', password: 42 })
+      .expect(400);
+    expect(Object.keys(invalid.body.details)).toEqual(expect.arrayContaining(['username', 'email', 'password']));
+  });
+
+  it('logs in, gives one token per login, and logout deletes only that token', async () => {
+    const { username } = (await http.post('/api/user/auth/register/').send(registration()).expect(201)).body;
+    const first = (
+      await http.post('/api/user/auth/login/').send({ username, password: 'correct-horse-battery' }).expect(200)
+    ).body.token;
+    const second = (
+      await http.post('/api/user/auth/login').send({ username, password: 'correct-horse-battery' }).expect(200)
+    ).body.token;
+    expect(first).not.toEqual(second);
+
+    const logout = await http.post('/api/user/auth/logout/').set('Authorization', `Token ${first}`).expect(200);
+    expect(logout.body).toEqual({ status: 'logged_out' });
+    await http.get('/api/user/auth/me/').set('Authorization', `Token ${first}`).expect(401);
+    await http.get('/api/user/auth/me/').set('Authorization', `Token ${second}`).expect(200);
+  });
+
+  it('answers an unknown user and a wrong password alike', async () => {
+    const { user } = await loginAs(app);
+    const wrongPassword = await http
+      .post('/api/user/auth/login/')
+      .send({ username: user.username, password: 'nope-nope-nope' });
+    const unknownUser = await http
+      .post('/api/user/auth/login/')
+      .send({ username: uniqueName('ghost'), password: 'nope-nope-nope' });
+    expect(wrongPassword.status).toBe(400);
+    expect(unknownUser.status).toBe(wrongPassword.status);
+    expect(unknownUser.body).toEqual(wrongPassword.body);
+  });
+
+  it('limits failed logins per username with 429 and Retry-After, shared through Redis', async () => {
+    const { user } = await loginAs(app);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await http
+        .post('/api/user/auth/login/')
+        .send({ username: user.username, password: 'wrong-password!' })
+        .expect(400);
+    }
+    const limited = await http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.body.error).toEqual(expect.any(String));
+
+    const otherApp = await createTestApp();
+    try {
+      await request(otherApp.getHttpServer())
+        .post('/api/user/auth/login/')
+        .send({ username: user.username, password: TEST_PASSWORD })
+        .expect(429);
+    } finally {
+      await otherApp.close();
+    }
+  });
+
+  it('refuses missing, malformed and unknown tokens with 401', async () => {
+    await http.get('/api/user/auth/me/').expect(401);
+    await http.get('/api/user/auth/me/').set('Authorization', 'Token').expect(401);
+    await http
+      .get('/api/user/auth/me/')
+      .set('Authorization', `Token ${'0'.repeat(64)}`)
+      .expect(401);
+    const response = await http.post('/api/user/auth/logout/').set('Authorization', 'Bearer not-a-token').expect(401);
+    expect(response.body).toEqual({ error: expect.any(String), details: null });
+  });
+
+  it('refuses the token of a deactivated user', async () => {
+    const session = await loginAs(app);
+    await app.get(DataSource).query('UPDATE users SET is_active = false WHERE id = $1', [session.user.id]);
+    await http.get('/api/user/auth/me/').set(session.headers).expect(401);
+  });
+
+  it('stores only token digests and password hashes', async () => {
+    const { body } = await http.post('/api/user/auth/register/').send(registration()).expect(201);
+    const [row] = await app
+      .get(DataSource)
+      .query('SELECT t.token_hash, u.password FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE u.id = $1', [
+        body.id,
+      ]);
+    expect(row.token_hash).not.toEqual(body.token);
+    expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.password).toMatch(/^\$argon2id\$/);
+  });
+});

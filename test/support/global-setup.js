@@ -1,0 +1,22 @@
+// Runs once before every test: a fresh database and Redis prefix for this run, migrated with the real CLI.
+const { execSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+
+module.exports = async function globalSetup() {
+  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const database = new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  database.pathname = `/evently_test_${runId}`;
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.toString(),
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+    REDIS_PREFIX: `evently-test-${runId}`,
+    SECRET_KEY: 'test-secret-key-for-the-evently-suite',
+    DEBUG: 'true',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ALLOWED_HOSTS: 'localhost,127.0.0.1',
+  });
+  // Multi-process tests run the compiled apps, as `npm run start:api` / `start:worker` would.
+  execSync('node tools/ensure-built.mjs', { stdio: 'inherit' });
+  execSync('node dist/apps/api/apps/api/src/cli/main.js migrate', { stdio: 'ignore' });
+};

@@ -1,0 +1,1 @@
+console.log('No benchmarks yet: the on-sale benchmark arrives with the performance issue.');

@@ -1,0 +1,22 @@
+// The newcomer's command: build if needed, migrate, then run the api and one worker together.
+import { execSync, spawn } from 'node:child_process';
+
+const run = (command) => execSync(command, { stdio: 'inherit' });
+
+run('node tools/ensure-built.mjs');
+console.log('Applying database migrations...');
+run('node dist/apps/api/apps/api/src/cli/main.js migrate');
+
+const children = [
+  spawn(process.execPath, ['dist/apps/api/apps/api/src/main.js'], { stdio: 'inherit' }),
+  spawn(process.execPath, ['dist/apps/worker/apps/worker/src/main.js'], { stdio: 'inherit' }),
+];
+for (const child of children) {
+  child.on('exit', (code) => {
+    for (const other of children) if (other !== child) other.kill('SIGTERM');
+    process.exitCode = code ?? 1;
+  });
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => children.forEach((child) => child.kill('SIGTERM')));
+}
