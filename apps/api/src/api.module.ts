@@ -10,10 +10,13 @@ import { QueueModule } from '@evently/queue';
 import { UsersModule as UsersDomainModule } from '@evently/users';
 
 import { HttpExceptionFilter } from './common/http-exception.filter';
-
 import { AppValidationPipe } from './common/validation.pipe';
+import { AdminUsersModule } from './admin-users/admin-users.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { BookingsModule } from './bookings/bookings.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -25,7 +28,11 @@ import { UsersModule } from './users/users.module';
     QueueModule.forRoot('producer'),
     UsersDomainModule,
     UsersModule,
+    EventsModule,
+    AdminUsersModule,
     BookingsModule,
+    NotificationsModule,
+    AnalyticsModule,
     HealthModule,
   ],
   providers: [

@@ -7,6 +7,7 @@ import { DatabaseModule } from '@evently/database';
 import { QueueModule } from '@evently/queue';
 
 import { BookingsWorkerModule } from './bookings/bookings-worker.module';
+import { MailWorkerModule } from './mail/mail-worker.module';
 import { OutboxModule } from './outbox/outbox.module';
 
 @Module({
@@ -17,6 +18,7 @@ import { OutboxModule } from './outbox/outbox.module';
     CacheModule,
     QueueModule.forRoot('worker'),
     BookingsWorkerModule,
+    MailWorkerModule,
     OutboxModule,
   ],
 })
