@@ -1,0 +1,262 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
+
+import { createTestApp, startTestWorker } from '../support/test-app';
+
+describe('bookings: create, poll, list, cancel', () => {
+  let app: NestFastifyApplication;
+  let worker: INestApplicationContext;
+  let http: ReturnType<typeof request>;
+  let db: DataSource;
+  let staff: TestSession;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    worker = await startTestWorker();
+    http = request(app.getHttpServer());
+    db = app.get(DataSource);
+    staff = await loginAs(app, 'staff');
+  });
+  afterAll(async () => {
+    await worker.close();
+    await app.close();
+  });
+
+  const newEvent = (overrides: Partial<Parameters<typeof createEvent>[1]> = {}) =>
+    createEvent(db, { organizerId: staff.user.id, ...overrides });
+
+  const book = (session: TestSession, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    http
+      .post('/api/bookings/')
+      .set({ ...session.headers, ...headers })
+      .send(body);
+
+  const settled = (session: TestSession, id: string) =>
+    eventually(async () => {
+      const response = await http.get(`/api/bookings/${id}/`).set(session.headers).expect(200);
+      return ['confirmed', 'failed'].includes(response.body.status) ? response.body : undefined;
+    });
+
+  it('accepts a booking as processing with the spec body, then the worker confirms it', async () => {
+    const eventId = await newEvent({ price: '25.50', capacity: 10, name: 'Tech Conference' });
+    const alice = await loginAs(app);
+    const response = await book(alice, { user_id: alice.user.id, event_id: eventId, number_of_tickets: 3 }).expect(201);
+    expect(response.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      event: { id: eventId, name: 'Tech Conference' },
+      user: { id: alice.user.id, username: alice.user.username },
+      ticket_count: 3,
+      total_amount: 76.5,
+      booking_date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+      status: 'processing',
+      failure_reason: null,
+      task_id: expect.any(String),
+    });
+
+    const final = await settled(alice, response.body.id);
+    expect(final.status).toBe('confirmed');
+    expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 3, confirmed_tickets: 3, unsettled: 0 });
+  });
+
+  it('exact money: 3 tickets at 0.10 cost 0.30', async () => {
+    const eventId = await newEvent({ price: '0.10' });
+    const bob = await loginAs(app);
+    const response = await book(bob, { event_id: eventId, number_of_tickets: 3 }).expect(201);
+    expect(response.body.total_amount).toBe(0.3);
+  });
+
+  it.each([
+    ['zero tickets', { number_of_tickets: 0 }],
+    ['negative tickets', { number_of_tickets: -1 }],
+    ['more than 10 tickets', { number_of_tickets: 11 }],
+    ['fractional tickets', { number_of_tickets: 2.5 }],
+    ['tickets as a string', { number_of_tickets: '2' }],
+    ['null tickets', { number_of_tickets: null }],
+    ['missing tickets', { number_of_tickets: undefined }],
+    ['a malformed event id', { event_id: 'not-a-uuid' }],
+    ['a missing event id', { event_id: undefined }],
+  ])('refuses %s with 400 and the error shape, leaving no booking', async (_case, change) => {
+    const eventId = await newEvent();
+    const carol = await loginAs(app);
+    const response = await book(carol, { event_id: eventId, number_of_tickets: 1, ...change }).expect(400);
+    expect(response.body).toEqual({ error: expect.any(String), details: expect.any(Object) });
+    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [carol.user.id]);
+    expect(count).toBe(0);
+  });
+
+  it('refuses an unknown event with 404', async () => {
+    const dave = await loginAs(app);
+    await book(dave, { event_id: '00000000-0000-4000-8000-000000000000', number_of_tickets: 1 }).expect(404);
+  });
+
+  it.each([
+    ['inactive', { isActive: false }],
+    ['past', { time: new Date(Date.now() - 3600_000) }],
+  ])('refuses a booking for an %s event at once with 409', async (_case, overrides) => {
+    const eventId = await newEvent(overrides);
+    const erin = await loginAs(app);
+    const response = await book(erin, { event_id: eventId, number_of_tickets: 1 }).expect(409);
+    expect(response.body.error).toEqual(expect.any(String));
+    expect((await inventoryOf(db, eventId)).unsettled).toBe(0);
+  });
+
+  it('refuses a deleted event with 409', async () => {
+    const eventId = await newEvent();
+    await db.query('UPDATE events SET deleted_at = now() WHERE id = $1', [eventId]);
+    await book(await loginAs(app), { event_id: eventId, number_of_tickets: 1 }).expect(409);
+  });
+
+  it('refuses a sold-out event at once with 409', async () => {
+    const eventId = await newEvent({ capacity: 2 });
+    const frank = await loginAs(app);
+    const first = await book(frank, { event_id: eventId, number_of_tickets: 2 }).expect(201);
+    await settled(frank, first.body.id);
+    const response = await book(frank, { event_id: eventId, number_of_tickets: 1 }).expect(409);
+    expect(response.body.details).toEqual({ available_tickets: 0 });
+  });
+
+  it('lets a user book only for themself (403), and staff for anyone', async () => {
+    const eventId = await newEvent();
+    const [gina, hank] = [await loginAs(app), await loginAs(app)];
+    await book(gina, { user_id: hank.user.id, event_id: eventId, number_of_tickets: 1 }).expect(403);
+    const byStaff = await book(staff, { user_id: hank.user.id, event_id: eventId, number_of_tickets: 1 }).expect(201);
+    expect(byStaff.body.user.id).toBe(hank.user.id);
+    await http.post('/api/bookings').send({ event_id: eventId, number_of_tickets: 1 }).expect(401);
+  });
+
+  it('cancels once: seats come back exactly once, a second cancel is 409', async () => {
+    const eventId = await newEvent({ capacity: 5 });
+    const ivan = await loginAs(app);
+    const { body } = await book(ivan, { event_id: eventId, number_of_tickets: 4 }).expect(201);
+    await settled(ivan, body.id);
+    expect((await inventoryOf(db, eventId)).booked_tickets).toBe(4);
+
+    const cancel = await http.delete(`/api/bookings/${body.id}/`).set(ivan.headers).expect(200);
+    expect(cancel.body).toEqual({ booking_id: body.id, status: 'cancelled' });
+    expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 0, confirmed_tickets: 0 });
+
+    await http.delete(`/api/bookings/${body.id}`).set(ivan.headers).expect(409);
+    expect((await inventoryOf(db, eventId)).booked_tickets).toBe(0);
+  });
+
+  it('hides other users’ bookings (404) but shows them to staff', async () => {
+    const eventId = await newEvent();
+    const [judy, kim] = [await loginAs(app), await loginAs(app)];
+    const { body } = await book(judy, { event_id: eventId, number_of_tickets: 1 }).expect(201);
+    await http.get(`/api/bookings/${body.id}/`).set(kim.headers).expect(404);
+    await http.delete(`/api/bookings/${body.id}/`).set(kim.headers).expect(404);
+    await http.get(`/api/bookings/${body.id}/`).set(staff.headers).expect(200);
+    await http.get('/api/bookings/not-a-uuid/').set(judy.headers).expect(404);
+  });
+
+  it('lists a user’s bookings newest first, paginated, only for them or staff', async () => {
+    const eventId = await newEvent({ name: 'History Fest', venue: 'Hall 9' });
+    const leo = await loginAs(app);
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index++) {
+      ids.push((await book(leo, { event_id: eventId, number_of_tickets: 1 }).expect(201)).body.id);
+    }
+    const page1 = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=2`).set(leo.headers).expect(200);
+    expect(page1.body.count).toBe(3);
+    expect(page1.body.results.map((b: { id: string }) => b.id)).toEqual([ids[2], ids[1]]);
+    expect(page1.body.previous).toBeNull();
+    expect(page1.body.next).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/users\/\d+\/bookings\/\?page_size=2&page=2$/);
+    expect(page1.body.results[0]).toEqual({
+      id: ids[2],
+      event: { id: eventId, name: 'History Fest', venue: 'Hall 9', time: expect.any(String) },
+      ticket_count: 1,
+      total_amount: 25.5,
+      booking_date: expect.any(String),
+      status: expect.any(String),
+    });
+    const page2 = await http.get(new URL(page1.body.next).pathname + new URL(page1.body.next).search).set(leo.headers);
+    expect(page2.body.results.map((b: { id: string }) => b.id)).toEqual([ids[0]]);
+    expect(page2.body.next).toBeNull();
+
+    const other = await loginAs(app);
+    await http.get(`/api/users/${leo.user.id}/bookings/`).set(other.headers).expect(403);
+    await http.get(`/api/users/${leo.user.id}/bookings/`).set(staff.headers).expect(200);
+    await http.get('/api/users/abc/bookings/').set(leo.headers).expect(404);
+    const clamped = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=1000`).set(leo.headers).expect(200);
+    expect(clamped.body.results).toHaveLength(3);
+  });
+
+  describe('Idempotency-Key', () => {
+    it('replays the first response for the same key and body, and creates nothing new', async () => {
+      const eventId = await newEvent();
+      const mia = await loginAs(app);
+      const body = { event_id: eventId, number_of_tickets: 2 };
+      const first = await book(mia, body, { 'Idempotency-Key': 'order-1' }).expect(201);
+      const again = await book(mia, body, { 'Idempotency-Key': 'order-1' }).expect(201);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [mia.user.id]);
+      expect(count).toBe(1);
+    });
+
+    it('answers 422 for the same key with another body', async () => {
+      const eventId = await newEvent();
+      const ned = await loginAs(app);
+      await book(ned, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'k' }).expect(201);
+      await book(ned, { event_id: eventId, number_of_tickets: 2 }, { 'Idempotency-Key': 'k' }).expect(422);
+    });
+
+    it('scopes keys per user', async () => {
+      const eventId = await newEvent();
+      const [olga, pete] = [await loginAs(app), await loginAs(app)];
+      const a = await book(olga, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'same' }).expect(201);
+      const b = await book(pete, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'same' }).expect(201);
+      expect(a.body.id).not.toEqual(b.body.id);
+    });
+
+    it('gives one booking for concurrent requests with one key', async () => {
+      const eventId = await newEvent();
+      const quinn = await loginAs(app);
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          book(quinn, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'burst' }),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
+      expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [quinn.user.id]);
+      expect(count).toBe(1);
+    });
+
+    it('stores nothing for a refused request, so a retry can succeed', async () => {
+      const eventId = await newEvent({ isActive: false });
+      const rita = await loginAs(app);
+      await book(rita, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'retry' }).expect(409);
+      await db.query('UPDATE events SET is_active = true WHERE id = $1', [eventId]);
+      await book(rita, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'retry' }).expect(201);
+    });
+  });
+
+  it('settles a booking whose enqueue was lost (crash between the database write and Redis)', async () => {
+    const eventId = await newEvent({ capacity: 3 });
+    const sam = await loginAs(app);
+    const [row] = await db.query(
+      `INSERT INTO bookings (event_id, user_id, ticket_count, total_amount, status, task_id, booking_date)
+       VALUES ($1, $2, 2, 51, 'processing', 'lost-job', now() - interval '1 minute') RETURNING id`,
+      [eventId, sam.user.id],
+    );
+    const final = await settled(sam, row.id);
+    expect(final.status).toBe('confirmed');
+    expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 2, confirmed_tickets: 2 });
+  });
+
+  it('fails, with a reason, bookings that find the event sold out by the time the worker decides', async () => {
+    const eventId = await newEvent({ capacity: 3 });
+    const users = await Promise.all(Array.from({ length: 5 }, () => loginAs(app)));
+    const accepted = await Promise.all(users.map((u) => book(u, { event_id: eventId, number_of_tickets: 1 })));
+    const ids = accepted.filter((r) => r.status === 201).map((r) => r.body.id as string);
+    const finals = await Promise.all(ids.map((id, index) => settled(users[index], id)));
+    expect(finals.filter((b) => b.status === 'confirmed')).toHaveLength(3);
+    for (const failed of finals.filter((b) => b.status === 'failed')) expect(failed.failure_reason).toBe('sold out');
+    expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 3, confirmed_tickets: 3, unsettled: 0 });
+  });
+});

@@ -1,0 +1,80 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
+const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** SIGKILL, as a crash would. */
+  kill9: () => Promise<void>;
+  /** SIGTERM, then wait for the exit. */
+  stop: () => Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+function launch(entry: string, env: Record<string, string>): RunningProcess {
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
+  child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    output: () => output,
+    kill9: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+async function waitFor(check: () => Promise<boolean> | boolean, what: string, proc: RunningProcess, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`${what} exited early:\n${proc.output()}`);
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} not ready within ${timeoutMs} ms:\n${proc.output()}`);
+}
+
+/** The compiled api (`npm run start:api`) on a free port. */
+export async function startApiProcess(env: Record<string, string> = {}): Promise<RunningProcess & { url: string }> {
+  const port = await freePort();
+  const proc = launch(API_ENTRY, { PORT: String(port), ...env });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    () =>
+      fetch(`${url}/api/user/events/`)
+        .then(() => true)
+        .catch(() => false),
+    'api',
+    proc,
+  );
+  return { ...proc, url };
+}
+
+/** The compiled worker (`npm run start:worker`), ready once it says so. */
+export async function startWorkerProcess(env: Record<string, string> = {}): Promise<RunningProcess> {
+  const proc = launch(WORKER_ENTRY, env);
+  await waitFor(() => proc.output().includes('worker ready'), 'worker', proc);
+  return proc;
+}
