@@ -84,7 +84,9 @@ describe('bookings: create, poll, list, cancel', () => {
     const carol = await loginAs(app);
     const response = await book(carol, { event_id: eventId, number_of_tickets: 1, ...change }).expect(400);
     expect(response.body).toEqual({ error: expect.any(String), details: expect.any(Object) });
-    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [carol.user.id]);
+    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [
+      carol.user.id,
+    ]);
     expect(count).toBe(0);
   });
 
@@ -194,7 +196,9 @@ describe('bookings: create, poll, list, cancel', () => {
       const again = await book(mia, body, { 'Idempotency-Key': 'order-1' }).expect(201);
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
-      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [mia.user.id]);
+      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [
+        mia.user.id,
+      ]);
       expect(count).toBe(1);
     });
 
@@ -208,8 +212,12 @@ describe('bookings: create, poll, list, cancel', () => {
     it('scopes keys per user', async () => {
       const eventId = await newEvent();
       const [olga, pete] = [await loginAs(app), await loginAs(app)];
-      const a = await book(olga, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'same' }).expect(201);
-      const b = await book(pete, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'same' }).expect(201);
+      const a = await book(olga, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'same' }).expect(
+        201,
+      );
+      const b = await book(pete, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'same' }).expect(
+        201,
+      );
       expect(a.body.id).not.toEqual(b.body.id);
     });
 
@@ -223,7 +231,9 @@ describe('bookings: create, poll, list, cancel', () => {
       );
       expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
       expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
-      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [quinn.user.id]);
+      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [
+        quinn.user.id,
+      ]);
       expect(count).toBe(1);
     });
 

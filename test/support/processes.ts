@@ -46,7 +46,12 @@ function launch(entry: string, env: Record<string, string>): RunningProcess {
   };
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, what: string, proc: RunningProcess, timeoutMs = 30_000) {
+async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  proc: RunningProcess,
+  timeoutMs = 30_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`${what} exited early:\n${proc.output()}`);

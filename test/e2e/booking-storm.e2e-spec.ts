@@ -1,0 +1,152 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+
+import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
+
+import { RunningProcess, startApiProcess, startWorkerProcess } from '../support/processes';
+import { createTestApp } from '../support/test-app';
+
+/**
+ * Booking storms against the compiled system: two api processes and two worker processes sharing one
+ * database and one Redis, as operators run it. Exact inventory must hold across all of them.
+ */
+describe('booking storms across two apis and two workers', () => {
+  let app: NestFastifyApplication;
+  let db: DataSource;
+  let apis: (RunningProcess & { url: string })[];
+  let workers: RunningProcess[] = [];
+  let organizer: TestSession;
+  let users: TestSession[];
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    db = app.get(DataSource);
+    organizer = await loginAs(app, 'staff');
+    users = await Promise.all(Array.from({ length: 60 }, () => loginAs(app)));
+    apis = await Promise.all([startApiProcess(), startApiProcess()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([...apis, ...workers].map((proc) => proc.stop()));
+    await app.close();
+  });
+
+  async function restartWorkers(env: Record<string, string> = {}) {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    workers = await Promise.all([startWorkerProcess(env), startWorkerProcess(env)]);
+  }
+
+  /** Fires every request at once, alternating between the two apis; returns the HTTP statuses. */
+  async function storm(eventId: string, ticketCounts: number[]): Promise<number[]> {
+    return Promise.all(
+      ticketCounts.map(async (tickets, index) => {
+        const user = users[index % users.length];
+        const response = await fetch(`${apis[index % 2].url}/api/bookings/`, {
+          method: 'POST',
+          headers: { ...user.headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ user_id: user.user.id, event_id: eventId, number_of_tickets: tickets }),
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+  }
+
+  const allSettled = (eventId: string) =>
+    eventually(async () => ((await inventoryOf(db, eventId)).unsettled === 0 ? true : undefined), 60_000, 250);
+
+  it('sells exactly the capacity when demand exceeds supply, never more', async () => {
+    await restartWorkers();
+    const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 40 });
+    const statuses = await storm(eventId, Array(300).fill(1));
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
+    await allSettled(eventId);
+    expect(await inventoryOf(db, eventId)).toEqual({
+      capacity: 40,
+      booked_tickets: 40,
+      confirmed_tickets: 40,
+      unsettled: 0,
+    });
+  });
+
+  it('with mixed ticket counts, leaves no seat that a failed booking could have had', async () => {
+    const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 37 });
+    await storm(
+      eventId,
+      Array.from({ length: 120 }, (_, index) => 1 + ((index * 7) % 4)),
+    );
+    await allSettled(eventId);
+    const inventory = await inventoryOf(db, eventId);
+    expect(inventory.booked_tickets).toBe(inventory.confirmed_tickets);
+    expect(inventory.confirmed_tickets).toBeLessThanOrEqual(37);
+    const [{ smallest }] = await db.query(
+      `SELECT min(ticket_count)::int AS smallest FROM bookings WHERE event_id = $1 AND status = 'failed'`,
+      [eventId],
+    );
+    expect(smallest).toBeGreaterThan(37 - inventory.confirmed_tickets);
+  });
+
+  it('control: the same storm against the unguarded allocation oversells, so these tests can catch the race', async () => {
+    await restartWorkers({ UNSAFE_UNGUARDED_ALLOCATION: 'true' });
+    try {
+      const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 40 });
+      await storm(eventId, Array(300).fill(1));
+      await allSettled(eventId);
+      const inventory = await inventoryOf(db, eventId);
+      expect(inventory.confirmed_tickets).toBeGreaterThan(inventory.capacity);
+    } finally {
+      await restartWorkers();
+    }
+  });
+
+  it('settles every booking exactly once after both workers are killed mid-storm (kill -9) and restarted', async () => {
+    const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 100 });
+    const stormDone = storm(eventId, Array(400).fill(1));
+    await eventually(async () => ((await inventoryOf(db, eventId)).booked_tickets > 0 ? true : undefined), 30_000, 20);
+    await Promise.all(workers.map((worker) => worker.kill9()));
+    const statuses = await stormDone;
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
+    workers = await Promise.all([startWorkerProcess(), startWorkerProcess()]);
+    await allSettled(eventId);
+    expect(await inventoryOf(db, eventId)).toEqual({
+      capacity: 100,
+      booked_tickets: 100,
+      confirmed_tickets: 100,
+      unsettled: 0,
+    });
+    const [{ duplicates }] = await db.query(
+      `SELECT count(*) - count(DISTINCT job_id) AS duplicates FROM outbox
+        WHERE job_name = 'booking-confirmed'
+          AND payload->>'bookingId' IN (SELECT id::text FROM bookings WHERE event_id = $1)`,
+      [eventId],
+    );
+    expect(Number(duplicates)).toBe(0);
+  });
+
+  it('keeps the counter equal to the rows while cancellations and new bookings race', async () => {
+    const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 30 });
+    await storm(eventId, Array(60).fill(1));
+    await allSettled(eventId);
+    const confirmed: { id: string; user_id: number }[] = await db.query(
+      `SELECT id, user_id FROM bookings WHERE event_id = $1 AND status = 'confirmed'`,
+      [eventId],
+    );
+    const byUser = new Map(users.map((user) => [user.user.id, user]));
+    const cancels = confirmed.slice(0, 15).flatMap((booking, index) =>
+      [0, 1].map(() =>
+        fetch(`${apis[index % 2].url}/api/bookings/${booking.id}/`, {
+          method: 'DELETE',
+          headers: byUser.get(booking.user_id)!.headers,
+        }).then((response) => response.status),
+      ),
+    );
+    const [cancelStatuses] = await Promise.all([Promise.all(cancels), storm(eventId, Array(60).fill(1))]);
+    expect(cancelStatuses.filter((status) => status === 200)).toHaveLength(15);
+    expect(cancelStatuses.filter((status) => status === 409)).toHaveLength(15);
+    await allSettled(eventId);
+    const inventory = await inventoryOf(db, eventId);
+    expect(inventory.booked_tickets).toBe(inventory.confirmed_tickets);
+    expect(inventory.confirmed_tickets).toBeLessThanOrEqual(30);
+  });
+});
