@@ -51,7 +51,7 @@ export async function seedDemo(app: INestApplicationContext, log: (line: string)
     await dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO bookings (event_id, user_id, ticket_count, total_amount, status, confirmed_at)
-         VALUES ($1, $2, $3, $4::numeric * $3, 'confirmed', now())`,
+         VALUES ($1, $2, $3::int, $4::numeric * $3::int, 'confirmed', now())`,
         [event.id, attendee.id, tickets, event.price_per_ticket],
       );
       await manager.query(`UPDATE events SET booked_tickets = booked_tickets + $2 WHERE id = $1`, [event.id, tickets]);

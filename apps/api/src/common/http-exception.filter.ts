@@ -48,7 +48,7 @@ export function renderError(exception: unknown, logger: Logger): RenderedError {
     return { status: 503, body: { error: 'Service temporarily unavailable.', details: 'database' } };
   }
   const errorId = randomUUID();
-  logger.error({ err: exception, errorId }, `unexpected error ${errorId}`);
+  logger.error(`unexpected error ${errorId}: ${exception instanceof Error ? exception.stack : String(exception)}`);
   return { status: 500, body: { error: 'Internal server error.', details: { error_id: errorId } } };
 }
 

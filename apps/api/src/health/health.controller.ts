@@ -1,12 +1,14 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { Public } from '@evently/auth';
 
-import { HealthReport, HealthService } from './health.service';
+import { HealthReportDto, QueueStatsDto } from './dto/health-report.dto';
+import { HealthService } from './health.service';
 
 @ApiTags('system')
+@ApiExtraModels(QueueStatsDto)
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
@@ -14,9 +16,13 @@ export class HealthController {
   /** 200 when the database, Redis and at least one worker are up; otherwise 503 naming what is down. */
   @Public()
   @Get()
-  @ApiResponse({ status: 200, description: 'healthy' })
-  @ApiResponse({ status: 503, description: '`degraded` (no worker) or `unhealthy` (database or Redis down)' })
-  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
+  @ApiResponse({ status: 200, description: 'healthy', type: HealthReportDto })
+  @ApiResponse({
+    status: 503,
+    description: '`degraded` (no worker) or `unhealthy` (database or Redis down)',
+    type: HealthReportDto,
+  })
+  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {
     const report = await this.health.check();
     reply.status(report.status === 'healthy' ? 200 : 503);
     return report;

@@ -8,18 +8,9 @@ import { RedisService, withTimeout } from '@evently/cache';
 import { AppConfig } from '@evently/config';
 import { QUEUES } from '@evently/queue';
 
-const CHECK_BUDGET_MS = 1500;
+import { HealthReportDto } from './dto/health-report.dto';
 
-export interface HealthReport {
-  status: 'healthy' | 'degraded' | 'unhealthy';
-  celery: 'running' | 'not running' | 'unknown';
-  workers: number;
-  broker: string;
-  processes: string[];
-  message: string;
-  checks: { database: 'up' | 'down'; redis: 'up' | 'down'; workers: number };
-  queues: Record<string, { waiting: number; active: number; oldest_waiting_seconds: number }>;
-}
+const CHECK_BUDGET_MS = 1500;
 
 /** Database, Redis and live BullMQ workers, each checked within a short budget. */
 @Injectable()
@@ -32,7 +23,7 @@ export class HealthService {
     private readonly config: AppConfig,
   ) {}
 
-  async check(): Promise<HealthReport> {
+  async check(): Promise<HealthReportDto> {
     const [database, redis] = await Promise.all([this.databaseUp(), this.redis.ping()]);
     const processes = redis ? await this.workerNames() : [];
     const workers = processes.length;
@@ -70,8 +61,8 @@ export class HealthService {
     }
   }
 
-  private async queueStats(): Promise<HealthReport['queues']> {
-    const stats: HealthReport['queues'] = {};
+  private async queueStats(): Promise<HealthReportDto['queues']> {
+    const stats: HealthReportDto['queues'] = {};
     for (const queue of [this.bookings, this.mail]) {
       try {
         const counts = await withTimeout(queue.getJobCounts('waiting', 'active', 'delayed'), CHECK_BUDGET_MS);

@@ -1,0 +1,15 @@
+import { pageRequest, toPage } from './pagination';
+
+describe('pagination', () => {
+  it('defaults to page 1 of 10 and clamps page_size to 100', () => {
+    expect(pageRequest({})).toEqual({ page: 1, pageSize: 10 });
+    expect(pageRequest({ page: 3, page_size: 1000 })).toEqual({ page: 3, pageSize: 100 });
+  });
+
+  it('links next and previous as absolute URLs of the same query', () => {
+    const page = toPage([1], 25, { page: 2, pageSize: 10 }, 'http://h:8000/api/user/events/?venue=x&page=2');
+    expect(page.next).toBe('http://h:8000/api/user/events/?venue=x&page=3');
+    expect(page.previous).toBe('http://h:8000/api/user/events/?venue=x');
+    expect(toPage([], 25, { page: 3, pageSize: 10 }, 'http://h/x?page=3').next).toBeNull();
+  });
+});

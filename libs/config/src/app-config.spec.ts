@@ -1,0 +1,64 @@
+import { AppConfig, InvalidConfigError } from './app-config';
+import { DEFAULT_SECRET_KEY } from './environment.dto';
+
+describe('AppConfig.fromEnvironment', () => {
+  it('needs no variables at all on a machine with local PostgreSQL and Redis', () => {
+    const config = AppConfig.fromEnvironment({});
+    expect(config.port).toBe(8000);
+    expect(config.databaseUrl).toBe('postgresql://postgres@127.0.0.1:5432/evently');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379/0');
+    expect(config.debug).toBe(true);
+  });
+
+  it('builds the database URL from the DB_* set when DATABASE_URL is absent', () => {
+    const config = AppConfig.fromEnvironment({
+      DB_NAME: 'evently_db',
+      DB_USER: 'app',
+      DB_PASSWORD: 'p@ss word',
+      DB_HOST: 'db.internal',
+      DB_PORT: '6543',
+    });
+    expect(config.databaseUrl).toBe('postgresql://app:p%40ss%20word@db.internal:6543/evently_db');
+  });
+
+  it('prefers DATABASE_URL', () => {
+    const url = 'postgresql://user:pass@host:5433/dbname';
+    expect(AppConfig.fromEnvironment({ DATABASE_URL: url, DB_NAME: 'ignored' }).databaseUrl).toBe(url);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DEBUG: 'maybe' }, 'DEBUG'],
+    [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ EMAIL_PORT: '-1' }, 'EMAIL_PORT'],
+    [{ DEFAULT_FROM_EMAIL: 'nobody' }, 'DEFAULT_FROM_EMAIL'],
+  ])('stops on %p with a message naming %s', (env, variable) => {
+    expect(() => AppConfig.fromEnvironment(env)).toThrow(InvalidConfigError);
+    expect(() => AppConfig.fromEnvironment(env)).toThrow(new RegExp(`\\b${variable}\\b`));
+  });
+
+  it('refuses DEBUG=False with the default SECRET_KEY', () => {
+    expect(() => AppConfig.fromEnvironment({ DEBUG: 'False' })).toThrow(/SECRET_KEY/);
+    expect(() => AppConfig.fromEnvironment({ DEBUG: 'False', SECRET_KEY: DEFAULT_SECRET_KEY })).toThrow(/SECRET_KEY/);
+    expect(AppConfig.fromEnvironment({ DEBUG: 'False', SECRET_KEY: 'a-real-secret-of-sufficient-length' }).debug).toBe(
+      false,
+    );
+  });
+
+  it('refuses the test-only unguarded allocation in production', () => {
+    expect(() =>
+      AppConfig.fromEnvironment({
+        DEBUG: 'False',
+        SECRET_KEY: 'a-real-secret-of-sufficient-length',
+        UNSAFE_UNGUARDED_ALLOCATION: 'true',
+      }),
+    ).toThrow(/UNSAFE_UNGUARDED_ALLOCATION/);
+  });
+
+  it('redacts the Redis password for display', () => {
+    const config = AppConfig.fromEnvironment({ REDIS_URL: 'redis://:hunter2@cache:6379/0' });
+    expect(config.redactedRedisUrl).toBe('redis://:***@cache:6379/0');
+  });
+});

@@ -1,0 +1,17 @@
+import { passwordProblems } from './password-policy';
+
+describe('passwordProblems', () => {
+  it('accepts a long, uncommon password', () => {
+    expect(passwordProblems('violet-harbour-lantern', 'john')).toEqual([]);
+  });
+
+  it.each([
+    ['short', 'too short'],
+    ['x'.repeat(129), 'too long'],
+    ['Password1234', 'too common'],
+    ['aaaaaaaaaaaaaaaa', 'too common'],
+    ['my-name-is-john-doe', 'username'],
+  ])('refuses %p (%s)', (password, rule) => {
+    expect(passwordProblems(password, 'john_doe'.slice(0, 4)).join(' ')).toContain(rule);
+  });
+});

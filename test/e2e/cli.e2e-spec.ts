@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+import { Client } from 'pg';
+
+import { TEST_PASSWORD, uniqueName } from '@evently/testing';
+
+const run = promisify(execFile);
+const CLI = 'dist/apps/api/apps/api/src/cli/main.js';
+
+async function cli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: process.env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+describe('npm run cli', () => {
+  it('createsuperuser creates a staff superuser, and refuses an existing username with a non-zero exit', async () => {
+    const username = uniqueName('root');
+    const args = [
+      'createsuperuser',
+      '--username',
+      username,
+      '--email',
+      'root@example.com',
+      '--password',
+      TEST_PASSWORD,
+    ];
+    const created = await cli(...args);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain(username);
+
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query('SELECT is_staff, is_superuser FROM users WHERE username = $1', [username]);
+    await client.end();
+    expect(rows).toEqual([{ is_staff: true, is_superuser: true }]);
+
+    const again = await cli(...args);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('already exists');
+  });
+
+  it('createsuperuser without a terminal names the missing options instead of prompting', async () => {
+    const result = await cli('createsuperuser', '--username', uniqueName('root'));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/--email.*--password/);
+  });
+
+  it('createsuperuser enforces the password policy', async () => {
+    const result = await cli(
+      'createsuperuser',
+      '--username',
+      uniqueName('root'),
+      '--email',
+      'r@example.com',
+      '--password',
+      'short',
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('too short');
+  });
+
+  it('migrate is safe to run twice', async () => {
+    const result = await cli('migrate');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('up to date');
+  });
+
+  it('seed-demo prints a progress line per step and is idempotent', async () => {
+    const first = await cli('seed-demo');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/1\/4[\s\S]*2\/4[\s\S]*3\/4[\s\S]*4\/4/);
+    const second = await cli('seed-demo');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('already');
+  });
+
+  it('rejects an unknown command with usage and a non-zero exit', async () => {
+    const result = await cli('frobnicate');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('usage');
+  });
+});

@@ -1,0 +1,48 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+
+import { eventually } from '@evently/testing';
+
+import { createTestApp, startTestWorker } from '../support/test-app';
+
+describe('GET /api/health/', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('is 503 "degraded" naming the workers while none runs, then 200 "healthy" with the worker count', async () => {
+    const http = request(app.getHttpServer());
+    const degraded = await http.get('/api/health/');
+    if (degraded.status === 503) {
+      expect(degraded.body).toMatchObject({ status: 'degraded', workers: 0 });
+      expect(degraded.body.message).toContain('workers');
+    }
+
+    const worker: INestApplicationContext = await startTestWorker();
+    try {
+      const healthy = await eventually(async () => {
+        const response = await http.get('/api/health');
+        return response.status === 200 ? response : undefined;
+      });
+      expect(healthy.body).toMatchObject({
+        status: 'healthy',
+        celery: 'running',
+        workers: expect.any(Number),
+        checks: { database: 'up', redis: 'up' },
+      });
+      expect(healthy.body.workers).toBeGreaterThanOrEqual(1);
+      expect(healthy.body.broker).toMatch(/^redis:\/\//);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('never shows the Redis password', async () => {
+    const { body } = await request(app.getHttpServer()).get('/api/health/');
+    expect(JSON.stringify(body)).not.toMatch(/:[^:@/*]+@/);
+  });
+});
