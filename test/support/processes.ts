@@ -10,8 +10,8 @@ export interface RunningProcess {
   output: () => string;
   /** SIGKILL, as a crash would. */
   kill9: () => Promise<void>;
-  /** SIGTERM, then wait for the exit. */
-  stop: () => Promise<number | null>;
+  /** SIGTERM, then wait for the exit; resolves to the exit code, or the signal's name. */
+  stop: () => Promise<number | string | null>;
 }
 
 export async function freePort(): Promise<number> {
@@ -31,7 +31,7 @@ function launch(entry: string, env: Record<string, string>): RunningProcess {
   let output = '';
   child.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
   child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string | null);
   return {
     child,
     output: () => output,
