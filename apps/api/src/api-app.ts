@@ -31,7 +31,9 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.setGlobalPrefix('api');
-  app.useSecurityHeaders();
+  // helmet's defaults, less upgrade-insecure-requests: over plain http on a non-loopback host (a container,
+  // a LAN server) it sends Swagger UI's assets to https:// and the docs page renders blank.
+  app.useSecurityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: false });
 
   const fastify = app.getHttpAdapter().getInstance();
