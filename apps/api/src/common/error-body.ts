@@ -2,13 +2,14 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** The body of every error response. */
 export class ErrorBody {
-  @ApiProperty({ example: 'Validation failed.' })
+  @ApiProperty({ example: 'Error message' })
   error!: string;
 
   @ApiProperty({
     nullable: true,
     oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }],
-    example: { number_of_tickets: ['number_of_tickets must not be greater than 10'] },
+    description: 'Additional details; for validation errors, the messages of each field',
+    example: null,
   })
   details!: string | Record<string, unknown> | null;
 }
