@@ -79,6 +79,7 @@ describe('bookings: create, poll, list, cancel', () => {
     ['missing tickets', { number_of_tickets: undefined }],
     ['a malformed event id', { event_id: 'not-a-uuid' }],
     ['a missing event id', { event_id: undefined }],
+    ['a user id beyond integer range', { user_id: 99999999999 }],
   ])('refuses %s with 400 and the error shape, leaving no booking', async (_case, change) => {
     const eventId = await newEvent();
     const carol = await loginAs(app);
@@ -183,6 +184,9 @@ describe('bookings: create, poll, list, cancel', () => {
     await http.get(`/api/users/${leo.user.id}/bookings/`).set(other.headers).expect(403);
     await http.get(`/api/users/${leo.user.id}/bookings/`).set(staff.headers).expect(200);
     await http.get('/api/users/abc/bookings/').set(leo.headers).expect(404);
+    await http.get('/api/users/99999999999/bookings/').set(staff.headers).expect(404);
+    await http.get(`/api/users/${leo.user.id}/bookings/?page=0`).set(leo.headers).expect(400);
+    await http.get(`/api/users/${leo.user.id}/bookings/?page=abc`).set(leo.headers).expect(400);
     const clamped = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=1000`).set(leo.headers).expect(200);
     expect(clamped.body.results).toHaveLength(3);
   });

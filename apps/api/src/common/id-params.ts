@@ -1,5 +1,15 @@
-import { HttpStatus, ParseIntPipe, ParseUUIDPipe } from '@nestjs/common';
+import { HttpStatus, NotFoundException, ParseUUIDPipe, PipeTransform } from '@nestjs/common';
 
 /** A malformed id in a path is an unknown id: 404, as the contract says. */
 export const UuidParam = new ParseUUIDPipe({ version: 'all', errorHttpStatusCode: HttpStatus.NOT_FOUND });
-export const IntIdParam = new ParseIntPipe({ errorHttpStatusCode: HttpStatus.NOT_FOUND });
+
+export const MAX_INT_ID = 2_147_483_647;
+
+/** Integer ids (users): digits within PostgreSQL's `integer`, else 404. */
+export const IntIdParam: PipeTransform<string, number> = {
+  transform(value: string): number {
+    const id = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(id) || id < 1 || id > MAX_INT_ID) throw new NotFoundException('Not found.');
+    return id;
+  },
+};

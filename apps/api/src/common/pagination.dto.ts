@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 import { QueryNumber } from '@evently/common';
 
@@ -10,6 +10,7 @@ export class PaginationQueryDto {
   @QueryNumber()
   @IsInt()
   @Min(1)
+  @Max(1_000_000)
   page?: number;
 
   @ApiProperty({ required: false, minimum: 1, default: 10, description: 'values over 100 are clamped to 100' })
@@ -17,5 +18,6 @@ export class PaginationQueryDto {
   @QueryNumber()
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   page_size?: number;
 }

@@ -3,12 +3,15 @@ import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 
 import { MAX_TICKETS_PER_BOOKING } from '@evently/bookings';
 
+import { MAX_INT_ID } from '../../common/id-params';
+
 export class CreateBookingDto {
   /** Must be the caller's own id (staff may book for anyone); defaults to the caller. */
   @ApiProperty({ required: false, example: 1 })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_INT_ID)
   user_id?: number;
 
   @ApiProperty({ format: 'uuid' })
