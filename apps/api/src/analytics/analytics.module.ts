@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
 
-/** Booking analytics for staff (issue 5). */
-@Module({})
+import { AnalyticsController } from './analytics.controller';
+import { AnalyticsService } from './analytics.service';
+
+/** Booking analytics for staff. */
+@Module({
+  controllers: [AnalyticsController],
+  providers: [AnalyticsService],
+})
 export class AnalyticsModule {}

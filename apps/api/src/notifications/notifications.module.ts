@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
 
-/** Notifying an event's attendees (issue 5). */
-@Module({})
+import { NotificationsController } from './notifications.controller';
+import { NotificationsService } from './notifications.service';
+
+/** Notifying an event's attendees. */
+@Module({
+  controllers: [NotificationsController],
+  providers: [NotificationsService],
+})
 export class NotificationsModule {}

@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
 
-/** Sends Evently's emails from the mail queue (issue 5). */
-@Module({})
+import { MailModule } from '@evently/mail';
+
+import { MailComposer } from './mail-composer.service';
+import { MailProcessor } from './mail.processor';
+
+/** Sends Evently's emails from the mail queue. */
+@Module({
+  imports: [MailModule],
+  providers: [MailComposer, MailProcessor],
+})
 export class MailWorkerModule {}

@@ -1,0 +1,36 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+
+import { CurrentUser, StaffOnly } from '@evently/auth';
+import { User } from '@evently/database';
+
+import { ApiErrors } from '../common/api-errors.decorator';
+import { UuidParam } from '../common/id-params';
+import { mapNotifyResponse, NotifyAttendeesDto, NotifyResponseDto } from './dto/notify-attendees.dto';
+import { NotificationsService } from './notifications.service';
+
+@ApiTags('admin-events')
+@ApiSecurity('token')
+@StaffOnly()
+@Controller('admin/events')
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  @Post(':id/notify')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Email a message to everyone holding a confirmed booking of the event',
+    description:
+      'Each distinct user with at least one confirmed booking gets one email, however many bookings they hold; ' +
+      'users whose bookings were all cancelled get nothing. Answers at once: the worker sends the emails ' +
+      'through the mail queue, with retries. Unknown or deleted events are 404.',
+  })
+  @ApiErrors(400, 401, 403, 404)
+  async notify(
+    @CurrentUser() user: User,
+    @Param('id', UuidParam) id: string,
+    @Body() dto: NotifyAttendeesDto,
+  ): Promise<NotifyResponseDto> {
+    return mapNotifyResponse(id, await this.notifications.notifyAttendees(user, id, dto.message));
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { NotFoundError } from '@evently/common';
+import { User } from '@evently/database';
+import { jobIds, MAIL_JOBS, OutboxRelay, OutgoingJob } from '@evently/queue';
+
+/** Rows per outbox INSERT, well under PostgreSQL's 65,535 bind parameters (four per row). */
+const OUTBOX_CHUNK = 5000;
+/**
+ * Jobs published right after the commit. A notice to a huge audience answers at once anyway: the
+ * worker's outbox relay publishes the rest within seconds.
+ */
+const PUBLISH_NOW = 1000;
+
+/** An admin's message to the attendees of an event, sent by the worker as one email per attendee. */
+@Injectable()
+export class NotificationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxRelay,
+  ) {}
+
+  /**
+   * Records the notice and one mail job per distinct user holding a confirmed booking, in one transaction,
+   * and returns how many users that is. The share lock on the event row makes the recipient list exact: a
+   * booking is confirmed or cancelled only under that row's update lock, and deletion needs it too.
+   */
+  async notifyAttendees(sender: User, eventId: string, message: string): Promise<number> {
+    const { recipients, outboxIds } = await this.dataSource.transaction(async (manager) => {
+      const [event] = await manager.query(`SELECT id FROM events WHERE id = $1 AND deleted_at IS NULL FOR SHARE`, [
+        eventId,
+      ]);
+      if (!event) throw new NotFoundError('Event not found.');
+      const users: { user_id: number }[] = await manager.query(
+        `SELECT DISTINCT user_id FROM bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY user_id`,
+        [eventId],
+      );
+      const [notice] = await manager.query(
+        `INSERT INTO event_notices (event_id, message, sent_by, recipient_count) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [eventId, message, sender.id, users.length],
+      );
+      const jobs = users.map(({ user_id: userId }) => noticeJob(notice.id, userId));
+      return { recipients: users.length, outboxIds: await this.writeOutbox(manager, jobs) };
+    });
+    await this.outbox.publish(outboxIds.slice(0, PUBLISH_NOW));
+    return recipients;
+  }
+
+  private async writeOutbox(manager: EntityManager, jobs: OutgoingJob[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (let start = 0; start < jobs.length; start += OUTBOX_CHUNK) {
+      ids.push(...(await this.outbox.write(manager, jobs.slice(start, start + OUTBOX_CHUNK))));
+    }
+    return ids;
+  }
+}
+
+function noticeJob(noticeId: string, userId: number): OutgoingJob<typeof MAIL_JOBS.eventNotice> {
+  return { name: MAIL_JOBS.eventNotice, jobId: jobIds.eventNotice(noticeId, userId), payload: { noticeId, userId } };
+}

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { EventFacts, Mail } from '@evently/mail';
+
+interface RecipientRow {
+  user_id: number;
+  email: string;
+  username: string;
+  first_name: string;
+  event_name: string;
+  venue: string;
+  time: Date;
+}
+
+type BookingRow = RecipientRow & { booking_id: string; ticket_count: number; total_amount: string };
+type NoticeRow = RecipientRow & { notice_id: string; message: string };
+
+const RECIPIENT_COLUMNS = `u.id AS user_id, u.email, u.username, u.first_name, e.name AS event_name, e.venue, e.time`;
+
+/**
+ * Turns a mail job's payload into the email to send, read fresh from the database. Returns null when what
+ * the email is about (or its recipient) no longer exists: there is nobody left to tell.
+ */
+@Injectable()
+export class MailComposer {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async bookingConfirmed(bookingId: string): Promise<Mail<'booking-confirmed'> | null> {
+    const row = await this.booking(bookingId);
+    if (!row) return null;
+    return mailFor('booking-confirmed', `booking-confirmed:${bookingId}:${row.user_id}`, row, {
+      bookingId,
+      tickets: row.ticket_count,
+      totalAmount: row.total_amount,
+    });
+  }
+
+  async bookingCancelled(bookingId: string): Promise<Mail<'booking-cancelled'> | null> {
+    const row = await this.booking(bookingId);
+    if (!row) return null;
+    return mailFor('booking-cancelled', `booking-cancelled:${bookingId}:${row.user_id}`, row, {
+      bookingId,
+      tickets: row.ticket_count,
+    });
+  }
+
+  async eventNotice(noticeId: string, userId: number): Promise<Mail<'event-notice'> | null> {
+    const [row]: NoticeRow[] = await this.dataSource.query(
+      `SELECT ${RECIPIENT_COLUMNS}, n.id AS notice_id, n.message
+         FROM event_notices n JOIN events e ON e.id = n.event_id JOIN users u ON u.id = $2
+        WHERE n.id = $1`,
+      [noticeId, userId],
+    );
+    if (!row) return null;
+    return mailFor('event-notice', `event-notice:${noticeId}:${userId}`, row, { message: row.message });
+  }
+
+  async eventCancelled(eventId: string, userId: number): Promise<Mail<'event-cancelled'> | null> {
+    const [row]: RecipientRow[] = await this.dataSource.query(
+      `SELECT ${RECIPIENT_COLUMNS} FROM events e JOIN users u ON u.id = $2 WHERE e.id = $1`,
+      [eventId, userId],
+    );
+    if (!row) return null;
+    return mailFor('event-cancelled', `event-cancelled:${eventId}:${userId}`, row, {});
+  }
+
+  private async booking(bookingId: string): Promise<BookingRow | undefined> {
+    const [row]: BookingRow[] = await this.dataSource.query(
+      `SELECT ${RECIPIENT_COLUMNS}, b.id AS booking_id, b.ticket_count, b.total_amount
+         FROM bookings b JOIN events e ON e.id = b.event_id JOIN users u ON u.id = b.user_id
+        WHERE b.id = $1`,
+      [bookingId],
+    );
+    return row;
+  }
+}
+
+function mailFor<K extends Mail['kind']>(
+  kind: K,
+  dedupeKey: string,
+  row: RecipientRow,
+  details: Omit<Mail<K>['context'], keyof EventFacts>,
+): Mail<K> {
+  const facts: EventFacts = {
+    name: row.first_name || row.username,
+    eventName: row.event_name,
+    venue: row.venue,
+    eventTime: formatTime(row.time),
+  };
+  return { kind, dedupeKey, to: row.email, context: { ...facts, ...details } as Mail<K>['context'] };
+}
+
+/** `2030-06-15 09:00 UTC`: every time Evently shows is UTC. */
+function formatTime(time: Date): string {
+  return `${time.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

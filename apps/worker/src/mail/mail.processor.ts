@@ -1,0 +1,72 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+
+import { DeliveryOutcome, isPermanentRejection, Mail, MailService } from '@evently/mail';
+import { JobPayloads, MAIL_JOBS, QUEUES } from '@evently/queue';
+
+import { MailComposer } from './mail-composer.service';
+
+type MailJobName = (typeof MAIL_JOBS)[keyof typeof MAIL_JOBS];
+type MailHandlers = { [N in MailJobName]: (payload: JobPayloads[N]) => Promise<Mail | null> };
+export type MailJobResult = DeliveryOutcome | 'nothing-to-send';
+
+/**
+ * Each in-flight job holds a database connection for its SMTP exchange (see MailService.sendOnce), so the
+ * concurrency stays well below the pool the booking allocator also needs.
+ */
+const MAIL_CONCURRENCY = 4;
+
+/**
+ * Sends Evently's emails, the only place that does. Retries with exponential backoff come from the queue's
+ * default job options; a short lock lets a restarted worker take over the jobs of a killed one within
+ * about 20 seconds. Rejections that no retry can fix fail the job at once, and the failed job keeps its
+ * reason. Nothing here ever writes a booking.
+ */
+@Processor(QUEUES.mail, {
+  concurrency: MAIL_CONCURRENCY,
+  lockDuration: 15_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 3,
+})
+export class MailProcessor extends WorkerHost {
+  private readonly logger = new Logger(MailProcessor.name);
+
+  /** One handler per mail job name; the mapped type makes a missing one a compile error. */
+  readonly handlers: MailHandlers = {
+    [MAIL_JOBS.bookingConfirmed]: ({ bookingId }) => this.composer.bookingConfirmed(bookingId),
+    [MAIL_JOBS.bookingCancelled]: ({ bookingId }) => this.composer.bookingCancelled(bookingId),
+    [MAIL_JOBS.eventNotice]: ({ noticeId, userId }) => this.composer.eventNotice(noticeId, userId),
+    [MAIL_JOBS.eventCancelled]: ({ eventId, userId }) => this.composer.eventCancelled(eventId, userId),
+  };
+
+  constructor(
+    private readonly composer: MailComposer,
+    private readonly mail: MailService,
+  ) {
+    super();
+  }
+
+  async process(job: Job): Promise<MailJobResult> {
+    const mail = await this.handlerFor(job.name)(job.data);
+    if (!mail) return 'nothing-to-send';
+    if (!mail.to) throw new UnrecoverableError(`the recipient has no email address (${mail.dedupeKey})`);
+    try {
+      return await this.mail.sendOnce(mail);
+    } catch (error) {
+      if (isPermanentRejection(error)) throw new UnrecoverableError(`rejected: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    const final = !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    this.logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, final, err: error.message }, 'mail job failed');
+  }
+
+  private handlerFor(name: string): (payload: unknown) => Promise<Mail | null> {
+    if (!Object.hasOwn(this.handlers, name)) throw new UnrecoverableError(`no handler for job ${name}`);
+    return this.handlers[name as MailJobName] as (payload: unknown) => Promise<Mail | null>;
+  }
+}

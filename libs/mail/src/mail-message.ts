@@ -1,0 +1,33 @@
+/** What each kind of email needs to render; the folder `templates/<kind>/` holds its html and text parts. */
+export interface MailContexts {
+  'booking-confirmed': EventFacts & { bookingId: string; tickets: number; totalAmount: string };
+  'booking-cancelled': EventFacts & { bookingId: string; tickets: number };
+  'event-notice': EventFacts & { message: string };
+  'event-cancelled': EventFacts;
+}
+
+/** Every context is flat: plain-text parts only interpolate `{{key}}`. */
+export interface EventFacts {
+  name: string;
+  eventName: string;
+  venue: string;
+  eventTime: string;
+}
+
+export type MailKind = keyof MailContexts;
+
+export interface Mail<K extends MailKind = MailKind> {
+  kind: K;
+  /** The same for every attempt at one email (kind, source id, user id): the second attempt sends nothing. */
+  dedupeKey: string;
+  to: string;
+  context: MailContexts[K];
+}
+
+/** Subject lines; the mailer fills `{{key}}` from the context in one pass, so values are never re-read as placeholders. */
+export const MAIL_SUBJECTS: Record<MailKind, string> = {
+  'booking-confirmed': 'Booking confirmed: {{eventName}}',
+  'booking-cancelled': 'Booking cancelled: {{eventName}}',
+  'event-notice': 'Update about {{eventName}}',
+  'event-cancelled': 'Event cancelled: {{eventName}}',
+};

@@ -1,0 +1,39 @@
+import { isPermanentRejection, smtpTransportOptions } from './smtp-transport';
+
+const mail = { host: 'smtp.example.com', port: 587, secure: true, user: '', password: '', from: 'noreply@evently.com' };
+
+describe('smtpTransportOptions', () => {
+  it('reads EMAIL_USE_TLS as Django does: STARTTLS, required', () => {
+    expect(smtpTransportOptions(mail)).toMatchObject({
+      host: 'smtp.example.com',
+      port: 587,
+      secure: false,
+      requireTLS: true,
+    });
+    expect(smtpTransportOptions({ ...mail, secure: false })).toMatchObject({ secure: false, requireTLS: false });
+  });
+
+  it('speaks TLS from the start on port 465', () => {
+    expect(smtpTransportOptions({ ...mail, port: 465 })).toMatchObject({ secure: true, requireTLS: false });
+  });
+
+  it('authenticates only when a user is configured', () => {
+    expect(smtpTransportOptions(mail).auth).toBeUndefined();
+    expect(smtpTransportOptions({ ...mail, user: 'me', password: 'pw' }).auth).toEqual({ user: 'me', pass: 'pw' });
+  });
+});
+
+describe('isPermanentRejection', () => {
+  it.each([
+    [{ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550, permanent: true }, true],
+    [{ code: 'EMESSAGE', command: 'DATA', responseCode: 554, permanent: true }, true],
+    [{ code: 'EENVELOPE', command: 'API' }, true],
+    [{ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 452, permanent: false }, false],
+    [{ code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 550, permanent: true }, false],
+    [{ code: 'EAUTH', command: 'AUTH PLAIN', responseCode: 535, permanent: true }, false],
+    [{ code: 'ESOCKET' }, false],
+    [new Error('connect ECONNREFUSED 127.0.0.1:25'), false],
+  ])('%j → %s', (error, permanent) => {
+    expect(isPermanentRejection(error)).toBe(permanent);
+  });
+});

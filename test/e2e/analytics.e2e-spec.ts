@@ -1,0 +1,211 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { ResponseCache } from '@evently/cache';
+import { createEvent, eventually, loginAs, TestSession, uniqueName } from '@evently/testing';
+
+import { BookingRow, insertBookings } from '../support/booking-rows';
+import { SmtpCapture } from '../support/smtp-capture';
+import { createTestApp, startTestWorker } from '../support/test-app';
+
+const at = (iso: string) => new Date(iso);
+
+describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_id}/', () => {
+  let app: NestFastifyApplication;
+  let http: ReturnType<typeof request>;
+  let dataSource: DataSource;
+  let staff: TestSession;
+  let buyers: number[];
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    http = request(app.getHttpServer());
+    dataSource = app.get(DataSource);
+    staff = await loginAs(app, 'staff');
+    buyers = await Promise.all(Array.from({ length: 3 }, async () => (await loginAs(app)).user.id));
+  });
+  afterAll(() => app.close());
+
+  const newEvent = (capacity: number, name = uniqueName('Analytics')) =>
+    createEvent(dataSource, { organizerId: staff.user.id, capacity, name });
+  const get = (path: string, session: TestSession = staff) => http.get(path).set(session.headers);
+  const bookingsOf = (eventId: string, rows: Omit<BookingRow, 'eventId' | 'userId'>[]) =>
+    insertBookings(
+      dataSource,
+      rows.map((row, index) => ({ eventId, userId: buyers[index % buyers.length], ...row })),
+    );
+
+  /**
+   * 7 bookings count (they were confirmed): 4 still confirmed with 2 + 1 + 3 + 1 = 7 tickets, 3 cancelled since.
+   * Failed bookings and a booking cancelled before confirmation do not count.
+   */
+  async function seedFestival(eventId: string): Promise<void> {
+    await bookingsOf(eventId, [
+      { status: 'confirmed', tickets: 2, bookedAt: at('2024-03-01T00:00:00Z') },
+      { status: 'confirmed', tickets: 1, bookedAt: at('2024-03-01T23:59:59Z') },
+      { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-01T12:00:00Z') },
+      { status: 'failed', bookedAt: at('2024-03-01T13:00:00Z') },
+      { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-02T00:00:00Z') },
+      { status: 'cancelled', wasConfirmed: false, bookedAt: at('2024-03-02T10:00:00Z') },
+      { status: 'failed', bookedAt: at('2024-03-03T10:00:00Z') },
+      { status: 'confirmed', tickets: 3, bookedAt: at('2024-03-04T08:00:00Z') },
+      { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-04T22:30:00Z') },
+      { status: 'confirmed', tickets: 1, bookedAt: at('2024-03-04T23:00:00Z') },
+    ]);
+  }
+
+  it('computes one event’s totals, cancellation rate and bookings per UTC day', async () => {
+    const eventId = await newEvent(20);
+    await seedFestival(eventId);
+
+    const response = await get(`/api/admin/analytics/${eventId}/`).expect(200);
+
+    expect(response.body).toEqual({
+      event_id: eventId,
+      total_bookings: 7,
+      cancellation_rate: 42.9,
+      daily_bookings: [
+        { date: '2024-03-01', bookings: 3 },
+        { date: '2024-03-02', bookings: 1 },
+        { date: '2024-03-04', bookings: 3 },
+      ],
+    });
+    await get(`/api/admin/analytics/${eventId}`).expect(200);
+  });
+
+  it('answers zeros for an event without bookings, and still reads a deleted event', async () => {
+    const empty = await newEvent(5);
+    expect((await get(`/api/admin/analytics/${empty}/`).expect(200)).body).toEqual({
+      event_id: empty,
+      total_bookings: 0,
+      cancellation_rate: 0,
+      daily_bookings: [],
+    });
+
+    const deleted = await newEvent(5);
+    await bookingsOf(deleted, [{ status: 'confirmed', bookedAt: at('2024-05-05T05:05:05Z') }]);
+    await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [deleted]);
+    expect((await get(`/api/admin/analytics/${deleted}/`).expect(200)).body).toMatchObject({ total_bookings: 1 });
+  });
+
+  it('sums live events in the overview and ranks them, leaving deleted events out', async () => {
+    const before = (await get('/api/admin/analytics/').expect(200)).body;
+
+    const festival = await newEvent(20, uniqueName('Festival'));
+    await seedFestival(festival);
+    const soldOut = await newEvent(4, uniqueName('Sold out'));
+    await bookingsOf(soldOut, [
+      { status: 'confirmed', tickets: 3 },
+      { status: 'confirmed', tickets: 1 },
+    ]);
+    const quiet = await newEvent(1000, uniqueName('Quiet'));
+    await bookingsOf(quiet, [{ status: 'cancelled', wasConfirmed: true }, { status: 'failed' }]);
+    const deleted = await newEvent(2, uniqueName('Deleted'));
+    await bookingsOf(
+      deleted,
+      Array.from({ length: 2 }, () => ({ status: 'confirmed' as const })),
+    );
+    await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [deleted]);
+    await app.get(ResponseCache).invalidateEvents([festival, soldOut, quiet, deleted]);
+
+    const after = (await get('/api/admin/analytics').expect(200)).body;
+
+    // festival 7 + sold out 2 + quiet 1 (cancelled after confirmation); the deleted event's 2 do not count.
+    expect(after.total_bookings - before.total_bookings).toBe(10);
+    const expected = await independentOverview();
+    expect(after.total_bookings).toBe(expected.total);
+    expectTopList(after.most_popular_events, expected.bookings, 'bookings');
+    expectTopList(after.capacity_utilization, expected.utilization, 'utilization_percentage');
+
+    const popular = new Map(after.most_popular_events.map((e: { event_id: string }) => [e.event_id, e]));
+    const utilization = new Map(after.capacity_utilization.map((e: { event_id: string }) => [e.event_id, e]));
+    if (popular.has(festival)) expect(popular.get(festival)).toMatchObject({ bookings: 7 });
+    if (utilization.has(festival)) expect(utilization.get(festival)).toMatchObject({ utilization_percentage: 35 });
+    if (utilization.has(soldOut)) expect(utilization.get(soldOut)).toMatchObject({ utilization_percentage: 100 });
+    expect(popular.has(deleted)).toBe(false);
+    expect(utilization.has(deleted)).toBe(false);
+    expect(utilization.has(quiet)).toBe(false);
+  });
+
+  it('serves analytics from the cache, and fresh as soon as a booking changes', async () => {
+    const smtp = await SmtpCapture.start();
+    process.env.EMAIL_HOST = '127.0.0.1';
+    process.env.EMAIL_PORT = String(smtp.port);
+    const worker: INestApplicationContext = await startTestWorker();
+    try {
+      const eventId = await newEvent(10);
+      await bookingsOf(eventId, [{ status: 'confirmed', bookedAt: at('2024-02-02T10:00:00Z') }]);
+      expect((await get(`/api/admin/analytics/${eventId}/`).expect(200)).body.total_bookings).toBe(1);
+
+      // Written behind the api's back, so nothing invalidates: the cached answer stays.
+      await bookingsOf(eventId, [{ status: 'confirmed', bookedAt: at('2024-02-03T10:00:00Z') }]);
+      expect((await get(`/api/admin/analytics/${eventId}/`).expect(200)).body.total_bookings).toBe(1);
+
+      const buyer = await loginAs(app);
+      const created = await http
+        .post('/api/bookings/')
+        .set(buyer.headers)
+        .send({ event_id: eventId, number_of_tickets: 1 })
+        .expect(201);
+      const confirmed = await eventually(async () => {
+        const body = (await get(`/api/admin/analytics/${eventId}/`).expect(200)).body;
+        return body.total_bookings === 3 ? body : undefined;
+      });
+      expect(confirmed.cancellation_rate).toBe(0);
+
+      await http.delete(`/api/bookings/${created.body.id}/`).set(buyer.headers).expect(200);
+      const afterCancel = (await get(`/api/admin/analytics/${eventId}/`).expect(200)).body;
+      expect(afterCancel).toMatchObject({ total_bookings: 3, cancellation_rate: 33.3 });
+    } finally {
+      await worker.close();
+      await smtp.stop();
+    }
+  });
+
+  it('is for staff only, and answers 404 for unknown or malformed event ids', async () => {
+    const user = await loginAs(app);
+    await http.get('/api/admin/analytics/').expect(401);
+    await get('/api/admin/analytics/', user).expect(403);
+    const eventId = await newEvent(5);
+    await get(`/api/admin/analytics/${eventId}/`, user).expect(403);
+    await get('/api/admin/analytics/00000000-0000-4000-8000-000000000000/').expect(404);
+    await get('/api/admin/analytics/not-a-uuid/').expect(404);
+  });
+
+  /** The overview computed from raw rows in TypeScript, as an oracle for data other test files left behind. */
+  async function independentOverview() {
+    const events: { id: string; capacity: number; deleted: boolean }[] = await dataSource.query(
+      `SELECT id, capacity, deleted_at IS NOT NULL AS deleted FROM events`,
+    );
+    const bookings: { event_id: string; status: string; ticket_count: number; counted: boolean }[] =
+      await dataSource.query(
+        `SELECT event_id, status, ticket_count, confirmed_at IS NOT NULL AS counted FROM bookings`,
+      );
+    const live = events.filter((event) => !event.deleted);
+    const countedOf = (id: string) => bookings.filter((b) => b.event_id === id && b.counted).length;
+    const ticketsOf = (id: string) =>
+      bookings.filter((b) => b.event_id === id && b.status === 'confirmed').reduce((sum, b) => sum + b.ticket_count, 0);
+    return {
+      total: live.reduce((sum, event) => sum + countedOf(event.id), 0),
+      bookings: new Map(live.filter((e) => countedOf(e.id) > 0).map((e) => [e.id, countedOf(e.id)])),
+      utilization: new Map(
+        live
+          .filter((e) => ticketsOf(e.id) > 0)
+          .map((e) => [e.id, Math.round((ticketsOf(e.id) * 1000) / e.capacity) / 10]),
+      ),
+    };
+  }
+});
+
+/** The list holds the top 10 by value, most first, with the right value for each; ties may come in any order. */
+function expectTopList(list: Record<string, string | number>[], all: Map<string, number>, field: string): void {
+  const values = list.map((entry) => entry[field] as number);
+  expect(list.length).toBe(Math.min(10, all.size));
+  expect([...values].sort((a, b) => b - a)).toEqual(values);
+  for (const entry of list) expect(entry[field]).toBe(all.get(entry.event_id as string));
+  const cutoff = values.at(-1) ?? Infinity;
+  const listed = new Set(list.map((entry) => entry.event_id));
+  for (const [id, value] of all) if (!listed.has(id)) expect(value).toBeLessThanOrEqual(cutoff);
+}

@@ -1,0 +1,229 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Job, Queue } from 'bullmq';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { jobIds, JobProducer, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
+import { createEvent, eventually, loginAs, uniqueName } from '@evently/testing';
+
+import { insertBookings } from '../support/booking-rows';
+import { CapturedMail, SmtpCapture } from '../support/smtp-capture';
+import { createTestApp, startTestWorker } from '../support/test-app';
+
+describe('mail: every email kind, sent once, through SMTP outages', () => {
+  let smtp: SmtpCapture;
+  let app: NestFastifyApplication;
+  let worker: INestApplicationContext;
+  let http: ReturnType<typeof request>;
+  let dataSource: DataSource;
+  let mailQueue: Queue;
+
+  beforeAll(async () => {
+    smtp = await SmtpCapture.start();
+    process.env.EMAIL_HOST = '127.0.0.1';
+    process.env.EMAIL_PORT = String(smtp.port);
+    app = await createTestApp();
+    worker = await startTestWorker();
+    http = request(app.getHttpServer());
+    dataSource = app.get(DataSource);
+    mailQueue = app.get(JobProducer).queue(QUEUES.mail);
+  });
+  afterAll(async () => {
+    await worker.close();
+    await app.close();
+    await smtp.stop();
+  });
+
+  const mailsTo = (address: string, subject: string) => smtp.to(address).filter((mail) => mail.subject === subject);
+  const oneMail = (address: string, subject: string) =>
+    eventually(async () => {
+      const mails = mailsTo(address, subject);
+      return mails.length > 0 ? mails : undefined;
+    }, 30_000);
+
+  async function jobIn(jobId: string, state: 'completed' | 'failed'): Promise<Job> {
+    return eventually(async () => {
+      const job = await mailQueue.getJob(jobId);
+      return job && (await job.getState()) === state ? job : undefined;
+    }, 40_000);
+  }
+
+  async function attendee(name: string, bookings: { status: 'confirmed' | 'cancelled'; tickets?: number }[]) {
+    const { user } = await loginAs(app, 'staff');
+    const eventId = await createEvent(dataSource, { organizerId: user.id, name, venue: 'Main Hall' });
+    const ids = await insertBookings(
+      dataSource,
+      bookings.map((booking) => ({ eventId, userId: user.id, wasConfirmed: true, ...booking })),
+    );
+    return { user, eventId, bookingIds: ids };
+  }
+
+  it('emails a confirmation when the worker confirms a booking, and a notice when it is cancelled', async () => {
+    const { user: organizer } = await loginAs(app, 'staff');
+    const name = `Rock & <Roll> ${uniqueName('night')}`;
+    const eventId = await createEvent(dataSource, {
+      organizerId: organizer.id,
+      name,
+      venue: 'Arena 1',
+      price: '25.50',
+    });
+    const { user, headers } = await loginAs(app);
+
+    const created = await http
+      .post('/api/bookings/')
+      .set(headers)
+      .send({ event_id: eventId, number_of_tickets: 2 })
+      .expect(201);
+    const bookingId: string = created.body.id;
+    const [confirmed] = await oneMail(user.email, `Booking confirmed: ${name}`);
+
+    expect(confirmed.envelopeTo).toEqual([user.email]);
+    expect(confirmed.headers.to).toContain(user.email);
+    expect(confirmed.headers.from).toContain('noreply@evently.com');
+    expect(confirmed.headers['message-id']).toMatch(/^<[0-9a-f]{32}@evently\.com>$/);
+    for (const part of [confirmed.text, confirmed.html]) {
+      expect(part).toContain(bookingId);
+      expect(part).toContain('51.00');
+      expect(part).toContain('Arena 1');
+      expect(part).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    }
+    expect(confirmed.text).toContain(`Your booking for ${name} is confirmed.`);
+    expect(confirmed.text).toContain('Tickets: 2');
+    expect(confirmed.html).toContain('Rock &amp; &lt;Roll&gt;');
+    expect(confirmed.html).not.toContain('<Roll>');
+
+    await http.delete(`/api/bookings/${bookingId}/`).set(headers).expect(200);
+    const [cancelled] = await oneMail(user.email, `Booking cancelled: ${name}`);
+    expect(cancelled.envelopeTo).toEqual([user.email]);
+    expect(cancelled.text).toContain(bookingId);
+    expect(cancelled.text).toContain('its 2 ticket(s) released');
+    expect(cancelled.html).toContain(bookingId);
+    expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(1);
+  });
+
+  it('tells each attendee of a deleted event that it is cancelled', async () => {
+    const name = uniqueName('Cancelled gala');
+    const { user, eventId } = await attendee(name, [{ status: 'confirmed' }]);
+    const relay = app.get(OutboxRelay);
+    const outboxIds = await dataSource.transaction(async (manager) => {
+      await manager.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [eventId]);
+      return relay.write(manager, [
+        {
+          name: MAIL_JOBS.eventCancelled,
+          jobId: jobIds.eventCancelled(eventId, user.id),
+          payload: { eventId, userId: user.id },
+        },
+      ]);
+    });
+    await relay.publish(outboxIds);
+
+    const [mail] = await oneMail(user.email, `Event cancelled: ${name}`);
+    expect(mail.envelopeTo).toEqual([user.email]);
+    expect(mail.text).toContain(`${name}, planned for`);
+    expect(mail.text).toContain('Main Hall');
+    expect(mail.html).toContain('has been cancelled');
+  });
+
+  it('sends nothing more when a finished job runs again, as after a crash between sending and completing', async () => {
+    const name = uniqueName('Rerun');
+    const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
+    const jobId = jobIds.bookingConfirmed(bookingIds[0]);
+    await app
+      .get(JobProducer)
+      .add([{ name: MAIL_JOBS.bookingConfirmed, jobId, payload: { bookingId: bookingIds[0] } }]);
+    expect((await jobIn(jobId, 'completed')).returnvalue).toBe('sent');
+
+    await (await mailQueue.getJob(jobId))!.retry('completed');
+    await eventually(async () => {
+      const job = await mailQueue.getJob(jobId);
+      return job && job.attemptsStarted >= 2 && (await job.getState()) === 'completed' ? true : undefined;
+    }, 30_000);
+    expect((await mailQueue.getJob(jobId))!.returnvalue).toBe('already-sent');
+    expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(1);
+  });
+
+  it('sends once when two jobs for the same email run side by side', async () => {
+    const name = uniqueName('Twins');
+    const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
+    const payload = { bookingId: bookingIds[0] };
+    const jobs = ['a', 'b', 'c'].map((copy) => ({
+      name: MAIL_JOBS.bookingConfirmed,
+      jobId: `${jobIds.bookingConfirmed(bookingIds[0])}-${copy}`,
+      payload,
+    }));
+    await app.get(JobProducer).add(jobs);
+    const results = await Promise.all(jobs.map(async (job) => (await jobIn(job.jobId, 'completed')).returnvalue));
+
+    expect(results.sort()).toEqual(['already-sent', 'already-sent', 'sent']);
+    expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(1);
+    const [row] = await dataSource.query(`SELECT count(*)::int AS n FROM mail_deliveries WHERE dedupe_key = $1`, [
+      `booking-confirmed:${bookingIds[0]}:${user.id}`,
+    ]);
+    expect(row.n).toBe(1);
+  });
+
+  it('retries while SMTP is down and delivers once it is back', async () => {
+    const name = uniqueName('Outage');
+    const { user, bookingIds } = await attendee(name, [{ status: 'cancelled' }]);
+    const jobId = jobIds.bookingCancelled(bookingIds[0]);
+    await smtp.stop();
+    try {
+      await app
+        .get(JobProducer)
+        .add([{ name: MAIL_JOBS.bookingCancelled, jobId, payload: { bookingId: bookingIds[0] } }]);
+      const retrying = await eventually(async () => {
+        const job = await mailQueue.getJob(jobId);
+        return job && job.attemptsMade >= 2 ? job : undefined;
+      }, 30_000);
+      expect(await retrying.getState()).not.toBe('failed');
+      expect(retrying.failedReason).toMatch(/ECONNREFUSED|connect/i);
+      expect(mailsTo(user.email, `Booking cancelled: ${name}`)).toHaveLength(0);
+    } finally {
+      await smtp.listen();
+    }
+
+    const [mail] = await oneMail(user.email, `Booking cancelled: ${name}`);
+    expect(mail.text).toContain(bookingIds[0]);
+    const done = await jobIn(jobId, 'completed');
+    expect(done.attemptsMade).toBeGreaterThanOrEqual(2);
+    expect(mailsTo(user.email, `Booking cancelled: ${name}`)).toHaveLength(1);
+  });
+
+  it('keeps a mail that can never be delivered as a failed job with its reason, and leaves the booking alone', async () => {
+    const name = uniqueName('Bounce');
+    const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
+    smtp.rejected.add(user.email.toLowerCase());
+    const jobId = jobIds.bookingConfirmed(bookingIds[0]);
+    await app
+      .get(JobProducer)
+      .add([{ name: MAIL_JOBS.bookingConfirmed, jobId, payload: { bookingId: bookingIds[0] } }]);
+
+    const failed = await jobIn(jobId, 'failed');
+    expect(failed.failedReason).toMatch(/rejected.*550|550.*mailbox unavailable/is);
+    expect(failed.attemptsMade).toBe(1);
+
+    const { user: noAddress, bookingIds: others } = await attendee(uniqueName('Nowhere'), [{ status: 'confirmed' }]);
+    await dataSource.query(`UPDATE users SET email = '' WHERE id = $1`, [noAddress.id]);
+    const otherJobId = jobIds.bookingConfirmed(others[0]);
+    await app
+      .get(JobProducer)
+      .add([{ name: MAIL_JOBS.bookingConfirmed, jobId: otherJobId, payload: { bookingId: others[0] } }]);
+    expect((await jobIn(otherJobId, 'failed')).failedReason).toContain('no email address');
+
+    const rows = await dataSource.query(
+      `SELECT status, confirmed_at IS NOT NULL AS confirmed FROM bookings WHERE id = ANY($1) ORDER BY id`,
+      [[bookingIds[0], others[0]]],
+    );
+    expect(rows).toEqual([
+      { status: 'confirmed', confirmed: true },
+      { status: 'confirmed', confirmed: true },
+    ]);
+    const [deliveries] = await dataSource.query(
+      `SELECT count(*)::int AS n FROM mail_deliveries WHERE dedupe_key LIKE ANY($1)`,
+      [[`%${bookingIds[0]}%`, `%${others[0]}%`]],
+    );
+    expect(deliveries.n).toBe(0);
+    expect(smtp.to(user.email)).toEqual([] as CapturedMail[]);
+  });
+});

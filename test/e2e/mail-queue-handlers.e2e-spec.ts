@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+
+import { WorkerHost } from '@nestjs/bullmq';
+import { INestApplicationContext } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { Job } from 'bullmq';
+
+import { JOB_QUEUE, JobName, JobPayloads, QUEUES } from '@evently/queue';
+
+import { startTestWorker } from '../support/test-app';
+
+/** A payload for every job name; a new job name fails to compile here until it gets one. */
+const SAMPLE_PAYLOADS: { [N in JobName]: JobPayloads[N] } = {
+  'settle-booking': { bookingId: randomUUID(), eventId: randomUUID() },
+  'booking-confirmed': { bookingId: randomUUID() },
+  'booking-cancelled': { bookingId: randomUUID() },
+  'event-notice': { noticeId: randomUUID(), userId: 2_000_000_000 },
+  'event-cancelled': { eventId: randomUUID(), userId: 2_000_000_000 },
+};
+
+describe('queues: every job name has exactly one handler', () => {
+  let worker: INestApplicationContext;
+  let processors: Map<string, WorkerHost[]>;
+
+  beforeAll(async () => {
+    worker = await startTestWorker();
+    processors = new Map();
+    for (const wrapper of worker.get(DiscoveryService).getProviders()) {
+      if (!(wrapper.instance instanceof WorkerHost)) continue;
+      const queue = wrapper.instance.worker.name;
+      processors.set(queue, [...(processors.get(queue) ?? []), wrapper.instance]);
+    }
+  });
+  afterAll(() => worker.close());
+
+  const fakeJob = (name: string) =>
+    ({ id: `handler-check:${name}`, name, data: SAMPLE_PAYLOADS[name as JobName] }) as Job;
+
+  it.each(Object.values(QUEUES))('queue %s has exactly one processor', (queue) => {
+    expect(processors.get(queue)).toHaveLength(1);
+  });
+
+  it.each(Object.keys(JOB_QUEUE) as JobName[])('job %s is handled by its queue’s processor', async (name) => {
+    const [processor] = processors.get(JOB_QUEUE[name])!;
+    // The payloads point at nothing, so each handler finds nothing to do; what matters is that one ran.
+    await expect(processor.process(fakeJob(name))).resolves.not.toThrow();
+  });
+
+  it.each(Object.keys(JOB_QUEUE) as JobName[])('job %s is refused by every other queue’s processor', async (name) => {
+    for (const [queue, [processor]] of processors) {
+      if (queue === JOB_QUEUE[name]) continue;
+      await expect(processor.process(fakeJob(name))).rejects.toThrow(`no handler for job ${name}`);
+    }
+  });
+
+  it('refuses a job name nobody declared', async () => {
+    for (const [, [processor]] of processors) {
+      await expect(processor.process(fakeJob('no-such-job'))).rejects.toThrow('no handler for job no-such-job');
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+
+import { jobIds, JobProducer, MAIL_JOBS, QUEUES } from '@evently/queue';
+import { createEvent, eventually, loginAs, uniqueName } from '@evently/testing';
+
+import { insertBookings } from '../support/booking-rows';
+import { SmtpCapture } from '../support/smtp-capture';
+import { createTestApp, startTestWorker } from '../support/test-app';
+
+const WORKER_MAIN = 'dist/apps/worker/apps/worker/src/main.js';
+
+describe('mail: a worker killed in the middle of a send', () => {
+  let smtp: SmtpCapture;
+  let app: NestFastifyApplication;
+  let dataSource: DataSource;
+  let child: ChildProcess | undefined;
+  let restarted: INestApplicationContext | undefined;
+
+  beforeAll(async () => {
+    smtp = await SmtpCapture.start();
+    process.env.EMAIL_HOST = '127.0.0.1';
+    process.env.EMAIL_PORT = String(smtp.port);
+    app = await createTestApp();
+    dataSource = app.get(DataSource);
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await restarted?.close();
+    await app.close();
+    await smtp.stop();
+  });
+
+  it('is taken over by a restarted worker, which delivers the email exactly once', async () => {
+    const { user } = await loginAs(app);
+    const name = uniqueName('Crash');
+    const eventId = await createEvent(dataSource, { organizerId: user.id, name });
+    const [bookingId] = await insertBookings(dataSource, [{ eventId, userId: user.id, status: 'confirmed' }]);
+    const dedupeKey = `booking-confirmed:${bookingId}:${user.id}`;
+    const jobId = jobIds.bookingConfirmed(bookingId);
+
+    smtp.holding = true;
+    child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env }, stdio: 'ignore' });
+    await app.get(JobProducer).add([{ name: MAIL_JOBS.bookingConfirmed, jobId, payload: { bookingId } }]);
+
+    // The whole message is on the server, which has not said 250 yet: the worker is mid-send.
+    await eventually(async () => (smtp.held.length > 0 ? true : undefined), 40_000);
+    expect(await deliveries(dataSource, dedupeKey)).toBe(0);
+    // Rendered by the compiled worker: the templates reached dist/.
+    expect(smtp.held[0].mail.html).toContain(`<strong>${name}</strong>`);
+    expect(smtp.held[0].mail.text).toContain(bookingId);
+
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    smtp.holding = false;
+    smtp.release(false);
+    expect(smtp.to(user.email)).toHaveLength(0);
+
+    restarted = await startTestWorker();
+    const restartedAt = Date.now();
+    await eventually(async () => (smtp.to(user.email).length > 0 ? true : undefined), 90_000, 250);
+    const queue = app.get(JobProducer).queue(QUEUES.mail);
+    const job = await eventually(async () => {
+      const found = await queue.getJob(jobId);
+      return found && (await found.getState()) === 'completed' ? found : undefined;
+    });
+    console.info(`mail redelivered ${Math.round((Date.now() - restartedAt) / 1000)} s after the restart`);
+
+    expect(job.returnvalue).toBe('sent');
+    const [mail] = smtp.to(user.email);
+    expect(mail.subject).toBe(`Booking confirmed: ${name}`);
+    expect(mail.text).toContain(bookingId);
+    expect(smtp.to(user.email)).toHaveLength(1);
+    expect(await deliveries(dataSource, dedupeKey)).toBe(1);
+  }, 150_000);
+});
+
+async function deliveries(dataSource: DataSource, dedupeKey: string): Promise<number> {
+  const [row] = await dataSource.query(`SELECT count(*)::int AS n FROM mail_deliveries WHERE dedupe_key = $1`, [
+    dedupeKey,
+  ]);
+  return row.n;
+}

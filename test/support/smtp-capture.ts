@@ -1,0 +1,162 @@
+import { AddressInfo } from 'node:net';
+
+import { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+
+export interface CapturedMail {
+  /** Addresses from the SMTP envelope (RCPT TO), which is who actually receives the message. */
+  envelopeTo: string[];
+  /** Header names lower-cased, folded lines joined, encoded words decoded. */
+  headers: Record<string, string>;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface HeldMessage {
+  mail: CapturedMail;
+  reply: (error?: Error | null) => void;
+}
+
+/**
+ * A real SMTP server on loopback that keeps every message it accepts. It can go down and come back on the
+ * same port, reject chosen recipients with a 550, and hold messages: read the whole DATA, then withhold the
+ * final reply, so the sender is caught in the middle of a send.
+ */
+export class SmtpCapture {
+  readonly messages: CapturedMail[] = [];
+  readonly held: HeldMessage[] = [];
+  /** While true, each message is held instead of accepted. */
+  holding = false;
+  /** Recipients refused at RCPT TO with a permanent 550. */
+  readonly rejected = new Set<string>();
+  port = 0;
+  private server?: SMTPServer;
+
+  static async start(): Promise<SmtpCapture> {
+    const capture = new SmtpCapture();
+    await capture.listen();
+    return capture;
+  }
+
+  /** Starts listening, on the same port as before after a {@link stop}. */
+  async listen(): Promise<void> {
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['AUTH', 'STARTTLS'],
+      logger: false,
+      closeTimeout: 100,
+      onRcptTo: (address, _session, callback) => {
+        if (!this.rejected.has(address.address.toLowerCase())) return callback();
+        callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      },
+      onData: (stream, session, callback) => this.receive(stream, session, callback),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Goes down: refuses new connections and cuts the open ones. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Answers every held message: accepted (captured) or refused. */
+  release(accept: boolean): void {
+    for (const { mail, reply } of this.held.splice(0)) {
+      if (accept) this.messages.push(mail);
+      reply(accept ? null : new Error('not accepted'));
+    }
+  }
+
+  to(address: string): CapturedMail[] {
+    return this.messages.filter((mail) => mail.envelopeTo.includes(address.toLowerCase()));
+  }
+
+  private receive(stream: SMTPServerDataStream, session: SMTPServerSession, reply: (error?: Error | null) => void) {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      const mail = parseMessage(
+        Buffer.concat(chunks).toString('utf8'),
+        session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()),
+      );
+      if (this.holding) return void this.held.push({ mail, reply });
+      this.messages.push(mail);
+      reply();
+    });
+  }
+}
+
+/** Just enough MIME for nodemailer's output: headers, multipart bodies, base64 and quoted-printable. */
+export function parseMessage(raw: string, envelopeTo: string[]): CapturedMail {
+  const { headers, body } = splitEntity(raw.replace(/\r\n/g, '\n'));
+  const leaves = leafParts(headers, body);
+  const partOfType = (type: string) => leaves.find((leaf) => leaf.type === type)?.content ?? '';
+  return {
+    envelopeTo,
+    headers,
+    subject: headers.subject ?? '',
+    text: partOfType('text/plain'),
+    html: partOfType('text/html'),
+  };
+}
+
+function splitEntity(entity: string): { headers: Record<string, string>; body: string } {
+  const end = entity.indexOf('\n\n');
+  const head = end === -1 ? entity : entity.slice(0, end);
+  const headers: Record<string, string> = {};
+  for (const line of head.replace(/\n[ \t]+/g, ' ').split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = decodeWords(line.slice(colon + 1).trim());
+  }
+  return { headers, body: end === -1 ? '' : entity.slice(end + 2) };
+}
+
+function leafParts(headers: Record<string, string>, body: string): { type: string; content: string }[] {
+  const contentType = headers['content-type'] ?? 'text/plain';
+  const type = contentType.split(';')[0].trim().toLowerCase();
+  if (!type.startsWith('multipart/')) {
+    return [{ type, content: decodeBody(body, headers['content-transfer-encoding'] ?? '7bit') }];
+  }
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1] ?? '';
+  return body
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .flatMap((part) => {
+      const entity = splitEntity(part.replace(/^\n/, ''));
+      return leafParts(entity.headers, entity.body);
+    });
+}
+
+function decodeBody(body: string, encoding: string): string {
+  switch (encoding.toLowerCase()) {
+    case 'base64':
+      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    case 'quoted-printable':
+      return fromHexBytes(body.replace(/=\n/g, ''), /=([0-9a-f]{2})/gi).replace(/\n$/, '');
+    default:
+      return body.replace(/\n$/, '');
+  }
+}
+
+/** RFC 2047 encoded words, as nodemailer writes non-ASCII headers. */
+function decodeWords(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([bq])\?([^?]*)\?=/gi, (_match, _charset, kind: string, text: string) =>
+      kind.toLowerCase() === 'b'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : fromHexBytes(text.replace(/_/g, ' '), /=([0-9a-f]{2})/gi),
+    );
+}
+
+function fromHexBytes(text: string, escape: RegExp): string {
+  const binary = text.replace(escape, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(binary, 'latin1').toString('utf8');
+}
