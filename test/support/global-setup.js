@@ -15,6 +15,8 @@ module.exports = async function globalSetup() {
     DEBUG: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ALLOWED_HOSTS: 'localhost,127.0.0.1',
+    // Several apis and workers run at once in the storm tests; stay well inside max_connections (100).
+    DB_POOL_SIZE: '8',
   });
   // Multi-process tests run the compiled apps, as `npm run start:api` / `start:worker` would.
   execSync('node tools/ensure-built.mjs', { stdio: 'inherit' });

@@ -1,9 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
 const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
+const LOG_DIR = 'test/artifacts/processes';
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -29,8 +31,15 @@ function launch(entry: string, env: Record<string, string>): RunningProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
-  child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-200_000)));
+  // Every child's log is kept under test/artifacts/processes/ (not committed) for post-mortems.
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = createWriteStream(`${LOG_DIR}/${entry === API_ENTRY ? 'api' : 'worker'}-${child.pid}.log`);
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on('data', (chunk) => {
+      output = (output + chunk).slice(-200_000);
+      log.write(chunk);
+    });
+  }
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string | null);
   return {
     child,

@@ -9,10 +9,11 @@ export function postgresErrorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Connection refused, the server shutting down, or the pool giving up: the database is unavailable. */
+/** Connection refused, the server shutting down or full, or the pool giving up: the database is unavailable. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = postgresErrorCode(error);
-  if (code && ['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code)) return true;
+  if (code && ['57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004'].includes(code))
+    return true;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
   const message = error instanceof Error ? error.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(

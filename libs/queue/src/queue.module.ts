@@ -14,6 +14,9 @@ const DEFAULT_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/** SMTP outages last longer than database blips: 12 attempts from 5 s apart retry for about 2.8 hours. */
+const MAIL_RETRIES = { attempts: 12, backoff: { type: 'exponential', delay: 5000 } };
+
 /**
  * BullMQ wiring. Producers (the api) fail fast while Redis is down, so a request never hangs on it;
  * workers wait and reconnect for as long as it takes.
@@ -36,7 +39,10 @@ export class QueueModule {
             defaultJobOptions: DEFAULT_JOB_OPTIONS,
           }),
         }),
-        BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name }))),
+        BullModule.registerQueue(
+          { name: QUEUES.bookings },
+          { name: QUEUES.mail, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...MAIL_RETRIES } },
+        ),
       ],
       providers: [JobProducer, OutboxRelay],
       exports: [BullModule, JobProducer, OutboxRelay],
