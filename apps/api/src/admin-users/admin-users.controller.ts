@@ -1,0 +1,37 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+
+import { CurrentUser, StaffOnly, SuperuserOnly } from '@evently/auth';
+import { User } from '@evently/database';
+import { StaffUsersService } from '@evently/events';
+
+import { ApiErrors } from '../common/api-errors.decorator';
+import { mapProfile, ProfileDto } from '../users/dto/user-responses.dto';
+import { BulkDeleteResultDto, BulkDeleteUsersDto, CreateStaffDto, toNewUser } from './dto/admin-users.dto';
+
+@ApiTags('admin-users')
+@ApiSecurity('token')
+@Controller('admin/users')
+export class AdminUsersController {
+  constructor(private readonly staffUsers: StaffUsersService) {}
+
+  /** Creates a staff user (superusers only). This endpoint cannot create superusers. */
+  @SuperuserOnly()
+  @Post('staff')
+  @ApiErrors(400, 401, 403, 413)
+  async createStaff(@Body() dto: CreateStaffDto): Promise<ProfileDto> {
+    return mapProfile(await this.staffUsers.createStaff(toNewUser(dto)));
+  }
+
+  /**
+   * Deletes the users whose username starts with `prefix`, except staff, superusers, the caller and event
+   * organizers. Their live bookings go with them and confirmed seats return to their events.
+   */
+  @StaffOnly()
+  @Post('bulk_delete')
+  @HttpCode(200)
+  @ApiErrors(400, 401, 403, 413)
+  async bulkDelete(@CurrentUser() user: User, @Body() dto: BulkDeleteUsersDto): Promise<BulkDeleteResultDto> {
+    return { deleted_users: await this.staffUsers.bulkDelete(user, dto.prefix), prefix: dto.prefix };
+  }
+}

@@ -1,0 +1,80 @@
+import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiSecurity, ApiTags } from '@nestjs/swagger';
+
+import { CurrentUser, StaffOnly } from '@evently/auth';
+import { pageRequest, toPage } from '@evently/common';
+import { User } from '@evently/database';
+import { EventQueries, EventsService } from '@evently/events';
+
+import { ApiErrors } from '../common/api-errors.decorator';
+import { UuidParam } from '../common/id-params';
+import { RequestUrl } from '../common/request-url.decorator';
+import { CreateEventDto, toEventChanges, toNewEvent, UpdateEventDto } from './dto/create-event.dto';
+import { AdminEventsQueryDto, toAdminEventFilter } from './dto/event-queries.dto';
+import {
+  AdminEventDetailsDto,
+  AdminEventPageDto,
+  CreatedEventDto,
+  DeletedEventDto,
+  mapAdminEvent,
+  mapAdminEventDetails,
+  mapCreatedEvent,
+} from './dto/event-responses.dto';
+
+/** Event management for staff. Deleted events answer 404 here too. */
+@ApiTags('admin-events')
+@ApiSecurity('token')
+@StaffOnly()
+@Controller('admin/events')
+export class AdminEventsController {
+  constructor(
+    private readonly events: EventsService,
+    private readonly queries: EventQueries,
+  ) {}
+
+  /** Creates an event organised by the caller. Times in the past are refused (400). */
+  @Post()
+  @ApiErrors(400, 401, 403, 413)
+  async create(@CurrentUser() user: User, @Body() dto: CreateEventDto): Promise<CreatedEventDto> {
+    return mapCreatedEvent(await this.events.create(user, toNewEvent(dto)));
+  }
+
+  /** Every event that is not deleted, newest first unless `ordering` says otherwise. */
+  @Get('list')
+  @ApiErrors(400, 401, 403)
+  async list(@Query() query: AdminEventsQueryDto, @RequestUrl() url: string): Promise<AdminEventPageDto> {
+    const page = pageRequest(query);
+    const { records, count } = await this.queries.listAdmin(toAdminEventFilter(query), page);
+    return toPage(records.map(mapAdminEvent), count, page, url);
+  }
+
+  @Get(':id/details')
+  @ApiErrors(401, 403, 404)
+  async details(@Param('id', UuidParam) id: string): Promise<AdminEventDetailsDto> {
+    return mapAdminEventDetails(await this.queries.findAdminDetails(id));
+  }
+
+  /**
+   * Partial update, by the organizer or a superuser (other staff: 403). Lowering the capacity below the
+   * tickets already confirmed is a 409. Answers the event's details.
+   */
+  @Put(':id')
+  @ApiErrors(400, 401, 403, 404, 409, 413)
+  async update(
+    @CurrentUser() user: User,
+    @Param('id', UuidParam) id: string,
+    @Body() dto: UpdateEventDto,
+  ): Promise<AdminEventDetailsDto> {
+    return mapAdminEventDetails(await this.events.update(user, id, toEventChanges(dto)));
+  }
+
+  /**
+   * Soft delete, by the organizer or a superuser: the event disappears everywhere, its live bookings are
+   * cancelled (seats returned) and their holders are emailed.
+   */
+  @Delete(':id/delete')
+  @ApiErrors(401, 403, 404)
+  async remove(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<DeletedEventDto> {
+    return { event_id: await this.events.remove(user, id), status: 'deleted' };
+  }
+}

@@ -1,0 +1,23 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+
+import { Public } from '@evently/auth';
+import { EventCatalog } from '@evently/events';
+
+import { ApiErrors } from '../common/api-errors.decorator';
+import { UuidParam } from '../common/id-params';
+import { AvailabilityDto, mapAvailability } from './dto/event-responses.dto';
+
+@ApiTags('events')
+@Public()
+@Controller('events')
+export class AvailabilityController {
+  constructor(private readonly catalog: EventCatalog) {}
+
+  /** Tickets left: capacity minus the tickets of confirmed bookings, fresh after every booking settles. */
+  @Get(':id/availability')
+  @ApiErrors(404)
+  async availability(@Param('id', UuidParam) id: string): Promise<AvailabilityDto> {
+    return mapAvailability(await this.catalog.availability(id));
+  }
+}

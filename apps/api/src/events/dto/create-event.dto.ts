@@ -1,0 +1,101 @@
+import { IsOptional, ValidateIf } from 'class-validator';
+
+import { centsToDecimalString } from '@evently/common';
+import { EventChanges, NewEvent } from '@evently/events';
+
+import {
+  EventActiveField,
+  EventCapacityField,
+  EventDescriptionField,
+  EventPriceField,
+  EventTextField,
+  EventTimeField,
+} from './event-fields.decorator';
+
+/** The field may be left out, but an explicit `null` is validated (and refused) rather than skipped. */
+const Omittable = () => ValidateIf((_object, value) => value !== undefined);
+
+export class CreateEventDto {
+  @EventTextField('Tech Conference 2030', true)
+  name!: string;
+
+  @EventTextField('Convention Center', true)
+  venue!: string;
+
+  @EventTimeField(true)
+  time!: string;
+
+  @EventCapacityField(true)
+  capacity!: number;
+
+  @IsOptional()
+  @EventDescriptionField()
+  description?: string | null;
+
+  @EventPriceField(true)
+  price_per_ticket!: number;
+
+  @IsOptional()
+  @EventActiveField()
+  is_active?: boolean;
+}
+
+/** A partial update: every field optional; `description` may be set to null, the others may not. */
+export class UpdateEventDto {
+  @Omittable()
+  @EventTextField('Updated Tech Conference 2030', false)
+  name?: string;
+
+  @Omittable()
+  @EventTextField('Convention Center', false)
+  venue?: string;
+
+  @Omittable()
+  @EventTimeField(false)
+  time?: string;
+
+  @Omittable()
+  @EventCapacityField(false)
+  capacity?: number;
+
+  @IsOptional()
+  @EventDescriptionField()
+  description?: string | null;
+
+  @Omittable()
+  @EventPriceField(false)
+  price_per_ticket?: number;
+
+  @Omittable()
+  @EventActiveField()
+  is_active?: boolean;
+}
+
+export function toNewEvent(dto: CreateEventDto): NewEvent {
+  return {
+    name: dto.name,
+    venue: dto.venue,
+    time: new Date(dto.time),
+    capacity: dto.capacity,
+    description: dto.description ?? null,
+    pricePerTicket: toDecimal(dto.price_per_ticket),
+    isActive: dto.is_active ?? true,
+  };
+}
+
+export function toEventChanges(dto: UpdateEventDto): EventChanges {
+  return {
+    name: dto.name,
+    venue: dto.venue,
+    time: dto.time === undefined ? undefined : new Date(dto.time),
+    capacity: dto.capacity,
+    description: dto.description,
+    pricePerTicket: dto.price_per_ticket === undefined ? undefined : toDecimal(dto.price_per_ticket),
+    isActive: dto.is_active,
+  };
+}
+
+/** Exact: the validator already guaranteed whole cents. */
+function toDecimal(price: number): string {
+  return centsToDecimalString(Math.round(price * 100));
+}

@@ -1,0 +1,78 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsNumber, IsString, Length, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+
+import { HasNoNulBytes, IsZonedInstant, QueryNumber } from '@evently/common';
+
+export const MAX_CAPACITY = 1_000_000;
+export const MAX_PRICE = 99_999_999.99;
+export const MAX_DESCRIPTION_LENGTH = 10_000;
+
+/*
+ * The validation of each event field, shared by create (required) and update (optional). Optional fields
+ * pair these with ValidateIf(value !== undefined), so an explicit null is refused, not written.
+ */
+
+/** The common validators are typed for string keys; applyDecorators wants PropertyDecorator. */
+const property =
+  (decorator: (target: object, propertyName: string) => void): PropertyDecorator =>
+  (target, key) =>
+    decorator(target, String(key));
+
+const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+
+/** 1 to 255 characters after trimming, no NUL. */
+export const EventTextField = (example: string, required: boolean) =>
+  applyDecorators(
+    ApiProperty({ example, minLength: 1, maxLength: 255, required }),
+    trim(),
+    IsString(),
+    Length(1, 255),
+    property(HasNoNulBytes()),
+  );
+
+export const EventTimeField = (required: boolean) =>
+  applyDecorators(
+    ApiProperty({
+      example: '2030-06-15T09:00:00Z',
+      description: 'ISO 8601 with a zone (Z or an offset); must lie in the future',
+      required,
+    }),
+    property(IsZonedInstant()),
+  );
+
+export const EventCapacityField = (required: boolean) =>
+  applyDecorators(
+    ApiProperty({ example: 500, minimum: 1, maximum: MAX_CAPACITY, required }),
+    IsInt(),
+    Min(1),
+    Max(MAX_CAPACITY),
+  );
+
+export const EventDescriptionField = () =>
+  applyDecorators(
+    ApiProperty({ required: false, nullable: true, type: String, example: 'Annual technology conference' }),
+    IsString(),
+    MaxLength(MAX_DESCRIPTION_LENGTH),
+    property(HasNoNulBytes()),
+  );
+
+/** A JSON number (or a decimal string, as the original accepted) of whole cents from 0 to 99,999,999.99. */
+export const EventPriceField = (required: boolean) =>
+  applyDecorators(
+    ApiProperty({ example: 150.0, minimum: 0, maximum: MAX_PRICE, description: 'At most 2 decimals', required }),
+    QueryNumber(),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    ValidateBy({
+      name: 'isWholeCents',
+      validator: {
+        validate: (value: unknown) => typeof value === 'number' && Math.round(value * 100) / 100 === value,
+        defaultMessage: () => 'price_per_ticket must have at most 2 decimal places',
+      },
+    }),
+    Min(0),
+    Max(MAX_PRICE),
+  );
+
+export const EventActiveField = () => applyDecorators(ApiProperty({ required: false, default: true }), IsBoolean());

@@ -1,0 +1,156 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+import { decimalToNumber } from '@evently/common';
+import {
+  AdminEventDetailsRecord,
+  AdminEventRecord,
+  AvailabilityRecord,
+  CreatedEventRecord,
+  PublicEventRecord,
+} from '@evently/events';
+
+export class CreatedEventDto {
+  @ApiProperty({ format: 'uuid' }) event_id!: string;
+  @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
+  @ApiProperty({ example: 'Convention Center' }) venue!: string;
+  @ApiProperty({ example: '2030-06-15T09:00:00Z' }) time!: string;
+  @ApiProperty({ example: 500 }) capacity!: number;
+}
+
+export class PublicEventDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
+  @ApiProperty({ example: 'Convention Center' }) venue!: string;
+  @ApiProperty({ example: '2030-06-15T09:00:00Z' }) time!: string;
+  @ApiProperty({ example: 500 }) capacity!: number;
+  @ApiProperty({ example: 450 }) available_tickets!: number;
+  @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
+  @ApiProperty({ nullable: true, type: String, example: 'Annual technology conference' }) description!: string | null;
+  /** The organizer's username. */
+  @ApiProperty({ example: 'admin_user' }) organizer!: string;
+}
+
+export class PublicEventPageDto {
+  @ApiProperty() count!: number;
+  @ApiProperty({ nullable: true, type: String }) next!: string | null;
+  @ApiProperty({ nullable: true, type: String }) previous!: string | null;
+  @ApiProperty({ type: [PublicEventDto] }) results!: PublicEventDto[];
+}
+
+export class AvailabilityDto {
+  @ApiProperty({ format: 'uuid' }) event_id!: string;
+  @ApiProperty({ example: 450 }) available_tickets!: number;
+}
+
+export class AdminEventDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
+  @ApiProperty({ example: 'Convention Center' }) venue!: string;
+  @ApiProperty({ example: '2030-06-15T09:00:00Z' }) time!: string;
+  @ApiProperty({ example: 500 }) capacity!: number;
+  @ApiProperty({ example: 450 }) available_tickets!: number;
+  @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
+  /** The organizer's username. */
+  @ApiProperty({ example: 'admin_user' }) organizer!: string;
+  @ApiProperty() is_active!: boolean;
+  @ApiProperty({ example: '2030-01-01T10:00:00Z' }) created_at!: string;
+}
+
+export class AdminEventPageDto {
+  @ApiProperty() count!: number;
+  @ApiProperty({ nullable: true, type: String }) next!: string | null;
+  @ApiProperty({ nullable: true, type: String }) previous!: string | null;
+  @ApiProperty({ type: [AdminEventDto] }) results!: AdminEventDto[];
+}
+
+export class EventOrganizerDto {
+  @ApiProperty({ example: 1 }) id!: number;
+  @ApiProperty({ example: 'admin_user' }) username!: string;
+  @ApiProperty({ example: 'admin@example.com' }) email!: string;
+}
+
+export class AdminEventDetailsDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
+  @ApiProperty({ example: 'Convention Center' }) venue!: string;
+  @ApiProperty({ example: '2030-06-15T09:00:00Z' }) time!: string;
+  @ApiProperty({ example: 500 }) capacity!: number;
+  @ApiProperty({ nullable: true, type: String }) description!: string | null;
+  @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
+  @ApiProperty({ type: EventOrganizerDto }) organizer!: EventOrganizerDto;
+  @ApiProperty() is_active!: boolean;
+  @ApiProperty({ example: 450 }) available_tickets!: number;
+  /** Confirmed bookings. */
+  @ApiProperty({ example: 50 }) total_bookings!: number;
+  /** Confirmed tickets over capacity, in percent with one decimal. */
+  @ApiProperty({ example: 10.0 }) utilization_percentage!: number;
+  @ApiProperty({ example: '2030-01-01T10:00:00Z' }) created_at!: string;
+  @ApiProperty({ example: '2030-01-01T10:00:00Z' }) updated_at!: string;
+}
+
+export class DeletedEventDto {
+  @ApiProperty({ format: 'uuid' }) event_id!: string;
+  @ApiProperty({ example: 'deleted' }) status!: 'deleted';
+}
+
+export function mapCreatedEvent(record: CreatedEventRecord): CreatedEventDto {
+  return {
+    event_id: record.eventId,
+    name: record.name,
+    venue: record.venue,
+    time: record.time,
+    capacity: record.capacity,
+  };
+}
+
+export function mapPublicEvent(record: PublicEventRecord): PublicEventDto {
+  return {
+    id: record.id,
+    name: record.name,
+    venue: record.venue,
+    time: record.time,
+    capacity: record.capacity,
+    available_tickets: record.availableTickets,
+    price_per_ticket: decimalToNumber(record.pricePerTicket),
+    description: record.description,
+    organizer: record.organizer,
+  };
+}
+
+export function mapAvailability(record: AvailabilityRecord): AvailabilityDto {
+  return { event_id: record.eventId, available_tickets: record.availableTickets };
+}
+
+export function mapAdminEvent(record: AdminEventRecord): AdminEventDto {
+  return {
+    id: record.id,
+    name: record.name,
+    venue: record.venue,
+    time: record.time,
+    capacity: record.capacity,
+    available_tickets: record.availableTickets,
+    price_per_ticket: decimalToNumber(record.pricePerTicket),
+    organizer: record.organizer,
+    is_active: record.isActive,
+    created_at: record.createdAt,
+  };
+}
+
+export function mapAdminEventDetails(record: AdminEventDetailsRecord): AdminEventDetailsDto {
+  return {
+    id: record.id,
+    name: record.name,
+    venue: record.venue,
+    time: record.time,
+    capacity: record.capacity,
+    description: record.description,
+    price_per_ticket: decimalToNumber(record.pricePerTicket),
+    organizer: { ...record.organizer },
+    is_active: record.isActive,
+    available_tickets: record.availableTickets,
+    total_bookings: record.totalBookings,
+    utilization_percentage: record.utilizationPercentage,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
+}

@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { NotFoundError, pageOffset, PageRequest, toIsoUtc } from '@evently/common';
+
+import {
+  AdminEventFilter,
+  applyAdminFilter,
+  applyPublicFilter,
+  orderBy,
+  PublicEventFilter,
+  SqlFilter,
+} from './event-filters';
+import {
+  AdminEventDetailsRecord,
+  AdminEventRecord,
+  AvailabilityRecord,
+  EventPage,
+  PublicEventRecord,
+} from './event-records';
+
+const PUBLIC_COLUMNS = `e.id, e.name, e.venue, e.time, e.capacity, e.capacity - e.booked_tickets AS available_tickets,
+       e.price_per_ticket, e.description, u.username AS organizer`;
+const ADMIN_COLUMNS = `e.id, e.name, e.venue, e.time, e.capacity, e.capacity - e.booked_tickets AS available_tickets,
+       e.price_per_ticket, u.username AS organizer, e.is_active, e.created_at`;
+
+/** Event reads straight from PostgreSQL; deleted events are invisible to all of them. */
+@Injectable()
+export class EventQueries {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  listPublic(query: PublicEventFilter, page: PageRequest): Promise<EventPage<PublicEventRecord>> {
+    const filter = applyPublicFilter(new SqlFilter(), query);
+    return this.list(filter, PUBLIC_COLUMNS, orderBy(query.ordering), page, toPublicRecord);
+  }
+
+  listAdmin(query: AdminEventFilter, page: PageRequest): Promise<EventPage<AdminEventRecord>> {
+    const filter = applyAdminFilter(new SqlFilter(), query);
+    return this.list(filter, ADMIN_COLUMNS, orderBy(query.ordering), page, toAdminRecord);
+  }
+
+  /** An active, not deleted event as the public sees it. */
+  async findPublic(eventId: string): Promise<PublicEventRecord> {
+    const [row] = await this.dataSource.query(
+      `SELECT ${PUBLIC_COLUMNS} FROM events e JOIN users u ON u.id = e.organizer_id
+        WHERE e.id = $1 AND e.deleted_at IS NULL AND e.is_active`,
+      [eventId],
+    );
+    return toPublicRecord(found(row));
+  }
+
+  async availability(eventId: string): Promise<AvailabilityRecord> {
+    const [row] = await this.dataSource.query(
+      `SELECT id, capacity - booked_tickets AS available_tickets FROM events
+        WHERE id = $1 AND deleted_at IS NULL AND is_active`,
+      [eventId],
+    );
+    const record = found(row);
+    return { eventId: record.id as string, availableTickets: record.available_tickets as number };
+  }
+
+  async findAdminDetails(eventId: string): Promise<AdminEventDetailsRecord> {
+    const [row] = await this.dataSource.query(
+      `SELECT e.id, e.name, e.venue, e.time, e.capacity, e.description, e.price_per_ticket, e.is_active,
+              e.capacity - e.booked_tickets AS available_tickets, e.created_at, e.updated_at,
+              u.id AS organizer_id, u.username AS organizer_username, u.email AS organizer_email,
+              (SELECT count(*)::int FROM bookings b WHERE b.event_id = e.id AND b.status = 'confirmed')
+                AS total_bookings,
+              round(e.booked_tickets * 100.0 / e.capacity, 1)::float8 AS utilization_percentage
+         FROM events e JOIN users u ON u.id = e.organizer_id
+        WHERE e.id = $1 AND e.deleted_at IS NULL`,
+      [eventId],
+    );
+    return toAdminDetailsRecord(found(row));
+  }
+
+  /** Counts first, and skips the page query when the page lies past the end. */
+  private async list<T>(
+    filter: SqlFilter,
+    columns: string,
+    ordering: string,
+    page: PageRequest,
+    toRecord: (row: Record<string, unknown>) => T,
+  ): Promise<EventPage<T>> {
+    const [{ count }] = await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM events e ${filter.sql}`,
+      filter.params,
+    );
+    const offset = pageOffset(page);
+    if (offset >= count) return { records: [], count };
+    const limit = filter.param(page.pageSize);
+    const skip = filter.param(offset);
+    const rows = await this.dataSource.query(
+      `SELECT ${columns} FROM events e JOIN users u ON u.id = e.organizer_id
+        ${filter.sql} ${ordering} LIMIT ${limit} OFFSET ${skip}`,
+      filter.params,
+    );
+    return { records: rows.map(toRecord), count };
+  }
+}
+
+function found(row: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!row) throw new NotFoundError('Event not found.');
+  return row;
+}
+
+function toPublicRecord(row: Record<string, unknown>): PublicEventRecord {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    venue: row.venue as string,
+    time: toIsoUtc(row.time as Date),
+    capacity: row.capacity as number,
+    availableTickets: row.available_tickets as number,
+    pricePerTicket: row.price_per_ticket as string,
+    description: row.description as string | null,
+    organizer: row.organizer as string,
+  };
+}
+
+function toAdminRecord(row: Record<string, unknown>): AdminEventRecord {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    venue: row.venue as string,
+    time: toIsoUtc(row.time as Date),
+    capacity: row.capacity as number,
+    availableTickets: row.available_tickets as number,
+    pricePerTicket: row.price_per_ticket as string,
+    organizer: row.organizer as string,
+    isActive: row.is_active as boolean,
+    createdAt: toIsoUtc(row.created_at as Date),
+  };
+}
+
+function toAdminDetailsRecord(row: Record<string, unknown>): AdminEventDetailsRecord {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    venue: row.venue as string,
+    time: toIsoUtc(row.time as Date),
+    capacity: row.capacity as number,
+    description: row.description as string | null,
+    pricePerTicket: row.price_per_ticket as string,
+    organizer: {
+      id: row.organizer_id as number,
+      username: row.organizer_username as string,
+      email: row.organizer_email as string,
+    },
+    isActive: row.is_active as boolean,
+    availableTickets: row.available_tickets as number,
+    totalBookings: row.total_bookings as number,
+    utilizationPercentage: row.utilization_percentage as number,
+    createdAt: toIsoUtc(row.created_at as Date),
+    updatedAt: toIsoUtc(row.updated_at as Date),
+  };
+}

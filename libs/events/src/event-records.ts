@@ -1,0 +1,70 @@
+/**
+ * What event reads return. Plain JSON (times already ISO strings, money as the exact NUMERIC string) so a
+ * record survives the Redis cache unchanged.
+ */
+export interface PublicEventRecord {
+  id: string;
+  name: string;
+  venue: string;
+  time: string;
+  capacity: number;
+  availableTickets: number;
+  pricePerTicket: string;
+  description: string | null;
+  organizer: string;
+}
+
+export interface AdminEventRecord {
+  id: string;
+  name: string;
+  venue: string;
+  time: string;
+  capacity: number;
+  availableTickets: number;
+  pricePerTicket: string;
+  organizer: string;
+  isActive: boolean;
+  createdAt: string;
+}
+
+export interface EventOrganizer {
+  id: number;
+  username: string;
+  email: string;
+}
+
+export interface AdminEventDetailsRecord {
+  id: string;
+  name: string;
+  venue: string;
+  time: string;
+  capacity: number;
+  description: string | null;
+  pricePerTicket: string;
+  organizer: EventOrganizer;
+  isActive: boolean;
+  availableTickets: number;
+  totalBookings: number;
+  /** booked_tickets / capacity × 100, rounded to one decimal. */
+  utilizationPercentage: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AvailabilityRecord {
+  eventId: string;
+  availableTickets: number;
+}
+
+export interface CreatedEventRecord {
+  eventId: string;
+  name: string;
+  venue: string;
+  time: string;
+  capacity: number;
+}
+
+export interface EventPage<T> {
+  records: T[];
+  count: number;
+}

@@ -1,0 +1,170 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { hasRole } from '@evently/auth';
+import { ResponseCache } from '@evently/cache';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, toIsoUtc } from '@evently/common';
+import { User } from '@evently/database';
+import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
+
+import { SqlFilter } from './event-filters';
+import { AdminEventDetailsRecord, CreatedEventRecord } from './event-records';
+import { EventQueries } from './event-queries.service';
+
+export interface NewEvent {
+  name: string;
+  venue: string;
+  time: Date;
+  capacity: number;
+  description: string | null;
+  /** An exact decimal string, e.g. "150.00". */
+  pricePerTicket: string;
+  isActive: boolean;
+}
+
+export type EventChanges = Partial<NewEvent>;
+
+const COLUMNS: Record<keyof NewEvent, string> = {
+  name: 'name',
+  venue: 'venue',
+  time: 'time',
+  capacity: 'capacity',
+  description: 'description',
+  pricePerTicket: 'price_per_ticket',
+  isActive: 'is_active',
+};
+
+/** Creating, changing and (softly) deleting events. Each write invalidates the cache before it returns. */
+@Injectable()
+export class EventsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queries: EventQueries,
+    private readonly outbox: OutboxRelay,
+    private readonly cache: ResponseCache,
+  ) {}
+
+  /** The caller becomes the organizer. Times in the past are refused: nobody could book them. */
+  async create(organizer: User, input: NewEvent): Promise<CreatedEventRecord> {
+    assertFuture(input.time);
+    const [row] = await this.dataSource.query(
+      `INSERT INTO events (name, venue, time, capacity, description, price_per_ticket, organizer_id, is_active)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, name, venue, time, capacity`,
+      [
+        input.name,
+        input.venue,
+        input.time,
+        input.capacity,
+        input.description,
+        input.pricePerTicket,
+        organizer.id,
+        input.isActive,
+      ],
+    );
+    await this.cache.invalidateEvents([row.id]);
+    return { eventId: row.id, name: row.name, venue: row.venue, time: toIsoUtc(row.time), capacity: row.capacity };
+  }
+
+  /**
+   * A partial update by the organizer or a superuser. Lowering the capacity is decided by the UPDATE
+   * itself (`booked_tickets <= new capacity`), so a booking settled at the same moment cannot slip past.
+   */
+  async update(caller: User, eventId: string, changes: EventChanges): Promise<AdminEventDetailsRecord> {
+    const id = eventId.toLowerCase();
+    if (changes.time) assertFuture(changes.time);
+    await this.assertMayManage(caller, id);
+    if (await this.applyChanges(id, changes)) await this.cache.invalidateEvents([id]);
+    return this.queries.findAdminDetails(id);
+  }
+
+  /**
+   * Soft delete in one transaction: the event row is locked first (as every seat-changing write does), its
+   * live bookings are cancelled with their seats returned, and each holder of a confirmed booking gets one
+   * cancellation email through the outbox. The rows stay for analytics. Returns the event's id.
+   */
+  async remove(caller: User, eventId: string): Promise<string> {
+    const id = eventId.toLowerCase();
+    const outboxIds = await this.dataSource.transaction(async (manager) => {
+      const [event] = await manager.query(
+        `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
+        [id],
+      );
+      if (!event) throw new NotFoundError('Event not found.');
+      assertOrganizerOrSuperuser(caller, event.organizer_id);
+      const holders: { user_id: number }[] = await manager.query(
+        `SELECT DISTINCT user_id FROM bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY user_id`,
+        [id],
+      );
+      await manager.query(
+        `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+          WHERE event_id = $1 AND status IN ('pending', 'processing', 'confirmed')`,
+        [id],
+      );
+      await manager.query(
+        `UPDATE events SET deleted_at = now(), booked_tickets = 0, updated_at = now() WHERE id = $1`,
+        [id],
+      );
+      return this.outbox.write(
+        manager,
+        holders.map(({ user_id: userId }) => ({
+          name: MAIL_JOBS.eventCancelled,
+          jobId: jobIds.eventCancelled(id, userId),
+          payload: { eventId: id, userId },
+        })),
+      );
+    });
+    await this.cache.invalidateEvents([id]);
+    await this.outbox.publish(outboxIds);
+    return id;
+  }
+
+  private async assertMayManage(caller: User, id: string): Promise<void> {
+    const [event] = await this.dataSource.query(
+      `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
+    if (!event) throw new NotFoundError('Event not found.');
+    assertOrganizerOrSuperuser(caller, event.organizer_id);
+  }
+
+  /** One conditional UPDATE; false when there was nothing to change. */
+  private async applyChanges(id: string, changes: EventChanges): Promise<boolean> {
+    const statement = new SqlFilter();
+    const assignments = (Object.keys(COLUMNS) as (keyof NewEvent)[])
+      .filter((field) => changes[field] !== undefined)
+      .map((field) => `${COLUMNS[field]} = ${statement.param(changes[field])}`);
+    if (assignments.length === 0) return false;
+    statement.where(`id = ${statement.param(id)}`).where('deleted_at IS NULL');
+    if (changes.capacity !== undefined) statement.where(`booked_tickets <= ${statement.param(changes.capacity)}`);
+    const [, affected] = await this.dataSource.query(
+      `UPDATE events SET ${assignments.join(', ')}, updated_at = now() ${statement.sql}`,
+      statement.params,
+    );
+    if (affected === 0) await this.explainRefusedUpdate(id);
+    return true;
+  }
+
+  private async explainRefusedUpdate(id: string): Promise<never> {
+    const [event] = await this.dataSource.query(
+      `SELECT booked_tickets FROM events WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
+    if (!event) throw new NotFoundError('Event not found.');
+    throw new ConflictError('Capacity cannot be lower than the tickets already booked.', {
+      booked_tickets: event.booked_tickets,
+    });
+  }
+}
+
+function assertOrganizerOrSuperuser(caller: User, organizerId: number): void {
+  if (caller.id !== organizerId && !hasRole(caller, 'superuser')) {
+    throw new ForbiddenError('Only the organizer or a superuser may change this event.');
+  }
+}
+
+function assertFuture(time: Date): void {
+  if (time.getTime() <= Date.now()) {
+    throw new BadRequestError('Validation failed.', { time: ['time must be in the future'] });
+  }
+}

@@ -1,0 +1,300 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { BookingAllocator } from '@evently/bookings';
+import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
+
+import { marker, seedBookings } from '../support/event-fixtures';
+import { createTestApp, dataSourceOf, startTestWorker } from '../support/test-app';
+
+type Http = ReturnType<typeof request>;
+
+interface PublicReads {
+  details: { status: number; name?: string; description?: string | null; available_tickets?: number };
+  availability: { status: number; event_id?: string; available_tickets?: number };
+  list: { id: string; name: string; description: string | null; available_tickets: number }[];
+}
+
+/** The three cached reads of one event, as an anonymous client sees them. */
+async function publicReads(http: Http, eventId: string, search: string): Promise<PublicReads> {
+  const [details, availability, list] = await Promise.all([
+    http.get(`/api/user/events/${eventId}/`),
+    http.get(`/api/events/${eventId}/availability/`),
+    http.get('/api/user/events/').query({ search }),
+  ]);
+  expect(list.status).toBe(200);
+  return {
+    details: { status: details.status, ...details.body },
+    availability: { status: availability.status, ...availability.body },
+    list: list.body.results,
+  };
+}
+
+describe('caching: public reads are cached and never stale after a write', () => {
+  let app: NestFastifyApplication;
+  let http: Http;
+  let dataSource: DataSource;
+  let organizer: TestSession;
+  let buyer: TestSession;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    http = request(app.getHttpServer());
+    dataSource = dataSourceOf(app);
+    organizer = await loginAs(app, 'staff');
+    buyer = await loginAs(app, 'user');
+  });
+  afterAll(() => app.close());
+
+  const newEvent = (name: string) => createEvent(dataSource, { organizerId: organizer.user.id, name, capacity: 10 });
+
+  /**
+   * Primes the cached reads, then changes the event behind the api's back (no invalidation) until a read
+   * still shows the old values: proof they come from the cache, so the freshness checks that follow a
+   * write are not vacuous. (The cache stores entries without waiting, so the first try may race it.)
+   */
+  async function primeAndSneak(eventId: string, search: string, client = http): Promise<void> {
+    await eventually(async () => {
+      const primed = await publicReads(client, eventId, search);
+      await dataSource.query(
+        `UPDATE events SET description = md5(random()::text), capacity = capacity + 1000 WHERE id = $1`,
+        [eventId],
+      );
+      const again = await publicReads(client, eventId, search);
+      return JSON.stringify(again) === JSON.stringify(primed) ? true : undefined;
+    });
+  }
+
+  /** Every public read agrees with the database row right now. */
+  async function expectFresh(eventId: string, search: string, client = http): Promise<PublicReads> {
+    const [row] = await dataSource.query(
+      `SELECT name, description, capacity - booked_tickets AS available, deleted_at IS NULL AND is_active AS visible
+         FROM events WHERE id = $1`,
+      [eventId],
+    );
+    const reads = await publicReads(client, eventId, search);
+    if (!row.visible) {
+      expect(reads.details.status).toBe(404);
+      expect(reads.availability.status).toBe(404);
+      expect(reads.list.map((event) => event.id)).not.toContain(eventId);
+      return reads;
+    }
+    const fields = { name: row.name, description: row.description, available_tickets: row.available };
+    expect(reads.details).toMatchObject({ status: 200, ...fields });
+    expect(reads.availability).toEqual({ status: 200, event_id: eventId, available_tickets: row.available });
+    expect(reads.list).toContainEqual(expect.objectContaining({ id: eventId, ...fields }));
+    return reads;
+  }
+
+  /** A booking as POST /api/bookings leaves it: `processing`, waiting for the worker. */
+  async function book(eventId: string, tickets: number, session = buyer): Promise<string> {
+    const [id] = await seedBookings(dataSource, { eventId, userId: session.user.id, status: 'processing', tickets });
+    return id;
+  }
+
+  const available = async (eventId: string) =>
+    (await dataSource.query(`SELECT capacity - booked_tickets AS n FROM events WHERE id = $1`, [eventId]))[0].n;
+
+  it('serves repeated public reads from the cache, while admin views always read the database', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await primeAndSneak(eventId, name);
+    const details = await http.get(`/api/admin/events/${eventId}/details/`).set(organizer.headers).expect(200);
+    expect(details.body.available_tickets).toBe(await available(eventId));
+    const list = await http.get('/api/admin/events/list/').query({ search: name }).set(organizer.headers);
+    expect(list.body.results[0].available_tickets).toBe(await available(eventId));
+  });
+
+  it('shows a created event in the list at once', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await primeAndSneak(eventId, name);
+    const created = await http
+      .post('/api/admin/events/')
+      .set(organizer.headers)
+      .send({ name: `${name} second`, venue: 'Hall', time: '2031-05-05T10:00:00Z', capacity: 3, price_per_ticket: 1 })
+      .expect(201);
+    // Creating another event changes the lists only, so the list is what must be fresh.
+    const [row] = await dataSource.query(
+      `SELECT description, capacity - booked_tickets AS available FROM events WHERE id = $1`,
+      [eventId],
+    );
+    const { list } = await publicReads(http, eventId, name);
+    expect(list.map((event) => event.id).sort()).toEqual([eventId, created.body.event_id].sort());
+    expect(list).toContainEqual(
+      expect.objectContaining({ id: eventId, description: row.description, available_tickets: row.available }),
+    );
+  });
+
+  it('shows an update at once on every read', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await primeAndSneak(eventId, name);
+    await http
+      .put(`/api/admin/events/${eventId}/`)
+      .set(organizer.headers)
+      .send({ name: `${name} renamed` })
+      .expect(200);
+    const reads = await expectFresh(eventId, name);
+    expect(reads.details.name).toBe(`${name} renamed`);
+  });
+
+  it('hides a deleted event at once on every read', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await primeAndSneak(eventId, name);
+    await http.delete(`/api/admin/events/${eventId}/delete/`).set(organizer.headers).expect(200);
+    const reads = await expectFresh(eventId, name);
+    expect(reads.list).toEqual([]);
+  });
+
+  it('shows a settled booking at once (BookingAllocator.settleEvent)', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await book(eventId, 3);
+    await primeAndSneak(eventId, name);
+    const before = await available(eventId);
+
+    expect(await app.get(BookingAllocator).settleEvent(eventId)).toEqual({ confirmed: 1, failed: 0 });
+    const reads = await expectFresh(eventId, name);
+    expect(reads.availability.available_tickets).toBe(before - 3);
+  });
+
+  it('shows a cancelled booking at once', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    const bookingId = await book(eventId, 4);
+    await app.get(BookingAllocator).settleEvent(eventId);
+    await primeAndSneak(eventId, name);
+    const before = await available(eventId);
+
+    await http.delete(`/api/bookings/${bookingId}/`).set(buyer.headers).expect(200);
+    const reads = await expectFresh(eventId, name);
+    expect(reads.availability.available_tickets).toBe(before + 4);
+  });
+
+  it('shows the seats of bulk-deleted users at once', async () => {
+    const prefix = `${marker()}_`;
+    const leaving = await loginAs(app, 'user', `${prefix}gone`);
+    const name = marker();
+    const eventId = await newEvent(name);
+    await book(eventId, 5, leaving);
+    await app.get(BookingAllocator).settleEvent(eventId);
+    await primeAndSneak(eventId, name);
+    const before = await available(eventId);
+
+    await http.post('/api/admin/users/bulk_delete/').set(organizer.headers).send({ prefix }).expect(200);
+    const reads = await expectFresh(eventId, name);
+    expect(reads.availability.available_tickets).toBe(before + 5);
+  });
+
+  it('shows a booking confirmed by the in-process worker', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await primeAndSneak(eventId, name);
+    const before = await available(eventId);
+    let worker: INestApplicationContext | undefined;
+    try {
+      worker = await startTestWorker();
+      const bookingId = await book(eventId, 2);
+      // Backdated so the worker's sweeper settles it even though no queue job was sent for it.
+      await dataSource.query(`UPDATE bookings SET booking_date = now() - interval '1 minute' WHERE id = $1`, [
+        bookingId,
+      ]);
+      await eventually(async () => {
+        const reads = await publicReads(http, eventId, name);
+        return reads.availability.available_tickets === before - 2 ? true : undefined;
+      });
+      const [booking] = await dataSource.query(`SELECT status FROM bookings WHERE id = $1`, [bookingId]);
+      expect(booking.status).toBe('confirmed');
+      await expectFresh(eventId, name);
+    } finally {
+      await worker?.close();
+    }
+  });
+
+  it('normalises id case so an upper-case read is invalidated too', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await book(eventId, 1);
+    const upper = eventId.toUpperCase();
+    await primeAndSneak(upper, name);
+    const before = await available(eventId);
+    await app.get(BookingAllocator).settleEvent(eventId);
+    const reads = await publicReads(http, upper, name);
+    expect(reads.availability).toEqual({ status: 200, event_id: eventId, available_tickets: before - 1 });
+    expect(reads.details.available_tickets).toBe(before - 1);
+  });
+
+  it('stays fresh across api processes that share Redis', async () => {
+    const other = await createTestApp();
+    try {
+      const otherHttp = request(other.getHttpServer());
+      const name = marker();
+      const eventId = await newEvent(name);
+      await primeAndSneak(eventId, name, otherHttp);
+      await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send({ capacity: 5000 }).expect(200);
+      const reads = await expectFresh(eventId, name, otherHttp);
+      expect(reads.availability.available_tickets).toBe(5000);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('checks the token before the cache', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await primeAndSneak(eventId, name);
+    const bad = { Authorization: `Token ${'0'.repeat(64)}` };
+    await http.get(`/api/events/${eventId}/availability/`).set(bad).expect(401);
+    await http.get(`/api/user/events/${eventId}/`).set(bad).expect(401);
+    await http.get('/api/user/events/').query({ search: name }).set(bad).expect(401);
+  });
+
+  describe('with Redis unreachable', () => {
+    let offline: NestFastifyApplication;
+    let offlineHttp: Http;
+
+    beforeAll(async () => {
+      const redisUrl = process.env.REDIS_URL;
+      jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      process.env.REDIS_URL = 'redis://127.0.0.1:1';
+      try {
+        offline = await createTestApp();
+      } finally {
+        process.env.REDIS_URL = redisUrl;
+      }
+      offlineHttp = request(offline.getHttpServer());
+    });
+    afterAll(async () => {
+      await offline.close();
+      jest.restoreAllMocks();
+    });
+
+    it('answers every public read from the database, always current', async () => {
+      const name = marker();
+      const eventId = await newEvent(name);
+      await expectFresh(eventId, name, offlineHttp);
+      await dataSource.query(`UPDATE events SET description = 'changed', capacity = 77 WHERE id = $1`, [eventId]);
+      const reads = await expectFresh(eventId, name, offlineHttp);
+      expect(reads.availability.available_tickets).toBe(77);
+    });
+
+    it('still accepts event writes', async () => {
+      const session = await loginAs(offline, 'staff');
+      const name = marker();
+      const created = await offlineHttp
+        .post('/api/admin/events/')
+        .set(session.headers)
+        .send({ name, venue: 'Hall', time: '2031-05-05T10:00:00Z', capacity: 3, price_per_ticket: 1 })
+        .expect(201);
+      const eventId = created.body.event_id;
+      await offlineHttp.put(`/api/admin/events/${eventId}/`).set(session.headers).send({ capacity: 4 }).expect(200);
+      expect((await expectFresh(eventId, name, offlineHttp)).availability.available_tickets).toBe(4);
+      await offlineHttp.delete(`/api/admin/events/${eventId}/delete/`).set(session.headers).expect(200);
+      await expectFresh(eventId, name, offlineHttp);
+    });
+  });
+});

@@ -1,0 +1,301 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { createEvent, EventOverrides, loginAs, TestSession } from '@evently/testing';
+
+import { marker, seedBookings, seedEvents } from '../support/event-fixtures';
+import { createTestApp, dataSourceOf } from '../support/test-app';
+
+const DAY_MS = 24 * 3600 * 1000;
+const future = (days: number) => new Date(Date.now() + days * DAY_MS);
+const iso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+type Query = Record<string, string | number | boolean>;
+
+describe('public events: browse, details, availability', () => {
+  let app: NestFastifyApplication;
+  let http: ReturnType<typeof request>;
+  let dataSource: DataSource;
+  let organizer: TestSession;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    http = request(app.getHttpServer());
+    dataSource = dataSourceOf(app);
+    organizer = await loginAs(app, 'staff');
+  });
+  afterAll(() => app.close());
+
+  const event = (overrides: Partial<EventOverrides> = {}) =>
+    createEvent(dataSource, { organizerId: organizer.user.id, ...overrides });
+  const browse = (query: Query) => http.get('/api/user/events/').query(query);
+  const ids = async (query: Query) => {
+    const response = await browse(query);
+    expect(response.status).toBe(200);
+    return response.body.results.map((result: { id: string }) => result.id);
+  };
+
+  describe('GET /api/user/events/', () => {
+    it('answers anonymous callers with the spec fields', async () => {
+      const name = marker();
+      const eventId = await event({ name, venue: 'Convention Center', capacity: 500, price: '150.00' });
+      await seedBookings(dataSource, {
+        eventId,
+        userId: organizer.user.id,
+        status: 'confirmed',
+        count: 10,
+        tickets: 5,
+      });
+      const [row] = await dataSource.query(`SELECT time FROM events WHERE id = $1`, [eventId]);
+
+      const response = await browse({ search: name }).expect(200);
+      expect(response.body).toEqual({
+        count: 1,
+        next: null,
+        previous: null,
+        results: [
+          {
+            id: eventId,
+            name,
+            venue: 'Convention Center',
+            time: iso(row.time),
+            capacity: 500,
+            available_tickets: 450,
+            price_per_ticket: 150,
+            description: 'A test event',
+            organizer: organizer.user.username,
+          },
+        ],
+      });
+    });
+
+    it('never shows inactive or deleted events, and shows past ones only with upcoming_only=false', async () => {
+      const name = marker();
+      const upcoming = await event({ name, time: future(2) });
+      const finished = await event({ name, time: future(-2) });
+      await event({ name, isActive: false });
+      const deleted = await event({ name });
+      await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [deleted]);
+
+      expect(await ids({ search: name })).toEqual([upcoming]);
+      expect(await ids({ search: name, upcoming_only: true })).toEqual([upcoming]);
+      expect(await ids({ search: name, upcoming_only: false })).toEqual([finished, upcoming]);
+      expect(await ids({ search: name, upcoming_only: 0 })).toEqual([finished, upcoming]);
+    });
+
+    it('searches name, venue and description case-insensitively, never across two fields', async () => {
+      const word = marker();
+      const inName = await event({ name: `The ${word.toUpperCase()} Show`, time: future(1) });
+      const inVenue = await event({ venue: `${word} Arena`, time: future(2) });
+      const inDescription = await event({ description: `Bring your ${word}!`, time: future(3) });
+      const spanning = await event({ name: `${word} left`, venue: 'right side', time: future(4) });
+
+      expect(await ids({ search: word })).toEqual([inName, inVenue, inDescription, spanning]);
+      expect(await ids({ search: word.toUpperCase() })).toEqual([inName, inVenue, inDescription, spanning]);
+      expect(await ids({ search: `${word} left` })).toEqual([spanning]);
+      expect(await ids({ search: `your ${word}` })).toEqual([inDescription]);
+      expect(await ids({ search: `${word} left right` })).toEqual([]);
+    });
+
+    it('matches % and _ literally and treats hostile text as text', async () => {
+      const word = marker();
+      const percent = await event({ name: `${word} 100% fun`, time: future(1) });
+      const plain = await event({ name: `${word} 100 fun`, time: future(2) });
+      const underscore = await event({ name: `${word} a_b`, time: future(3) });
+      const letter = await event({ name: `${word} axb`, time: future(4) });
+      const quoted = await event({ name: `${word} ' OR 1=1 --`, time: future(5) });
+
+      expect(await ids({ search: `${word} 100%` })).toEqual([percent]);
+      expect(await ids({ search: `${word} a_b` })).toEqual([underscore]);
+      expect(await ids({ search: `${word} a%b` })).toEqual([]);
+      expect(await ids({ search: `${word} ' OR 1=1 --` })).toEqual([quoted]);
+      expect(await ids({ search: `' OR 1=1 --${word}` })).toEqual([]);
+      expect(await ids({ search: '\\' + word })).toEqual([]);
+      expect(await ids({ search: word })).toEqual([percent, plain, underscore, letter, quoted]);
+    });
+
+    it('filters by day in UTC with both ends inclusive', async () => {
+      const name = marker();
+      const at = (text: string) => event({ name, time: new Date(text) });
+      const before = await at('2031-03-09T23:59:59Z');
+      const start = await at('2031-03-10T00:00:00Z');
+      const end = await at('2031-03-10T23:59:59.999Z');
+      const after = await at('2031-03-11T00:00:00Z');
+
+      expect(await ids({ search: name, date_from: '2031-03-10', date_to: '2031-03-10' })).toEqual([start, end]);
+      expect(await ids({ search: name, date_from: '2031-03-10' })).toEqual([start, end, after]);
+      expect(await ids({ search: name, date_to: '2031-03-10' })).toEqual([before, start, end]);
+      expect(await ids({ search: name, date_from: '2031-03-11', date_to: '2031-03-10' })).toEqual([]);
+    });
+
+    it('filters by venue (whole name, case-insensitive), price range (inclusive) and availability', async () => {
+      const name = marker();
+      const venue = `${name} Hall`;
+      const cheap = await event({ name, venue, price: '10.00', capacity: 2, time: future(1) });
+      const middle = await event({ name, venue: venue.toUpperCase(), price: '25.50', time: future(2) });
+      const dear = await event({ name, venue: 'Elsewhere', price: '99.99', time: future(3) });
+      await seedBookings(dataSource, { eventId: cheap, userId: organizer.user.id, status: 'confirmed', tickets: 2 });
+
+      expect(await ids({ search: name, venue: venue.toLowerCase() })).toEqual([cheap, middle]);
+      expect(await ids({ search: name, venue: name })).toEqual([]);
+      expect(await ids({ search: name, min_price: 25.5 })).toEqual([middle, dear]);
+      expect(await ids({ search: name, max_price: '25.50' })).toEqual([cheap, middle]);
+      expect(await ids({ search: name, min_price: 10.01, max_price: 99.98 })).toEqual([middle]);
+      expect(await ids({ search: name, min_price: 0, max_price: 1_000_000_000 })).toEqual([cheap, middle, dear]);
+      expect(await ids({ search: name, available_only: true })).toEqual([middle, dear]);
+      expect(await ids({ search: name, available_only: false })).toEqual([cheap, middle, dear]);
+    });
+
+    it.each([
+      [undefined, [1, 2, 3]],
+      ['time', [1, 2, 3]],
+      ['-time', [3, 2, 1]],
+      ['price_per_ticket', [2, 3, 1]],
+      ['-price_per_ticket', [1, 3, 2]],
+      ['created_at', [1, 2, 3]],
+      ['-created_at', [3, 2, 1]],
+    ])('orders by %s', async (ordering, expected) => {
+      const name = marker();
+      const created = [
+        await event({ name, time: future(1), price: '30.00' }),
+        await event({ name, time: future(2), price: '10.00' }),
+        await event({ name, time: future(3), price: '20.00' }),
+      ];
+      const query: Query = ordering ? { search: name, ordering } : { search: name };
+      expect(await ids(query)).toEqual(expected.map((n) => created[n - 1]));
+    });
+
+    it('paginates with absolute next/previous links that keep the filters, and clamps page_size to 100', async () => {
+      const name = marker();
+      const created = await seedEvents(dataSource, organizer.user.id, 105, name);
+
+      const first = await browse({ search: name, page_size: 1000 }).expect(200);
+      expect(first.body.count).toBe(105);
+      expect(first.body.results).toHaveLength(100);
+      expect(first.body.previous).toBeNull();
+      const next = new URL(first.body.next);
+      expect(next.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(next.pathname).toBe('/api/user/events/');
+      expect(Object.fromEntries(next.searchParams)).toEqual({ search: name, page_size: '1000', page: '2' });
+
+      const second = await http.get(`${next.pathname}${next.search}`).expect(200);
+      expect(second.body.results.map((e: { id: string }) => e.id)).toEqual(created.slice(100));
+      expect(second.body.next).toBeNull();
+      expect(Object.fromEntries(new URL(second.body.previous).searchParams)).toEqual({
+        search: name,
+        page_size: '1000',
+      });
+
+      const small = await browse({ search: name, page_size: 10, page: 3 }).expect(200);
+      expect(small.body.results.map((e: { id: string }) => e.id)).toEqual(created.slice(20, 30));
+      expect(new URL(small.body.next).searchParams.get('page')).toBe('4');
+      expect(new URL(small.body.previous).searchParams.get('page')).toBe('2');
+
+      const defaults = await browse({ search: name }).expect(200);
+      expect(defaults.body.results).toHaveLength(10);
+
+      const beyond = await browse({ search: name, page: 999 }).expect(200);
+      expect(beyond.body).toMatchObject({ count: 105, next: null, results: [] });
+      const huge = await browse({ search: name, page: '100000000000000000000' });
+      expect(huge.status === 400 || (huge.status === 200 && huge.body.results.length === 0)).toBe(true);
+    });
+
+    it.each([
+      ['date_from', '2031-13-01'],
+      ['date_from', '2031-02-30'],
+      ['date_from', 'yesterday'],
+      ['date_to', '2031-03-10T00:00:00Z'],
+      ['min_price', 'abc'],
+      ['min_price', '-1'],
+      ['max_price', '1e3'],
+      ['max_price', ''],
+      ['available_only', 'maybe'],
+      ['upcoming_only', 'yes'],
+      ['ordering', 'name'],
+      ['ordering', 'capacity'],
+      ['ordering', "time' OR 1=1 --"],
+      ['page', '0'],
+      ['page', '1.5'],
+      ['page_size', 'ten'],
+      ['search', 'x\u0000y'],
+      ['search', 's'.repeat(256)],
+      ['venue', '\u0000'],
+    ])('refuses %s=%s with 400 and the field named', async (field, value) => {
+      const response = await browse({ [field]: value });
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({
+        error: expect.any(String),
+        details: expect.objectContaining({ [field]: expect.any(Array) }),
+      });
+    });
+
+    it('refuses repeated parameters with 400, not 500', async () => {
+      const response = await http.get('/api/user/events/?ordering=time&ordering=-time&search=a&search=b');
+      expect(response.status).toBe(400);
+    });
+
+    it('still checks a token that is sent (401), and answers without the trailing slash', async () => {
+      await http.get('/api/user/events/').set('Authorization', 'Token not-a-real-token').expect(401);
+      await http.get('/api/user/events').expect(200);
+      const user = await loginAs(app, 'user');
+      await http.get('/api/user/events').set(user.headers).expect(200);
+    });
+  });
+
+  describe('GET /api/user/events/{id}/', () => {
+    it('answers the public fields of an active event, past ones included', async () => {
+      const eventId = await event({ time: future(-1), capacity: 7, price: '0.50', description: null });
+      await dataSource.query(`UPDATE events SET description = NULL WHERE id = $1`, [eventId]);
+      await seedBookings(dataSource, { eventId, userId: organizer.user.id, status: 'confirmed', tickets: 2 });
+      await seedBookings(dataSource, { eventId, userId: organizer.user.id, status: 'processing', tickets: 3 });
+      const [row] = await dataSource.query(`SELECT name, time FROM events WHERE id = $1`, [eventId]);
+
+      const response = await http.get(`/api/user/events/${eventId}/`).expect(200);
+      expect(response.body).toEqual({
+        id: eventId,
+        name: row.name,
+        venue: 'Test Hall',
+        time: iso(row.time),
+        capacity: 7,
+        available_tickets: 5,
+        price_per_ticket: 0.5,
+        description: null,
+        organizer: organizer.user.username,
+      });
+      await http.get(`/api/user/events/${eventId.toUpperCase()}`).expect(200);
+    });
+
+    it('answers 404 for inactive, deleted, unknown and malformed ids', async () => {
+      const inactive = await event({ isActive: false });
+      const deleted = await event();
+      await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [deleted]);
+      for (const id of [inactive, deleted, '00000000-0000-4000-8000-000000000000', 'abc', "'%20OR%201=1--", '%25']) {
+        const response = await http.get(`/api/user/events/${id}/`);
+        expect(response.status).toBe(404);
+        expect(response.body.error).toEqual(expect.any(String));
+      }
+    });
+  });
+
+  describe('GET /api/events/{id}/availability/', () => {
+    it('answers capacity minus confirmed tickets', async () => {
+      const eventId = await event({ capacity: 12 });
+      await seedBookings(dataSource, { eventId, userId: organizer.user.id, status: 'confirmed', count: 2, tickets: 3 });
+      await seedBookings(dataSource, { eventId, userId: organizer.user.id, status: 'pending', tickets: 4 });
+      await seedBookings(dataSource, { eventId, userId: organizer.user.id, status: 'cancelled', tickets: 4 });
+      const response = await http.get(`/api/events/${eventId}/availability/`).expect(200);
+      expect(response.body).toEqual({ event_id: eventId, available_tickets: 6 });
+      const upper = await http.get(`/api/events/${eventId.toUpperCase()}/availability`).expect(200);
+      expect(upper.body).toEqual({ event_id: eventId, available_tickets: 6 });
+    });
+
+    it('answers 404 for inactive, deleted, unknown and malformed ids', async () => {
+      const inactive = await event({ isActive: false });
+      const deleted = await event();
+      await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [deleted]);
+      for (const id of [inactive, deleted, '00000000-0000-4000-8000-000000000000', 'nope', '1%20OR%201=1']) {
+        await http.get(`/api/events/${id}/availability/`).expect(404);
+      }
+    });
+  });
+});
