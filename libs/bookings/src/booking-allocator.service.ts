@@ -64,8 +64,8 @@ export class BookingAllocator {
   ): Promise<SettleResult> {
     const { result, outboxIds } = await this.dataSource.transaction('READ COMMITTED', decide);
     if (result.confirmed + result.failed > 0) {
-      await this.outbox.publish(outboxIds);
       await this.cache.invalidateEvents([eventId]);
+      await this.outbox.publish(outboxIds);
       this.logger.log({ eventId, ...result }, 'settled bookings');
     }
     return result;

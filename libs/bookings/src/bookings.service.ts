@@ -123,8 +123,8 @@ export class BookingsService {
         ]),
       };
     });
-    await this.outbox.publish(outboxIds);
     await this.cache.invalidateEvents([visible.eventId]);
+    await this.outbox.publish(outboxIds);
     return { ...visible, status: 'cancelled' };
   }
 
