@@ -17,6 +17,7 @@ import {
   AdminEventRecord,
   AvailabilityRecord,
   EventPage,
+  EventSummaryRecord,
   PublicEventRecord,
 } from './event-records';
 
@@ -105,7 +106,7 @@ function found(row: Record<string, unknown> | undefined): Record<string, unknown
   return row;
 }
 
-function toPublicRecord(row: Record<string, unknown>): PublicEventRecord {
+function toSummaryRecord(row: Record<string, unknown>): EventSummaryRecord {
   return {
     id: row.id as string,
     name: row.name as string,
@@ -114,24 +115,16 @@ function toPublicRecord(row: Record<string, unknown>): PublicEventRecord {
     capacity: row.capacity as number,
     availableTickets: row.available_tickets as number,
     pricePerTicket: row.price_per_ticket as string,
-    description: row.description as string | null,
     organizer: row.organizer as string,
   };
 }
 
+function toPublicRecord(row: Record<string, unknown>): PublicEventRecord {
+  return { ...toSummaryRecord(row), description: row.description as string | null };
+}
+
 function toAdminRecord(row: Record<string, unknown>): AdminEventRecord {
-  return {
-    id: row.id as string,
-    name: row.name as string,
-    venue: row.venue as string,
-    time: toIsoUtc(row.time as Date),
-    capacity: row.capacity as number,
-    availableTickets: row.available_tickets as number,
-    pricePerTicket: row.price_per_ticket as string,
-    organizer: row.organizer as string,
-    isActive: row.is_active as boolean,
-    createdAt: toIsoUtc(row.created_at as Date),
-  };
+  return { ...toSummaryRecord(row), isActive: row.is_active as boolean, createdAt: toIsoUtc(row.created_at as Date) };
 }
 
 function toAdminDetailsRecord(row: Record<string, unknown>): AdminEventDetailsRecord {

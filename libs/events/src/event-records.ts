@@ -2,7 +2,8 @@
  * What event reads return. Plain JSON (times already ISO strings, money as the exact NUMERIC string) so a
  * record survives the Redis cache unchanged.
  */
-export interface PublicEventRecord {
+/** The fields every event list shows. */
+export interface EventSummaryRecord {
   id: string;
   name: string;
   venue: string;
@@ -10,19 +11,15 @@ export interface PublicEventRecord {
   capacity: number;
   availableTickets: number;
   pricePerTicket: string;
-  description: string | null;
+  /** The organizer's username. */
   organizer: string;
 }
 
-export interface AdminEventRecord {
-  id: string;
-  name: string;
-  venue: string;
-  time: string;
-  capacity: number;
-  availableTickets: number;
-  pricePerTicket: string;
-  organizer: string;
+export interface PublicEventRecord extends EventSummaryRecord {
+  description: string | null;
+}
+
+export interface AdminEventRecord extends EventSummaryRecord {
   isActive: boolean;
   createdAt: string;
 }

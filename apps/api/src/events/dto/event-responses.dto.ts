@@ -6,6 +6,7 @@ import {
   AdminEventRecord,
   AvailabilityRecord,
   CreatedEventRecord,
+  EventSummaryRecord,
   PublicEventRecord,
 } from '@evently/events';
 
@@ -17,7 +18,8 @@ export class CreatedEventDto {
   @ApiProperty({ example: 500 }) capacity!: number;
 }
 
-export class PublicEventDto {
+/** The fields every event list shows. */
+export class EventSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
   @ApiProperty({ example: 'Convention Center' }) venue!: string;
@@ -25,9 +27,12 @@ export class PublicEventDto {
   @ApiProperty({ example: 500 }) capacity!: number;
   @ApiProperty({ example: 450 }) available_tickets!: number;
   @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
-  @ApiProperty({ nullable: true, type: String, example: 'Annual technology conference' }) description!: string | null;
   /** The organizer's username. */
   @ApiProperty({ example: 'admin_user' }) organizer!: string;
+}
+
+export class PublicEventDto extends EventSummaryDto {
+  @ApiProperty({ nullable: true, type: String, example: 'Annual technology conference' }) description!: string | null;
 }
 
 export class PublicEventPageDto {
@@ -42,16 +47,7 @@ export class AvailabilityDto {
   @ApiProperty({ example: 450 }) available_tickets!: number;
 }
 
-export class AdminEventDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
-  @ApiProperty({ example: 'Convention Center' }) venue!: string;
-  @ApiProperty({ example: '2030-06-15T09:00:00Z' }) time!: string;
-  @ApiProperty({ example: 500 }) capacity!: number;
-  @ApiProperty({ example: 450 }) available_tickets!: number;
-  @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
-  /** The organizer's username. */
-  @ApiProperty({ example: 'admin_user' }) organizer!: string;
+export class AdminEventDto extends EventSummaryDto {
   @ApiProperty() is_active!: boolean;
   @ApiProperty({ example: '2030-01-01T10:00:00Z' }) created_at!: string;
 }
@@ -103,7 +99,7 @@ export function mapCreatedEvent(record: CreatedEventRecord): CreatedEventDto {
   };
 }
 
-export function mapPublicEvent(record: PublicEventRecord): PublicEventDto {
+function mapEventSummary(record: EventSummaryRecord): EventSummaryDto {
   return {
     id: record.id,
     name: record.name,
@@ -112,9 +108,12 @@ export function mapPublicEvent(record: PublicEventRecord): PublicEventDto {
     capacity: record.capacity,
     available_tickets: record.availableTickets,
     price_per_ticket: decimalToNumber(record.pricePerTicket),
-    description: record.description,
     organizer: record.organizer,
   };
+}
+
+export function mapPublicEvent(record: PublicEventRecord): PublicEventDto {
+  return { ...mapEventSummary(record), description: record.description };
 }
 
 export function mapAvailability(record: AvailabilityRecord): AvailabilityDto {
@@ -122,18 +121,7 @@ export function mapAvailability(record: AvailabilityRecord): AvailabilityDto {
 }
 
 export function mapAdminEvent(record: AdminEventRecord): AdminEventDto {
-  return {
-    id: record.id,
-    name: record.name,
-    venue: record.venue,
-    time: record.time,
-    capacity: record.capacity,
-    available_tickets: record.availableTickets,
-    price_per_ticket: decimalToNumber(record.pricePerTicket),
-    organizer: record.organizer,
-    is_active: record.isActive,
-    created_at: record.createdAt,
-  };
+  return { ...mapEventSummary(record), is_active: record.isActive, created_at: record.createdAt };
 }
 
 export function mapAdminEventDetails(record: AdminEventDetailsRecord): AdminEventDetailsDto {
