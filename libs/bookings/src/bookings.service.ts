@@ -152,7 +152,7 @@ export class BookingsService {
     const id = randomUUID();
     const [row] = await manager.query(
       `INSERT INTO bookings (id, event_id, user_id, ticket_count, total_amount, status, task_id)
-       SELECT $1, e.id, $3, $4, e.price_per_ticket * $4, 'processing', $5 FROM events e WHERE e.id = $2
+       SELECT $1, e.id, $3, $4::int, e.price_per_ticket * $4::int, 'processing', $5 FROM events e WHERE e.id = $2
        RETURNING total_amount, booking_date`,
       [id, request.eventId, request.userId, request.ticketCount, jobIds.settle(id)],
     );
