@@ -33,13 +33,16 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [MAIL_JOBS.eventCancelled]: QUEUES.mail,
 };
 
-/** The job id doubles as the deduplication key: BullMQ ignores an add whose id still exists. */
+/**
+ * The job id doubles as the deduplication key: BullMQ ignores an add whose id still exists. BullMQ refuses
+ * custom ids containing `:` (its key separator), hence the dashes.
+ */
 export const jobIds = {
-  settle: (bookingId: string) => `settle:${bookingId}`,
-  bookingConfirmed: (bookingId: string) => `mail:confirmed:${bookingId}`,
-  bookingCancelled: (bookingId: string) => `mail:cancelled:${bookingId}`,
-  eventNotice: (noticeId: string, userId: number) => `mail:notice:${noticeId}:${userId}`,
-  eventCancelled: (eventId: string, userId: number) => `mail:event-cancelled:${eventId}:${userId}`,
+  settle: (bookingId: string) => `settle-${bookingId}`,
+  bookingConfirmed: (bookingId: string) => `mail-confirmed-${bookingId}`,
+  bookingCancelled: (bookingId: string) => `mail-cancelled-${bookingId}`,
+  eventNotice: (noticeId: string, userId: number) => `mail-notice-${noticeId}-${userId}`,
+  eventCancelled: (eventId: string, userId: number) => `mail-event-cancelled-${eventId}-${userId}`,
 };
 
 export interface OutgoingJob<N extends JobName = JobName> {
