@@ -130,6 +130,11 @@ export function table(results) {
       `${fmt(run.settledPerSecond)} /s`,
       `${fmt(run.settled)} settled in ${run.settleSeconds} s`,
     );
+    row(
+      'CPU per request (apis) / per settled booking (workers)',
+      `${fmt(run.cpu.apiMsPerRequest)} ms`,
+      `${fmt(run.cpu.workerMsPerSettled)} ms`,
+    );
     const inv = run.invariants;
     row(
       'invariants',
@@ -149,10 +154,14 @@ export function table(results) {
     `filtered search, +${fmt(browse.catalogEvents)}, ${results.config.searchConnections} conns`,
     ...http(browse.search100kLowConcurrency),
   );
-  section('Memory (peak RSS; RSS after storm → after repeated storm)');
+  section('Memory (peak RSS; RSS idle → after storm → after repeated storm)');
   for (const entry of memory) {
     const phases = entry.rssByPhaseMb;
-    row(entry.name, `${fmt(entry.peakRssMb)} MB`, `${fmt(phases.storm)} → ${fmt(phases['storm repeat'])} MB`);
+    row(
+      entry.name,
+      `${fmt(entry.peakRssMb)} MB`,
+      `${fmt(phases.idle)} → ${fmt(phases.storm)} → ${fmt(phases['storm repeat'])} MB`,
+    );
   }
   section('Targets');
   for (const target of results.targets) {
