@@ -56,19 +56,20 @@ export class BookingsService {
     idempotencyKey?: string,
   ): Promise<StoredResponse<T>> {
     this.assertMayActFor(caller, request.userId);
+    if (!idempotencyKey) {
+      const booking = await this.insertBooking(this.dataSource.manager, request);
+      await this.enqueueSettlement(booking);
+      return { status: 201, body: render(booking), replayed: false };
+    }
     const outcome = await this.dataSource.transaction(async (manager) => {
-      if (idempotencyKey) {
-        const replay = await this.claimIdempotencyKey<T>(manager, caller.id, idempotencyKey, request);
-        if (replay) return replay;
-      }
+      const replay = await this.claimIdempotencyKey<T>(manager, caller.id, idempotencyKey, request);
+      if (replay) return replay;
       const booking = await this.insertBooking(manager, request);
       const body = render(booking);
-      if (idempotencyKey) {
-        await manager.query(
-          `UPDATE idempotency_keys SET response_status = 201, response_body = $3 WHERE user_id = $1 AND key = $2`,
-          [caller.id, idempotencyKey, JSON.stringify(body)],
-        );
-      }
+      await manager.query(
+        `UPDATE idempotency_keys SET response_status = 201, response_body = $3 WHERE user_id = $1 AND key = $2`,
+        [caller.id, idempotencyKey, JSON.stringify(body)],
+      );
       return { status: 201, body, replayed: false, booking };
     });
     if ('booking' in outcome && outcome.booking) await this.enqueueSettlement(outcome.booking);
@@ -132,31 +133,41 @@ export class BookingsService {
     if (!mayAccess(caller, userId)) throw new ForbiddenError('You may only act on your own bookings.');
   }
 
+  /**
+   * Checks the event and the booker and inserts the booking in one statement (one round trip, atomic on its
+   * own, so a request without an idempotency key needs no transaction). The counter read here is advisory:
+   * the worker decides under the event's row lock. The returned row says why nothing was inserted.
+   */
   private async insertBooking(manager: EntityManager, request: BookingRequest): Promise<Booking> {
-    const [event] = await manager.query(
-      `SELECT id, name, capacity, booked_tickets, is_active, deleted_at, time <= now() AS started
-         FROM events WHERE id = $1`,
-      [request.eventId],
-    );
-    if (!event) throw new NotFoundError('Event not found.');
-    if (event.deleted_at) throw new ConflictError('Event has been deleted.');
-    if (!event.is_active) throw new ConflictError('Event is not active.');
-    if (event.started) throw new ConflictError('Event has already started.');
-    if (event.capacity - event.booked_tickets < request.ticketCount) {
-      throw new ConflictError('Not enough tickets available.', {
-        available_tickets: event.capacity - event.booked_tickets,
-      });
-    }
-    const [user] = await manager.query(`SELECT id, username FROM users WHERE id = $1`, [request.userId]);
-    if (!user) throw new NotFoundError('User not found.');
     const id = randomUUID();
     const [row] = await manager.query(
-      `INSERT INTO bookings (id, event_id, user_id, ticket_count, total_amount, status, task_id)
-       SELECT $1::uuid, e.id, $3::int, $4::int, e.price_per_ticket * $4::int, 'processing', $5::text
-         FROM events e WHERE e.id = $2
-       RETURNING total_amount, booking_date`,
+      `WITH event AS (
+         SELECT id, name, capacity - booked_tickets AS available, price_per_ticket, is_active,
+                deleted_at IS NOT NULL AS deleted, time <= now() AS started
+           FROM events WHERE id = $2
+       ), booker AS (
+         SELECT id, username FROM users WHERE id = $3
+       ), inserted AS (
+         INSERT INTO bookings (id, event_id, user_id, ticket_count, total_amount, status, task_id)
+         SELECT $1::uuid, event.id, booker.id, $4::int, event.price_per_ticket * $4::int, 'processing', $5::text
+           FROM event, booker
+          WHERE NOT event.deleted AND event.is_active AND NOT event.started AND event.available >= $4::int
+         RETURNING total_amount, booking_date
+       )
+       SELECT event.id AS event_id, event.name, event.available, event.is_active, event.deleted, event.started,
+              booker.id AS user_id, booker.username, inserted.total_amount, inserted.booking_date
+         FROM (VALUES (1)) AS one (n)
+         LEFT JOIN event ON true LEFT JOIN booker ON true LEFT JOIN inserted ON true`,
       [id, request.eventId, request.userId, request.ticketCount, jobIds.settle(id)],
     );
+    if (!row.event_id) throw new NotFoundError('Event not found.');
+    if (row.deleted) throw new ConflictError('Event has been deleted.');
+    if (!row.is_active) throw new ConflictError('Event is not active.');
+    if (row.started) throw new ConflictError('Event has already started.');
+    if (row.available < request.ticketCount) {
+      throw new ConflictError('Not enough tickets available.', { available_tickets: row.available });
+    }
+    if (!row.user_id) throw new NotFoundError('User not found.');
     return Object.assign(new Booking(), {
       id,
       eventId: request.eventId,
@@ -167,8 +178,8 @@ export class BookingsService {
       failureReason: null,
       taskId: jobIds.settle(id),
       bookingDate: row.booking_date,
-      event: { id: event.id, name: event.name },
-      user: { id: user.id, username: user.username },
+      event: { id: row.event_id, name: row.name },
+      user: { id: row.user_id, username: row.username },
     } as Partial<Booking>);
   }
 

@@ -25,15 +25,18 @@ export class JobProducer {
       byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
     }
     await withTimeout(
-      Promise.all(
-        [...byQueue].map(([queue, queued]) =>
-          this.queues[queue].addBulk(
-            queued.map((job) => ({ name: job.name, data: job.payload, opts: { jobId: job.jobId } })),
-          ),
-        ),
-      ),
+      Promise.all([...byQueue].map(([queue, queued]) => this.addToQueue(this.queues[queue], queued))),
       ENQUEUE_BUDGET_MS,
     );
+  }
+
+  /** A lone job skips addBulk's MULTI pipeline, whose setup copies every BullMQ script (the api's hot path). */
+  private async addToQueue(queue: Queue, jobs: OutgoingJob[]): Promise<void> {
+    if (jobs.length === 1) {
+      await queue.add(jobs[0].name, jobs[0].payload, { jobId: jobs[0].jobId });
+    } else {
+      await queue.addBulk(jobs.map((job) => ({ name: job.name, data: job.payload, opts: { jobId: job.jobId } })));
+    }
   }
 
   queue(name: string): Queue {

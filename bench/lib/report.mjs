@@ -1,0 +1,192 @@
+import { cpus, loadavg, totalmem } from 'node:os';
+
+import { ratio } from './stats.mjs';
+
+const fmt = (value, unit = '') =>
+  value === null || value === undefined ? 'n/a' : `${Number(value).toLocaleString('en')}${unit}`;
+
+export function machine(postgresVersion, redisVersion) {
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    postgres: postgresVersion,
+    redis: redisVersion,
+    loadAverageAtStart: loadavg().map((value) => Math.round(value * 100) / 100),
+  };
+}
+
+/** Each target of issue 6, as a ratio to the same run's baselines where it is one. */
+export function targets({ baselines, storm, manyEvents, browse, memory }) {
+  const { bareHttp, hotRow, coldRow } = baselines;
+  const apis = memory.filter((entry) => entry.name.startsWith('api'));
+  const growth = apis.map((entry) => (entry.rssByPhaseMb['storm repeat'] ?? 0) - (entry.rssByPhaseMb['storm'] ?? 0));
+  const check = (name, value, goal, met) => ({
+    name,
+    value,
+    goal,
+    met: value === null || value === undefined ? null : met,
+  });
+  return [
+    check(
+      'settled bookings/s, hot event ≥ 3 × (b)',
+      storm.settledPerSecond,
+      `≥ ${fmt(3 * hotRow.tps)} (${ratio(storm.settledPerSecond, hotRow.tps)} × b)`,
+      storm.settledPerSecond >= 3 * hotRow.tps,
+    ),
+    check(
+      'accepted POST/s, on-sale storm ≥ 0.75 × (c)',
+      storm.load.rps,
+      `≥ ${fmt(Math.round(0.75 * coldRow.tps))} (${ratio(storm.load.rps, coldRow.tps)} × c)`,
+      storm.load.rps >= 0.75 * coldRow.tps,
+    ),
+    check(
+      'accepted POST/s, many events ≥ 0.75 × (c)',
+      manyEvents.load.rps,
+      `≥ ${fmt(Math.round(0.75 * coldRow.tps))} (${ratio(manyEvents.load.rps, coldRow.tps)} × c)`,
+      manyEvents.load.rps >= 0.75 * coldRow.tps,
+    ),
+    check(
+      'accept p99 at 500 connections < 250 ms',
+      storm.load.latencyMs.p99,
+      '< 250 ms',
+      storm.load.latencyMs.p99 < 250,
+    ),
+    check(
+      'cached list req/s ≥ 0.5 × (a)',
+      browse.listCached.rps,
+      `≥ ${fmt(Math.round(0.5 * bareHttp.rps))} (${ratio(browse.listCached.rps, bareHttp.rps)} × a)`,
+      browse.listCached.rps >= 0.5 * bareHttp.rps,
+    ),
+    check(
+      'cached details req/s ≥ 0.5 × (a)',
+      browse.detailCached.rps,
+      `≥ ${fmt(Math.round(0.5 * bareHttp.rps))} (${ratio(browse.detailCached.rps, bareHttp.rps)} × a)`,
+      browse.detailCached.rps >= 0.5 * bareHttp.rps,
+    ),
+    check(
+      `filtered search p99, 100k events, ${browse.search100kLowConcurrency.connections ?? 'few'} conns < 50 ms`,
+      browse.search100kLowConcurrency.latencyMs?.p99,
+      '< 50 ms',
+      browse.search100kLowConcurrency.latencyMs?.p99 < 50,
+    ),
+    check(
+      'peak RSS per api process < 250 MB',
+      Math.max(...apis.map((entry) => entry.peakRssMb)),
+      '< 250 MB',
+      apis.every((entry) => entry.peakRssMb < 250),
+    ),
+    check(
+      'api RSS growth, storm → repeated storm',
+      Math.max(...growth),
+      'no growth (≤ 10 MB)',
+      growth.every((mb) => mb <= 10),
+    ),
+  ];
+}
+
+/** The human table: one line per figure, then the targets. */
+export function table(results) {
+  const { machine: m, baselines, storm, stormRepeat, manyEvents, browse, memory } = results;
+  const rows = [];
+  const section = (title) => rows.push([title, '', '']);
+  const row = (name, value, note = '') => rows.push([`  ${name}`, value, note]);
+  const http = (result) =>
+    result.rps === undefined
+      ? [result.status, '']
+      : [
+          `${fmt(result.rps)} req/s`,
+          `p50 ${fmt(result.latencyMs.p50)} / p99 ${fmt(result.latencyMs.p99)} ms, ${statusNote(result)}`,
+        ];
+
+  section('Baselines');
+  row('(a) bare node:http JSON', ...http(baselines.bareHttp));
+  for (const [key, name] of [
+    ['hotRow', '(b) booking txn, one hot event'],
+    ['coldRow', '(c) booking txn, cold rows'],
+  ]) {
+    const loop = baselines[key];
+    row(name, `${fmt(loop.tps)} txn/s`, `${loop.connections} pg conns, p99 ${fmt(loop.latencyMs.p99)} ms`);
+  }
+  for (const [title, run] of [
+    ['On-sale storm: 1 event × 5,000 seats', storm],
+    ['On-sale storm, repeated (fresh event)', stormRepeat],
+    ['Many events: 1,000 events × 20 seats', manyEvents],
+  ]) {
+    section(`${title}, ${fmt(run.requests)} POSTs, ${fmt(run.load.responses)} answered`);
+    row(
+      'accepted POST/s (201 + 409)',
+      `${fmt(run.load.rps)} req/s`,
+      `201: ${fmt(run.created)}, 409: ${fmt(run.refused)}`,
+    );
+    row(
+      'accept latency',
+      `p50 ${fmt(run.load.latencyMs.p50)} ms`,
+      `p99 ${fmt(run.load.latencyMs.p99)} ms, max ${fmt(run.load.latencyMs.max)} ms`,
+    );
+    row(
+      'bookings settled/s',
+      `${fmt(run.settledPerSecond)} /s`,
+      `${fmt(run.settled)} settled in ${run.settleSeconds} s`,
+    );
+    row(
+      'CPU per request (apis) / per settled booking (workers)',
+      `${fmt(run.cpu.apiMsPerRequest)} ms`,
+      `${fmt(run.cpu.workerMsPerSettled)} ms`,
+    );
+    const inv = run.invariants;
+    row(
+      'invariants',
+      inv.ok ? 'hold' : 'BROKEN',
+      `confirmed ${fmt(inv.confirmedTickets)}/${fmt(inv.capacity)}, oversold ${inv.oversold}, counter≠rows ${inv.counterMismatches}, ` +
+        `unsold ${inv.unsoldDespiteDemand}, pending ${inv.stillPending}, lost ${inv.lostOrExtraBookings}, 5xx ${inv.serverErrors}, ` +
+        `client errors ${inv.clientErrors}`,
+    );
+  }
+  section(`Browse (${fmt(results.config.connections)} conns unless noted)`);
+  row('GET /api/user/events/?filter, cached', ...http(browse.listCached));
+  row('GET /api/user/events/?filter, uncached', ...http(browse.listUncached));
+  row('GET /api/user/events/{id}/, cached', ...http(browse.detailCached));
+  row(`GET /api/user/events/{id}/, uncached (+${fmt(browse.catalogEvents)})`, ...http(browse.detailUncached));
+  row(`filtered search, +${fmt(browse.catalogEvents)} events`, ...http(browse.search100k));
+  row(
+    `filtered search, +${fmt(browse.catalogEvents)}, ${results.config.searchConnections} conns`,
+    ...http(browse.search100kLowConcurrency),
+  );
+  section('Memory (peak RSS; RSS idle → after storm → after repeated storm)');
+  for (const entry of memory) {
+    const phases = entry.rssByPhaseMb;
+    row(
+      entry.name,
+      `${fmt(entry.peakRssMb)} MB`,
+      `${fmt(phases.idle)} → ${fmt(phases.storm)} → ${fmt(phases['storm repeat'])} MB`,
+    );
+  }
+  section('Targets');
+  for (const target of results.targets) {
+    row(
+      target.name,
+      fmt(target.value),
+      `${target.goal}: ${target.met === null ? 'n/a' : target.met ? 'met' : 'NOT met'}`,
+    );
+  }
+
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  const header =
+    `Evently benchmark, run ${results.runId}: ${m.nproc} cores (${m.cpu}), ${m.memoryGb} GB RAM, Node ${m.node}, ` +
+    `PostgreSQL ${m.postgres}, Redis ${m.redis}; load average at start ${m.loadAverageAtStart.join(' ')}; ` +
+    `${results.durationSeconds} s`;
+  return [
+    header,
+    ...rows.map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padStart(r[1] ? widths[1] : 0)}  ${r[2]}`),
+  ].join('\n');
+}
+
+function statusNote(result) {
+  const codes = Object.entries(result.statuses)
+    .map(([status, count]) => `${status}×${count}`)
+    .join(' ');
+  const failures = result.errors + result.timeouts;
+  return failures > 0 ? `${codes}, ${failures} errors` : codes;
+}

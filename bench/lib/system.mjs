@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { progress } from './progress.mjs';
+
+export const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
+export const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
+const RSS_SAMPLE_MS = 250;
+const STOP_GRACE_MS = 10_000;
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The processes the benchmark starts: each runs a compiled entry point with `node`, exactly as its npm script
+ * would, logs to bench/results/<name>.log, and has its resident memory sampled while it lives.
+ */
+export class ProcessGroup {
+  constructor(logDirectory) {
+    this.logDirectory = logDirectory;
+    this.processes = [];
+  }
+
+  start(name, entry, env) {
+    const log = openSync(`${this.logDirectory}/${name}.log`, 'w');
+    const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', log, log] });
+    const entryState = { name, child, peakRssKb: 0, exited: false, rssByPhase: {} };
+    entryState.sampler = setInterval(() => sampleRss(entryState), RSS_SAMPLE_MS);
+    child.on('exit', (code, signal) => {
+      entryState.exited = true;
+      clearInterval(entryState.sampler);
+      if (!this.stopping) progress(`  ${name} exited unexpectedly (code ${code}, signal ${signal})`);
+    });
+    this.processes.push(entryState);
+    return entryState;
+  }
+
+  /** Records each live process's current RSS under a phase name, to show growth from phase to phase. */
+  notePhase(phase) {
+    for (const entry of this.processes) {
+      if (!entry.exited) entry.rssByPhase[phase] = Math.round((readStatus(entry.child.pid).VmRSS ?? 0) / 1024);
+    }
+  }
+
+  /** Peak RSS (MB) of each process: the kernel's high-water mark, or the sampled peak if that is unreadable. */
+  memory() {
+    return this.processes.map((entry) => {
+      if (!entry.exited) sampleRss(entry);
+      return { name: entry.name, peakRssMb: Math.round(entry.peakRssKb / 1024), rssByPhaseMb: entry.rssByPhase };
+    });
+  }
+
+  /** CPU time (ms, user + system) used so far by the live processes whose name starts with `prefix`. */
+  cpuMs(prefix) {
+    return this.processes
+      .filter((entry) => entry.name.startsWith(prefix) && !entry.exited)
+      .reduce((sum, entry) => sum + readCpuMs(entry.child.pid), 0);
+  }
+
+  assertAlive() {
+    const dead = this.processes.filter((entry) => entry.exited).map((entry) => entry.name);
+    if (dead.length > 0) throw new Error(`process(es) died: ${dead.join(', ')} (see bench/results/*.log)`);
+  }
+
+  async stop(entries = this.processes) {
+    this.stopping = true;
+    await Promise.all(entries.map((entry) => stopOne(entry)));
+    this.processes = this.processes.filter((entry) => !entries.includes(entry));
+    this.stopping = false;
+  }
+}
+
+function sampleRss(entry) {
+  const status = readStatus(entry.child.pid);
+  entry.peakRssKb = Math.max(entry.peakRssKb, status.VmHWM ?? 0, status.VmRSS ?? 0);
+}
+
+function readStatus(pid) {
+  try {
+    const fields = {};
+    for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+      const match = /^(VmRSS|VmHWM):\s+(\d+) kB/.exec(line);
+      if (match) fields[match[1]] = Number(match[2]);
+    }
+    return fields;
+  } catch {
+    return {};
+  }
+}
+
+/** utime + stime from /proc/<pid>/stat, in ms (clock ticks are 1/100 s on Linux). */
+function readCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+async function stopOne(entry) {
+  if (entry.exited || entry.child.exitCode !== null || entry.child.signalCode !== null) return;
+  sampleRss(entry);
+  clearInterval(entry.sampler);
+  const exited = new Promise((resolve) => entry.child.once('exit', resolve));
+  entry.child.kill('SIGTERM');
+  const timer = setTimeout(() => entry.child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Polls `check` until it returns a truthy value, or throws after `timeoutMs`. */
+export async function waitFor(description, check, timeoutMs = 30_000, everyMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch {
+      // not ready yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,165 @@
+// `npm run bench`: the on-sale benchmark of issue 6. Builds if needed, runs the real apps against a database and
+// Redis prefix of its own, prints a table and writes bench/results/latest.json; drops everything it made.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+
+import Redis from 'ioredis';
+import pg from 'pg';
+
+import { BENCH, SYSTEM_ENV } from './config.mjs';
+import { dropDatabase, migrate, seedUsers } from './lib/database.mjs';
+import { deleteKeys } from './lib/redis.mjs';
+import { elapsedSeconds, progress } from './lib/progress.mjs';
+import { machine, table, targets } from './lib/report.mjs';
+import { API_ENTRY, freePort, ProcessGroup, waitFor, WORKER_ENTRY } from './lib/system.mjs';
+import { bareHttpBaseline, bookingLoopBaseline } from './scenarios/baselines.mjs';
+import { browse } from './scenarios/browse.mjs';
+import { bookingStorm } from './scenarios/storms.mjs';
+
+const RESULTS = 'bench/results';
+
+async function main() {
+  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  databaseUrl.pathname = `/evently_bench_${runId}`;
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DEBUG: 'false',
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `evently-bench-${runId}`,
+    SECRET_KEY: `bench-${randomBytes(24).toString('hex')}`,
+    ALLOWED_HOSTS: '127.0.0.1,localhost',
+    ...SYSTEM_ENV,
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  const machineInfo = machine(await postgresVersion(databaseUrl), await redisVersion(redisUrl));
+  progress(
+    `run ${runId}: ${machineInfo.nproc} cores, ${machineInfo.memoryGb} GB; load average ${machineInfo.loadAverageAtStart}`,
+  );
+  progress('building the apps if their sources changed');
+  execFileSync(process.execPath, ['tools/ensure-built.mjs'], { stdio: 'inherit' });
+
+  const processes = new ProcessGroup(RESULTS);
+  let pool;
+  const cleanup = async () => {
+    await processes.stop().catch(() => {});
+    await pool?.end().catch(() => {});
+    await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
+    const keys = await deleteKeys(redisUrl, env.REDIS_PREFIX).catch(() => 0);
+    progress(`cleaned up: dropped ${databaseUrl.pathname.slice(1)}, deleted ${keys} Redis keys`);
+  };
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    progress('interrupted: cleaning up');
+    cleanup().finally(() => process.exit(130));
+  });
+
+  const results = { runId, machine: machineInfo, config: { ...BENCH, env: SYSTEM_ENV } };
+  try {
+    progress(`creating and migrating ${databaseUrl.pathname.slice(1)}`);
+    migrate(env);
+    pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
+    const [organizer] = await seedUsers(pool, env.SECRET_KEY, 1, { staff: true, prefix: 'organizer' });
+    const users = await seedUsers(pool, env.SECRET_KEY, BENCH.storm.users);
+    const ctx = { pool, processes, env, databaseUrl: env.DATABASE_URL, organizerId: organizer.id, users };
+    ctx.userIds = users.map((user) => user.id);
+
+    progress('baseline (a): bare node:http');
+    const bareHttp = await bareHttpBaseline(ctx);
+    progress(`baseline (b): ${BENCH.dbLoopConnections} connections booking on one hot event`);
+    const hotRow = await bookingLoopBaseline(ctx, { hot: true });
+    progress(`baseline (c): ${BENCH.dbLoopConnections} connections booking on ${BENCH.coldEvents} cold events`);
+    const coldRow = await bookingLoopBaseline(ctx, { hot: false });
+    results.baselines = { bareHttp, hotRow, coldRow };
+
+    ctx.apiPorts = await startSystem(processes, env);
+    processes.notePhase('idle');
+    progress('warming up: pools fill and the JIT compiles the booking path on a spare event');
+    await bookingStorm(ctx, { label: 'warm-up', ...BENCH.warmup });
+    results.storm = await bookingStorm(ctx, { label: 'storm', events: 1, ...BENCH.storm });
+    processes.assertAlive();
+    processes.notePhase('storm');
+    results.stormRepeat = await bookingStorm(ctx, { label: 'storm repeat', events: 1, ...BENCH.storm });
+    processes.assertAlive();
+    processes.notePhase('storm repeat');
+    results.manyEvents = await bookingStorm(ctx, { label: 'many events', ...BENCH.manyEvents });
+    processes.assertAlive();
+    processes.notePhase('many events');
+    results.browse = await browse(ctx);
+    processes.assertAlive();
+    processes.notePhase('browse');
+    results.memory = processes.memory();
+  } finally {
+    if (!interrupted) await cleanup();
+  }
+  results.targets = targets(results);
+  results.durationSeconds = Math.round(elapsedSeconds());
+  writeFileSync(`${RESULTS}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${table(results)}\n\nWrote ${RESULTS}/latest.json`);
+  const broken = [results.storm, results.stormRepeat, results.manyEvents].some((storm) => !storm.invariants.ok);
+  if (broken) {
+    console.error('\nAn invariant is broken: see the table above.');
+    process.exitCode = 1;
+  }
+}
+
+/** Starts the SMTP sink, then the apis and workers with the run's environment; waits until the apis see both workers. */
+async function startSystem(processes, env) {
+  const smtpPort = await freePort();
+  processes.start('smtp-sink', 'bench/servers/smtp-sink.mjs', { ...env, PORT: String(smtpPort) });
+  const systemEnv = { ...env, EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(smtpPort) };
+  const apiPorts = [];
+  for (let i = 1; i <= BENCH.apiProcesses; i++) {
+    const port = await freePort();
+    apiPorts.push(port);
+    processes.start(`api-${i}`, API_ENTRY, { ...systemEnv, PORT: String(port) });
+  }
+  for (let i = 1; i <= BENCH.workerProcesses; i++) processes.start(`worker-${i}`, WORKER_ENTRY, systemEnv);
+  progress(
+    `starting ${BENCH.apiProcesses} api (ports ${apiPorts.join(', ')}) and ${BENCH.workerProcesses} worker processes`,
+  );
+  for (const port of apiPorts) {
+    await waitFor(
+      `the api on port ${port} and its workers`,
+      async () => {
+        processes.assertAlive();
+        const response = await globalThis.fetch(`http://127.0.0.1:${port}/api/health/`);
+        const body = await response.json();
+        return body.workers >= BENCH.workerProcesses;
+      },
+      60_000,
+    );
+  }
+  return apiPorts;
+}
+
+async function postgresVersion(databaseUrl) {
+  const maintenance = new URL(databaseUrl);
+  maintenance.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: maintenance.toString() });
+  await client.connect();
+  try {
+    return (await client.query('SHOW server_version')).rows[0].server_version;
+  } finally {
+    await client.end();
+  }
+}
+
+async function redisVersion(url) {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    return /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+  } finally {
+    redis.disconnect();
+  }
+}
+
+main().catch((error) => {
+  console.error(`bench failed: ${error.stack ?? error.message}`);
+  process.exitCode = 1;
+});

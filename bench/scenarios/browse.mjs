@@ -1,0 +1,86 @@
+import { URLSearchParams } from 'node:url';
+
+import { BENCH } from '../config.mjs';
+import { createCatalog } from '../lib/database.mjs';
+import { runLoad } from '../lib/load.mjs';
+import { progress } from '../lib/progress.mjs';
+
+import { withoutTags } from './baselines.mjs';
+
+const LIST = '/api/user/events/';
+const MISSING = { status: 'n/a (endpoint missing)' };
+
+/**
+ * Public browsing, anonymous as in the spec: the filtered list and one event's details, each cached (the same
+ * URL every time) and uncached (every request a new cache key). Then, over `catalogEvents` more events, the
+ * filtered search again, at full and at low concurrency.
+ */
+export async function browse(ctx) {
+  const { pool, organizerId } = ctx;
+  const [{ id: someEventId }] = (await pool.query('SELECT id FROM events ORDER BY created_at LIMIT 1')).rows;
+  const listExists = await answers(ctx, `${LIST}?page_size=1`);
+  const detailExists = await answers(ctx, `${LIST}${someEventId}/`);
+  if (!listExists) progress(`browse: GET ${LIST} is not there (404): reporting n/a`);
+  if (!detailExists) progress(`browse: GET ${LIST}{id}/ is not there (404): reporting n/a`);
+  const results = {};
+  const unique = counter();
+  if (listExists) {
+    results.listCached = await measure(ctx, 'list, cached', () => searchPath(1000));
+    results.listUncached = await measure(ctx, 'list, uncached', () => searchPath(1000 + unique() / 100));
+  }
+  if (detailExists) results.detailCached = await measure(ctx, 'details, cached', () => `${LIST}${someEventId}/`);
+
+  progress(`browse: adding ${BENCH.catalogEvents.toLocaleString('en')} events to the catalogue`);
+  await createCatalog(pool, organizerId, BENCH.catalogEvents);
+  if (detailExists) {
+    const ids = (await pool.query('SELECT id FROM events ORDER BY random()')).rows.map((row) => row.id);
+    results.detailUncached = await measure(ctx, 'details, uncached', () => `${LIST}${ids[unique() % ids.length]}/`);
+  }
+  if (listExists) {
+    const path = () => searchPath(1000 + unique() / 100);
+    results.search100k = await measure(ctx, `search over ${BENCH.catalogEvents} events`, path);
+    results.search100kLowConcurrency = await measure(ctx, 'search, low concurrency', path, BENCH.searchConnections);
+  }
+  return {
+    catalogEvents: BENCH.catalogEvents,
+    listCached: results.listCached ?? MISSING,
+    listUncached: results.listUncached ?? MISSING,
+    detailCached: results.detailCached ?? MISSING,
+    detailUncached: results.detailUncached ?? MISSING,
+    search100k: results.search100k ?? MISSING,
+    search100kLowConcurrency: results.search100kLowConcurrency ?? MISSING,
+  };
+}
+
+/** The spec's filters: a text search, a price range and a date window; `maxPrice` varies the cache key. */
+function searchPath(maxPrice) {
+  const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const query = new URLSearchParams({
+    search: 'jazz',
+    min_price: '20',
+    max_price: maxPrice.toFixed(2),
+    date_from: day(0),
+    date_to: day(90),
+  });
+  return `${LIST}?${query}`;
+}
+
+async function answers({ apiPorts }, path) {
+  const response = await globalThis.fetch(`http://127.0.0.1:${apiPorts[0]}${path}`);
+  await response.arrayBuffer();
+  return response.status !== 404;
+}
+
+async function measure(ctx, label, pathOf, connections = BENCH.connections) {
+  const requestFor = () => () => ({ path: pathOf() });
+  const ports = ctx.apiPorts.slice(0, Math.min(ctx.apiPorts.length, connections));
+  await runLoad({ label: `${label} warm-up`, ports, connections, seconds: BENCH.warmupSeconds, requestFor });
+  const result = await runLoad({ label, ports, connections, seconds: BENCH.loadSeconds, requestFor });
+  progress(`  ${label}: ${result.rps.toLocaleString('en')} req/s, p99 ${result.latencyMs.p99} ms`);
+  return { connections, ...withoutTags(result) };
+}
+
+function counter() {
+  let n = 0;
+  return () => n++;
+}

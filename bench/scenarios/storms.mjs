@@ -1,0 +1,111 @@
+import { BENCH } from '../config.mjs';
+import { createEvents } from '../lib/database.mjs';
+import { runLoad } from '../lib/load.mjs';
+import { progress } from '../lib/progress.mjs';
+import { round } from '../lib/stats.mjs';
+import { waitFor } from '../lib/system.mjs';
+
+import { withoutTags } from './baselines.mjs';
+
+/**
+ * A storm of one-ticket `POST /api/bookings/` over `events` events of `capacity` seats, from every user at once.
+ * Connection c (user c) sends its j-th request to event (c + connections * j) mod events, so the demand is
+ * spread evenly. It waits until nothing is pending, then checks the inventory invariants.
+ */
+export async function bookingStorm(ctx, { label, events: eventCount, capacity, requests }) {
+  const { pool, users, organizerId, apiPorts } = ctx;
+  const eventIds = await createEvents(ctx.pool, organizerId, eventCount, capacity, label);
+  const requestFor = (connection) => {
+    const user = users[connection % users.length];
+    const headers = { 'content-type': 'application/json', authorization: `Token ${user.token}` };
+    let sent = 0;
+    return () => {
+      const tag = (connection + BENCH.connections * sent++) % eventCount;
+      const body = JSON.stringify({ user_id: user.id, event_id: eventIds[tag], number_of_tickets: 1 });
+      return { method: 'POST', path: '/api/bookings/', headers, body, tag };
+    };
+  };
+  progress(`${label}: ${requests.toLocaleString('en')} POSTs over ${eventCount} event(s) of ${capacity} seats`);
+  const cpuBefore = { api: ctx.processes.cpuMs('api'), worker: ctx.processes.cpuMs('worker') };
+  const load = await runLoad({ label, ports: apiPorts, requests, requestFor });
+  const apiCpuMs = ctx.processes.cpuMs('api') - cpuBefore.api;
+  await waitFor(
+    'every booking to settle',
+    async () => (await pendingCount(pool, eventIds)) === 0,
+    BENCH.settleTimeoutMs,
+    100,
+  ).catch((error) => progress(`  ${label}: ${error.message}`));
+  const outcome = await inventory(pool, eventIds, load);
+  const workerCpuMs = ctx.processes.cpuMs('worker') - cpuBefore.worker;
+  outcome.cpu = {
+    apiMsPerRequest: round(apiCpuMs / load.responses, 2),
+    workerMsPerSettled: outcome.settled > 0 ? round(workerCpuMs / outcome.settled, 2) : null,
+  };
+  progress(
+    `  ${label}: ${load.rps.toLocaleString('en')} POST/s, p99 ${load.latencyMs.p99} ms; ` +
+      `${outcome.settledPerSecond?.toLocaleString('en')} settled/s; invariants ${outcome.invariants.ok ? 'hold' : 'BROKEN'}`,
+  );
+  return { events: eventCount, capacity, requests, load: withoutTags(load), ...outcome };
+}
+
+async function pendingCount(pool, eventIds) {
+  const { rows } = await pool.query(
+    `SELECT count(*)::int AS n FROM bookings WHERE event_id = ANY($1::uuid[]) AND status IN ('pending', 'processing')`,
+    [eventIds],
+  );
+  return rows[0].n;
+}
+
+/** Settlement speed and the invariants: exact sell-out, no oversell, counter == rows, no 5xx, nothing lost. */
+async function inventory(pool, eventIds, load) {
+  const { rows } = await pool.query(
+    `SELECT e.id, e.capacity, e.booked_tickets,
+            coalesce(sum(b.ticket_count) FILTER (WHERE b.status = 'confirmed'), 0)::int AS confirmed,
+            count(b.id) FILTER (WHERE b.status = 'failed')::int AS failed,
+            count(b.id) FILTER (WHERE b.status IN ('pending', 'processing'))::int AS pending,
+            count(b.id)::int AS rows,
+            extract(epoch FROM max(b.updated_at)) * 1000 AS last_settled_ms
+       FROM events e LEFT JOIN bookings b ON b.event_id = e.id
+      WHERE e.id = ANY($1::uuid[])
+      GROUP BY e.id`,
+    [eventIds],
+  );
+  const index = new Map(eventIds.map((id, i) => [id, i]));
+  const sum = (pick) => rows.reduce((total, row) => total + pick(row), 0);
+  const demandOf = (row) => {
+    const statuses = load.tags.get(index.get(row.id)) ?? new Map();
+    return (statuses.get(201) ?? 0) + (statuses.get(409) ?? 0);
+  };
+  const created = load.statuses[201] ?? 0;
+  const settled = sum((row) => row.confirmed + row.failed);
+  const lastSettledMs = Math.max(...rows.map((row) => Number(row.last_settled_ms ?? 0)));
+  const settleSeconds = (lastSettledMs - load.startedAtWall) / 1000;
+  const invariants = {
+    confirmedTickets: sum((row) => row.confirmed),
+    capacity: sum((row) => row.capacity),
+    unsoldDespiteDemand: rows.filter((row) => demandOf(row) >= row.capacity && row.confirmed !== row.capacity).length,
+    oversold: sum((row) => Math.max(0, row.confirmed - row.capacity)),
+    counterMismatches: rows.filter((row) => row.booked_tickets !== row.confirmed).length,
+    stillPending: sum((row) => row.pending),
+    lostOrExtraBookings: sum((row) => row.rows) - created,
+    serverErrors: load.serverErrors,
+    clientErrors: load.errors + load.timeouts,
+  };
+  invariants.ok =
+    invariants.unsoldDespiteDemand === 0 &&
+    invariants.oversold === 0 &&
+    invariants.counterMismatches === 0 &&
+    invariants.stillPending === 0 &&
+    invariants.lostOrExtraBookings === 0 &&
+    invariants.serverErrors === 0 &&
+    invariants.clientErrors === 0;
+  return {
+    created,
+    refused: load.statuses[409] ?? 0,
+    settled,
+    failed: sum((row) => row.failed),
+    settleSeconds: round(settleSeconds, 2),
+    settledPerSecond: settleSeconds > 0 ? Math.round(settled / settleSeconds) : null,
+    invariants,
+  };
+}

@@ -1,1 +1,0 @@
-console.log('No benchmarks yet: the on-sale benchmark arrives with the performance issue.');
