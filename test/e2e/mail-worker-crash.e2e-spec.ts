@@ -25,6 +25,8 @@ describe('mail: a worker killed in the middle of a send', () => {
     smtp = await SmtpCapture.start();
     process.env.EMAIL_HOST = '127.0.0.1';
     process.env.EMAIL_PORT = String(smtp.port);
+    // A queue of its own: other files' mail jobs still retrying would take the worker's slots while SMTP holds.
+    process.env.REDIS_PREFIX = `${process.env.REDIS_PREFIX}:crash`;
     app = await createTestApp();
     dataSource = app.get(DataSource);
   });
