@@ -7,7 +7,7 @@ import { AccountsService } from '@evently/users';
 
 import { ApiErrors } from '../common/api-errors.decorator';
 import { LoginDto } from './dto/login.dto';
-import { RegisterDto } from './dto/register.dto';
+import { RegisterDto, toNewUser } from './dto/register.dto';
 import {
   LogoutResponseDto,
   mapProfile,
@@ -26,15 +26,7 @@ export class AuthController {
   @Post('register')
   @ApiErrors(400)
   async register(@Body() dto: RegisterDto): Promise<RegisterResponseDto> {
-    const { user, token } = await this.accounts.register({
-      username: dto.username,
-      email: dto.email,
-      password: dto.password,
-      firstName: dto.first_name,
-      lastName: dto.last_name,
-      phoneNumber: dto.phone_number,
-      address: dto.address,
-    });
+    const { user, token } = await this.accounts.register(toNewUser(dto));
     return { id: user.id, username: user.username, email: user.email, token };
   }
 

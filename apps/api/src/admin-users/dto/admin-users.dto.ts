@@ -2,9 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 
 import { HasNoNulBytes } from '@evently/common';
-import { NewUser } from '@evently/users';
 
 import { RegisterDto } from '../../users/dto/register.dto';
+
+export { toNewUser } from '../../users/dto/register.dto';
 
 /** The register body; the account is always staff and never superuser (role fields are ignored). */
 export class CreateStaffDto extends RegisterDto {}
@@ -22,16 +23,4 @@ export class BulkDeleteUsersDto {
 export class BulkDeleteResultDto {
   @ApiProperty({ example: 25 }) deleted_users!: number;
   @ApiProperty({ example: 'test_' }) prefix!: string;
-}
-
-export function toNewUser(dto: CreateStaffDto): NewUser {
-  return {
-    username: dto.username,
-    email: dto.email,
-    password: dto.password,
-    firstName: dto.first_name,
-    lastName: dto.last_name,
-    phoneNumber: dto.phone_number,
-    address: dto.address,
-  };
 }

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 import { HasNoNulBytes } from '@evently/common';
+import { NewUser } from '@evently/users';
 
 export class RegisterDto {
   /** Letters, digits and @/./+/-/_ only. */
@@ -51,4 +52,17 @@ export class RegisterDto {
   @HasNoNulBytes()
   @MaxLength(1000)
   address?: string | null;
+}
+
+/** The account fields of a register-shaped body, for the users service. */
+export function toNewUser(dto: RegisterDto): NewUser {
+  return {
+    username: dto.username,
+    email: dto.email,
+    password: dto.password,
+    firstName: dto.first_name,
+    lastName: dto.last_name,
+    phoneNumber: dto.phone_number,
+    address: dto.address,
+  };
 }
