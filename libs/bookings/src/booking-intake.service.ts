@@ -74,14 +74,16 @@ export class BookingIntake {
     return outcome;
   }
 
-  /** Best effort: if the signal is lost, the worker's sweeper settles the bookings from PostgreSQL alone. */
+  /** Best effort: if a signal is lost, the worker's sweeper settles the bookings from PostgreSQL alone. */
   async signal(eventIds: Iterable<string>): Promise<void> {
-    for (const eventId of new Set(eventIds)) {
-      try {
-        await this.producer.signalSettle(eventId);
-      } catch (error) {
-        this.logger.warn({ eventId, err: (error as Error).message }, 'settle signal deferred to the sweeper');
-      }
+    await Promise.all([...new Set(eventIds)].map((eventId) => this.signalOne(eventId)));
+  }
+
+  private async signalOne(eventId: string): Promise<void> {
+    try {
+      await this.producer.signalSettle(eventId);
+    } catch (error) {
+      this.logger.warn({ eventId, err: (error as Error).message }, 'settle signal deferred to the sweeper');
     }
   }
 
