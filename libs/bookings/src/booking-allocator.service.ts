@@ -27,8 +27,10 @@ export interface SettleResult {
 }
 
 /**
- * Decides pending bookings. The event row is locked (`FOR UPDATE`) for the whole decision, so every
- * worker process serialises on it and inventory is exact; one transaction settles a whole batch of the
+ * Decides pending bookings. The event row is locked for the whole decision, so every worker process
+ * serialises on it and inventory is exact. The lock is `FOR NO KEY UPDATE`, not `FOR UPDATE`: the api's
+ * booking inserts take `FOR KEY SHARE` on the event (their foreign key check), which only `FOR UPDATE`
+ * would block, so a settling batch never stalls the accepts; one transaction settles a whole batch of the
  * event's pending bookings, which is what lets a hot event settle thousands of bookings a second.
  */
 @Injectable()
@@ -42,15 +44,12 @@ export class BookingAllocator {
     private readonly config: AppConfig,
   ) {}
 
-  /** Settles the booking (and whatever else of its event is pending before it). No-op if already settled. */
-  async settleBooking(bookingId: string, eventId: string): Promise<void> {
-    while (await this.isUnsettled(bookingId)) {
-      if (this.config.unsafeUnguardedAllocation) {
-        await this.settle(eventId, (manager) => this.decideUnguarded(manager, eventId, bookingId));
-      } else {
-        await this.settleEvent(eventId);
-      }
-    }
+  /** Settles every pending booking of the event, a batch per transaction, oldest first. */
+  async settlePending(eventId: string): Promise<void> {
+    if (this.config.unsafeUnguardedAllocation) return this.settleUnguarded(eventId);
+    let result: SettleResult;
+    do result = await this.settleEvent(eventId);
+    while (result.confirmed + result.failed === SETTLE_BATCH_SIZE);
   }
 
   /** Settles up to one batch of the event's pending bookings, oldest first. */
@@ -74,16 +73,27 @@ export class BookingAllocator {
   private async decide(manager: EntityManager, eventId: string) {
     await manager.query(`SET LOCAL lock_timeout = '10s'`);
     const [event] = (await manager.query(
-      `SELECT capacity, booked_tickets, is_active, deleted_at, time FROM events WHERE id = $1 FOR UPDATE`,
+      `SELECT capacity, booked_tickets, is_active, deleted_at, time FROM events WHERE id = $1 FOR NO KEY UPDATE`,
       [eventId],
     )) as EventRow[];
     const pending = await this.pendingBookings(manager, eventId);
     return this.apply(manager, eventId, event, pending);
   }
 
+  /** The control's per-booking decisions, all at once, each in its own transaction. */
+  private async settleUnguarded(eventId: string): Promise<void> {
+    const pending: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM bookings WHERE event_id = $1 AND status IN ('pending', 'processing')`,
+      [eventId],
+    );
+    await Promise.all(
+      pending.map(({ id }) => this.settle(eventId, (manager) => this.decideUnguarded(manager, eventId, id))),
+    );
+  }
+
   /**
-   * The naive design the real path replaces: each job checks its own booking against the counter with
-   * no lock, pausing between the read and the write. Reachable only with UNSAFE_UNGUARDED_ALLOCATION,
+   * The naive design the real path replaces: each booking is checked against the counter with no lock,
+   * pausing between the read and the write. Reachable only with UNSAFE_UNGUARDED_ALLOCATION,
    * which configuration refuses outside DEBUG; the storm test's control uses it to prove it catches oversell.
    */
   private async decideUnguarded(manager: EntityManager, eventId: string, bookingId: string) {
@@ -150,11 +160,6 @@ export class BookingAllocator {
       })),
     );
     return { result: { confirmed: decision.confirmed.length, failed: decision.failed.length }, outboxIds };
-  }
-
-  private async isUnsettled(bookingId: string): Promise<boolean> {
-    const [row] = await this.dataSource.query(`SELECT status FROM bookings WHERE id = $1`, [bookingId]);
-    return row !== undefined && (row.status === 'pending' || row.status === 'processing');
   }
 }
 

@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -14,15 +14,11 @@ import {
   UnprocessableError,
 } from '@evently/common';
 import { Booking, User } from '@evently/database';
-import { BOOKING_JOBS, jobIds, JobProducer, MAIL_JOBS, OutboxRelay } from '@evently/queue';
+import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
+
+import { BookingIntake, BookingRequest } from './booking-intake.service';
 
 export const MAX_TICKETS_PER_BOOKING = 10;
-
-export interface BookingRequest {
-  userId: number;
-  eventId: string;
-  ticketCount: number;
-}
 
 export interface StoredResponse<T> {
   status: number;
@@ -35,11 +31,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Accepting, reading and cancelling bookings; the worker's {@link BookingAllocator} decides them. */
 @Injectable()
 export class BookingsService {
-  private readonly logger = new Logger(BookingsService.name);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly producer: JobProducer,
+    private readonly intake: BookingIntake,
     private readonly outbox: OutboxRelay,
     private readonly cache: ResponseCache,
   ) {}
@@ -57,14 +51,13 @@ export class BookingsService {
   ): Promise<StoredResponse<T>> {
     this.assertMayActFor(caller, request.userId);
     if (!idempotencyKey) {
-      const booking = await this.insertBooking(this.dataSource.manager, request);
-      await this.enqueueSettlement(booking);
+      const booking = await this.intake.accept(request);
       return { status: 201, body: render(booking), replayed: false };
     }
     const outcome = await this.dataSource.transaction(async (manager) => {
       const replay = await this.claimIdempotencyKey<T>(manager, caller.id, idempotencyKey, request);
       if (replay) return replay;
-      const booking = await this.insertBooking(manager, request);
+      const booking = await this.intake.insertOne(manager, request);
       const body = render(booking);
       await manager.query(
         `UPDATE idempotency_keys SET response_status = 201, response_body = $3 WHERE user_id = $1 AND key = $2`,
@@ -72,7 +65,7 @@ export class BookingsService {
       );
       return { status: 201, body, replayed: false, booking };
     });
-    if ('booking' in outcome && outcome.booking) await this.enqueueSettlement(outcome.booking);
+    if ('booking' in outcome && outcome.booking) await this.intake.signal([outcome.booking.eventId]);
     return { status: outcome.status, body: outcome.body, replayed: outcome.replayed };
   }
 
@@ -102,7 +95,7 @@ export class BookingsService {
   async cancel(caller: User, bookingId: string): Promise<Booking> {
     const visible = await this.findVisible(caller, bookingId);
     const { outboxIds } = await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [visible.eventId]);
+      await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [visible.eventId]);
       const [row] = await manager.query(`SELECT status, ticket_count FROM bookings WHERE id = $1 FOR UPDATE`, [
         bookingId,
       ]);
@@ -131,70 +124,6 @@ export class BookingsService {
 
   private assertMayActFor(caller: User, userId: number): void {
     if (!mayAccess(caller, userId)) throw new ForbiddenError('You may only act on your own bookings.');
-  }
-
-  /**
-   * Checks the event and the booker and inserts the booking in one statement (one round trip, atomic on its
-   * own, so a request without an idempotency key needs no transaction). The counter read here is advisory:
-   * the worker decides under the event's row lock. The returned row says why nothing was inserted.
-   */
-  private async insertBooking(manager: EntityManager, request: BookingRequest): Promise<Booking> {
-    const id = randomUUID();
-    const [row] = await manager.query(
-      `WITH event AS (
-         SELECT id, name, capacity - booked_tickets AS available, price_per_ticket, is_active,
-                deleted_at IS NOT NULL AS deleted, time <= now() AS started
-           FROM events WHERE id = $2
-       ), booker AS (
-         SELECT id, username FROM users WHERE id = $3
-       ), inserted AS (
-         INSERT INTO bookings (id, event_id, user_id, ticket_count, total_amount, status, task_id)
-         SELECT $1::uuid, event.id, booker.id, $4::int, event.price_per_ticket * $4::int, 'processing', $5::text
-           FROM event, booker
-          WHERE NOT event.deleted AND event.is_active AND NOT event.started AND event.available >= $4::int
-         RETURNING total_amount, booking_date
-       )
-       SELECT event.id AS event_id, event.name, event.available, event.is_active, event.deleted, event.started,
-              booker.id AS user_id, booker.username, inserted.total_amount, inserted.booking_date
-         FROM (VALUES (1)) AS one (n)
-         LEFT JOIN event ON true LEFT JOIN booker ON true LEFT JOIN inserted ON true`,
-      [id, request.eventId, request.userId, request.ticketCount, jobIds.settle(id)],
-    );
-    if (!row.event_id) throw new NotFoundError('Event not found.');
-    if (row.deleted) throw new ConflictError('Event has been deleted.');
-    if (!row.is_active) throw new ConflictError('Event is not active.');
-    if (row.started) throw new ConflictError('Event has already started.');
-    if (row.available < request.ticketCount) {
-      throw new ConflictError('Not enough tickets available.', { available_tickets: row.available });
-    }
-    if (!row.user_id) throw new NotFoundError('User not found.');
-    return Object.assign(new Booking(), {
-      id,
-      eventId: request.eventId,
-      userId: request.userId,
-      ticketCount: request.ticketCount,
-      totalAmount: row.total_amount,
-      status: 'processing',
-      failureReason: null,
-      taskId: jobIds.settle(id),
-      bookingDate: row.booking_date,
-      event: { id: row.event_id, name: row.name },
-      user: { id: row.user_id, username: row.username },
-    } as Partial<Booking>);
-  }
-
-  private async enqueueSettlement(booking: Booking): Promise<void> {
-    try {
-      await this.producer.add([
-        {
-          name: BOOKING_JOBS.settle,
-          jobId: booking.taskId!,
-          payload: { bookingId: booking.id, eventId: booking.eventId },
-        },
-      ]);
-    } catch (error) {
-      this.logger.warn({ bookingId: booking.id, err: (error as Error).message }, 'enqueue deferred to the sweeper');
-    }
   }
 
   /** Returns the stored response to replay, or null when this request holds the key and should proceed. */

@@ -62,20 +62,33 @@ export function escapeLike(text: string): string {
 }
 
 /**
- * Case-insensitive substring search over the given columns. The first condition repeats the trigram
- * index's expression exactly so PostgreSQL can use it; the second keeps Django's per-field semantics
+ * Case-insensitive substring search over name and venue, the admin view's fields. The first condition repeats
+ * the trigram index's expression exactly so PostgreSQL can use it; the second keeps Django's per-field semantics
  * (a match may not span two fields).
  */
-export function whereSearch(filter: SqlFilter, search: string, columns: string[]): void {
+export function whereAdminSearch(filter: SqlFilter, search: string): void {
   const pattern = filter.param(`%${escapeLike(search)}%`);
   const indexed = `lower(e.name || ' ' || e.venue || ' ' || coalesce(e.description, ''))`;
-  const perField = columns.map((column) => `lower(${column}) LIKE lower(${pattern})`).join(' OR ');
-  filter.where(`${indexed} LIKE lower(${pattern})`).where(`(${perField})`);
+  filter
+    .where(`${indexed} LIKE lower(${pattern})`)
+    .where(`(lower(e.name) LIKE lower(${pattern}) OR lower(e.venue) LIKE lower(${pattern}))`);
+}
+
+/** The fields joined by a character no search may contain; `events_public_search_trgm_idx` indexes exactly this. */
+const PUBLIC_SEARCH_TEXT = `lower(e.name || chr(1) || e.venue || chr(1) || coalesce(e.description, ''))`;
+
+/** Case-insensitive substring search over name, venue and description, one field at a time, in one condition. */
+export function wherePublicSearch(filter: SqlFilter, search: string): void {
+  if (search.includes('\u0001')) {
+    filter.where('false');
+    return;
+  }
+  filter.where(`${PUBLIC_SEARCH_TEXT} LIKE lower(${filter.param(`%${escapeLike(search)}%`)})`);
 }
 
 export function applyPublicFilter(filter: SqlFilter, query: PublicEventFilter): SqlFilter {
   filter.where('e.deleted_at IS NULL').where('e.is_active');
-  if (query.search) whereSearch(filter, query.search, ['e.name', 'e.venue', 'e.description']);
+  if (query.search) wherePublicSearch(filter, query.search);
   if (query.venue) filter.where(`lower(e.venue) = lower(${filter.param(query.venue)})`);
   if (query.dateFrom) filter.where(`e.time >= ${filter.param(startOfUtcDay(query.dateFrom, 0))}`);
   if (query.dateTo) filter.where(`e.time < ${filter.param(startOfUtcDay(query.dateTo, 1))}`);
@@ -92,7 +105,7 @@ export function applyAdminFilter(filter: SqlFilter, query: AdminEventFilter): Sq
   if (query.status === 'past') filter.where('e.time <= now()');
   if (query.venue) filter.where(`lower(e.venue) = lower(${filter.param(query.venue)})`);
   if (query.isActive !== undefined) filter.where(`e.is_active = ${filter.param(query.isActive)}`);
-  if (query.search) whereSearch(filter, query.search, ['e.name', 'e.venue']);
+  if (query.search) whereAdminSearch(filter, query.search);
   return filter;
 }
 

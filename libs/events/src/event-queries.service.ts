@@ -26,6 +26,9 @@ const PUBLIC_COLUMNS = `e.id, e.name, e.venue, e.time, e.capacity, e.capacity - 
 const ADMIN_COLUMNS = `e.id, e.name, e.venue, e.time, e.capacity, e.capacity - e.booked_tickets AS available_tickets,
        e.price_per_ticket, u.username AS organizer, e.is_active, e.created_at`;
 
+/** Lists count their matches exactly up to this many; beyond it the count is PostgreSQL's estimate. */
+export const EXACT_COUNT_LIMIT = 1000;
+
 /** Event reads straight from PostgreSQL; deleted events are invisible to all of them. */
 @Injectable()
 export class EventQueries {
@@ -76,7 +79,7 @@ export class EventQueries {
     return toAdminDetailsRecord(found(row));
   }
 
-  /** Counts first, and skips the page query when the page lies past the end. */
+  /** The page, and a count that is exact up to {@link EXACT_COUNT_LIMIT} matches (see {@link countMatches}). */
   private async list<T>(
     filter: SqlFilter,
     columns: string,
@@ -84,21 +87,44 @@ export class EventQueries {
     page: PageRequest,
     toRecord: (row: Record<string, unknown>) => T,
   ): Promise<EventPage<T>> {
-    const [{ count }] = await this.dataSource.query(
-      `SELECT count(*)::int AS count FROM events e ${filter.sql}`,
-      filter.params,
-    );
     const offset = pageOffset(page);
-    if (offset >= count) return { records: [], count };
-    const limit = filter.param(page.pageSize);
-    const skip = filter.param(offset);
-    const rows = await this.dataSource.query(
-      `SELECT ${columns} FROM events e JOIN users u ON u.id = e.organizer_id
-        ${filter.sql} ${ordering} LIMIT ${limit} OFFSET ${skip}`,
+    const [counted, rows] = await Promise.all([
+      this.countMatches(filter),
+      this.dataSource.query(
+        `SELECT ${columns} FROM events e JOIN users u ON u.id = e.organizer_id
+          ${filter.sql} ${ordering} LIMIT ${page.pageSize + 1} OFFSET ${offset}`,
+        filter.params,
+      ),
+    ]);
+    const hasMore = rows.length > page.pageSize;
+    const records = rows.slice(0, page.pageSize).map(toRecord);
+    return { records, count: counted.exact ? counted.count : settleEstimate(counted.count, offset, records, hasMore) };
+  }
+
+  /**
+   * Counting every match of a broad search costs more than the page itself (a `count(*)` visits each row), so
+   * the count stops at {@link EXACT_COUNT_LIMIT}; past it the planner's estimate stands in, as large catalogue
+   * sites show "about N results".
+   */
+  private async countMatches(filter: SqlFilter): Promise<{ count: number; exact: boolean }> {
+    const [{ count }] = await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM (SELECT 1 FROM events e ${filter.sql} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS capped`,
       filter.params,
     );
-    return { records: rows.map(toRecord), count };
+    if (count <= EXACT_COUNT_LIMIT) return { count, exact: true };
+    const [{ 'QUERY PLAN': plan }] = await this.dataSource.query(
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM events e ${filter.sql}`,
+      filter.params,
+    );
+    return { count: Math.round(plan[0].Plan['Plan Rows']), exact: false };
   }
+}
+
+/** An estimated count never contradicts the page: the last page makes it exact, and `next` is right either way. */
+function settleEstimate(estimate: number, offset: number, records: unknown[], hasMore: boolean): number {
+  if (records.length === 0) return Math.min(estimate, offset);
+  if (!hasMore) return offset + records.length;
+  return Math.max(estimate, offset + records.length + 1, EXACT_COUNT_LIMIT + 1);
 }
 
 function found(row: Record<string, unknown> | undefined): Record<string, unknown> {

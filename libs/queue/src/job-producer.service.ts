@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 
 import { withTimeout } from '@evently/cache';
 
-import { JOB_QUEUE, OutgoingJob, QUEUES } from './queue-names';
+import { BOOKING_JOBS, JOB_QUEUE, OutgoingJob, QUEUES, settleSignalId } from './queue-names';
 
 const ENQUEUE_BUDGET_MS = 2000;
 
@@ -26,6 +26,22 @@ export class JobProducer {
     }
     await withTimeout(
       Promise.all([...byQueue].map(([queue, queued]) => this.addToQueue(this.queues[queue], queued))),
+      ENQUEUE_BUDGET_MS,
+    );
+  }
+
+  /**
+   * Asks a worker to settle the event's pending bookings. One signal stands for any number of bookings, so
+   * a storm on one event wakes a worker per batch, not per booking. Throws like {@link add}.
+   */
+  async signalSettle(eventId: string): Promise<void> {
+    const queue = this.queues[QUEUES.bookings];
+    await withTimeout(
+      queue.add(
+        BOOKING_JOBS.settleEvent,
+        { eventId },
+        { deduplication: { id: settleSignalId(eventId), keepLastIfActive: true } },
+      ),
       ENQUEUE_BUDGET_MS,
     );
   }

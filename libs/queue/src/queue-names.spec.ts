@@ -1,10 +1,11 @@
-import { jobIds } from './queue-names';
+import { bookingTaskId, jobIds, settleSignalId } from './queue-names';
 
 describe('jobIds', () => {
   it('never contain ":", which BullMQ refuses in custom job ids', () => {
     const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
     const ids = [
-      jobIds.settle(uuid),
+      bookingTaskId(uuid),
+      settleSignalId(uuid),
       jobIds.bookingConfirmed(uuid),
       jobIds.bookingCancelled(uuid),
       jobIds.eventNotice(uuid, 7),

@@ -6,7 +6,7 @@ export const QUEUES = {
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const BOOKING_JOBS = {
-  settle: 'settle-booking',
+  settleEvent: 'settle-event',
 } as const;
 
 export const MAIL_JOBS = {
@@ -17,7 +17,7 @@ export const MAIL_JOBS = {
 } as const;
 
 export interface JobPayloads {
-  [BOOKING_JOBS.settle]: { bookingId: string; eventId: string };
+  [BOOKING_JOBS.settleEvent]: { eventId: string };
   [MAIL_JOBS.bookingConfirmed]: { bookingId: string };
   [MAIL_JOBS.bookingCancelled]: { bookingId: string };
   [MAIL_JOBS.eventNotice]: { noticeId: string; userId: number };
@@ -26,7 +26,7 @@ export interface JobPayloads {
 export type JobName = keyof JobPayloads;
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
-  [BOOKING_JOBS.settle]: QUEUES.bookings,
+  [BOOKING_JOBS.settleEvent]: QUEUES.bookings,
   [MAIL_JOBS.bookingConfirmed]: QUEUES.mail,
   [MAIL_JOBS.bookingCancelled]: QUEUES.mail,
   [MAIL_JOBS.eventNotice]: QUEUES.mail,
@@ -38,7 +38,6 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
  * BullMQ refuses `:` in custom ids, hence the dashes.
  */
 export const jobIds = {
-  settle: (bookingId: string) => `settle-${bookingId}`,
   bookingConfirmed: (bookingId: string) => `mail-confirmed-${bookingId}`,
   bookingCancelled: (bookingId: string) => `mail-cancelled-${bookingId}`,
   eventNotice: (noticeId: string, userId: number) => `mail-notice-${noticeId}-${userId}`,
@@ -50,3 +49,15 @@ export interface OutgoingJob<N extends JobName = JobName> {
   jobId: string;
   payload: JobPayloads[N];
 }
+
+/**
+ * A booking's `task_id`: the settlement that decides it. Bookings are settled by event, in batches, so this
+ * names the booking's share of that work rather than a queue job of its own.
+ */
+export const bookingTaskId = (bookingId: string) => `settle-${bookingId}`;
+
+/**
+ * The deduplication id of an event's settle signal: while one signal waits, more are dropped; while one runs,
+ * one more is kept for after it (BullMQ's keepLastIfActive), so a booking committed mid-run is never missed.
+ */
+export const settleSignalId = (eventId: string) => `settle-event-${eventId}`;

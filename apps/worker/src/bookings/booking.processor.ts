@@ -6,9 +6,9 @@ import { BookingAllocator } from '@evently/bookings';
 import { AppConfig } from '@evently/config';
 import { BOOKING_JOBS, JobPayloads, QUEUES } from '@evently/queue';
 
-type SettleJob = Job<JobPayloads[typeof BOOKING_JOBS.settle]>;
+type SettleJob = Job<JobPayloads[typeof BOOKING_JOBS.settleEvent]>;
 
-/** Settles bookings. Runs at least once per booking; a second run finds the booking settled and does nothing. */
+/** Settles an event's pending bookings on its signal. A second run finds nothing pending and does nothing. */
 @Processor(QUEUES.bookings)
 export class BookingProcessor extends WorkerHost implements OnModuleInit {
   private readonly logger = new Logger(BookingProcessor.name);
@@ -26,8 +26,8 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit {
 
   async process(job: SettleJob): Promise<void> {
     switch (job.name) {
-      case BOOKING_JOBS.settle:
-        return this.allocator.settleBooking(job.data.bookingId, job.data.eventId);
+      case BOOKING_JOBS.settleEvent:
+        return this.allocator.settlePending(job.data.eventId);
       default:
         throw new Error(`no handler for job ${job.name}`);
     }
@@ -35,6 +35,6 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit {
 
   @OnWorkerEvent('failed')
   onFailed(job: SettleJob | undefined, error: Error): void {
-    this.logger.warn({ jobId: job?.id, bookingId: job?.data.bookingId, err: error.message }, 'settle job failed');
+    this.logger.warn({ jobId: job?.id, eventId: job?.data.eventId, err: error.message }, 'settle job failed');
   }
 }

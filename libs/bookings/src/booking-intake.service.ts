@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { ConflictError, NotFoundError } from '@evently/common';
+import { Booking } from '@evently/database';
+import { bookingTaskId, JobProducer } from '@evently/queue';
+
+export interface BookingRequest {
+  userId: number;
+  eventId: string;
+  ticketCount: number;
+}
+
+/** Bookings inserted by one statement, hence one commit (one WAL flush) for all of them. */
+const MAX_BATCH = 250;
+/** Statements in flight per process; requests that arrive meanwhile wait and form the next batch. */
+const CONCURRENT_BATCHES = 4;
+
+interface Waiting {
+  request: BookingRequest;
+  resolve: (booking: Booking) => void;
+  reject: (error: Error) => void;
+}
+
+interface CheckedRow {
+  id: string;
+  event_id: string | null;
+  name: string;
+  available: number;
+  is_active: boolean;
+  deleted: boolean;
+  started: boolean;
+  user_id: number | null;
+  username: string;
+  total_amount: string | null;
+  booking_date: Date | null;
+}
+
+/**
+ * Accepts bookings by group commit: requests that arrive while earlier statements run are inserted together,
+ * so a storm costs PostgreSQL one commit per batch instead of one per booking, and the worker one settle
+ * signal per event per batch. At low load a batch is one request and nothing waits. Each request still gets
+ * its own outcome.
+ */
+@Injectable()
+export class BookingIntake {
+  private readonly logger = new Logger(BookingIntake.name);
+  private readonly waiting: Waiting[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly producer: JobProducer,
+  ) {}
+
+  /** Inserts the booking as `processing` (with whatever else is waiting) and signals its event's settlement. */
+  accept(request: BookingRequest): Promise<Booking> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ request, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    });
+  }
+
+  /** One booking inside the caller's transaction (the idempotency path); throws when it is refused. */
+  async insertOne(manager: EntityManager, request: BookingRequest): Promise<Booking> {
+    const [outcome] = await this.insert(manager, [request]);
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+
+  /** Best effort: if a signal is lost, the worker's sweeper settles the bookings from PostgreSQL alone. */
+  async signal(eventIds: Iterable<string>): Promise<void> {
+    await Promise.all([...new Set(eventIds)].map((eventId) => this.signalOne(eventId)));
+  }
+
+  private async signalOne(eventId: string): Promise<void> {
+    try {
+      await this.producer.signalSettle(eventId);
+    } catch (error) {
+      this.logger.warn({ eventId, err: (error as Error).message }, 'settle signal deferred to the sweeper');
+    }
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    while (this.inFlight < CONCURRENT_BATCHES && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        this.drain();
+      });
+    }
+  }
+
+  private async run(batch: Waiting[]): Promise<void> {
+    const outcomes = await this.insertBatch(batch.map((waiting) => waiting.request));
+    await this.signal(outcomes.flatMap((outcome) => (outcome instanceof Error ? [] : [outcome.eventId])));
+    batch.forEach((waiting, index) => {
+      const outcome = outcomes[index];
+      if (outcome instanceof Error) waiting.reject(outcome);
+      else waiting.resolve(outcome);
+    });
+  }
+
+  /** A statement that fails as a whole (a user deleted mid-batch) is retried per request, so only its own fails. */
+  private async insertBatch(requests: BookingRequest[]): Promise<(Booking | Error)[]> {
+    try {
+      return await this.insert(this.dataSource.manager, requests);
+    } catch (error) {
+      if (requests.length === 1) return [error as Error];
+      return Promise.all(requests.map((request) => this.insertOne(this.dataSource.manager, request).catch((e) => e)));
+    }
+  }
+
+  /**
+   * Checks each request's event and booker and inserts those that may proceed, in one statement (atomic on its
+   * own, so it needs no transaction). The counter read here is advisory: the worker decides under the event's
+   * row lock. Rows come back in request order and say why a request was refused.
+   */
+  private async insert(manager: EntityManager, requests: BookingRequest[]): Promise<(Booking | Error)[]> {
+    const ids = requests.map(() => randomUUID());
+    const rows: CheckedRow[] = await manager.query(
+      `WITH requested AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::text[])
+           WITH ORDINALITY AS r (id, event_id, user_id, ticket_count, task_id, position)
+       ), checked AS (
+         SELECT r.id, r.position, r.ticket_count, r.task_id, e.id AS event_id, e.name,
+                e.capacity - e.booked_tickets AS available, e.price_per_ticket, e.is_active,
+                e.deleted_at IS NOT NULL AS deleted, e.time <= now() AS started, u.id AS user_id, u.username
+           FROM requested r LEFT JOIN events e ON e.id = r.event_id LEFT JOIN users u ON u.id = r.user_id
+       ), inserted AS (
+         INSERT INTO bookings (id, event_id, user_id, ticket_count, total_amount, status, task_id)
+         SELECT id, event_id, user_id, ticket_count, price_per_ticket * ticket_count, 'processing', task_id
+           FROM checked
+          WHERE event_id IS NOT NULL AND user_id IS NOT NULL
+            AND NOT deleted AND is_active AND NOT started AND available >= ticket_count
+          ORDER BY position
+         RETURNING id, total_amount, booking_date
+       )
+       SELECT checked.id, checked.event_id, checked.name, checked.available, checked.is_active, checked.deleted,
+              checked.started, checked.user_id, checked.username, inserted.total_amount, inserted.booking_date
+         FROM checked LEFT JOIN inserted ON inserted.id = checked.id
+        ORDER BY checked.position`,
+      [
+        ids,
+        requests.map((request) => request.eventId),
+        requests.map((request) => request.userId),
+        requests.map((request) => request.ticketCount),
+        ids.map(bookingTaskId),
+      ],
+    );
+    return rows.map((row, index) => toOutcome(row, requests[index]));
+  }
+}
+
+function toOutcome(row: CheckedRow, request: BookingRequest): Booking | Error {
+  if (!row.event_id) return new NotFoundError('Event not found.');
+  if (row.deleted) return new ConflictError('Event has been deleted.');
+  if (!row.is_active) return new ConflictError('Event is not active.');
+  if (row.started) return new ConflictError('Event has already started.');
+  if (row.available < request.ticketCount) {
+    return new ConflictError('Not enough tickets available.', { available_tickets: row.available });
+  }
+  if (!row.user_id) return new NotFoundError('User not found.');
+  return Object.assign(new Booking(), {
+    id: row.id,
+    eventId: request.eventId,
+    userId: request.userId,
+    ticketCount: request.ticketCount,
+    totalAmount: row.total_amount,
+    status: 'processing',
+    failureReason: null,
+    taskId: bookingTaskId(row.id),
+    bookingDate: row.booking_date,
+    event: { id: row.event_id, name: row.name },
+    user: { id: row.user_id, username: row.username },
+  } as Partial<Booking>);
+}
