@@ -141,6 +141,8 @@ describe('admin events: create, list, details, update, delete', () => {
       ['a time without zone', { time: '2030-06-15T09:00:00' }, 'time'],
       ['a date only', { time: '2030-06-15' }, 'time'],
       ['an impossible time', { time: '2030-02-31T25:00:00Z' }, 'time'],
+      ['an impossible day (30 February)', { time: '2030-02-30T10:00:00Z' }, 'time'],
+      ['29 February of a common year', { time: '2031-02-29T10:00:00+02:00' }, 'time'],
       ['a time in words', { time: 'tomorrow' }, 'time'],
       ['a time in the past', { time: '2020-01-01T00:00:00Z' }, 'time'],
       ['a non-boolean is_active', { is_active: 'yes' }, 'is_active'],

@@ -45,4 +45,23 @@ describe('GET /api/health/', () => {
     const { body } = await request(app.getHttpServer()).get('/api/health/');
     expect(JSON.stringify(body)).not.toMatch(/:[^:@/*]+@/);
   });
+
+  it('carries the error shape next to status and the failing part when unhealthy', async () => {
+    const prefix = process.env.REDIS_PREFIX;
+    process.env.REDIS_PREFIX = `${prefix}-no-workers`;
+    const lonely = await createTestApp();
+    process.env.REDIS_PREFIX = prefix;
+    try {
+      const response = await request(lonely.getHttpServer()).get('/api/health/').expect(503);
+      expect(response.body).toMatchObject({
+        status: 'degraded',
+        workers: 0,
+        checks: { database: 'up', redis: 'up', workers: 0 },
+        error: 'Service temporarily unavailable.',
+        details: 'workers',
+      });
+    } finally {
+      await lonely.close();
+    }
+  });
 });

@@ -8,6 +8,9 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
+import { isAllowedHost, parseHost } from './common/host-header';
+import { replyToRouterError } from './common/http-exception.filter';
+import { jsonBodyParser } from './common/json-body.parser';
 import { setupSwagger } from './common/swagger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -26,6 +29,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    frameworkErrors: replyToRouterError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
@@ -37,23 +41,16 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: false });
 
   const fastify = app.getHttpAdapter().getInstance();
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     (request.raw as { id?: string }).id = request.id;
-    if (!isAllowedHost(request.hostname, config.allowedHosts)) {
-      await reply.status(400).send({ error: 'Invalid host header.', details: request.hostname });
+    const hostname = parseHost(request.host);
+    if (hostname === null || !isAllowedHost(hostname, config.allowedHosts)) {
+      await reply.status(400).send({ error: 'Invalid host header.', details: String(request.host ?? '') });
     }
   });
 
   setupSwagger(app);
   return app;
-}
-
-function isAllowedHost(hostname: string, allowed: string[]): boolean {
-  if (allowed.includes('*')) return true;
-  const host = hostname.replace(/:\d+$/, '').toLowerCase();
-  return allowed.some((pattern) => {
-    const entry = pattern.toLowerCase();
-    return entry.startsWith('.') ? host === entry.slice(1) || host.endsWith(entry) : host === entry;
-  });
 }

@@ -12,4 +12,10 @@ describe('pagination', () => {
     expect(page.previous).toBe('http://h:8000/api/user/events/?venue=x');
     expect(toPage([], 25, { page: 3, pageSize: 10 }, 'http://h/x?page=3').next).toBeNull();
   });
+
+  it('never throws on a URL it cannot parse, linking by the path alone', () => {
+    const page = toPage([1], 25, { page: 2, pageSize: 10 }, 'http://localhost:abc/api/user/events/?page=2');
+    expect(page.next).toBe('/api/user/events/?page=3');
+    expect(page.previous).toBe('/api/user/events/');
+  });
 });

@@ -35,9 +35,23 @@ export function toPage<T>(results: T[], count: number, request: PageRequest, abs
   };
 }
 
-function withPage(absoluteUrl: string, page: number): string {
-  const url = new URL(absoluteUrl);
+function withPage(link: string, page: number): string {
+  // The api's Host check keeps request URLs parseable; should one not be, a link by path beats a 500.
+  const url = URL.parse(link) ?? pathOnlyUrl(link);
   if (page === 1) url.searchParams.delete('page');
   else url.searchParams.set('page', String(page));
-  return url.toString();
+  return url.origin === PATH_ONLY_ORIGIN ? `${url.pathname}${url.search}` : url.toString();
+}
+
+const PATH_ONLY_ORIGIN = 'http://path-only.invalid';
+const SCHEME_AND_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/** The URL's path and query on a placeholder origin; the pathname and search setters never throw. */
+function pathOnlyUrl(link: string): URL {
+  const url = new URL(PATH_ONLY_ORIGIN);
+  const relative = link.replace(SCHEME_AND_AUTHORITY, '');
+  const queryStart = relative.includes('?') ? relative.indexOf('?') : relative.length;
+  url.pathname = relative.slice(0, queryStart);
+  url.search = relative.slice(queryStart);
+  return url;
 }

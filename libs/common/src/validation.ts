@@ -16,11 +16,31 @@ export function IsZonedInstant(options?: ValidationOptions) {
       },
       validator: {
         validate: (value: unknown) =>
-          typeof value === 'string' && ZONED_INSTANT.test(value) && !Number.isNaN(Date.parse(value)),
+          typeof value === 'string' && ZONED_INSTANT.test(value) && isRealCalendarTime(value),
       },
     });
   };
 }
+
+/** Date.parse rolls 2030-02-30 over to 2 March; a real date and time must survive a round trip. */
+function isRealCalendarTime(value: string): boolean {
+  const [year, month, day, hour, minute, second] = value
+    .match(CALENDAR_PARTS)!
+    .slice(1)
+    .map((part) => Number(part ?? 0));
+  const parts = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    !Number.isNaN(Date.parse(value)) &&
+    parts.getUTCFullYear() === year &&
+    parts.getUTCMonth() === month - 1 &&
+    parts.getUTCDate() === day &&
+    parts.getUTCHours() === hour &&
+    parts.getUTCMinutes() === minute &&
+    parts.getUTCSeconds() === second
+  );
+}
+
+const CALENDAR_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/;
 
 /** Rejects NUL bytes, which PostgreSQL text cannot store. */
 export function HasNoNulBytes(options?: ValidationOptions) {
@@ -38,11 +58,15 @@ export function HasNoNulBytes(options?: ValidationOptions) {
   };
 }
 
-/** Query-string booleans: `true`/`false` (also 1/0); anything else stays as given and fails `@IsBoolean`. */
+/**
+ * Query-string booleans: `true`/`false` in any case (Django clients send `True`), or 1/0; anything else
+ * stays as given and fails `@IsBoolean`.
+ */
 export const QueryBoolean = () =>
   Transform(({ value }) => {
-    if (value === 'true' || value === '1' || value === true) return true;
-    if (value === 'false' || value === '0' || value === false) return false;
+    const text = typeof value === 'string' ? value.toLowerCase() : value;
+    if (text === 'true' || text === '1' || text === true) return true;
+    if (text === 'false' || text === '0' || text === false) return false;
     return value;
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { DomainError, TooManyRequestsError } from '@evently/common';
 import { isDatabaseUnavailable } from '@evently/database';
@@ -25,6 +25,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (rendered.headers) reply.headers(rendered.headers);
     void reply.status(rendered.status).send(rendered.body);
   }
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router refuses some URLs before any hook or Nest runs, so this renders
+ * them the filter's way (the request id is set here, as the onRequest hook never runs).
+ */
+export function replyToRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const rendered = renderError(error, new Logger('HttpError'));
+  void reply.header('x-request-id', request.id).status(rendered.status).send(rendered.body);
 }
 
 export function renderError(exception: unknown, logger: Logger): RenderedError {
@@ -70,7 +79,12 @@ const CLIENT_ERROR_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON in request body.',
 };
 
+// The router refuses a path it cannot decode (400) or a segment over 200 characters (414) before any route
+// runs; both hold an id that cannot exist, and an unknown id is a 404.
+const UNROUTABLE_PATH_CODES = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
+
 function renderClientError(status: number, error: Error & { code?: string }): RenderedError {
+  if (UNROUTABLE_PATH_CODES.has(error.code ?? '')) return { status: 404, body: { error: 'Not found.', details: null } };
   const message =
     CLIENT_ERROR_MESSAGES[error.code ?? ''] ??
     (error instanceof SyntaxError ? 'Malformed JSON in request body.' : error.message);

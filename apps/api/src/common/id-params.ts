@@ -1,7 +1,10 @@
-import { HttpStatus, NotFoundException, ParseUUIDPipe, PipeTransform } from '@nestjs/common';
+import { NotFoundException, ParseUUIDPipe, PipeTransform } from '@nestjs/common';
 
 /** A malformed id in a path is an unknown id: 404, as the contract says. */
-export const UuidParam = new ParseUUIDPipe({ version: 'all', errorHttpStatusCode: HttpStatus.NOT_FOUND });
+export const UuidParam = new ParseUUIDPipe({
+  version: 'all',
+  exceptionFactory: () => new NotFoundException('Not found.'),
+});
 
 export const MAX_INT_ID = 2_147_483_647;
 

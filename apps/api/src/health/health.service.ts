@@ -40,6 +40,7 @@ export class HealthService {
         failing.length === 0 ? `Workers are running with ${workers} worker(s)` : `Unavailable: ${failing.join(', ')}`,
       checks: { database: database ? 'up' : 'down', redis: redis ? 'up' : 'down', workers },
       queues,
+      ...(failing.length > 0 && { error: 'Service temporarily unavailable.', details: failing.join(', ') }),
     };
   }
 

@@ -24,4 +24,8 @@ export class HealthReportDto {
   @ApiProperty({ type: HealthChecksDto }) checks!: HealthChecksDto;
   @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/QueueStatsDto' } })
   queues!: Record<string, QueueStatsDto>;
+  @ApiProperty({ required: false, description: 'Only when not healthy, as in every error body' })
+  error?: string;
+  @ApiProperty({ required: false, example: 'workers', description: 'Only when not healthy: the failing parts' })
+  details?: string;
 }

@@ -1,0 +1,56 @@
+import type { FastifyBodyParser, FastifyInstance } from 'fastify';
+
+import { BadRequestError } from '@evently/common';
+
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * The api's `application/json` parser: Fastify's own (which refuses `__proto__` and `constructor.prototype`
+ * keys), plus two rules. An empty body is no body, as clients send `Content-Type: application/json` on a
+ * bodiless DELETE or logout. A body nested deeper than 32 levels is refused before it is parsed: no request
+ * needs it, and class-transformer recurses once per level, so 10,000 levels would overflow the stack. And
+ * strings must be well-formed Unicode.
+ */
+export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  return (request, body, done) => {
+    const text = body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    if (exceedsDepth(text, MAX_JSON_DEPTH)) {
+      return done(new BadRequestError('Request body is nested too deeply.', `The limit is ${MAX_JSON_DEPTH} levels.`));
+    }
+    parseJson(request, text, (error, value) => {
+      if (!error && !isWellFormed(value)) {
+        return done(new BadRequestError('Request body is not valid Unicode.', 'It holds an unpaired surrogate.'));
+      }
+      done(error, value);
+    });
+  };
+}
+
+/** `"\ud800"` is valid JSON but no text: validators that encode it (isEmail) throw, and PostgreSQL mangles it. */
+function isWellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return !LONE_SURROGATE.test(value);
+  if (typeof value !== 'object' || value === null) return true;
+  return Object.entries(value).every(([key, item]) => !LONE_SURROGATE.test(key) && isWellFormed(item));
+}
+
+// In a `u` regex, a surrogate pair is one code point; only an unpaired half matches \p{Cs}.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Counts brackets outside strings, so it needs no parse and stops at the first level too deep. */
+export function exceedsDepth(json: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < json.length; index++) {
+    const char = json[index];
+    if (inString) {
+      if (char === '\\') index++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') {
+      if (++depth > maxDepth) return true;
+    } else if (char === '}' || char === ']') depth--;
+  }
+  return false;
+}
