@@ -3,7 +3,7 @@ import { Agent, get } from 'node:http';
 
 import { eventually } from '@evently/testing';
 
-import { FaultSystem, statusCounts } from './support/fault-system';
+import { bookingIdOf, FaultSystem, request, statusCounts } from './support/fault-system';
 
 /** Api and worker processes that crash or are asked to stop, and an SMTP server that goes away. */
 describe('processes dying and stopping', () => {
@@ -47,6 +47,10 @@ describe('processes dying and stopping', () => {
       ),
     );
 
+    // Cancellations bump cache versions in Redis, which must still be open while they finish.
+    const toCancel = await system.storm(eventId, 30, [system.apis[1]]);
+    await system.waitUntilSettled([eventId]);
+
     const keys = Array.from({ length: 200 }, () => randomUUID());
     let answered = 0;
     let sigtermAt = Infinity;
@@ -59,17 +63,28 @@ describe('processes dying and stopping', () => {
         return outcome;
       }),
     );
+    const cancels = Promise.all(
+      toCancel.map((booked, index) =>
+        request(`${api.url}/api/bookings/${bookingIdOf(booked)}/`, {
+          method: 'DELETE',
+          headers: system.buyers[index % system.buyers.length].headers,
+        }),
+      ),
+    );
     await eventually(async () => (answered >= 20 ? true : undefined), 30_000, 5);
     sigtermAt = Date.now();
     const exit = await api.stop();
     const shutdownMs = Date.now() - sigtermAt;
     const outcomes = await stormDone;
+    const cancelOutcomes = await cancels;
     idleClient.destroy();
     system.apis[0] = await system.startApi();
 
     expect([0, 'SIGTERM']).toContain(exit);
     expect(shutdownMs).toBeLessThan(5000);
     expect(answeredAfterSigterm).toBeGreaterThan(0);
+    expect(cancelOutcomes.filter((outcome) => outcome.status === 500)).toEqual([]);
+    expect(api.output()).not.toMatch(/cache unavailable|enqueue deferred/);
     // A request the api received left an idempotency key; every such request must have had its answer.
     const { rows } = await system.db.query(`SELECT key FROM idempotency_keys WHERE key = ANY($1)`, [keys]);
     const received = new Set(rows.map((row) => row.key));

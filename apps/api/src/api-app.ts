@@ -9,6 +9,7 @@ import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
 import { setupSwagger } from './common/swagger';
+import { closeConnectionsOnClose } from './graceful-shutdown';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -29,7 +30,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  closeConnectionsOnClose(app);
   app.setGlobalPrefix('api');
   // helmet's defaults, less upgrade-insecure-requests: over plain http on a non-loopback host (a container,
   // a LAN server) it sends Swagger UI's assets to https:// and the docs page renders blank.

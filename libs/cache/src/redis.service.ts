@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 
 import { AppConfig } from '@evently/config';
@@ -8,7 +8,7 @@ import { AppConfig } from '@evently/config';
  * (no offline queue) so callers can fall back instead of hanging.
  */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: Redis;
 
@@ -40,7 +40,8 @@ export class RedisService implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Closed last, after the work that runs during shutdown (requests, jobs) has bumped its cache versions. */
+  async onApplicationShutdown(): Promise<void> {
     this.client.disconnect();
   }
 }
