@@ -11,16 +11,29 @@ import { AppConfig } from '@evently/config';
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: Redis;
+  private currentRunId?: string;
 
   constructor(private readonly config: AppConfig) {
     this.client = new Redis(config.redisUrl, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
+      // A Redis that hangs (connected, not answering) must fail callers as fast as one that is down.
+      commandTimeout: 1000,
       lazyConnect: false,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
     this.client.on('error', (error) => this.logger.debug(`redis: ${error.message}`));
+    this.client.on('ready', () => void this.readRunId());
+    this.client.on('close', () => (this.currentRunId = undefined));
+  }
+
+  /**
+   * The Redis server's run id: it changes on every restart, even one that reloads a snapshot holding
+   * versions older than writes made while it was down. Undefined until known on this connection.
+   */
+  get runId(): string | undefined {
+    return this.currentRunId;
   }
 
   /** Prefixes a key with this deployment's `REDIS_PREFIX`, so several deployments (or test runs) share one Redis. */
@@ -37,6 +50,14 @@ export class RedisService implements OnApplicationShutdown {
       return (await withTimeout(this.client.ping(), 1000)) === 'PONG';
     } catch {
       return false;
+    }
+  }
+
+  private async readRunId(): Promise<void> {
+    try {
+      this.currentRunId = /run_id:(\w+)/.exec(await this.client.info('server'))?.[1];
+    } catch (error) {
+      this.logger.warn(`redis run id unknown, the cache stays off: ${(error as Error).message}`);
     }
   }
 

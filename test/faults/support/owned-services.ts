@@ -169,6 +169,11 @@ export class OwnedRedis {
     await this.process.signal('SIGKILL');
   }
 
+  keys(pattern: string): string[] {
+    const output = execFileSync('redis-cli', ['-p', String(this.port), '--raw', 'KEYS', pattern]).toString();
+    return output.split('\n').filter(Boolean);
+  }
+
   /** Freezes the server: connections stay open but nothing answers, as with a hung Redis. */
   pause(): void {
     this.process?.child.kill('SIGSTOP');
