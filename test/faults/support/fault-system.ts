@@ -43,7 +43,11 @@ export class FaultSystem {
   ) {}
 
   static async start(buyerCount = 40): Promise<FaultSystem> {
-    const [postgres, redis, smtp] = await Promise.all([OwnedPostgres.create(), OwnedRedis.create(), SmtpCapture.start()]);
+    const [postgres, redis, smtp] = await Promise.all([
+      OwnedPostgres.create(),
+      OwnedRedis.create(),
+      SmtpCapture.start(),
+    ]);
     const db = new Pool({ connectionString: postgres.url(DATABASE), max: 4 });
     // A stopped database breaks idle pool clients; the pool replaces them, the test need not hear of it.
     db.on('error', () => undefined);
@@ -97,8 +101,8 @@ export class FaultSystem {
   }
 
   /** A user with a live token, inserted directly: hashing a password per buyer would only burn CPU. */
-  async createUser(isStaff = false): Promise<Buyer> {
-    const username = `${isStaff ? 'staff' : 'buyer'}_${randomBytes(4).toString('hex')}`;
+  async createUser(isStaff = false, prefix = isStaff ? 'staff' : 'buyer'): Promise<Buyer> {
+    const username = `${prefix}_${randomBytes(4).toString('hex')}`;
     const email = `${username}@example.com`;
     const token = randomBytes(32).toString('hex');
     const {
@@ -196,6 +200,12 @@ export class FaultSystem {
     );
     expect(duplicates).toBe(0);
   }
+}
+
+/** The contract's error body: `{error, details}` and nothing else, `details` possibly null. */
+export function expectErrorShape(body: unknown): void {
+  const details = (body as { details?: unknown } | undefined)?.details;
+  expect(body).toEqual({ error: expect.any(String), details: details === null ? null : expect.anything() });
 }
 
 export function bookingIdOf(outcome: Outcome): string {
