@@ -27,7 +27,7 @@ export interface SettleResult {
 }
 
 /**
- * Decides pending bookings. The event row is locked (`FOR UPDATE`) for the whole decision, so every
+ * Decides pending bookings. The event row is locked (`FOR NO KEY UPDATE`) for the whole decision, so every
  * worker process serialises on it and inventory is exact; one transaction settles a whole batch of the
  * event's pending bookings, which is what lets a hot event settle thousands of bookings a second.
  */
@@ -74,7 +74,7 @@ export class BookingAllocator {
   private async decide(manager: EntityManager, eventId: string) {
     await manager.query(`SET LOCAL lock_timeout = '10s'`);
     const [event] = (await manager.query(
-      `SELECT capacity, booked_tickets, is_active, deleted_at, time FROM events WHERE id = $1 FOR UPDATE`,
+      `SELECT capacity, booked_tickets, is_active, deleted_at, time FROM events WHERE id = $1 FOR NO KEY UPDATE`,
       [eventId],
     )) as EventRow[];
     const pending = await this.pendingBookings(manager, eventId);

@@ -13,7 +13,7 @@ import {
   PageRequest,
   UnprocessableError,
 } from '@evently/common';
-import { Booking, User } from '@evently/database';
+import { Booking, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode, User } from '@evently/database';
 import { BOOKING_JOBS, jobIds, JobProducer, MAIL_JOBS, OutboxRelay } from '@evently/queue';
 
 export const MAX_TICKETS_PER_BOOKING = 10;
@@ -102,7 +102,7 @@ export class BookingsService {
   async cancel(caller: User, bookingId: string): Promise<Booking> {
     const visible = await this.findVisible(caller, bookingId);
     const { outboxIds } = await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [visible.eventId]);
+      await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [visible.eventId]);
       const [row] = await manager.query(`SELECT status, ticket_count FROM bookings WHERE id = $1 FOR UPDATE`, [
         bookingId,
       ]);
@@ -140,8 +140,9 @@ export class BookingsService {
    */
   private async insertBooking(manager: EntityManager, request: BookingRequest): Promise<Booking> {
     const id = randomUUID();
-    const [row] = await manager.query(
-      `WITH event AS (
+    const [row] = await manager
+      .query(
+        `WITH event AS (
          SELECT id, name, capacity - booked_tickets AS available, price_per_ticket, is_active,
                 deleted_at IS NOT NULL AS deleted, time <= now() AS started
            FROM events WHERE id = $2
@@ -158,8 +159,11 @@ export class BookingsService {
               booker.id AS user_id, booker.username, inserted.total_amount, inserted.booking_date
          FROM (VALUES (1)) AS one (n)
          LEFT JOIN event ON true LEFT JOIN booker ON true LEFT JOIN inserted ON true`,
-      [id, request.eventId, request.userId, request.ticketCount, jobIds.settle(id)],
-    );
+        [id, request.eventId, request.userId, request.ticketCount, jobIds.settle(id)],
+      )
+      .catch((error: unknown) => {
+        throw asNotFound(error);
+      });
     if (!row.event_id) throw new NotFoundError('Event not found.');
     if (row.deleted) throw new ConflictError('Event has been deleted.');
     if (!row.is_active) throw new ConflictError('Event is not active.');
@@ -225,6 +229,13 @@ export class BookingsService {
     }
     return { status: stored.response_status, body: stored.response_body as T, replayed: true };
   }
+}
+
+/** The booker (or event) was deleted while the insert waited for its row lock: the foreign key refuses it. */
+function asNotFound(error: unknown): unknown {
+  if (postgresErrorCode(error) !== PG_FOREIGN_KEY_VIOLATION) return error;
+  const constraint = String((error as { driverError?: { constraint?: unknown } }).driverError?.constraint ?? '');
+  return new NotFoundError(constraint.includes('event') ? 'Event not found.' : 'User not found.');
 }
 
 function mayAccess(caller: User, userId: number): boolean {
