@@ -3,7 +3,7 @@ import { Agent, get } from 'node:http';
 
 import { eventually } from '@evently/testing';
 
-import { bookingIdOf, FaultSystem, request, statusCounts } from './support/fault-system';
+import { bookingIdOf, expectErrorShape, FaultSystem, request, statusCounts } from './support/fault-system';
 
 /** Api and worker processes that crash or are asked to stop, and an SMTP server that goes away. */
 describe('processes dying and stopping', () => {
@@ -91,6 +91,9 @@ describe('processes dying and stopping', () => {
     const cutOff = keys.filter((key, index) => received.has(key) && outcomes[index].status === undefined);
     expect(cutOff).toEqual([]);
     expect(outcomes.filter((outcome) => (outcome.status ?? 0) >= 500 && outcome.status !== 503)).toEqual([]);
+    for (const outcome of [...outcomes, ...cancelOutcomes]) {
+      if ((outcome.status ?? 0) >= 400) expectErrorShape(outcome.body);
+    }
     await system.assertNothingLostNothingOversold([eventId], outcomes);
   });
 

@@ -26,7 +26,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // graceful-shutdown.ts answers requests that arrive while closing, in the contract's error shape.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));

@@ -6,7 +6,8 @@ const SHUTDOWN_GRACE_MS = 8000;
 /**
  * While the server closes, every response carries `Connection: close` and idle keep-alive sockets are
  * closed, so clients that keep connections open cannot hold the process for Fastify's 72 s keep-alive;
- * after the grace period whatever is still open is cut.
+ * after the grace period whatever is still open is cut. A request that arrives on a kept-alive
+ * connection meanwhile gets a 503 in the contract's error shape.
  */
 export function closeConnectionsOnClose(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -15,6 +16,9 @@ export function closeConnectionsOnClose(app: NestFastifyApplication): void {
     closing = true;
     fastify.server.closeIdleConnections();
     setTimeout(() => fastify.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+  });
+  fastify.addHook('onRequest', async (_request, reply) => {
+    if (closing) await reply.status(503).send({ error: 'The server is shutting down; retry.', details: null });
   });
   fastify.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
