@@ -174,11 +174,8 @@ export class FaultSystem {
       `SELECT status, count(*)::int AS count FROM bookings WHERE id = ANY($1::uuid[]) GROUP BY status`,
       [accepted],
     );
-    expect(Object.fromEntries(settled.map((row) => [row.status, row.count]))).toEqual(
-      expect.not.objectContaining({ processing: expect.anything(), pending: expect.anything() }),
-    );
+    expect(settled.filter((row) => row.status !== 'confirmed' && row.status !== 'failed')).toEqual([]);
     expect(settled.reduce((sum, row) => sum + row.count, 0)).toBe(accepted.length);
-    expect(settled.every((row) => ['confirmed', 'failed'].includes(row.status))).toBe(true);
     const { rows: inventories } = await this.db.query(
       `SELECT e.capacity, e.booked_tickets,
               coalesce(sum(b.ticket_count) FILTER (WHERE b.status = 'confirmed'), 0)::int AS confirmed_tickets
@@ -224,13 +221,4 @@ export async function request(url: string, init: RequestInit = {}): Promise<Outc
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { networkError: cause?.code ?? cause?.message ?? (error as Error).message };
   }
-}
-
-export function statusCounts(outcomes: Outcome[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const outcome of outcomes) {
-    const key = outcome.status !== undefined ? String(outcome.status) : `net:${outcome.networkError}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
 }
