@@ -17,7 +17,7 @@ describe('OpenAPI document (compiled api)', () => {
 
   beforeAll(async () => {
     api = await startApiProcess();
-    document = await (await fetch(`${api.url}/api/docs-json`)).json();
+    document = (await (await fetch(`${api.url}/api/docs-json`)).json()) as typeof document;
   });
   afterAll(() => api.stop());
 

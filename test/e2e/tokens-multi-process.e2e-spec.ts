@@ -33,7 +33,7 @@ describe('tokens on every api process', () => {
       },
       body: body && JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as { id: number; token: string } };
   };
   const me = (api: Api, token: string) => call(api, 'GET', '/api/user/auth/me/', token).then(({ status }) => status);
 

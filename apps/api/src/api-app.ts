@@ -12,6 +12,7 @@ import { isAllowedHost, parseHost } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
 import { setupSwagger } from './common/swagger';
+import { closeConnectionsOnClose } from './graceful-shutdown';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -28,12 +29,13 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // graceful-shutdown.ts answers requests that arrive while closing, in the contract's error shape.
+    return503OnClosing: false,
     frameworkErrors: replyToRouterError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  closeConnectionsOnClose(app);
   app.setGlobalPrefix('api');
   // helmet's defaults, less upgrade-insecure-requests: over plain http on a non-loopback host (a container,
   // a LAN server) it sends Swagger UI's assets to https:// and the docs page renders blank.

@@ -1,10 +1,12 @@
 import { AppConfig } from '@evently/config';
 
 import { createApiApp } from './api-app';
+import { shutDownOnSignals } from './graceful-shutdown';
 
 async function bootstrap(): Promise<void> {
   const app = await createApiApp();
   const config = app.get(AppConfig);
+  shutDownOnSignals(app);
   await app.listen({ port: config.port, host: '0.0.0.0' });
   console.log(
     `Evently api listening on http://localhost:${config.port} — Swagger UI: http://localhost:${config.port}/api/docs`,

@@ -5,7 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { ConflictError, NotFoundError } from '@evently/common';
-import { Booking } from '@evently/database';
+import { Booking, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode } from '@evently/database';
 import { bookingTaskId, JobProducer } from '@evently/queue';
 
 export interface BookingRequest {
@@ -69,7 +69,9 @@ export class BookingIntake {
 
   /** One booking inside the caller's transaction (the idempotency path); throws when it is refused. */
   async insertOne(manager: EntityManager, request: BookingRequest): Promise<Booking> {
-    const [outcome] = await this.insert(manager, [request]);
+    const [outcome] = await this.insert(manager, [request]).catch((error: unknown) => {
+      throw asNotFound(error);
+    });
     if (outcome instanceof Error) throw outcome;
     return outcome;
   }
@@ -114,7 +116,7 @@ export class BookingIntake {
     try {
       return await this.insert(this.dataSource.manager, requests);
     } catch (error) {
-      if (requests.length === 1) return [error as Error];
+      if (requests.length === 1) return [asNotFound(error) as Error];
       return Promise.all(requests.map((request) => this.insertOne(this.dataSource.manager, request).catch((e) => e)));
     }
   }
@@ -158,6 +160,13 @@ export class BookingIntake {
     );
     return rows.map((row, index) => toOutcome(row, requests[index]));
   }
+}
+
+/** The event or the booker was deleted between the checks and the insert (a foreign-key violation). */
+function asNotFound(error: unknown): unknown {
+  if (postgresErrorCode(error) !== PG_FOREIGN_KEY_VIOLATION) return error;
+  const constraint = String((error as { driverError?: { constraint?: unknown } }).driverError?.constraint ?? '');
+  return new NotFoundError(constraint.includes('event') ? 'Event not found.' : 'User not found.');
 }
 
 function toOutcome(row: CheckedRow, request: BookingRequest): Booking | Error {

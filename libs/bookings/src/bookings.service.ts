@@ -156,6 +156,7 @@ export class BookingsService {
   }
 }
 
+/** The booker (or event) was deleted while the insert waited for its row lock: the foreign key refuses it. */
 function mayAccess(caller: User, userId: number): boolean {
   return caller.id === userId || caller.isStaff || caller.isSuperuser;
 }

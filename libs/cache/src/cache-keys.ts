@@ -16,6 +16,9 @@ export const cacheKeys = {
   /** Bumped whenever any booking changes; part of the overall analytics key. */
   analyticsVersion: () => 'version:analytics',
 
+  /** Every cached entry lives under the Redis run id, so none outlives a restart that lost version bumps. */
+  inEpoch: (runId: string, key: string) => `${runId}:${key}`,
+
   publicEventList: (catalogVersion: number, query: string) => `events:public-list:c${catalogVersion}:${query}`,
   publicEventDetails: (eventId: string, eventVersion: number) => `events:public:${eventId}:e${eventVersion}`,
   availability: (eventId: string, eventVersion: number) => `events:availability:${eventId}:e${eventVersion}`,

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 
 import { AppConfig } from '@evently/config';
@@ -8,19 +8,32 @@ import { AppConfig } from '@evently/config';
  * (no offline queue) so callers can fall back instead of hanging.
  */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   readonly client: Redis;
+  private currentRunId?: string;
 
   constructor(private readonly config: AppConfig) {
     this.client = new Redis(config.redisUrl, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
+      // A Redis that hangs (connected, not answering) must fail callers as fast as one that is down.
+      commandTimeout: 1000,
       lazyConnect: false,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
     this.client.on('error', (error) => this.logger.debug(`redis: ${error.message}`));
+    this.client.on('ready', () => void this.readRunId());
+    this.client.on('close', () => (this.currentRunId = undefined));
+  }
+
+  /**
+   * The Redis server's run id: it changes on every restart, even one that reloads a snapshot holding
+   * versions older than writes made while it was down. Undefined until known on this connection.
+   */
+  get runId(): string | undefined {
+    return this.currentRunId;
   }
 
   /** Prefixes a key with this deployment's `REDIS_PREFIX`, so several deployments (or test runs) share one Redis. */
@@ -40,7 +53,16 @@ export class RedisService implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  private async readRunId(): Promise<void> {
+    try {
+      this.currentRunId = /run_id:(\w+)/.exec(await this.client.info('server'))?.[1];
+    } catch (error) {
+      this.logger.warn(`redis run id unknown, the cache stays off: ${(error as Error).message}`);
+    }
+  }
+
+  /** Closed last, after the work that runs during shutdown (requests, jobs) has bumped its cache versions. */
+  async onApplicationShutdown(): Promise<void> {
     this.client.disconnect();
   }
 }

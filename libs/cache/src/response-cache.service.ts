@@ -9,16 +9,23 @@ const REDIS_BUDGET_MS = 250;
 /**
  * Read-through cache for public reads. Keys embed a version that writers bump after they commit, so an
  * entry computed before a write can never be served after it: caches are invalidated on write, not
- * merely expired. Every Redis failure degrades to a database read.
+ * merely expired. Every Redis failure degrades to a database read. A bump that fails (Redis away) is
+ * kept and replayed when Redis is back, and this process reads around the cache until it is; entries
+ * are scoped to the Redis run id, so a restart (which may reload a snapshot older than the writes other
+ * processes could not bump) starts a fresh cache.
  */
 @Injectable()
 export class ResponseCache {
   private readonly logger = new Logger(ResponseCache.name);
 
+  private readonly unbumped = new Set<string>();
+
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly redis: RedisService,
-  ) {}
+  ) {
+    redis.client.on('ready', () => void this.bump([]));
+  }
 
   async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
     const cached = await this.attempt(() => this.cache.get<T>(key));
@@ -42,9 +49,11 @@ export class ResponseCache {
     ttlMs: number,
     load: () => Promise<T>,
   ): Promise<T> {
+    const runId = this.redis.runId;
+    if (runId === undefined || this.unbumped.size > 0) return load();
     const version = await this.version(versionKey);
     if (version === undefined) return load();
-    return this.getOrLoad(buildKey(version), ttlMs, load);
+    return this.getOrLoad(cacheKeys.inEpoch(runId, buildKey(version)), ttlMs, load);
   }
 
   /** Call after the write committed: bumps the versions so no reader sees the old entries again. */
@@ -58,9 +67,12 @@ export class ResponseCache {
   }
 
   private async bump(versionKeys: string[]): Promise<void> {
+    const keys = new Set([...this.unbumped, ...versionKeys]);
+    if (keys.size === 0) return;
     const pipeline = this.redis.client.multi();
-    for (const key of new Set(versionKeys)) pipeline.incr(this.redis.key(key));
-    await this.attempt(() => pipeline.exec());
+    for (const key of keys) pipeline.incr(this.redis.key(key));
+    if (await this.attempt(() => pipeline.exec())) this.unbumped.clear();
+    else for (const key of keys) this.unbumped.add(key);
   }
 
   private async attempt<T>(operation: () => Promise<T>): Promise<T | undefined> {

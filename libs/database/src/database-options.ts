@@ -23,6 +23,8 @@ export function databaseOptions({ url, poolSize }: DatabaseConnectionSettings): 
       max: poolSize,
       connectionTimeoutMillis: 3000,
       statement_timeout: 15000,
+      // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
+      lock_timeout: 5000,
       application_name: 'evently',
     },
   };

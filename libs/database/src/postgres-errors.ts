@@ -3,6 +3,9 @@ export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_CHECK_VIOLATION = '23514';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 
+/** Statement or lock timeout, deadlock, serialization failure: the database gave up, a retry may well work. */
+const GAVE_UP = ['57014', '55P03', '40P01', '40001'];
+
 export function postgresErrorCode(error: unknown): string | undefined {
   const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
   const code = candidate?.driverError?.code ?? candidate?.code;
@@ -19,4 +22,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
     message,
   );
+}
+
+/** The statement was cancelled (timeout) or chosen as a deadlock or serialization victim. */
+export function isDatabaseGiveUp(error: unknown): boolean {
+  return GAVE_UP.includes(postgresErrorCode(error) ?? '');
 }

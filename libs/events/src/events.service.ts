@@ -87,7 +87,7 @@ export class EventsService {
     const id = eventId.toLowerCase();
     const outboxIds = await this.dataSource.transaction(async (manager) => {
       const [event] = await manager.query(
-        `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`,
+        `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE`,
         [id],
       );
       if (!event) throw new NotFoundError('Event not found.');

@@ -26,7 +26,9 @@ export class StaffUsersService {
    * Deletes the users whose username starts with `prefix` (matched literally), never staff, superusers,
    * the caller or an event's organizer. In one transaction: the users are locked (which also holds off
    * new bookings of theirs), then every event they hold bookings for, in id order; their confirmed
-   * tickets are given back, and deleting the users cascades to their bookings.
+   * tickets are given back, and deleting the users cascades to their bookings. The events are locked
+   * `FOR NO KEY UPDATE`: a booking insert holds a key-share lock on its event (the foreign key) while it
+   * waits for its user, and `FOR UPDATE` would wait for it in turn: a deadlock.
    */
   async bulkDelete(caller: User, prefix: string): Promise<number> {
     const { userIds, eventIds } = await this.dataSource.transaction((manager) =>
@@ -48,7 +50,7 @@ export class StaffUsersService {
     if (userIds.length === 0) return { userIds, eventIds: [] };
     const events: { id: string }[] = await manager.query(
       `SELECT id FROM events WHERE id IN (SELECT event_id FROM bookings WHERE user_id = ANY($1))
-        ORDER BY id FOR UPDATE`,
+        ORDER BY id FOR NO KEY UPDATE`,
       [userIds],
     );
     await manager.query(

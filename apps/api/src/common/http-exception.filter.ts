@@ -4,7 +4,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { DomainError, TooManyRequestsError } from '@evently/common';
-import { isDatabaseUnavailable } from '@evently/database';
+import { isDatabaseGiveUp, isDatabaseUnavailable } from '@evently/database';
 
 import { ErrorBody } from './error-body';
 
@@ -52,9 +52,13 @@ export function renderError(exception: unknown, logger: Logger): RenderedError {
   if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
     return renderClientError(fastifyStatus, exception as Error & { code?: string });
   }
-  if (isDatabaseUnavailable(exception)) {
+  if (isDatabaseUnavailable(exception) || isDatabaseGiveUp(exception)) {
     logger.warn(`database unavailable: ${(exception as Error).message}`);
-    return { status: 503, body: { error: 'Service temporarily unavailable.', details: 'database' } };
+    return {
+      status: 503,
+      body: { error: 'Service temporarily unavailable.', details: 'database' },
+      headers: { 'retry-after': '1' },
+    };
   }
   const errorId = randomUUID();
   logger.error(`unexpected error ${errorId}: ${exception instanceof Error ? exception.stack : String(exception)}`);

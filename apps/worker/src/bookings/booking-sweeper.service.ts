@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -14,7 +14,7 @@ export const STUCK_AFTER_SECONDS = 10;
  * allocator's row lock makes concurrent sweeps harmless.
  */
 @Injectable()
-export class BookingSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BookingSweeper.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -28,7 +28,7 @@ export class BookingSweeper implements OnApplicationBootstrap, OnApplicationShut
     this.timer = setInterval(() => void this.tick(), SWEEP_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }

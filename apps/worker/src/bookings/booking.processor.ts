@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnModuleInit } from '@nestjs/common';
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Job } from 'bullmq';
 
 import { BookingAllocator } from '@evently/bookings';
@@ -10,7 +10,7 @@ type SettleJob = Job<JobPayloads[typeof BOOKING_JOBS.settleEvent]>;
 
 /** Settles an event's pending bookings on its signal. A second run finds nothing pending and does nothing. */
 @Processor(QUEUES.bookings)
-export class BookingProcessor extends WorkerHost implements OnModuleInit {
+export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(BookingProcessor.name);
 
   constructor(
@@ -22,6 +22,11 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit {
 
   onModuleInit(): void {
     this.worker.concurrency = this.config.workerConcurrency;
+  }
+
+  /** Takes no new jobs and finishes the active ones while the database and Redis are still open. */
+  onModuleDestroy(): Promise<void> {
+    return this.worker.close();
   }
 
   async process(job: SettleJob): Promise<void> {

@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 
 import { DeliveryOutcome, isPermanentRejection, Mail, MailService } from '@evently/mail';
@@ -29,7 +29,7 @@ const MAIL_CONCURRENCY = 4;
   stalledInterval: 5_000,
   maxStalledCount: 3,
 })
-export class MailProcessor extends WorkerHost {
+export class MailProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(MailProcessor.name);
 
   /** One handler per mail job name; the mapped type makes a missing one a compile error. */
@@ -45,6 +45,11 @@ export class MailProcessor extends WorkerHost {
     private readonly mail: MailService,
   ) {
     super();
+  }
+
+  /** Takes no new jobs and finishes the active sends while the database and Redis are still open. */
+  onModuleDestroy(): Promise<void> {
+    return this.worker.close();
   }
 
   async process(job: Job): Promise<MailJobResult> {

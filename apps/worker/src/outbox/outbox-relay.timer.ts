@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 
 import { OutboxRelay } from '@evently/queue';
 
@@ -6,7 +6,7 @@ const RELAY_INTERVAL_MS = 2000;
 
 /** Publishes outbox rows that the writer could not hand to BullMQ itself (a crash, Redis down). */
 @Injectable()
-export class OutboxRelayTimer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelayTimer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelayTimer.name);
   private timer?: NodeJS.Timeout;
   private running = false;
@@ -17,7 +17,7 @@ export class OutboxRelayTimer implements OnApplicationBootstrap, OnApplicationSh
     this.timer = setInterval(() => void this.tick(), RELAY_INTERVAL_MS);
   }
 
-  onApplicationShutdown(): void {
+  onModuleDestroy(): void {
     clearInterval(this.timer);
   }
 

@@ -1,0 +1,40 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+/** How long requests already received may take to finish once the api is told to stop. */
+const SHUTDOWN_GRACE_MS = 8000;
+
+/**
+ * While the server closes, every response carries `Connection: close` and idle keep-alive sockets are
+ * closed, so clients that keep connections open cannot hold the process for Fastify's 72 s keep-alive;
+ * after the grace period whatever is still open is cut. A request that arrives on a kept-alive
+ * connection meanwhile gets a 503 in the contract's error shape.
+ */
+export function closeConnectionsOnClose(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+    fastify.server.closeIdleConnections();
+    setTimeout(() => fastify.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+  });
+  fastify.addHook('onRequest', async (_request, reply) => {
+    if (closing) await reply.status(503).send({ error: 'The server is shutting down; retry.', details: null });
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+}
+
+/**
+ * On SIGTERM or SIGINT: first stop accepting and finish the requests already received, then run Nest's
+ * shutdown hooks, which close Redis, BullMQ and database connections. Nest's own shutdown hooks would
+ * close those connections first, under the requests still using them.
+ */
+export function shutDownOnSignals(app: NestFastifyApplication): void {
+  const shutDown = async () => {
+    await app.getHttpAdapter().close();
+    await app.close();
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutDown());
+}

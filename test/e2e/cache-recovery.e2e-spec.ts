@@ -1,0 +1,42 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { RedisService } from '@evently/cache';
+import { createEvent, eventually, loginAs } from '@evently/testing';
+
+import { createTestApp } from '../support/test-app';
+
+/**
+ * A write whose cache version bump fails because the connection to Redis is down (a network blip, no
+ * Redis restart) must not leave the old entry to be served once the connection is back.
+ */
+describe('cache invalidation across a lost Redis connection', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('replays the bump that failed, so the first read after reconnecting is fresh', async () => {
+    const http = request(app.getHttpServer());
+    const organizer = await loginAs(app, 'staff');
+    const eventId = await createEvent(app.get(DataSource), { organizerId: organizer.user.id, name: 'before the blip' });
+    const redis = app.get(RedisService);
+    await eventually(async () => (redis.runId ? true : undefined));
+    await http.get(`/api/user/events/${eventId}/`).expect(200);
+    await eventually(async () => {
+      const keys = await redis.client.keys(`*events:public:${eventId}*`);
+      return keys.length > 0 ? true : undefined;
+    });
+
+    redis.client.disconnect();
+    await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send({ name: 'after the blip' }).expect(200);
+    await redis.client.connect();
+    await eventually(async () => (redis.runId ? true : undefined));
+
+    const after = await http.get(`/api/user/events/${eventId}/`).expect(200);
+    expect(after.body.name).toBe('after the blip');
+  });
+});

@@ -1,0 +1,130 @@
+import { PoolClient } from 'pg';
+
+import { eventually } from '@evently/testing';
+
+import { expectErrorShape, FaultSystem, Outcome, request } from './support/fault-system';
+
+/** PostgreSQL stopping, and transactions that wait on each other's locks. */
+describe('PostgreSQL faults', () => {
+  let system: FaultSystem;
+
+  beforeAll(async () => {
+    system = await FaultSystem.start();
+  }, 120_000);
+
+  afterAll(() => system?.stop());
+
+  async function timed(url: string, init: RequestInit = {}): Promise<Outcome & { ms: number }> {
+    const started = Date.now();
+    const outcome = await request(url, { ...init, signal: AbortSignal.timeout(15_000) });
+    return { ...outcome, ms: Date.now() - started };
+  }
+
+  /** Runs `work` inside a transaction of the test's own, rolled back afterwards. */
+  async function holding<T>(statement: string, params: unknown[], work: () => Promise<T>): Promise<T> {
+    const client: PoolClient = await system.db.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(statement, params);
+      return await work();
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  }
+
+  it('answers 503 with the error shape while PostgreSQL is down, and api and workers recover without a restart', async () => {
+    const eventId = await system.createEvent(100);
+    const before = await system.storm(eventId, 60);
+    await system.postgres.stop();
+    try {
+      const buyer = system.buyers[0];
+      const [booking, read, health] = await Promise.all([
+        timed(`${system.apis[0].url}/api/bookings/`, {
+          method: 'POST',
+          headers: { ...buyer.headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ user_id: buyer.id, event_id: eventId, number_of_tickets: 1 }),
+        }),
+        timed(`${system.apis[1].url}/api/users/${buyer.id}/bookings/`, { headers: buyer.headers }),
+        timed(`${system.apis[1].url}/api/health/`),
+      ]);
+      for (const outcome of [booking, read, health]) {
+        expect(outcome.status).toBe(503);
+        expect(outcome.ms).toBeLessThan(8000);
+      }
+      expectErrorShape(booking.body);
+      expectErrorShape(read.body);
+    } finally {
+      await system.postgres.start();
+    }
+
+    const buyer = system.buyers[1];
+    const first = await eventually(
+      async () => {
+        const outcome = await system.book(system.apis[0], buyer, eventId);
+        return outcome.status === 201 ? outcome : undefined;
+      },
+      30_000,
+      500,
+    );
+    const after = await system.storm(eventId, 60);
+    await system.assertNothingLostNothingOversold([eventId], [...before, first, ...after]);
+  });
+
+  it('answers 503 when a write waits on a lock past the lock timeout, instead of hanging or a 500', async () => {
+    const eventId = await system.createEvent(10);
+    const outcome = await holding(`SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [eventId], () =>
+      timed(`${system.apis[0].url}/api/admin/events/${eventId}/`, {
+        method: 'PUT',
+        headers: { ...system.staff.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ capacity: 20 }),
+      }),
+    );
+    expect(outcome.status).toBe(503);
+    expectErrorShape(outcome.body);
+    expect(outcome.ms).toBeLessThan(8000);
+  });
+
+  it('bulk delete racing a booking by a user it deletes: the delete succeeds, the booking is a 404, no deadlock', async () => {
+    const eventId = await system.createEvent(10);
+    const prefix = `gone${Date.now().toString(36)}`;
+    const doomed = await system.createUser(false, prefix);
+    await system.db.query(
+      `INSERT INTO bookings (event_id, user_id, ticket_count, total_amount, status)
+                           VALUES ($1, $2, 1, 10, 'failed')`,
+      [eventId, doomed.id],
+    );
+
+    // The test holds the event row so that bulk delete, having locked its users, waits there; meanwhile
+    // the doomed user's booking insert takes its key-share lock on the event and waits for the user.
+    const [deleted, booking] = await holding(`SELECT 1 FROM events WHERE id = $1 FOR SHARE`, [eventId], async () => {
+      const deleting = request(`${system.apis[0].url}/api/admin/users/bulk_delete/`, {
+        method: 'POST',
+        headers: { ...system.staff.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ prefix }),
+      });
+      await waitForBlocked('FROM events WHERE id IN');
+      const booking = system.book(system.apis[1], doomed, eventId);
+      await waitForBlocked('INSERT INTO bookings');
+      return [deleting, booking];
+    });
+    expect((await deleted).status).toBe(200);
+    const refused = await booking;
+    expect(refused.status).toBe(404);
+    expectErrorShape(refused.body);
+  });
+
+  async function waitForBlocked(queryFragment: string): Promise<void> {
+    await eventually(
+      async () => {
+        const { rows } = await system.db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`,
+          [queryFragment],
+        );
+        return rows.length > 0 ? true : undefined;
+      },
+      10_000,
+      50,
+    );
+  }
+});

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, get } from 'node:http';
+
+import { eventually } from '@evently/testing';
+
+import { bookingIdOf, expectErrorShape, FaultSystem, request } from './support/fault-system';
+
+/** Api and worker processes that crash or are asked to stop, and an SMTP server that goes away. */
+describe('processes dying and stopping', () => {
+  let system: FaultSystem;
+
+  beforeAll(async () => {
+    system = await FaultSystem.start();
+  }, 120_000);
+
+  afterAll(() => system?.stop());
+
+  async function bookedTickets(eventId: string): Promise<number> {
+    const { rows } = await system.db.query(`SELECT booked_tickets FROM events WHERE id = $1`, [eventId]);
+    return rows[0].booked_tickets;
+  }
+
+  it('settles every booking once when one worker, then both, are killed (kill -9) mid-storm', async () => {
+    const eventId = await system.createEvent(150);
+    const stormDone = system.storm(eventId, 300);
+    await eventually(async () => ((await bookedTickets(eventId)) > 0 ? true : undefined), 30_000, 20);
+    await system.workers[0].kill9();
+    const afterFirst = await bookedTickets(eventId);
+    await eventually(async () => ((await bookedTickets(eventId)) > afterFirst ? true : undefined), 30_000, 20);
+    await system.workers[1].kill9();
+    const outcomes = await stormDone;
+    expect(outcomes.filter((outcome) => outcome.status !== 201 && outcome.status !== 409)).toEqual([]);
+
+    await system.startWorkers();
+    await system.assertNothingLostNothingOversold([eventId], outcomes);
+    expect(await bookedTickets(eventId)).toBe(150);
+  });
+
+  it('on SIGTERM an api finishes the requests it received and exits promptly, despite idle keep-alive clients', async () => {
+    const eventId = await system.createEvent(1000);
+    const [api] = system.apis;
+    const idleClient = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) =>
+      get(`${api.url}/api/user/events/`, { agent: idleClient }, (response) => response.resume().on('end', resolve)).on(
+        'error',
+        reject,
+      ),
+    );
+
+    // Cancellations bump cache versions in Redis, which must still be open while they finish.
+    const toCancel = await system.storm(eventId, 30, [system.apis[1]]);
+    await system.waitUntilSettled([eventId]);
+
+    const keys = Array.from({ length: 200 }, () => randomUUID());
+    let answered = 0;
+    let sigtermAt = Infinity;
+    let answeredAfterSigterm = 0;
+    const stormDone = Promise.all(
+      keys.map(async (key, index) => {
+        const outcome = await system.book(api, system.buyers[index % system.buyers.length], eventId, 1, key);
+        answered++;
+        if (outcome.status !== undefined && Date.now() > sigtermAt) answeredAfterSigterm++;
+        return outcome;
+      }),
+    );
+    const cancels = Promise.all(
+      toCancel.map((booked, index) =>
+        request(`${api.url}/api/bookings/${bookingIdOf(booked)}/`, {
+          method: 'DELETE',
+          headers: system.buyers[index % system.buyers.length].headers,
+        }),
+      ),
+    );
+    await eventually(async () => (answered >= 20 ? true : undefined), 30_000, 5);
+    sigtermAt = Date.now();
+    const exit = await api.stop();
+    const shutdownMs = Date.now() - sigtermAt;
+    const outcomes = await stormDone;
+    const cancelOutcomes = await cancels;
+    idleClient.destroy();
+    system.apis[0] = await system.startApi();
+
+    expect([0, 'SIGTERM']).toContain(exit);
+    expect(shutdownMs).toBeLessThan(5000);
+    expect(answeredAfterSigterm).toBeGreaterThan(0);
+    expect(cancelOutcomes.filter((outcome) => outcome.status === 500)).toEqual([]);
+    const lostRedisWork = api
+      .output()
+      .split('\n')
+      .filter((line) => /cache unavailable|enqueue deferred/.test(line));
+    expect(lostRedisWork).toEqual([]);
+    // A request the api received left an idempotency key; every such request must have had its answer.
+    const { rows } = await system.db.query(`SELECT key FROM idempotency_keys WHERE key = ANY($1)`, [keys]);
+    const received = new Set(rows.map((row) => row.key));
+    const cutOff = keys.filter((key, index) => received.has(key) && outcomes[index].status === undefined);
+    expect(cutOff).toEqual([]);
+    expect(outcomes.filter((outcome) => (outcome.status ?? 0) >= 500 && outcome.status !== 503)).toEqual([]);
+    for (const outcome of [...outcomes, ...cancelOutcomes]) {
+      if ((outcome.status ?? 0) >= 400) expectErrorShape(outcome.body);
+    }
+    await system.assertNothingLostNothingOversold([eventId], outcomes);
+  });
+
+  it('on SIGTERM a worker finishes its active job (a mail in the middle of its SMTP send), then exits', async () => {
+    const buyer = await system.createUser();
+    const eventId = await system.createEvent(5);
+    system.smtp.holding = true;
+    const outcome = await system.book(system.apis[0], buyer, eventId);
+    expect(outcome.status).toBe(201);
+    await eventually(async () => (system.smtp.held.length > 0 ? true : undefined), 30_000);
+
+    const stopping = system.workers.map((worker) => worker.stop());
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const stillRunning = system.workers.filter((worker) => worker.child.exitCode === null && !worker.child.signalCode);
+    expect(stillRunning.length).toBeGreaterThan(0);
+    const releasedAt = Date.now();
+    system.smtp.holding = false;
+    system.smtp.release(true);
+    const exits = await Promise.all(stopping);
+    expect(Date.now() - releasedAt).toBeLessThan(5000);
+    for (const exit of exits) expect([0, 'SIGTERM']).toContain(exit);
+
+    await system.startWorkers();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(system.smtp.to(buyer.email)).toHaveLength(1);
+    await system.assertNothingLostNothingOversold([eventId], [outcome]);
+  });
+
+  it('retries mail while SMTP is down and delivers it exactly once when SMTP is back', async () => {
+    const buyer = await system.createUser();
+    const eventId = await system.createEvent(5);
+    await system.smtp.stop();
+    const outcome = await system.book(system.apis[1], buyer, eventId, 2);
+    expect(outcome.status).toBe(201);
+    await system.assertNothingLostNothingOversold([eventId], [outcome]);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+
+    await system.smtp.listen();
+    await eventually(async () => (system.smtp.to(buyer.email).length > 0 ? true : undefined), 45_000, 250);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(system.smtp.to(buyer.email)).toHaveLength(1);
+    expect(system.smtp.to(buyer.email)[0].subject).toMatch(/confirm/i);
+  });
+});

@@ -1,0 +1,224 @@
+import { execFileSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+
+import { Pool } from 'pg';
+
+import { RunningProcess, startApiProcess, startWorkerProcess } from '../../support/processes';
+import { SmtpCapture } from '../../support/smtp-capture';
+import { OwnedPostgres, OwnedRedis } from './owned-services';
+
+const SECRET_KEY = 'fault-suite-secret-key';
+const DATABASE = 'evently_faults';
+
+export interface Buyer {
+  id: number;
+  email: string;
+  headers: { Authorization: string };
+}
+
+export type ApiProcess = RunningProcess & { url: string };
+
+/** What one request of a storm came back with: an HTTP status and body, or the network error's code. */
+export interface Outcome {
+  status?: number;
+  body?: { id?: string; booking_id?: string; [field: string]: unknown };
+  networkError?: string;
+}
+
+/**
+ * Evently as operators run it, on services this suite owns so it can break them: its own PostgreSQL
+ * cluster and redis-server, a loopback SMTP server, two compiled api processes and two workers.
+ */
+export class FaultSystem {
+  apis: ApiProcess[] = [];
+  workers: RunningProcess[] = [];
+  staff!: Buyer;
+  buyers: Buyer[] = [];
+
+  private constructor(
+    readonly postgres: OwnedPostgres,
+    readonly redis: OwnedRedis,
+    readonly smtp: SmtpCapture,
+    readonly db: Pool,
+  ) {}
+
+  static async start(buyerCount = 40): Promise<FaultSystem> {
+    const [postgres, redis, smtp] = await Promise.all([
+      OwnedPostgres.create(),
+      OwnedRedis.create(),
+      SmtpCapture.start(),
+    ]);
+    const db = new Pool({ connectionString: postgres.url(DATABASE), max: 4 });
+    // A stopped database breaks idle pool clients; the pool replaces them, the test need not hear of it.
+    db.on('error', () => undefined);
+    const system = new FaultSystem(postgres, redis, smtp, db);
+    try {
+      execFileSync(process.execPath, ['dist/apps/api/apps/api/src/cli/main.js', 'migrate'], {
+        env: { ...process.env, ...system.env() },
+        stdio: 'pipe',
+      });
+      system.staff = await system.createUser(true);
+      for (let index = 0; index < buyerCount; index++) system.buyers.push(await system.createUser());
+      system.apis = await Promise.all([startApiProcess(system.env()), startApiProcess(system.env())]);
+      await system.startWorkers();
+    } catch (error) {
+      await system.stop();
+      throw error;
+    }
+    return system;
+  }
+
+  /** The environment of every process: the suite's own services, nothing from the machine's defaults. */
+  env(): Record<string, string> {
+    return {
+      NODE_ENV: 'test',
+      DATABASE_URL: this.postgres.url(DATABASE),
+      REDIS_URL: this.redis.url,
+      REDIS_PREFIX: 'evently-faults',
+      SECRET_KEY,
+      DEBUG: 'true',
+      LOG_LEVEL: 'info',
+      ALLOWED_HOSTS: 'localhost,127.0.0.1',
+      DB_POOL_SIZE: '8',
+      EMAIL_HOST: '127.0.0.1',
+      EMAIL_PORT: String(this.smtp.port),
+    };
+  }
+
+  async startWorkers(): Promise<void> {
+    this.workers = await Promise.all([startWorkerProcess(this.env()), startWorkerProcess(this.env())]);
+  }
+
+  async startApi(): Promise<ApiProcess> {
+    return startApiProcess(this.env());
+  }
+
+  /** Stops every process and service it started, whatever state the test left them in. */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.apis, ...this.workers].map((proc) => proc.kill9()));
+    await this.db.end().catch(() => undefined);
+    await Promise.allSettled([this.postgres.destroy(), this.redis.destroy(), this.smtp.stop()]);
+  }
+
+  /** A user with a live token, inserted directly: hashing a password per buyer would only burn CPU. */
+  async createUser(isStaff = false, prefix = isStaff ? 'staff' : 'buyer'): Promise<Buyer> {
+    const username = `${prefix}_${randomBytes(4).toString('hex')}`;
+    const email = `${username}@example.com`;
+    const token = randomBytes(32).toString('hex');
+    const {
+      rows: [user],
+    } = await this.db.query(
+      `INSERT INTO users (username, email, password, is_staff) VALUES ($1, $2, 'unusable', $3) RETURNING id`,
+      [username, email, isStaff],
+    );
+    const digest = createHmac('sha256', SECRET_KEY).update(token).digest('hex');
+    await this.db.query(`INSERT INTO auth_tokens (token_hash, user_id) VALUES ($1, $2)`, [digest, user.id]);
+    return { id: user.id, email, headers: { Authorization: `Token ${token}` } };
+  }
+
+  async createEvent(capacity: number): Promise<string> {
+    const {
+      rows: [event],
+    } = await this.db.query(
+      `INSERT INTO events (name, venue, time, capacity, price_per_ticket, organizer_id)
+       VALUES ($1, 'Fault Hall', now() + interval '30 days', $2, 10, $3) RETURNING id`,
+      [`fault-${randomBytes(3).toString('hex')}`, capacity, this.staff.id],
+    );
+    return event.id;
+  }
+
+  /** One booking request; a refused connection or reset is an outcome too, not an exception. */
+  async book(api: ApiProcess, buyer: Buyer, eventId: string, tickets = 1, idempotencyKey?: string): Promise<Outcome> {
+    const headers: Record<string, string> = { ...buyer.headers, 'content-type': 'application/json' };
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    return request(`${api.url}/api/bookings/`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ user_id: buyer.id, event_id: eventId, number_of_tickets: tickets }),
+    });
+  }
+
+  /** `count` one-ticket bookings for the event, fired together and spread over the api processes. */
+  storm(eventId: string, count: number, apis = this.apis): Promise<Outcome[]> {
+    return Promise.all(
+      Array.from({ length: count }, (_, index) =>
+        this.book(apis[index % apis.length], this.buyers[index % this.buyers.length], eventId),
+      ),
+    );
+  }
+
+  async waitUntilSettled(eventIds: string[], timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const {
+        rows: [{ unsettled }],
+      } = await this.db.query(
+        `SELECT count(*)::int AS unsettled FROM bookings WHERE event_id = ANY($1) AND status IN ('pending', 'processing')`,
+        [eventIds],
+      );
+      if (unsettled === 0) return;
+      if (Date.now() > deadline) throw new Error(`${unsettled} bookings still unsettled after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /**
+   * Nothing lost and nothing oversold: every booking answered 201 exists and ended confirmed or failed,
+   * its event's counter equals its confirmed tickets and stays within capacity, nothing is left
+   * processing, and no booking was confirmed twice (one confirmation mail job each).
+   */
+  async assertNothingLostNothingOversold(eventIds: string[], outcomes: Outcome[]): Promise<void> {
+    await this.waitUntilSettled(eventIds);
+    const accepted = outcomes.filter((outcome) => outcome.status === 201).map((outcome) => bookingIdOf(outcome));
+    const { rows: settled } = await this.db.query(
+      `SELECT status, count(*)::int AS count FROM bookings WHERE id = ANY($1::uuid[]) GROUP BY status`,
+      [accepted],
+    );
+    expect(settled.filter((row) => row.status !== 'confirmed' && row.status !== 'failed')).toEqual([]);
+    expect(settled.reduce((sum, row) => sum + row.count, 0)).toBe(accepted.length);
+    const { rows: inventories } = await this.db.query(
+      `SELECT e.capacity, e.booked_tickets,
+              coalesce(sum(b.ticket_count) FILTER (WHERE b.status = 'confirmed'), 0)::int AS confirmed_tickets
+         FROM events e LEFT JOIN bookings b ON b.event_id = e.id
+        WHERE e.id = ANY($1) GROUP BY e.id`,
+      [eventIds],
+    );
+    for (const inventory of inventories) {
+      expect(inventory.booked_tickets).toBe(inventory.confirmed_tickets);
+      expect(inventory.confirmed_tickets).toBeLessThanOrEqual(inventory.capacity);
+    }
+    const {
+      rows: [{ duplicates }],
+    } = await this.db.query(
+      `SELECT (count(*) - count(DISTINCT job_id))::int AS duplicates FROM outbox
+        WHERE job_name = 'booking-confirmed'
+          AND payload->>'bookingId' IN (SELECT id::text FROM bookings WHERE event_id = ANY($1))`,
+      [eventIds],
+    );
+    expect(duplicates).toBe(0);
+  }
+}
+
+/** The contract's error body: `{error, details}` and nothing else, `details` possibly null. */
+export function expectErrorShape(body: unknown): void {
+  const details = (body as { details?: unknown } | undefined)?.details;
+  expect(body).toEqual({ error: expect.any(String), details: details === null ? null : expect.anything() });
+}
+
+export function bookingIdOf(outcome: Outcome): string {
+  const id = outcome.body?.booking_id ?? outcome.body?.id;
+  if (typeof id !== 'string') throw new Error(`no booking id in ${JSON.stringify(outcome.body)}`);
+  return id;
+}
+
+/** fetch, with network failures turned into outcomes carrying their error code. */
+export async function request(url: string, init: RequestInit = {}): Promise<Outcome> {
+  try {
+    const response = await fetch(url, init);
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { networkError: cause?.code ?? cause?.message ?? (error as Error).message };
+  }
+}
