@@ -14,6 +14,7 @@ import {
   UnprocessableError,
 } from '@evently/common';
 import { Booking, User } from '@evently/database';
+import { Metrics } from '@evently/metrics';
 import { BOOKING_JOBS, jobIds, JobProducer, MAIL_JOBS, OutboxRelay } from '@evently/queue';
 
 export const MAX_TICKETS_PER_BOOKING = 10;
@@ -42,6 +43,7 @@ export class BookingsService {
     private readonly producer: JobProducer,
     private readonly outbox: OutboxRelay,
     private readonly cache: ResponseCache,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -58,6 +60,7 @@ export class BookingsService {
     this.assertMayActFor(caller, request.userId);
     if (!idempotencyKey) {
       const booking = await this.insertBooking(this.dataSource.manager, request);
+      this.recordAccepted(booking);
       await this.enqueueSettlement(booking);
       return { status: 201, body: render(booking), replayed: false };
     }
@@ -72,7 +75,10 @@ export class BookingsService {
       );
       return { status: 201, body, replayed: false, booking };
     });
-    if ('booking' in outcome && outcome.booking) await this.enqueueSettlement(outcome.booking);
+    if ('booking' in outcome && outcome.booking) {
+      this.recordAccepted(outcome.booking);
+      await this.enqueueSettlement(outcome.booking);
+    }
     return { status: outcome.status, body: outcome.body, replayed: outcome.replayed };
   }
 
@@ -124,6 +130,8 @@ export class BookingsService {
         ]),
       };
     });
+    this.metrics.bookingsCancelled.inc();
+    this.logger.log({ bookingId, eventId: visible.eventId }, 'booking cancelled');
     await this.cache.invalidateEvents([visible.eventId]);
     await this.outbox.publish(outboxIds);
     return { ...visible, status: 'cancelled' };
@@ -181,6 +189,14 @@ export class BookingsService {
       event: { id: row.event_id, name: row.name },
       user: { id: row.user_id, username: row.username },
     } as Partial<Booking>);
+  }
+
+  private recordAccepted(booking: Booking): void {
+    this.metrics.bookingsAccepted.inc();
+    this.logger.log(
+      { bookingId: booking.id, eventId: booking.eventId, tickets: booking.ticketCount },
+      'booking accepted',
+    );
   }
 
   private async enqueueSettlement(booking: Booking): Promise<void> {
