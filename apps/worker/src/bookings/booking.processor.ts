@@ -1,8 +1,10 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnModuleInit } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
 
 import { BookingAllocator } from '@evently/bookings';
+import { jobLogBindings } from '@evently/common';
 import { AppConfig } from '@evently/config';
 import { BOOKING_JOBS, JobPayloads, QUEUES } from '@evently/queue';
 
@@ -16,6 +18,7 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit {
   constructor(
     private readonly allocator: BookingAllocator,
     private readonly config: AppConfig,
+    private readonly pino: PinoLogger,
   ) {
     super();
   }
@@ -24,7 +27,12 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit {
     this.worker.concurrency = this.config.workerConcurrency;
   }
 
-  async process(job: SettleJob): Promise<void> {
+  /** Every log line of the job, down to the allocator's, carries its jobId, bookingId and eventId. */
+  process(job: SettleJob): Promise<void> {
+    return this.pino.runInContext(() => this.settle(job), { bindings: jobLogBindings(job) });
+  }
+
+  private async settle(job: SettleJob): Promise<void> {
     switch (job.name) {
       case BOOKING_JOBS.settle:
         return this.allocator.settleBooking(job.data.bookingId, job.data.eventId);
@@ -35,6 +43,6 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit {
 
   @OnWorkerEvent('failed')
   onFailed(job: SettleJob | undefined, error: Error): void {
-    this.logger.warn({ jobId: job?.id, bookingId: job?.data.bookingId, err: error.message }, 'settle job failed');
+    this.logger.warn({ ...(job && jobLogBindings(job)), err: error.message }, 'settle job failed');
   }
 }
