@@ -34,7 +34,7 @@ export class QueueStatsService {
   private async statsOf(queue: Queue): Promise<QueueStats> {
     const [counts, [oldest]] = await Promise.all([
       queue.getJobCounts(...QUEUE_STATES),
-      queue.getJobs(['waiting'], -1, -1, true),
+      queue.getJobs(['waiting'], -1, -1), // FIFO jobs are pushed at the head: the oldest is last
     ]);
     const ageMs = oldest ? Date.now() - oldest.timestamp : 0;
     return {
