@@ -9,6 +9,8 @@ import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
 import { setupSwagger } from './common/swagger';
+import { registerHttpMetrics } from './metrics/http-metrics';
+import { registerQueueDashboard } from './queue-dashboard/queue-dashboard';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -45,6 +47,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     }
   });
 
+  registerHttpMetrics(app);
+  registerQueueDashboard(app);
   setupSwagger(app);
   return app;
 }
