@@ -1,2 +1,2 @@
-export * from './metrics';
+export * from './metrics.service';
 export * from './metrics.module';

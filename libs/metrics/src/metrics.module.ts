@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 
-import { Metrics } from './metrics';
+import { Metrics } from './metrics.service';
 
 /** One {@link Metrics} (and registry) per application, injectable everywhere. */
 @Global()

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { StaffOnly } from '@evently/auth';
 
@@ -7,6 +7,7 @@ import { ApiErrors } from '../common/api-errors.decorator';
 import { MetricsScrapeService } from './metrics-scrape.service';
 
 @ApiTags('system')
+@ApiSecurity('token')
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly scrape: MetricsScrapeService) {}
