@@ -269,29 +269,36 @@ class RssLog {
       const seconds = Math.round((Date.now() - this.startedAt) / 1000);
       for (const [name, entry] of Object.entries(this.slots)) {
         const rssMb = readRssMb(entry.child.pid);
-        if (rssMb !== undefined) this.samples.push({ seconds, name, rssMb });
+        if (rssMb !== undefined) this.samples.push({ seconds, name, pid: entry.child.pid, rssMb });
       }
       await sleep(Math.min(SOAK.rssEverySeconds * 1000, Math.max(0, stopAt - Date.now())));
     }
   }
 
-  /** Per process: mean RSS of the first and of the last minute, the growth between them, and the peak. */
+  /**
+   * Per process slot: mean RSS of the first, the second and the last minute, the peak of each incarnation (a
+   * restarted worker starts a new one) and the growth after warm-up (last minute − second minute). The first
+   * minute is the start-up ramp, so growth is measured from the second: flat means a few MB either way.
+   */
   report() {
     const last = Math.max(...this.samples.map((sample) => sample.seconds));
+    const mean = (list) => Math.round(list.reduce((sum, s) => sum + s.rssMb, 0) / Math.max(1, list.length));
     return Object.fromEntries(
       Object.keys(this.slots).map((name) => {
         const own = this.samples.filter((sample) => sample.name === name);
-        const mean = (list) => Math.round(list.reduce((sum, s) => sum + s.rssMb, 0) / Math.max(1, list.length));
-        const firstMinute = mean(own.filter((s) => s.seconds < 60));
+        const secondMinute = mean(own.filter((s) => s.seconds >= 60 && s.seconds < 120));
         const lastMinute = mean(own.filter((s) => s.seconds > last - 60));
-        const peak = Math.max(...own.map((s) => s.rssMb));
+        const pids = [...new Set(own.map((s) => s.pid))];
+        const incarnationPeaksMb = pids.map((pid) => Math.max(...own.filter((s) => s.pid === pid).map((s) => s.rssMb)));
         return [
           name,
           {
-            firstMinuteMb: firstMinute,
+            firstMinuteMb: mean(own.filter((s) => s.seconds < 60)),
+            secondMinuteMb: secondMinute,
             lastMinuteMb: lastMinute,
-            growthMb: lastMinute - firstMinute,
-            peakMb: peak,
+            growthAfterWarmUpMb: lastMinute - secondMinute,
+            peakMb: Math.max(...incarnationPeaksMb),
+            incarnationPeaksMb,
             samples: own.map((s) => s.rssMb),
           },
         ];
@@ -356,12 +363,15 @@ function render({ runId, config, traffic, restarts, memory, invariants: inv }) {
   }
   lines.push(`unexpected statuses (5xx, network, other 4xx): ${traffic.unexpected}`);
   lines.push('', `worker restarts: ${restarts.length} (exit ${restarts.map((r) => r.stoppedMs).join(', ')} ms)`);
-  lines.push('', 'process     first min MB   last min MB   growth MB   peak MB');
+  lines.push('', 'process     1st min MB  2nd min MB  last min MB  growth MB  peak MB  peak per incarnation MB');
   for (const [name, m] of Object.entries(memory)) {
+    const cells = [m.firstMinuteMb, m.secondMinuteMb, m.lastMinuteMb, m.growthAfterWarmUpMb, m.peakMb];
+    const widths = [10, 11, 12, 10, 8];
     lines.push(
-      `${name.padEnd(11)} ${String(m.firstMinuteMb).padStart(12)} ${String(m.lastMinuteMb).padStart(13)} ${String(m.growthMb).padStart(11)} ${String(m.peakMb).padStart(9)}`,
+      `${name.padEnd(11)} ${cells.map((cell, i) => String(cell).padStart(widths[i])).join(' ')}  ${m.incarnationPeaksMb.join(' ')}`,
     );
   }
+  lines.push('(growth: last minute − second minute; the first minute is start-up)');
   lines.push(
     '',
     `invariants: ${inv.ok ? 'hold' : 'BROKEN'}: ${inv.bookingRows} booking rows for ${inv.acceptedByApi} accepted, ` +
