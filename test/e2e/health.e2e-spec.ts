@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
+
+import { getQueueToken } from '@nestjs/bullmq';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Queue } from 'bullmq';
 import request from 'supertest';
 
+import { BOOKING_JOBS, QUEUES } from '@evently/queue';
 import { eventually } from '@evently/testing';
 
 import { createTestApp, startTestWorker } from '../support/test-app';
@@ -38,6 +43,42 @@ describe('GET /api/health/', () => {
       expect(healthy.body.broker).toMatch(/^redis:\/\//);
     } finally {
       await worker.close();
+    }
+  });
+
+  it('reports the depth and oldest waiting job of each queue, and a booking backlog as degraded', async () => {
+    const bookings = app.get<Queue>(getQueueToken(QUEUES.bookings));
+    const tenMinutesAgo = Date.now() - 600_000;
+    const stale = await bookings.add(
+      BOOKING_JOBS.settleEvent,
+      { eventId: randomUUID() },
+      { jobId: `health-test-${randomUUID()}`, timestamp: tenMinutesAgo },
+    );
+    const fresh = await bookings.add(
+      BOOKING_JOBS.settleEvent,
+      { eventId: randomUUID() },
+      { jobId: `health-test-${randomUUID()}` },
+    );
+    try {
+      const { status, body } = await request(app.getHttpServer()).get('/api/health/');
+      expect(status).toBe(503);
+      expect(body.status).toBe('degraded');
+      expect(body.message).toMatch(/bookings queue \(oldest waiting job \d+ s\)/);
+      expect(body.queues.bookings).toEqual({
+        waiting: expect.any(Number),
+        active: expect.any(Number),
+        delayed: expect.any(Number),
+        failed: expect.any(Number),
+        oldest_waiting_seconds: expect.any(Number),
+      });
+      expect(body.queues.bookings.waiting).toBeGreaterThanOrEqual(2);
+      expect(body.queues.bookings.oldest_waiting_seconds).toBeGreaterThanOrEqual(599);
+      expect(body.queues.mail).toMatchObject({
+        waiting: expect.any(Number),
+        oldest_waiting_seconds: expect.any(Number),
+      });
+    } finally {
+      await Promise.all([stale.remove(), fresh.remove()]);
     }
   });
 

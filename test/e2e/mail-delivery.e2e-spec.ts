@@ -43,9 +43,10 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     }, 30_000);
 
   async function jobIn(jobId: string, state: 'completed' | 'failed'): Promise<Job> {
+    // State first, then the job: a job read before it finished would lack its failedReason or returnvalue.
     return eventually(async () => {
-      const job = await mailQueue.getJob(jobId);
-      return job && (await job.getState()) === state ? job : undefined;
+      if ((await mailQueue.getJobState(jobId)) !== state) return undefined;
+      return mailQueue.getJob(jobId);
     }, 40_000);
   }
 

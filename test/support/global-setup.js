@@ -17,6 +17,8 @@ module.exports = async function globalSetup() {
     ALLOWED_HOSTS: 'localhost,127.0.0.1',
     // Several apis and workers run at once in the storm tests; stay well inside max_connections (100).
     DB_POOL_SIZE: '8',
+    // Workers would all claim the same metrics port; tests that want it pass a free one.
+    WORKER_METRICS_PORT: '0',
   });
   // Multi-process tests run the compiled apps, as `npm run start:api` / `start:worker` would.
   execSync('node tools/ensure-built.mjs', { stdio: 'inherit' });

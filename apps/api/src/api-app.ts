@@ -13,6 +13,8 @@ import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
 import { setupSwagger } from './common/swagger';
 import { closeConnectionsOnClose } from './graceful-shutdown';
+import { registerHttpMetrics } from './metrics/http-metrics';
+import { registerQueueDashboard } from './queue-dashboard/queue-dashboard';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -53,6 +55,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     }
   });
 
+  registerHttpMetrics(app);
+  registerQueueDashboard(app);
   setupSwagger(app);
   return app;
 }

@@ -6,6 +6,7 @@ import { CacheModule } from '@evently/cache';
 import { LoggerModule } from '@evently/common';
 import { ConfigModule } from '@evently/config';
 import { DatabaseModule } from '@evently/database';
+import { MetricsModule } from '@evently/metrics';
 import { QueueModule } from '@evently/queue';
 import { UsersModule as UsersDomainModule } from '@evently/users';
 
@@ -16,13 +17,16 @@ import { AnalyticsModule } from './analytics/analytics.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsEndpointModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { QueueDashboardModule } from './queue-dashboard/queue-dashboard.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
     ConfigModule,
     LoggerModule,
+    MetricsModule,
     DatabaseModule,
     CacheModule,
     QueueModule.forRoot('producer'),
@@ -34,6 +38,8 @@ import { UsersModule } from './users/users.module';
     NotificationsModule,
     AnalyticsModule,
     HealthModule,
+    MetricsEndpointModule,
+    QueueDashboardModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: TokenAuthGuard },

@@ -4,22 +4,26 @@ import { CacheModule } from '@evently/cache';
 import { LoggerModule } from '@evently/common';
 import { ConfigModule } from '@evently/config';
 import { DatabaseModule } from '@evently/database';
+import { MetricsModule } from '@evently/metrics';
 import { QueueModule } from '@evently/queue';
 
 import { BookingsWorkerModule } from './bookings/bookings-worker.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
+import { WorkerMetricsModule } from './metrics/worker-metrics.module';
 import { OutboxModule } from './outbox/outbox.module';
 
 @Module({
   imports: [
     ConfigModule,
     LoggerModule,
+    MetricsModule,
     DatabaseModule,
     CacheModule,
     QueueModule.forRoot('worker'),
     BookingsWorkerModule,
     MailWorkerModule,
     OutboxModule,
+    WorkerMetricsModule,
   ],
 })
 export class WorkerModule {}

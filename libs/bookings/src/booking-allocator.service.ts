@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { ResponseCache } from '@evently/cache';
 import { AppConfig } from '@evently/config';
+import { Metrics } from '@evently/metrics';
 import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
 
 import { allocateSeats, PendingBooking } from './seat-allocation';
@@ -42,6 +43,7 @@ export class BookingAllocator {
     private readonly outbox: OutboxRelay,
     private readonly cache: ResponseCache,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Settles every pending booking of the event, a batch per transaction, oldest first. */
@@ -63,6 +65,7 @@ export class BookingAllocator {
   ): Promise<SettleResult> {
     const { result, outboxIds } = await this.dataSource.transaction('READ COMMITTED', decide);
     if (result.confirmed + result.failed > 0) {
+      this.metrics.recordSettlement(result);
       await this.cache.invalidateEvents([eventId]);
       await this.outbox.publish(outboxIds);
       this.logger.log({ eventId, ...result }, 'settled bookings');

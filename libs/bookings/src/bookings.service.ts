@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -14,6 +14,7 @@ import {
   UnprocessableError,
 } from '@evently/common';
 import { Booking, User } from '@evently/database';
+import { Metrics } from '@evently/metrics';
 import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
 
 import { BookingIntake, BookingRequest } from './booking-intake.service';
@@ -31,11 +32,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Accepting, reading and cancelling bookings; the worker's {@link BookingAllocator} decides them. */
 @Injectable()
 export class BookingsService {
+  private readonly logger = new Logger(BookingsService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly intake: BookingIntake,
     private readonly outbox: OutboxRelay,
     private readonly cache: ResponseCache,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -52,6 +56,7 @@ export class BookingsService {
     this.assertMayActFor(caller, request.userId);
     if (!idempotencyKey) {
       const booking = await this.intake.accept(request);
+      this.recordAccepted(booking);
       return { status: 201, body: render(booking), replayed: false };
     }
     const outcome = await this.dataSource.transaction(async (manager) => {
@@ -65,7 +70,10 @@ export class BookingsService {
       );
       return { status: 201, body, replayed: false, booking };
     });
-    if ('booking' in outcome && outcome.booking) await this.intake.signal([outcome.booking.eventId]);
+    if ('booking' in outcome && outcome.booking) {
+      this.recordAccepted(outcome.booking);
+      await this.intake.signal([outcome.booking.eventId]);
+    }
     return { status: outcome.status, body: outcome.body, replayed: outcome.replayed };
   }
 
@@ -117,6 +125,8 @@ export class BookingsService {
         ]),
       };
     });
+    this.metrics.bookingsCancelled.inc();
+    this.logger.log({ bookingId, eventId: visible.eventId }, 'booking cancelled');
     await this.cache.invalidateEvents([visible.eventId]);
     await this.outbox.publish(outboxIds);
     return { ...visible, status: 'cancelled' };
@@ -124,6 +134,14 @@ export class BookingsService {
 
   private assertMayActFor(caller: User, userId: number): void {
     if (!mayAccess(caller, userId)) throw new ForbiddenError('You may only act on your own bookings.');
+  }
+
+  private recordAccepted(booking: Booking): void {
+    this.metrics.bookingsAccepted.inc();
+    this.logger.log(
+      { bookingId: booking.id, eventId: booking.eventId, tickets: booking.ticketCount },
+      'booking accepted',
+    );
   }
 
   /** Returns the stored response to replay, or null when this request holds the key and should proceed. */

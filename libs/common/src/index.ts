@@ -4,3 +4,4 @@ export * from './money';
 export * from './pagination';
 export * from './validation';
 export * from './logger.module';
+export * from './job-log-context';

@@ -15,7 +15,8 @@ import { AppConfig } from '@evently/config';
           level: config.logLevel,
           genReqId: (request) => (request as { id?: string }).id ?? randomUUID(),
           redact: ['req.headers.authorization', 'req.headers.cookie'],
-          autoLogging: { ignore: (request) => request.url?.startsWith('/api/health') ?? false },
+          // Probes and scrapes arrive every few seconds from machines, not users.
+          autoLogging: { ignore: (request) => /^\/api\/(health|metrics)\b/.test(request.url ?? '') },
           customLogLevel: (_request, response, error) =>
             error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
         },

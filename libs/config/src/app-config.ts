@@ -20,6 +20,9 @@ export class AppConfig {
   readonly trustProxy: boolean;
   readonly workerConcurrency: number;
   readonly unsafeUnguardedAllocation: boolean;
+  readonly workerMetricsPort: number;
+  readonly healthMaxJobAgeSeconds: number;
+  readonly dashboardSessionMinutes: number;
   readonly mail: {
     host: string;
     port: number;
@@ -43,6 +46,9 @@ export class AppConfig {
     this.trustProxy = env.TRUST_PROXY;
     this.workerConcurrency = env.WORKER_CONCURRENCY;
     this.unsafeUnguardedAllocation = env.UNSAFE_UNGUARDED_ALLOCATION;
+    this.workerMetricsPort = env.WORKER_METRICS_PORT;
+    this.healthMaxJobAgeSeconds = env.HEALTH_MAX_JOB_AGE_SECONDS;
+    this.dashboardSessionMinutes = env.DASHBOARD_SESSION_MINUTES;
     this.mail = {
       host: env.EMAIL_HOST,
       port: env.EMAIL_PORT,

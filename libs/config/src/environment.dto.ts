@@ -87,6 +87,29 @@ export class EnvironmentDto {
   @Max(256)
   WORKER_CONCURRENCY: number = 16;
 
+  /** The worker's own Prometheus endpoint; 0 disables it. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT: number = 9464;
+
+  /** Health turns `degraded` when the oldest waiting booking job is older than this; 0 never. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  HEALTH_MAX_JOB_AGE_SECONDS: number = 60;
+
+  /** Lifetime of the queue dashboard's session cookie. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  DASHBOARD_SESSION_MINUTES: number = 60;
+
   /** Test-only: settle bookings without row locks, to prove the storm test catches oversell. */
   @IsOptional()
   @Transform(toBoolean)

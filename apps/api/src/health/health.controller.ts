@@ -13,13 +13,18 @@ import { HealthService } from './health.service';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
-  /** 200 when the database, Redis and at least one worker are up; otherwise 503 naming what is down. */
+  /**
+   * 200 when the database, Redis and at least one worker are up and booking jobs are not backing up;
+   * otherwise 503 naming what is wrong. Reports each queue's depth and oldest waiting job either way.
+   */
   @Public()
   @Get()
   @ApiResponse({ status: 200, description: 'healthy', type: HealthReportDto })
   @ApiResponse({
     status: 503,
-    description: '`degraded` (no worker) or `unhealthy` (database or Redis down)',
+    description:
+      '`degraded` (no worker, or the oldest waiting booking job is older than HEALTH_MAX_JOB_AGE_SECONDS) or ' +
+      '`unhealthy` (database or Redis down); `message` names the failing parts',
     type: HealthReportDto,
   })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {

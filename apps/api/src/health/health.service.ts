@@ -8,28 +8,32 @@ import { RedisService, withTimeout } from '@evently/cache';
 import { AppConfig } from '@evently/config';
 import { QUEUES } from '@evently/queue';
 
-import { HealthReportDto } from './dto/health-report.dto';
+import { HealthReportDto, QueueStatsDto } from './dto/health-report.dto';
+import { assessHealth } from './health-status';
+import { QueueStats, QueueStatsService } from './queue-stats.service';
 
 const CHECK_BUDGET_MS = 1500;
 
-/** Database, Redis and live BullMQ workers, each checked within a short budget. */
+/** Database, Redis, live BullMQ workers and the queues' backlog, each checked within a short budget. */
 @Injectable()
 export class HealthService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QUEUES.bookings) private readonly bookings: Queue,
-    @InjectQueue(QUEUES.mail) private readonly mail: Queue,
+    private readonly queueStats: QueueStatsService,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
   ) {}
 
   async check(): Promise<HealthReportDto> {
     const [database, redis] = await Promise.all([this.databaseUp(), this.redis.ping()]);
-    const processes = redis ? await this.workerNames() : [];
+    const [processes, queues] = redis ? await Promise.all([this.workerNames(), this.queueStats.collect()]) : [[], {}];
     const workers = processes.length;
-    const queues = redis ? await this.queueStats() : {};
-    const failing = [!database && 'database', !redis && 'redis', workers === 0 && 'workers'].filter(Boolean);
-    const status = !database || !redis ? 'unhealthy' : workers === 0 ? 'degraded' : 'healthy';
+    const oldestBookingJobSeconds = queues[QUEUES.bookings]?.oldestWaitingSeconds ?? 0;
+    const { status, failing } = assessHealth(
+      { database, redis, workers, oldestBookingJobSeconds },
+      this.config.healthMaxJobAgeSeconds,
+    );
     return {
       status,
       celery: !redis ? 'unknown' : workers > 0 ? 'running' : 'not running',
@@ -39,7 +43,7 @@ export class HealthService {
       message:
         failing.length === 0 ? `Workers are running with ${workers} worker(s)` : `Unavailable: ${failing.join(', ')}`,
       checks: { database: database ? 'up' : 'down', redis: redis ? 'up' : 'down', workers },
-      queues,
+      queues: Object.fromEntries(Object.entries(queues).map(([name, stats]) => [name, toQueueStatsDto(stats)])),
       ...(failing.length > 0 && { error: 'Service temporarily unavailable.', details: failing.join(', ') }),
     };
   }
@@ -61,22 +65,14 @@ export class HealthService {
       return [];
     }
   }
+}
 
-  private async queueStats(): Promise<HealthReportDto['queues']> {
-    const stats: HealthReportDto['queues'] = {};
-    for (const queue of [this.bookings, this.mail]) {
-      try {
-        const counts = await withTimeout(queue.getJobCounts('waiting', 'active', 'delayed'), CHECK_BUDGET_MS);
-        const [oldest] = await withTimeout(queue.getJobs(['waiting'], -1, -1, true), CHECK_BUDGET_MS);
-        stats[queue.name] = {
-          waiting: counts.waiting ?? 0,
-          active: counts.active ?? 0,
-          oldest_waiting_seconds: oldest ? Math.max(0, Math.round((Date.now() - oldest.timestamp) / 1000)) : 0,
-        };
-      } catch {
-        continue;
-      }
-    }
-    return stats;
-  }
+function toQueueStatsDto(stats: QueueStats): QueueStatsDto {
+  return {
+    waiting: stats.waiting,
+    active: stats.active,
+    delayed: stats.delayed,
+    failed: stats.failed,
+    oldest_waiting_seconds: stats.oldestWaitingSeconds,
+  };
 }

@@ -1,8 +1,10 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
 
 import { BookingAllocator } from '@evently/bookings';
+import { jobLogBindings } from '@evently/common';
 import { AppConfig } from '@evently/config';
 import { BOOKING_JOBS, JobPayloads, QUEUES } from '@evently/queue';
 
@@ -16,6 +18,7 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModu
   constructor(
     private readonly allocator: BookingAllocator,
     private readonly config: AppConfig,
+    private readonly pino: PinoLogger,
   ) {
     super();
   }
@@ -29,7 +32,12 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModu
     return this.worker.close();
   }
 
-  async process(job: SettleJob): Promise<void> {
+  /** Every log line of the job, down to the allocator's, carries its jobId, bookingId and eventId. */
+  process(job: SettleJob): Promise<void> {
+    return this.pino.runInContext(() => this.settle(job), { bindings: jobLogBindings(job) });
+  }
+
+  private async settle(job: SettleJob): Promise<void> {
     switch (job.name) {
       case BOOKING_JOBS.settleEvent:
         return this.allocator.settlePending(job.data.eventId);
@@ -40,6 +48,6 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModu
 
   @OnWorkerEvent('failed')
   onFailed(job: SettleJob | undefined, error: Error): void {
-    this.logger.warn({ jobId: job?.id, eventId: job?.data.eventId, err: error.message }, 'settle job failed');
+    this.logger.warn({ ...(job && jobLogBindings(job)), err: error.message }, 'settle job failed');
   }
 }

@@ -1,7 +1,9 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
 
+import { jobLogBindings } from '@evently/common';
 import { DeliveryOutcome, isPermanentRejection, Mail, MailService } from '@evently/mail';
 import { JobPayloads, MAIL_JOBS, QUEUES } from '@evently/queue';
 
@@ -43,6 +45,7 @@ export class MailProcessor extends WorkerHost implements OnModuleDestroy {
   constructor(
     private readonly composer: MailComposer,
     private readonly mail: MailService,
+    private readonly pino: PinoLogger,
   ) {
     super();
   }
@@ -52,7 +55,12 @@ export class MailProcessor extends WorkerHost implements OnModuleDestroy {
     return this.worker.close();
   }
 
-  async process(job: Job): Promise<MailJobResult> {
+  /** Every log line of the job carries its jobId and the ids in its payload. */
+  process(job: Job): Promise<MailJobResult> {
+    return this.pino.runInContext(() => this.send(job), { bindings: jobLogBindings(job) });
+  }
+
+  private async send(job: Job): Promise<MailJobResult> {
     const mail = await this.handlerFor(job.name)(job.data);
     if (!mail) return 'nothing-to-send';
     if (!mail.to) throw new UnrecoverableError(`the recipient has no email address (${mail.dedupeKey})`);
@@ -67,7 +75,10 @@ export class MailProcessor extends WorkerHost implements OnModuleDestroy {
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, error: Error): void {
     const final = !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    this.logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, final, err: error.message }, 'mail job failed');
+    this.logger.warn(
+      { ...(job && jobLogBindings(job)), attempts: job?.attemptsMade, final, err: error.message },
+      'mail job failed',
+    );
   }
 
   private handlerFor(name: string): (payload: unknown) => Promise<Mail | null> {

@@ -7,9 +7,11 @@ export class HealthChecksDto {
 }
 
 export class QueueStatsDto {
-  @ApiProperty() waiting!: number;
-  @ApiProperty() active!: number;
-  @ApiProperty() oldest_waiting_seconds!: number;
+  @ApiProperty({ description: 'Jobs waiting for a worker' }) waiting!: number;
+  @ApiProperty({ description: 'Jobs a worker is running now' }) active!: number;
+  @ApiProperty({ description: 'Jobs waiting for a retry or a delay' }) delayed!: number;
+  @ApiProperty({ description: 'Jobs that failed for good (kept 7 days)' }) failed!: number;
+  @ApiProperty({ description: 'Age of the oldest waiting job; 0 when none waits' }) oldest_waiting_seconds!: number;
 }
 
 export class HealthReportDto {
@@ -22,7 +24,11 @@ export class HealthReportDto {
   @ApiProperty({ type: [String] }) processes!: string[];
   @ApiProperty() message!: string;
   @ApiProperty({ type: HealthChecksDto }) checks!: HealthChecksDto;
-  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/QueueStatsDto' } })
+  @ApiProperty({
+    description: 'Depth and oldest waiting job of each queue (`bookings`, `mail`); empty while Redis is down',
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/QueueStatsDto' },
+  })
   queues!: Record<string, QueueStatsDto>;
   @ApiProperty({ required: false, description: 'Only when not healthy, as in every error body' })
   error?: string;

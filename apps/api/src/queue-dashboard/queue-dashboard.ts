@@ -1,0 +1,47 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { Queue } from 'bullmq';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { QUEUES } from '@evently/queue';
+
+import { DASHBOARD_PATH, DashboardSessionService } from './dashboard-session.service';
+
+/**
+ * Bull Board for staff at /api/admin/queues, showing the bookings and mail queues. It is a Fastify plugin of
+ * its own (Nest's guard does not reach it), so its one hook checks the session cookie: anonymous browsers are
+ * sent to the login form, other anonymous requests get 401, non-staff 403.
+ */
+export function registerQueueDashboard(app: NestFastifyApplication): void {
+  const sessions = app.get(DashboardSessionService);
+  const board = new FastifyAdapter().setBasePath(DASHBOARD_PATH);
+  createBullBoard({
+    queues: [QUEUES.bookings, QUEUES.mail].map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
+    // @bull-board/fastify pins an older patch of @bull-board/api, whose adapter types differ only nominally.
+    serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+    options: { uiConfig: { boardTitle: 'Evently queues' } },
+  });
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  void fastify.register(
+    async (scope) => {
+      scope.addHook('onRequest', (request, reply) => requireStaff(sessions, request, reply));
+      await scope.register(board.registerPlugin());
+    },
+    { prefix: DASHBOARD_PATH },
+  );
+}
+
+async function requireStaff(sessions: DashboardSessionService, request: FastifyRequest, reply: FastifyReply) {
+  const session = await sessions.checkCookie(request.headers.cookie);
+  if (session === 'staff') return;
+  if (session === 'not-staff') {
+    return reply.status(403).send({ error: 'The queue dashboard is for staff only.', details: null });
+  }
+  if (request.method === 'GET' && request.headers.accept?.includes('text/html')) {
+    return reply.redirect(`${DASHBOARD_PATH}/login`, 303);
+  }
+  return reply.status(401).send({ error: 'Log in at the dashboard login form first.', details: null });
+}

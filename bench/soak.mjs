@@ -1,0 +1,387 @@
+// `npm run soak`: hours of a day compressed into SOAK_MINUTES (default 10). Two apis and two workers of the compiled
+// apps on a database and Redis prefix of their own, mixed traffic at a moderate rate, one worker restarted
+// (SIGTERM, then started again) every SOAK_RESTART_SECONDS; then errors by status, p99 per kind, the RSS of each
+// process every ~10 s with its growth, and the inventory invariants. Writes bench/results/soak-latest.json.
+/* global fetch, AbortSignal */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import pg from 'pg';
+
+import { createEvents, dropDatabase, migrate, seedUsers } from './lib/database.mjs';
+import { progress } from './lib/progress.mjs';
+import { deleteKeys } from './lib/redis.mjs';
+import { summarize } from './lib/stats.mjs';
+import { API_ENTRY, freePort, ProcessGroup, waitFor, WORKER_ENTRY } from './lib/system.mjs';
+
+const RESULTS = 'bench/results';
+const SOAK = {
+  minutes: Number(process.env.SOAK_MINUTES ?? 10),
+  restartEverySeconds: Number(process.env.SOAK_RESTART_SECONDS ?? 60),
+  virtualUsers: Number(process.env.SOAK_VIRTUAL_USERS ?? 8),
+  /** Pause of each virtual user between requests: 8 users at ~120 ms give a moderate ~50 req/s. */
+  thinkMs: Number(process.env.SOAK_THINK_MS ?? 100),
+  rssEverySeconds: 10,
+  users: 200,
+  events: 40,
+  capacity: 300,
+};
+/** Kinds of request and their weights; a kind that has nothing to act on (no booking yet) browses instead. */
+const MIX = [
+  ['list', 30],
+  ['details', 20],
+  ['availability', 10],
+  ['book', 20],
+  ['poll', 12],
+  ['cancel', 7],
+  ['notify', 1],
+];
+/** Statuses that are part of normal traffic, not errors: a sold-out event refuses (409), a settled booking too. */
+const EXPECTED = { book: [201, 409], cancel: [200, 409], notify: [200] };
+
+async function main() {
+  const runId = `soak_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  databaseUrl.pathname = `/evently_bench_${runId}`;
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DEBUG: 'false',
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `evently-bench-${runId}`,
+    SECRET_KEY: `soak-${randomBytes(24).toString('hex')}`,
+    ALLOWED_HOSTS: '127.0.0.1,localhost',
+    LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn',
+    DB_POOL_SIZE: '10',
+    WORKER_METRICS_PORT: '0',
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  progress(`soak ${runId}: ${SOAK.minutes} min, worker restart every ${SOAK.restartEverySeconds} s`);
+  execFileSync(process.execPath, ['tools/ensure-built.mjs'], { stdio: 'inherit' });
+
+  const processes = new ProcessGroup(RESULTS);
+  let pool;
+  try {
+    migrate(env);
+    pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 3 });
+    const [staff] = await seedUsers(pool, env.SECRET_KEY, 1, { staff: true, prefix: 'soak_staff' });
+    const users = await seedUsers(pool, env.SECRET_KEY, SOAK.users, { prefix: 'soak' });
+    const eventIds = await createEvents(pool, staff.id, SOAK.events, SOAK.capacity, 'Soak');
+    const system = await startSystem(processes, env);
+
+    const traffic = new Traffic(system.apiUrls, staff, users, eventIds);
+    const rss = new RssLog(system.slots);
+    const stopAt = Date.now() + SOAK.minutes * 60_000;
+    const restarts = restartWorkers(processes, system, env, stopAt);
+    const sampling = rss.sampleUntil(stopAt);
+    await Promise.all([traffic.runUntil(stopAt), restarts, sampling]);
+
+    progress('traffic stopped: waiting for every booking to settle');
+    await waitFor('bookings to settle', async () => (await unsettled(pool)) === 0, 120_000, 1000).catch(() => {});
+    const results = {
+      runId,
+      config: SOAK,
+      traffic: traffic.report(),
+      restarts: system.restarts,
+      memory: rss.report(),
+      invariants: await invariants(pool, traffic.created),
+    };
+    writeFileSync(`${RESULTS}/soak-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\n${render(results)}\nWrote ${RESULTS}/soak-latest.json`);
+    if (!results.invariants.ok || results.traffic.unexpected > 0) process.exitCode = 1;
+  } finally {
+    await processes.stop().catch(() => {});
+    await pool?.end().catch(() => {});
+    await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
+    await deleteKeys(redisUrl, env.REDIS_PREFIX).catch(() => 0);
+  }
+}
+
+/** SMTP sink, 2 apis, 2 workers; resolves once both apis see both workers. */
+async function startSystem(processes, env) {
+  const smtpPort = await freePort();
+  processes.start('soak-smtp', 'bench/servers/smtp-sink.mjs', { ...env, PORT: String(smtpPort) });
+  const systemEnv = { ...env, EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(smtpPort) };
+  const slots = {};
+  const apiUrls = [];
+  for (const name of ['api-1', 'api-2']) {
+    const port = await freePort();
+    apiUrls.push(`http://127.0.0.1:${port}`);
+    slots[name] = processes.start(`soak-${name}`, API_ENTRY, { ...systemEnv, PORT: String(port) });
+  }
+  for (const name of ['worker-1', 'worker-2']) slots[name] = processes.start(`soak-${name}`, WORKER_ENTRY, systemEnv);
+  await waitForWorkers(apiUrls[0], 2);
+  return { slots, apiUrls, systemEnv, restarts: [] };
+}
+
+async function waitForWorkers(apiUrl, count) {
+  await waitFor(
+    `${count} workers`,
+    async () => (await (await fetch(`${apiUrl}/api/health/`)).json()).workers >= count,
+    60_000,
+  );
+}
+
+/** Every restart interval, one worker (alternating) gets SIGTERM, exits after its active jobs, and starts again. */
+async function restartWorkers(processes, system, env, stopAt) {
+  for (let round = 0; ; round++) {
+    await sleep(Math.min(SOAK.restartEverySeconds * 1000, Math.max(0, stopAt - Date.now())));
+    if (Date.now() >= stopAt - 5_000) return;
+    const name = round % 2 === 0 ? 'worker-1' : 'worker-2';
+    const startedAt = performance.now();
+    await processes.stop([system.slots[name]]);
+    const stoppedMs = Math.round(performance.now() - startedAt);
+    system.slots[name] = processes.start(`soak-${name}`, WORKER_ENTRY, system.systemEnv);
+    await waitForWorkers(system.apiUrls[0], 2);
+    const backMs = Math.round(performance.now() - startedAt);
+    system.restarts.push({ name, stoppedMs, backMs });
+    progress(`  restarted ${name}: exited in ${stoppedMs} ms, both workers live again after ${backMs} ms`);
+  }
+}
+
+/** The virtual users: each loops pick-a-kind, request, think, until the deadline. */
+class Traffic {
+  constructor(apiUrls, staff, users, eventIds) {
+    Object.assign(this, { apiUrls, staff, users, eventIds });
+    this.byKind = new Map();
+    this.created = 0;
+    this.bookings = [];
+    this.networkErrors = 0;
+    this.requests = 0;
+  }
+
+  async runUntil(stopAt) {
+    const ticker = setInterval(() => progress(`  ${this.requests} requests, ${this.created} bookings`), 30_000);
+    try {
+      await Promise.all(Array.from({ length: SOAK.virtualUsers }, (_, i) => this.virtualUser(i, stopAt)));
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  async virtualUser(index, stopAt) {
+    const api = this.apiUrls[index % this.apiUrls.length];
+    while (Date.now() < stopAt) {
+      await this.one(api, pickKind());
+      await sleep(SOAK.thinkMs);
+    }
+  }
+
+  async one(api, kind) {
+    const user = pick(this.users);
+    const eventId = pick(this.eventIds);
+    const booking = this.bookings.length > 0 ? pick(this.bookings) : undefined;
+    const auth = (who) => ({ Authorization: `Token ${who.token}` });
+    const json = { 'Content-Type': 'application/json' };
+    const requests = {
+      list: () => [`/api/user/events/?page=${1 + Math.floor(Math.random() * 4)}&ordering=-time`],
+      details: () => [`/api/user/events/${eventId}/`],
+      availability: () => [`/api/events/${eventId}/availability/`],
+      book: () => [
+        '/api/bookings/',
+        {
+          method: 'POST',
+          headers: { ...auth(user), ...json },
+          body: JSON.stringify({ user_id: user.id, event_id: eventId, number_of_tickets: 1 + (user.id % 3) }),
+        },
+      ],
+      poll: () => booking && [`/api/bookings/${booking.id}/`, { headers: auth(booking.user) }],
+      cancel: () => booking && [`/api/bookings/${booking.id}/`, { method: 'DELETE', headers: auth(booking.user) }],
+      notify: () => [
+        `/api/admin/events/${eventId}/notify/`,
+        {
+          method: 'POST',
+          headers: { ...auth(this.staff), ...json },
+          body: JSON.stringify({ message: 'Doors open at 7 pm.' }),
+        },
+      ],
+    };
+    const made = requests[kind]();
+    const [tag, spec] = made ? [kind, made] : ['list', requests.list()];
+    const startedAt = performance.now();
+    this.requests++;
+    try {
+      const response = await fetch(`${api}${spec[0]}`, { ...spec[1], signal: AbortSignal.timeout(30_000) });
+      const body = await response.text();
+      this.record(tag, response.status, performance.now() - startedAt);
+      if (tag === 'book' && response.status === 201) {
+        this.created++;
+        this.bookings.push({ id: JSON.parse(body).id, user });
+      }
+    } catch {
+      this.networkErrors++;
+      this.record(tag, 'network', performance.now() - startedAt);
+    }
+  }
+
+  record(kind, status, latencyMs) {
+    const entry = this.byKind.get(kind) ?? { statuses: {}, latencies: [] };
+    entry.statuses[status] = (entry.statuses[status] ?? 0) + 1;
+    entry.latencies.push(latencyMs);
+    this.byKind.set(kind, entry);
+  }
+
+  report() {
+    const kinds = {};
+    let unexpected = 0;
+    for (const [kind, entry] of [...this.byKind].sort()) {
+      const ok = EXPECTED[kind] ?? [200];
+      const errors = Object.entries(entry.statuses).filter(([status]) => !ok.includes(Number(status)));
+      unexpected += errors.reduce((sum, [, count]) => sum + count, 0);
+      kinds[kind] = {
+        requests: entry.latencies.length,
+        statuses: entry.statuses,
+        latencyMs: summarize(entry.latencies),
+      };
+    }
+    return { requests: this.requests, bookingsCreated: this.created, unexpected, kinds };
+  }
+}
+
+function pickKind() {
+  const total = MIX.reduce((sum, [, weight]) => sum + weight, 0);
+  let roll = Math.random() * total;
+  for (const [kind, weight] of MIX) {
+    roll -= weight;
+    if (roll < 0) return kind;
+  }
+  return MIX[0][0];
+}
+
+const pick = (items) => items[Math.floor(Math.random() * items.length)];
+
+/** VmRSS of every process slot every ~10 s (a restarted worker continues its slot). */
+class RssLog {
+  constructor(slots) {
+    this.slots = slots;
+    this.samples = [];
+    this.startedAt = Date.now();
+  }
+
+  async sampleUntil(stopAt) {
+    while (Date.now() < stopAt) {
+      const seconds = Math.round((Date.now() - this.startedAt) / 1000);
+      for (const [name, entry] of Object.entries(this.slots)) {
+        const rssMb = readRssMb(entry.child.pid);
+        if (rssMb !== undefined) this.samples.push({ seconds, name, pid: entry.child.pid, rssMb });
+      }
+      await sleep(Math.min(SOAK.rssEverySeconds * 1000, Math.max(0, stopAt - Date.now())));
+    }
+  }
+
+  /**
+   * Per process slot: mean RSS of the first, the second and the last minute, the peak of each incarnation (a
+   * restarted worker starts a new one) and the growth after warm-up (last minute − second minute). The first
+   * minute is the start-up ramp, so growth is measured from the second: flat means a few MB either way.
+   */
+  report() {
+    const last = Math.max(...this.samples.map((sample) => sample.seconds));
+    const mean = (list) => Math.round(list.reduce((sum, s) => sum + s.rssMb, 0) / Math.max(1, list.length));
+    return Object.fromEntries(
+      Object.keys(this.slots).map((name) => {
+        const own = this.samples.filter((sample) => sample.name === name);
+        const secondMinute = mean(own.filter((s) => s.seconds >= 60 && s.seconds < 120));
+        const lastMinute = mean(own.filter((s) => s.seconds > last - 60));
+        const pids = [...new Set(own.map((s) => s.pid))];
+        const incarnationPeaksMb = pids.map((pid) => Math.max(...own.filter((s) => s.pid === pid).map((s) => s.rssMb)));
+        return [
+          name,
+          {
+            firstMinuteMb: mean(own.filter((s) => s.seconds < 60)),
+            secondMinuteMb: secondMinute,
+            lastMinuteMb: lastMinute,
+            growthAfterWarmUpMb: lastMinute - secondMinute,
+            peakMb: Math.max(...incarnationPeaksMb),
+            incarnationPeaksMb,
+            samples: own.map((s) => s.rssMb),
+          },
+        ];
+      }),
+    );
+  }
+}
+
+function readRssMb(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function unsettled(pool) {
+  const { rows } = await pool.query(
+    `SELECT count(*)::int AS n FROM bookings WHERE status IN ('pending', 'processing')`,
+  );
+  return rows[0].n;
+}
+
+/** Every booking final; per event, the counter equals the confirmed tickets and stays within capacity; nothing lost. */
+async function invariants(pool, created) {
+  const { rows: statuses } = await pool.query(`SELECT status, count(*)::int AS n FROM bookings GROUP BY status`);
+  const byStatus = Object.fromEntries(statuses.map((row) => [row.status, row.n]));
+  const { rows: events } = await pool.query(
+    `SELECT e.id, e.capacity, e.booked_tickets,
+            coalesce(sum(b.ticket_count) FILTER (WHERE b.status = 'confirmed'), 0)::int AS confirmed
+       FROM events e LEFT JOIN bookings b ON b.event_id = e.id GROUP BY e.id`,
+  );
+  const counterMismatches = events.filter((e) => e.booked_tickets !== e.confirmed).length;
+  const oversold = events.filter((e) => e.booked_tickets > e.capacity).length;
+  const rows = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
+  const notFinal = rows - (byStatus.confirmed ?? 0) - (byStatus.failed ?? 0) - (byStatus.cancelled ?? 0);
+  return {
+    ok: counterMismatches === 0 && oversold === 0 && notFinal === 0 && rows === created,
+    byStatus,
+    bookingRows: rows,
+    acceptedByApi: created,
+    notFinal,
+    counterMismatches,
+    oversold,
+    soldOutEvents: events.filter((e) => e.booked_tickets === e.capacity).length,
+  };
+}
+
+function render({ runId, config, traffic, restarts, memory, invariants: inv }) {
+  const lines = [
+    `Evently soak ${runId}: ${config.minutes} min, ${config.virtualUsers} virtual users, ${traffic.requests} requests`,
+  ];
+  lines.push('', 'kind           requests   p50 ms   p99 ms   statuses');
+  for (const [kind, entry] of Object.entries(traffic.kinds)) {
+    const statuses = Object.entries(entry.statuses)
+      .map(([status, n]) => `${status}×${n}`)
+      .join(' ');
+    lines.push(
+      `${kind.padEnd(14)} ${String(entry.requests).padStart(8)} ${String(entry.latencyMs.p50).padStart(8)} ${String(entry.latencyMs.p99).padStart(8)}   ${statuses}`,
+    );
+  }
+  lines.push(`unexpected statuses (5xx, network, other 4xx): ${traffic.unexpected}`);
+  lines.push('', `worker restarts: ${restarts.length} (exit ${restarts.map((r) => r.stoppedMs).join(', ')} ms)`);
+  lines.push('', 'process     1st min MB  2nd min MB  last min MB  growth MB  peak MB  peak per incarnation MB');
+  for (const [name, m] of Object.entries(memory)) {
+    const cells = [m.firstMinuteMb, m.secondMinuteMb, m.lastMinuteMb, m.growthAfterWarmUpMb, m.peakMb];
+    const widths = [10, 11, 12, 10, 8];
+    lines.push(
+      `${name.padEnd(11)} ${cells.map((cell, i) => String(cell).padStart(widths[i])).join(' ')}  ${m.incarnationPeaksMb.join(' ')}`,
+    );
+  }
+  lines.push('(growth: last minute − second minute; the first minute is start-up)');
+  lines.push(
+    '',
+    `invariants: ${inv.ok ? 'hold' : 'BROKEN'}: ${inv.bookingRows} booking rows for ${inv.acceptedByApi} accepted, ` +
+      `${JSON.stringify(inv.byStatus)}, not final ${inv.notFinal}, counter≠rows ${inv.counterMismatches}, ` +
+      `oversold ${inv.oversold}, sold-out events ${inv.soldOutEvents}`,
+  );
+  return lines.join('\n');
+}
+
+main().catch((error) => {
+  console.error(`soak failed: ${error.stack ?? error.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,81 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+
+import { createEvent, eventually, loginAs } from '@evently/testing';
+
+import { freePort, RunningProcess, startApiProcess, startWorkerProcess } from '../support/processes';
+import { sample } from '../support/prometheus';
+import { createTestApp } from '../support/test-app';
+
+/** The compiled api and worker, as operators run them: what their logs and the worker's metrics port say. */
+describe('logs and worker metrics of the compiled processes', () => {
+  let app: NestFastifyApplication;
+  let api: RunningProcess & { url: string };
+  let worker: RunningProcess;
+  let metricsPort: number;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    metricsPort = await freePort();
+    [api, worker] = await Promise.all([
+      startApiProcess(),
+      startWorkerProcess({ WORKER_METRICS_PORT: String(metricsPort) }),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([api, worker].map((proc) => proc?.stop()));
+    await app.close();
+  });
+
+  const jsonLines = (proc: RunningProcess) =>
+    proc
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('names the booking, the request and the job in the lines that concern them', async () => {
+    const staff = await loginAs(app, 'staff');
+    const alice = await loginAs(app, 'user');
+    const eventId = await createEvent(app.get(DataSource), { organizerId: staff.user.id, capacity: 3 });
+    const response = await fetch(`${api.url}/api/bookings/`, {
+      method: 'POST',
+      headers: { ...alice.headers, 'content-type': 'application/json', 'x-request-id': 'ops-log-test-1' },
+      body: JSON.stringify({ user_id: alice.user.id, event_id: eventId, number_of_tickets: 1 }),
+    });
+    expect(response.status).toBe(201);
+    const bookingId = ((await response.json()) as { id: string }).id;
+
+    const accepted = await eventually(async () =>
+      jsonLines(api).find((line) => line.msg === 'booking accepted' && line.bookingId === bookingId),
+    );
+    expect(accepted).toMatchObject({ eventId, req: expect.objectContaining({ id: 'ops-log-test-1' }) });
+
+    const settled = await eventually(async () =>
+      jsonLines(worker).find((line) => line.msg === 'settled bookings' && line.bookingId === bookingId),
+    );
+    expect(settled).toMatchObject({ queue: 'bookings', jobId: `settle-${bookingId}`, eventId, confirmed: 1 });
+
+    const mailed = await eventually(async () =>
+      jsonLines(worker).find((line) => line.queue === 'mail' && line.jobId === `mail-confirmed-${bookingId}`),
+    );
+    expect(mailed).toMatchObject({ bookingId });
+
+    const cancel = await fetch(`${api.url}/api/bookings/${bookingId}/`, { method: 'DELETE', headers: alice.headers });
+    expect(cancel.status).toBe(200);
+    await eventually(async () =>
+      jsonLines(api).find((line) => line.msg === 'booking cancelled' && line.bookingId === bookingId),
+    );
+  });
+
+  it("serves the worker's own counters on WORKER_METRICS_PORT", async () => {
+    const text = await eventually(async () => {
+      const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      return sample(body, 'evently_jobs_completed_total', { queue: 'bookings' }) >= 1 ? body : undefined;
+    });
+    expect(sample(text, 'evently_bookings_confirmed_total')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'evently_job_duration_seconds_count', { queue: 'bookings' })).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,94 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { loginAs, TEST_PASSWORD } from '@evently/testing';
+
+import { createTestApp } from '../support/test-app';
+
+const BOARD = '/api/admin/queues';
+
+describe('Bull Board at /api/admin/queues', () => {
+  let app: NestFastifyApplication;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    http = request(app.getHttpServer());
+  });
+  afterAll(() => app.close());
+
+  const logIn = (username: string, password = TEST_PASSWORD) =>
+    http.post(`${BOARD}/login`).type('form').send({ username, password });
+  const cookieOf = (response: request.Response) => String(response.headers['set-cookie']).split(';')[0];
+
+  it('sends an anonymous browser to the login form and answers anything else 401', async () => {
+    const page = await http.get(`${BOARD}/`).set('Accept', 'text/html').expect(303);
+    expect(page.headers.location).toBe(`${BOARD}/login`);
+    const api = await http.get(`${BOARD}/api/queues`).expect(401);
+    expect(api.body).toEqual({ error: expect.any(String), details: null });
+    const form = await http.get(`${BOARD}/login`).expect(200);
+    expect(form.headers['content-type']).toMatch(/^text\/html/);
+    expect(form.text).toContain(`action="${BOARD}/login"`);
+  });
+
+  it('refuses wrong passwords (400) and non-staff (403) without a cookie', async () => {
+    const user = await loginAs(app, 'user');
+    const wrong = await logIn(user.user.username, 'not-the-password').expect(400);
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    const notStaff = await logIn(user.user.username).expect(403);
+    expect(notStaff.headers['set-cookie']).toBeUndefined();
+    // A plain user's token in the cookie is refused too.
+    await http.get(`${BOARD}/api/queues`).set('Cookie', `evently_dashboard=${user.token}`).expect(403);
+  });
+
+  it('logs staff in with an HttpOnly, SameSite=Strict cookie scoped to the dashboard, which lists both queues', async () => {
+    const staff = await loginAs(app, 'staff');
+    const login = await logIn(staff.user.username).expect(303);
+    expect(login.headers.location).toBe(`${BOARD}/`);
+    const setCookie = String(login.headers['set-cookie']);
+    expect(setCookie).toMatch(/^evently_dashboard=[0-9a-f]{64}; /);
+    expect(setCookie).toContain(`Path=${BOARD}`);
+    expect(setCookie).toContain('Max-Age=3600');
+    expect(setCookie).toContain('HttpOnly');
+    expect(setCookie).toContain('SameSite=Strict');
+    expect(setCookie).not.toContain('Secure'); // DEBUG=true in tests: plain http; see the DEBUG=false case below
+
+    const cookie = cookieOf(login);
+    const page = await http.get(`${BOARD}/`).set('Cookie', cookie).expect(200);
+    expect(page.text).toContain('<div id="root">');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    const queues = await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);
+    expect(queues.body.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['bookings', 'mail']);
+
+    const logout = await http.post(`${BOARD}/logout`).set('Cookie', cookie).expect(303);
+    expect(String(logout.headers['set-cookie'])).toContain('Max-Age=0');
+    await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
+  });
+
+  it('refuses a session older than DASHBOARD_SESSION_MINUTES', async () => {
+    const staff = await loginAs(app, 'staff');
+    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);
+    await app
+      .get(DataSource)
+      .query(`UPDATE auth_tokens SET created_at = now() - interval '61 minutes' WHERE user_id = $1`, [staff.user.id]);
+    await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
+  });
+
+  it('marks the cookie Secure when DEBUG is False', async () => {
+    process.env.DEBUG = 'false';
+    const production = await createTestApp().finally(() => (process.env.DEBUG = 'true'));
+    try {
+      const staff = await loginAs(production, 'staff');
+      const login = await request(production.getHttpServer())
+        .post(`${BOARD}/login`)
+        .type('form')
+        .send({ username: staff.user.username, password: TEST_PASSWORD })
+        .expect(303);
+      expect(String(login.headers['set-cookie'])).toMatch(/; Secure$/);
+    } finally {
+      await production.close();
+    }
+  });
+});
