@@ -91,6 +91,7 @@ const ROWS: Record<string, Row> = {
   'GET /api/admin/analytics': { expected: STAFF },
   'GET /api/admin/analytics/{event_id}': { params: (fixture) => ({ event_id: fixture.eventId }), expected: STAFF },
   'GET /api/health': { expected: each([200, 503]) },
+  'GET /api/metrics': { expected: STAFF },
 };
 
 const CASES = Object.entries(ROWS).flatMap(([key, row]) =>
