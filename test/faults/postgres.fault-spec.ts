@@ -2,7 +2,7 @@ import { PoolClient } from 'pg';
 
 import { eventually } from '@evently/testing';
 
-import { expectErrorShape, FaultSystem, Outcome, request } from './support/fault-system';
+import { expectErrorShape, FaultSystem, request, timedRequest } from './support/fault-system';
 
 /** PostgreSQL stopping, and transactions that wait on each other's locks. */
 describe('PostgreSQL faults', () => {
@@ -13,12 +13,6 @@ describe('PostgreSQL faults', () => {
   }, 120_000);
 
   afterAll(() => system?.stop());
-
-  async function timed(url: string, init: RequestInit = {}): Promise<Outcome & { ms: number }> {
-    const started = Date.now();
-    const outcome = await request(url, { ...init, signal: AbortSignal.timeout(15_000) });
-    return { ...outcome, ms: Date.now() - started };
-  }
 
   /** Runs `work` inside a transaction of the test's own, rolled back afterwards. */
   async function holding<T>(statement: string, params: unknown[], work: () => Promise<T>): Promise<T> {
@@ -40,13 +34,13 @@ describe('PostgreSQL faults', () => {
     try {
       const buyer = system.buyers[0];
       const [booking, read, health] = await Promise.all([
-        timed(`${system.apis[0].url}/api/bookings/`, {
+        timedRequest(`${system.apis[0].url}/api/bookings/`, {
           method: 'POST',
           headers: { ...buyer.headers, 'content-type': 'application/json' },
           body: JSON.stringify({ user_id: buyer.id, event_id: eventId, number_of_tickets: 1 }),
         }),
-        timed(`${system.apis[1].url}/api/users/${buyer.id}/bookings/`, { headers: buyer.headers }),
-        timed(`${system.apis[1].url}/api/health/`),
+        timedRequest(`${system.apis[1].url}/api/users/${buyer.id}/bookings/`, { headers: buyer.headers }),
+        timedRequest(`${system.apis[1].url}/api/health/`),
       ]);
       for (const outcome of [booking, read, health]) {
         expect(outcome.status).toBe(503);
@@ -74,7 +68,7 @@ describe('PostgreSQL faults', () => {
   it('answers 503 when a write waits on a lock past the lock timeout, instead of hanging or a 500', async () => {
     const eventId = await system.createEvent(10);
     const outcome = await holding(`SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [eventId], () =>
-      timed(`${system.apis[0].url}/api/admin/events/${eventId}/`, {
+      timedRequest(`${system.apis[0].url}/api/admin/events/${eventId}/`, {
         method: 'PUT',
         headers: { ...system.staff.headers, 'content-type': 'application/json' },
         body: JSON.stringify({ capacity: 20 }),

@@ -1,4 +1,4 @@
-import { expectErrorShape, FaultSystem, Outcome, request } from './support/fault-system';
+import { expectErrorShape, FaultSystem, request, timedRequest } from './support/fault-system';
 
 /** Redis hanging, stopping, and coming back empty or from a snapshot. */
 describe('Redis faults', () => {
@@ -10,25 +10,19 @@ describe('Redis faults', () => {
 
   afterAll(() => system?.stop());
 
-  async function timed(url: string, init: RequestInit = {}): Promise<Outcome & { ms: number }> {
-    const started = Date.now();
-    const outcome = await request(url, { ...init, signal: AbortSignal.timeout(10_000) });
-    return { ...outcome, ms: Date.now() - started };
-  }
-
   it('answers within seconds while Redis hangs: login, public reads and bookings do not wait for it', async () => {
     const eventId = await system.createEvent(10);
     const [api] = system.apis;
     system.redis.pause();
     try {
-      const login = await timed(`${api.url}/api/user/auth/login/`, {
+      const login = await timedRequest(`${api.url}/api/user/auth/login/`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username: 'nobody-at-all', password: 'a-wrong-password-123' }),
       });
-      const details = await timed(`${api.url}/api/user/events/${eventId}/`);
+      const details = await timedRequest(`${api.url}/api/user/events/${eventId}/`);
       const buyer = system.buyers[0];
-      const booking = await timed(`${api.url}/api/bookings/`, {
+      const booking = await timedRequest(`${api.url}/api/bookings/`, {
         method: 'POST',
         headers: { ...buyer.headers, 'content-type': 'application/json' },
         body: JSON.stringify({ user_id: buyer.id, event_id: eventId, number_of_tickets: 1 }),

@@ -212,6 +212,17 @@ export function bookingIdOf(outcome: Outcome): string {
 }
 
 /** fetch, with network failures turned into outcomes carrying their error code. */
+/** A request given up after `timeoutMs`, with how long it took: faults must be answered fast, not just answered. */
+export async function timedRequest(
+  url: string,
+  init: RequestInit = {},
+  timeoutMs = 15_000,
+): Promise<Outcome & { ms: number }> {
+  const started = Date.now();
+  const outcome = await request(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  return { ...outcome, ms: Date.now() - started };
+}
+
 export async function request(url: string, init: RequestInit = {}): Promise<Outcome> {
   try {
     const response = await fetch(url, init);
