@@ -66,7 +66,7 @@ describe('Bull Board at /api/admin/queues', () => {
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
   });
 
-  it('refuses a session older than DASHBOARD_SESSION_MINUTES', async () => {
+  it('refuses a session older than DASHBOARD_SESSION_MINUTES, and its token stops working on the api', async () => {
     const staff = await loginAs(app, 'staff');
     const cookie = cookieOf(await logIn(staff.user.username).expect(303));
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);
@@ -74,6 +74,8 @@ describe('Bull Board at /api/admin/queues', () => {
       .get(DataSource)
       .query(`UPDATE auth_tokens SET created_at = now() - interval '61 minutes' WHERE user_id = $1`, [staff.user.id]);
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
+    const token = cookie.slice(cookie.indexOf('=') + 1);
+    await http.get('/api/user/auth/me/').set('Authorization', `Token ${token}`).expect(401);
   });
 
   it('marks the cookie Secure when DEBUG is False', async () => {

@@ -49,15 +49,17 @@ export class DashboardSessionService {
     return token ? this.check(token) : 'none';
   }
 
+  /** A session past its lifetime is revoked when presented, so its token stops working on the api too. */
   private async check(token: string): Promise<SessionCheck> {
     if (!/^[0-9a-f]{64}$/.test(token)) return 'none';
     const [row] = await this.dataSource.query(
-      `SELECT u.is_staff OR u.is_superuser AS staff
+      `SELECT u.is_staff OR u.is_superuser AS staff, t.created_at <= now() - make_interval(mins => $2) AS expired
          FROM auth_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = $1 AND u.is_active AND t.created_at > now() - make_interval(mins => $2)`,
+        WHERE t.token_hash = $1 AND u.is_active`,
       [this.tokens.digest(token), this.config.dashboardSessionMinutes],
     );
-    return !row ? 'none' : row.staff ? 'staff' : 'not-staff';
+    if (row?.expired) await this.tokens.revoke(token);
+    return !row || row.expired ? 'none' : row.staff ? 'staff' : 'not-staff';
   }
 
   private cookie(value: string, maxAgeSeconds: number): string {
