@@ -47,11 +47,8 @@ export class AnalyticsService {
   ) {}
 
   overview(): Promise<AnalyticsOverview> {
-    return this.cache.read(
-      cacheKeys.analyticsVersion(),
-      cacheKeys.analyticsOverview(),
-      CACHE_TTL_MS.analytics,
-      () => this.dataSource.transaction('REPEATABLE READ', (manager) => this.loadOverview(manager)),
+    return this.cache.read(cacheKeys.analyticsVersion(), cacheKeys.analyticsOverview(), CACHE_TTL_MS.analytics, () =>
+      this.dataSource.transaction('REPEATABLE READ', (manager) => this.loadOverview(manager)),
     );
   }
 
