@@ -90,7 +90,6 @@ async function main() {
     results.manyEvents = await bookingStorm(ctx, { label: 'many events', ...BENCH.manyEvents });
     processes.assertAlive();
     processes.notePhase('many events');
-    results.mailDrainSeconds = await mailDrained(pool);
     results.browse = await browse(ctx);
     processes.assertAlive();
     processes.notePhase('browse');
@@ -137,29 +136,6 @@ async function startSystem(processes, env) {
     );
   }
   return apiPorts;
-}
-
-/**
- * Waits until the storms' confirmation mails are sent, so browsing is measured on its own rather than against the
- * workers and the SMTP sink still working through tens of thousands of mails.
- */
-async function mailDrained(pool) {
-  const started = Date.now();
-  progress('waiting for the confirmation mails to be sent before browsing');
-  await waitFor(
-    'the mail outbox to drain',
-    async () => {
-      const { rows } = await pool.query(
-        `SELECT (SELECT count(*) FROM outbox WHERE queue = 'mail') - (SELECT count(*) FROM mail_deliveries) AS left`,
-      );
-      return Number(rows[0].left) <= 0;
-    },
-    BENCH.settleTimeoutMs,
-    500,
-  ).catch((error) => progress(`  ${error.message}; browsing anyway`));
-  const seconds = Math.round((Date.now() - started) / 100) / 10;
-  progress(`  mails sent ${seconds} s after the last storm settled`);
-  return seconds;
 }
 
 async function postgresVersion(databaseUrl) {
