@@ -20,6 +20,7 @@ export class ResponseCache {
   private readonly logger = new Logger(ResponseCache.name);
 
   private readonly unbumped = new Set<string>();
+  private readonly loading = new Map<string, Promise<string>>();
 
   constructor(private readonly redis: RedisService) {
     redis.client.on('ready', () => void this.bump([]));
@@ -36,9 +37,24 @@ export class ResponseCache {
     // The version is read before the database, so a write racing this load bumps past the stamp.
     const stamp = `${version ?? 0}\n`;
     if (entry?.startsWith(stamp)) return entry.slice(stamp.length);
-    const text = JSON.stringify(await load());
-    void this.attempt(() => this.redis.client.set(entryKey, stamp + text, 'PX', ttlMs));
-    return text;
+    return this.loadOnce(`${entryKey}\n${stamp}`, async () => {
+      const text = JSON.stringify(await load());
+      void this.attempt(() => this.redis.client.set(entryKey, stamp + text, 'PX', ttlMs));
+      return text;
+    });
+  }
+
+  /**
+   * Misses of one entry under one version share a single load: a popular entry that expires, or a version
+   * bump, costs the database one query per process, not one per waiting request. A load shared this way
+   * began after its version was read, hence after every write that version reflects.
+   */
+  private loadOnce(flightKey: string, load: () => Promise<string>): Promise<string> {
+    const inFlight = this.loading.get(flightKey);
+    if (inFlight) return inFlight;
+    const loading = load().finally(() => this.loading.delete(flightKey));
+    this.loading.set(flightKey, loading);
+    return loading;
   }
 
   /** {@link json}, parsed: for answers that are reshaped after the cache. */
