@@ -4,6 +4,7 @@ import { BENCH } from '../config.mjs';
 import { createCatalog } from '../lib/database.mjs';
 import { runLoad } from '../lib/load.mjs';
 import { progress } from '../lib/progress.mjs';
+import { waitFor } from '../lib/system.mjs';
 
 import { withoutTags } from './baselines.mjs';
 
@@ -39,6 +40,7 @@ export async function browse(ctx) {
   if (listExists) {
     const path = () => searchPath(1000 + unique() / 100);
     results.search100k = await measure(ctx, `search over ${BENCH.catalogEvents} events`, path);
+    await apisIdle(pool);
     results.search100kLowConcurrency = await measure(ctx, 'search, low concurrency', path, BENCH.searchConnections);
   }
   return {
@@ -78,6 +80,25 @@ async function measure(ctx, label, pathOf, connections = BENCH.connections) {
   const result = await runLoad({ label, ports, connections, seconds: BENCH.loadSeconds, requestFor });
   progress(`  ${label}: ${result.rps.toLocaleString('en')} req/s, p99 ${result.latencyMs.p99} ms`);
   return { connections, ...withoutTags(result) };
+}
+
+/**
+ * Waits until the apis run no query: when a load stops, the apis still work through the requests it left queued
+ * (seconds of them after a database-bound phase at 500 connections), which would land in the next measurement.
+ */
+async function apisIdle(pool) {
+  await waitFor(
+    'the apis to finish the queued requests',
+    async () => {
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'evently' AND state <> 'idle'`,
+      );
+      return rows[0].n === 0;
+    },
+    BENCH.settleTimeoutMs,
+    250,
+  );
 }
 
 function counter() {
