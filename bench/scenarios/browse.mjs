@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { URLSearchParams } from 'node:url';
 
 import { BENCH } from '../config.mjs';
@@ -40,7 +41,7 @@ export async function browse(ctx) {
   if (listExists) {
     const path = () => searchPath(1000 + unique() / 100);
     results.search100k = await measure(ctx, `search over ${BENCH.catalogEvents} events`, path);
-    await apisIdle(pool);
+    await apisIdle(ctx.processes);
     results.search100kLowConcurrency = await measure(ctx, 'search, low concurrency', path, BENCH.searchConnections);
   }
   return {
@@ -83,23 +84,27 @@ async function measure(ctx, label, pathOf, connections = BENCH.connections) {
 }
 
 /**
- * Waits until the apis run no query: when a load stops, the apis still work through the requests it left queued
+ * Waits until the apis are idle: when a load stops, the apis still work through the requests it left queued
  * (seconds of them after a database-bound phase at 500 connections), which would land in the next measurement.
  */
-async function apisIdle(pool) {
+async function apisIdle(processes) {
+  let cpuMs = processes.cpuMs('api');
+  await sleep(IDLE_CHECK_MS);
   await waitFor(
     'the apis to finish the queued requests',
-    async () => {
-      const { rows } = await pool.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND application_name = 'evently' AND state <> 'idle'`,
-      );
-      return rows[0].n === 0;
+    () => {
+      const now = processes.cpuMs('api');
+      const busy = now - cpuMs > IDLE_CPU_MS_PER_CHECK;
+      cpuMs = now;
+      return !busy;
     },
     BENCH.settleTimeoutMs,
-    250,
-  );
+    IDLE_CHECK_MS,
+  ).catch((error) => progress(`  ${error.message}; measuring anyway`));
 }
+
+const IDLE_CHECK_MS = 500;
+const IDLE_CPU_MS_PER_CHECK = 50;
 
 function counter() {
   let n = 0;
