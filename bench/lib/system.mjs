@@ -10,6 +10,8 @@ export const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
 export const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
 const RSS_SAMPLE_MS = 250;
 const STOP_GRACE_MS = 10_000;
+/** Extra node options for the apps, e.g. `--cpu-prof --cpu-prof-dir=bench/results/profiles` to profile a run. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export async function freePort() {
   const server = createServer();
@@ -31,7 +33,7 @@ export class ProcessGroup {
 
   start(name, entry, env) {
     const log = openSync(`${this.logDirectory}/${name}.log`, 'w');
-    const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [...NODE_ARGS, entry], { env, stdio: ['ignore', log, log] });
     const entryState = { name, child, peakRssKb: 0, exited: false, rssByPhase: {} };
     entryState.sampler = setInterval(() => sampleRss(entryState), RSS_SAMPLE_MS);
     child.on('exit', (code, signal) => {

@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { URLSearchParams } from 'node:url';
 
 import { BENCH } from '../config.mjs';
 import { createCatalog } from '../lib/database.mjs';
 import { runLoad } from '../lib/load.mjs';
 import { progress } from '../lib/progress.mjs';
+import { waitFor } from '../lib/system.mjs';
 
 import { withoutTags } from './baselines.mjs';
 
@@ -39,6 +41,7 @@ export async function browse(ctx) {
   if (listExists) {
     const path = () => searchPath(1000 + unique() / 100);
     results.search100k = await measure(ctx, `search over ${BENCH.catalogEvents} events`, path);
+    await apisIdle(ctx.processes);
     results.search100kLowConcurrency = await measure(ctx, 'search, low concurrency', path, BENCH.searchConnections);
   }
   return {
@@ -79,6 +82,29 @@ async function measure(ctx, label, pathOf, connections = BENCH.connections) {
   progress(`  ${label}: ${result.rps.toLocaleString('en')} req/s, p99 ${result.latencyMs.p99} ms`);
   return { connections, ...withoutTags(result) };
 }
+
+/**
+ * Waits until the apis are idle: when a load stops, the apis still work through the requests it left queued
+ * (seconds of them after a database-bound phase at 500 connections), which would land in the next measurement.
+ */
+async function apisIdle(processes) {
+  let cpuMs = processes.cpuMs('api');
+  await sleep(IDLE_CHECK_MS);
+  await waitFor(
+    'the apis to finish the queued requests',
+    () => {
+      const now = processes.cpuMs('api');
+      const busy = now - cpuMs > IDLE_CPU_MS_PER_CHECK;
+      cpuMs = now;
+      return !busy;
+    },
+    BENCH.settleTimeoutMs,
+    IDLE_CHECK_MS,
+  ).catch((error) => progress(`  ${error.message}; measuring anyway`));
+}
+
+const IDLE_CHECK_MS = 500;
+const IDLE_CPU_MS_PER_CHECK = 50;
 
 function counter() {
   let n = 0;

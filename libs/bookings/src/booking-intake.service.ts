@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { ConflictError, NotFoundError } from '@evently/common';
+import { Batcher, BatchOutcome, ConflictError, NotFoundError } from '@evently/common';
 import { Booking, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode } from '@evently/database';
 import { bookingTaskId, JobProducer } from '@evently/queue';
 
@@ -18,12 +18,6 @@ export interface BookingRequest {
 const MAX_BATCH = 250;
 /** Statements in flight per process; requests that arrive meanwhile wait and form the next batch. */
 const CONCURRENT_BATCHES = 4;
-
-interface Waiting {
-  request: BookingRequest;
-  resolve: (booking: Booking) => void;
-  reject: (error: Error) => void;
-}
 
 interface CheckedRow {
   id: string;
@@ -48,9 +42,10 @@ interface CheckedRow {
 @Injectable()
 export class BookingIntake {
   private readonly logger = new Logger(BookingIntake.name);
-  private readonly waiting: Waiting[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly batcher = new Batcher<BookingRequest, Booking>((requests) => this.run(requests), {
+    maxBatch: MAX_BATCH,
+    concurrency: CONCURRENT_BATCHES,
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -59,12 +54,7 @@ export class BookingIntake {
 
   /** Inserts the booking as `processing` (with whatever else is waiting) and signals its event's settlement. */
   accept(request: BookingRequest): Promise<Booking> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ request, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => this.drain());
-    });
+    return this.batcher.call(request);
   }
 
   /** One booking inside the caller's transaction (the idempotency path); throws when it is refused. */
@@ -89,30 +79,14 @@ export class BookingIntake {
     }
   }
 
-  private drain(): void {
-    this.scheduled = false;
-    while (this.inFlight < CONCURRENT_BATCHES && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, MAX_BATCH);
-      this.inFlight++;
-      void this.run(batch).finally(() => {
-        this.inFlight--;
-        this.drain();
-      });
-    }
-  }
-
-  private async run(batch: Waiting[]): Promise<void> {
-    const outcomes = await this.insertBatch(batch.map((waiting) => waiting.request));
+  private async run(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
+    const outcomes = await this.insertBatch(requests);
     await this.signal(outcomes.flatMap((outcome) => (outcome instanceof Error ? [] : [outcome.eventId])));
-    batch.forEach((waiting, index) => {
-      const outcome = outcomes[index];
-      if (outcome instanceof Error) waiting.reject(outcome);
-      else waiting.resolve(outcome);
-    });
+    return outcomes;
   }
 
   /** A statement that fails as a whole (a user deleted mid-batch) is retried per request, so only its own fails. */
-  private async insertBatch(requests: BookingRequest[]): Promise<(Booking | Error)[]> {
+  private async insertBatch(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
     try {
       return await this.insert(this.dataSource.manager, requests);
     } catch (error) {

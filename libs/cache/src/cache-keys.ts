@@ -7,22 +7,21 @@ export const CACHE_TTL_MS = {
 } as const;
 
 export const cacheKeys = {
-  /** Bumped by every write to any event; part of every list key. */
+  /** Bumped by every write to any event; every list entry is current only under the version it was read at. */
   catalogVersion: () => 'version:catalog',
-  /** Bumped by every write to one event or its bookings; part of that event's keys. */
+  /** Bumped by every write to one event or its bookings; that event's entries are read under it. */
   eventVersion: (eventId: string) => `version:event:${eventId}`,
   /** Bumped by every write to one user. */
   userVersion: (userId: number) => `version:user:${userId}`,
-  /** Bumped whenever any booking changes; part of the overall analytics key. */
+  /** Bumped whenever any booking changes; the overall analytics entry is read under it. */
   analyticsVersion: () => 'version:analytics',
 
   /** Every cached entry lives under the Redis run id, so none outlives a restart that lost version bumps. */
-  inEpoch: (runId: string, key: string) => `${runId}:${key}`,
+  entry: (runId: string, key: string) => `cache:${runId}:${key}`,
 
-  publicEventList: (catalogVersion: number, query: string) => `events:public-list:c${catalogVersion}:${query}`,
-  publicEventDetails: (eventId: string, eventVersion: number) => `events:public:${eventId}:e${eventVersion}`,
-  availability: (eventId: string, eventVersion: number) => `events:availability:${eventId}:e${eventVersion}`,
-  userProfile: (userId: number, userVersion: number) => `users:me:${userId}:u${userVersion}`,
-  analyticsOverview: (analyticsVersion: number) => `analytics:overview:a${analyticsVersion}`,
-  eventAnalytics: (eventId: string, eventVersion: number) => `analytics:event:${eventId}:e${eventVersion}`,
+  publicEventList: (query: string) => `events:public-list:${query}`,
+  publicEventDetails: (eventId: string) => `events:public:${eventId}`,
+  availability: (eventId: string) => `events:availability:${eventId}`,
+  analyticsOverview: () => 'analytics:overview',
+  eventAnalytics: (eventId: string) => `analytics:event:${eventId}`,
 };

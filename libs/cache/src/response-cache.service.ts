@@ -1,5 +1,4 @@
-import { Cache, CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 
 import { cacheKeys } from './cache-keys';
 import { RedisService, withTimeout } from './redis.service';
@@ -7,53 +6,60 @@ import { RedisService, withTimeout } from './redis.service';
 const REDIS_BUDGET_MS = 250;
 
 /**
- * Read-through cache for public reads. Keys embed a version that writers bump after they commit, so an
- * entry computed before a write can never be served after it: caches are invalidated on write, not
- * merely expired. Every Redis failure degrades to a database read. A bump that fails (Redis away) is
- * kept and replayed when Redis is back, and this process reads around the cache until it is; entries
- * are scoped to the Redis run id, so a restart (which may reload a snapshot older than the writes other
- * processes could not bump) starts a fresh cache.
+ * Read-through cache for public reads, holding JSON text so a hit is served without a parse. Each entry
+ * records the version (of the catalogue, an event…) it was computed under and is served only while that
+ * version is current; writers bump versions after they commit, so an entry computed before a write can
+ * never be served after it: caches are invalidated on write, not merely expired. A hit is one Redis round
+ * trip (MGET of the version and the entry). Every Redis failure degrades to a database read. A bump that
+ * fails (Redis away) is kept and replayed when Redis is back, and this process reads around the cache until
+ * it is; entries are scoped to the Redis run id, so a restart (which may reload a snapshot older than the
+ * writes other processes could not bump) starts a fresh cache.
  */
 @Injectable()
 export class ResponseCache {
   private readonly logger = new Logger(ResponseCache.name);
 
   private readonly unbumped = new Set<string>();
+  private readonly loading = new Map<string, Promise<string>>();
 
-  constructor(
-    @Inject(CACHE_MANAGER) private readonly cache: Cache,
-    private readonly redis: RedisService,
-  ) {
+  constructor(private readonly redis: RedisService) {
     redis.client.on('ready', () => void this.bump([]));
   }
 
-  async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
-    const cached = await this.attempt(() => this.cache.get<T>(key));
-    if (cached !== undefined && cached !== null) return cached;
-    const value = await load();
-    void this.attempt(() => this.cache.set(key, value, ttlMs));
-    return value;
-  }
-
-  /** The current value of a version counter, or undefined when Redis cannot answer (then skip the cache). */
-  async version(versionKey: string): Promise<number | undefined> {
-    const value = await this.attempt(() => this.redis.client.get(this.redis.key(versionKey)));
-    if (value === undefined) return undefined;
-    return Number(value ?? 0);
-  }
-
-  /** Reads through the cache under a versioned key, or straight from the database when Redis is away. */
-  async getVersioned<T>(
-    versionKey: string,
-    buildKey: (version: number) => string,
-    ttlMs: number,
-    load: () => Promise<T>,
-  ): Promise<T> {
+  /** `load()`'s value as JSON text, from the cache while `versionKey` has not moved since it was stored. */
+  async json(versionKey: string, key: string, ttlMs: number, load: () => Promise<unknown>): Promise<string> {
     const runId = this.redis.runId;
-    if (runId === undefined || this.unbumped.size > 0) return load();
-    const version = await this.version(versionKey);
-    if (version === undefined) return load();
-    return this.getOrLoad(cacheKeys.inEpoch(runId, buildKey(version)), ttlMs, load);
+    if (runId === undefined || this.unbumped.size > 0) return JSON.stringify(await load());
+    const entryKey = this.redis.key(cacheKeys.entry(runId, key));
+    const read = await this.attempt(() => this.redis.client.mget(this.redis.key(versionKey), entryKey));
+    if (read === undefined) return JSON.stringify(await load());
+    const [version, entry] = read;
+    // The version is read before the database, so a write racing this load bumps past the stamp.
+    const stamp = `${version ?? 0}\n`;
+    if (entry?.startsWith(stamp)) return entry.slice(stamp.length);
+    return this.loadOnce(`${entryKey}\n${stamp}`, async () => {
+      const text = JSON.stringify(await load());
+      void this.attempt(() => this.redis.client.set(entryKey, stamp + text, 'PX', ttlMs));
+      return text;
+    });
+  }
+
+  /**
+   * Misses of one entry under one version share a single load: a popular entry that expires, or a version
+   * bump, costs the database one query per process, not one per waiting request. A load shared this way
+   * began after its version was read, hence after every write that version reflects.
+   */
+  private loadOnce(flightKey: string, load: () => Promise<string>): Promise<string> {
+    const inFlight = this.loading.get(flightKey);
+    if (inFlight) return inFlight;
+    const loading = load().finally(() => this.loading.delete(flightKey));
+    this.loading.set(flightKey, loading);
+    return loading;
+  }
+
+  /** {@link json}, parsed: for answers that are reshaped after the cache. */
+  async read<T>(versionKey: string, key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+    return JSON.parse(await this.json(versionKey, key, ttlMs, load)) as T;
   }
 
   /** Call after the write committed: bumps the versions so no reader sees the old entries again. */

@@ -1,3 +1,4 @@
+export * from './batcher';
 export * from './domain-errors';
 export * from './iso-date';
 export * from './money';

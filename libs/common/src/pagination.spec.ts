@@ -1,4 +1,4 @@
-import { pageRequest, toPage } from './pagination';
+import { pageRequest, toPage, toPageJson } from './pagination';
 
 describe('pagination', () => {
   it('defaults to page 1 of 10 and clamps page_size to 100', () => {
@@ -17,5 +17,19 @@ describe('pagination', () => {
     const page = toPage([1], 25, { page: 2, pageSize: 10 }, 'http://localhost:abc/api/user/events/?page=2');
     expect(page.next).toBe('/api/user/events/?page=3');
     expect(page.previous).toBe('/api/user/events/');
+  });
+
+  it('adds the links to a page held as JSON text, giving what toPage gives', () => {
+    const results = [{ id: 'a', name: 'Jazz, "live"', results: 1 }];
+    const url = 'http://h:8000/api/user/events/?search=x&page=2';
+    const request = { page: 2, pageSize: 10 };
+    const text = toPageJson(JSON.stringify({ count: 25, results }), request, url);
+    expect(text).toBe(JSON.stringify(toPage(results, 25, request, url)));
+    expect(JSON.parse(toPageJson('{"count":0,"results":[]}', { page: 1, pageSize: 10 }, url))).toEqual({
+      count: 0,
+      next: null,
+      previous: null,
+      results: [],
+    });
   });
 });

@@ -35,6 +35,19 @@ export function toPage<T>(results: T[], count: number, request: PageRequest, abs
   };
 }
 
+/**
+ * {@link toPage} as JSON text, from the text `{"count":N,"results":[…]}` (a cached page): the links are added
+ * around the results, which are neither parsed nor serialised again.
+ */
+export function toPageJson(countAndResults: string, request: PageRequest, absoluteUrl: string): string {
+  const count = Number.parseInt(countAndResults.slice(COUNT_FIRST.length), 10);
+  const { next, previous } = toPage([], count, request, absoluteUrl);
+  const results = countAndResults.slice(countAndResults.indexOf(',"results":') + 1);
+  return `{"count":${count},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},${results}`;
+}
+
+const COUNT_FIRST = '{"count":';
+
 function withPage(link: string, page: number): string {
   // The api's Host check keeps request URLs parseable; should one not be, a link by path beats a 500.
   const url = URL.parse(link) ?? pathOnlyUrl(link);

@@ -6,12 +6,13 @@ import { CACHE_TTL_MS, cacheKeys, ResponseCache } from '@evently/cache';
 import { PageRequest } from '@evently/common';
 
 import { PublicEventFilter } from './event-filters';
-import { AvailabilityRecord, EventPage, PublicEventRecord } from './event-records';
+import { AvailabilityRecord, PublicEventRecord } from './event-records';
 import { EventQueries } from './event-queries.service';
 
 /**
- * The public catalogue, read through the versioned response cache. Nothing here depends on who asks,
- * so one entry serves everyone; every event write bumps the versions these keys embed.
+ * The public catalogue, read through the versioned response cache. Nothing here depends on who asks, so one
+ * entry serves everyone; every event write bumps the versions the entries are read under. Answers are JSON
+ * text, rendered by the caller's `render` before they are cached, so a cache hit is sent as it was stored.
  */
 @Injectable()
 export class EventCatalog {
@@ -20,33 +21,36 @@ export class EventCatalog {
     private readonly cache: ResponseCache,
   ) {}
 
-  list(filter: PublicEventFilter, page: PageRequest): Promise<EventPage<PublicEventRecord>> {
-    const query = listCacheId(filter, page);
-    return this.cache.getVersioned(
+  /** `{"count":N,"results":[…]}`: a page without its links, which depend on the request's URL. */
+  list(filter: PublicEventFilter, page: PageRequest, render: (record: PublicEventRecord) => unknown): Promise<string> {
+    return this.cache.json(
       cacheKeys.catalogVersion(),
-      (version) => cacheKeys.publicEventList(version, query),
+      cacheKeys.publicEventList(listCacheId(filter, page)),
       CACHE_TTL_MS.eventList,
-      () => this.queries.listPublic(filter, page),
+      async () => {
+        const { records, count } = await this.queries.listPublic(filter, page);
+        return { count, results: records.map(render) };
+      },
     );
   }
 
-  details(eventId: string): Promise<PublicEventRecord> {
+  details(eventId: string, render: (record: PublicEventRecord) => unknown): Promise<string> {
     const id = eventId.toLowerCase();
-    return this.cache.getVersioned(
+    return this.cache.json(
       cacheKeys.eventVersion(id),
-      (version) => cacheKeys.publicEventDetails(id, version),
+      cacheKeys.publicEventDetails(id),
       CACHE_TTL_MS.eventDetails,
-      () => this.queries.findPublic(id),
+      async () => render(await this.queries.findPublic(id)),
     );
   }
 
-  availability(eventId: string): Promise<AvailabilityRecord> {
+  availability(eventId: string, render: (record: AvailabilityRecord) => unknown): Promise<string> {
     const id = eventId.toLowerCase();
-    return this.cache.getVersioned(
+    return this.cache.json(
       cacheKeys.eventVersion(id),
-      (version) => cacheKeys.availability(id, version),
+      cacheKeys.availability(id),
       CACHE_TTL_MS.eventDetails,
-      () => this.queries.availability(id),
+      async () => render(await this.queries.availability(id)),
     );
   }
 }

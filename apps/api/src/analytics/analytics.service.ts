@@ -47,18 +47,15 @@ export class AnalyticsService {
   ) {}
 
   overview(): Promise<AnalyticsOverview> {
-    return this.cache.getVersioned(
-      cacheKeys.analyticsVersion(),
-      cacheKeys.analyticsOverview,
-      CACHE_TTL_MS.analytics,
-      () => this.dataSource.transaction('REPEATABLE READ', (manager) => this.loadOverview(manager)),
+    return this.cache.read(cacheKeys.analyticsVersion(), cacheKeys.analyticsOverview(), CACHE_TTL_MS.analytics, () =>
+      this.dataSource.transaction('REPEATABLE READ', (manager) => this.loadOverview(manager)),
     );
   }
 
   forEvent(eventId: string): Promise<EventAnalytics> {
-    return this.cache.getVersioned(
+    return this.cache.read(
       cacheKeys.eventVersion(eventId),
-      (version) => cacheKeys.eventAnalytics(eventId, version),
+      cacheKeys.eventAnalytics(eventId),
       CACHE_TTL_MS.analytics,
       () => this.dataSource.transaction('REPEATABLE READ', (manager) => this.loadEvent(manager, eventId)),
     );

@@ -2,12 +2,19 @@ import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@
 
 import { BadRequestError } from '@evently/common';
 
+/** Distinct valid query strings remembered per DTO; more are validated afresh. */
+const MAX_REMEMBERED_QUERIES = 1000;
+
 /**
  * Validates and transforms bodies and queries against their DTOs. Undeclared fields are dropped (as the
  * original API did), so nobody can set a server-owned field; every failure is a 400 with per-field messages.
+ * A query that passed is remembered: the same query (a popular list, read thousands of times a second)
+ * skips class-validator, whose answer depends on nothing but the query.
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
+  private readonly validQueries = new WeakMap<object, Map<string, object>>();
+
   constructor() {
     super({
       whitelist: true,
@@ -22,8 +29,29 @@ export class AppValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && metadata.metatype && !isPlainObject(value)) {
       throw new BadRequestError('Request body must be a JSON object.');
     }
-    return super.transform(value, metadata);
+    if (metadata.type !== 'query' || metadata.data !== undefined || !metadata.metatype) {
+      return super.transform(value, metadata);
+    }
+    return this.transformQuery(value as object, metadata);
   }
+
+  private async transformQuery(query: object, metadata: ArgumentMetadata): Promise<object> {
+    const dto = metadata.metatype as object;
+    const remembered = this.validQueries.get(dto) ?? new Map<string, object>();
+    this.validQueries.set(dto, remembered);
+    const key = JSON.stringify(query);
+    const known = remembered.get(key);
+    if (known) return copyOf(known);
+    const valid = (await super.transform(query, metadata)) as object;
+    if (remembered.size >= MAX_REMEMBERED_QUERIES) remembered.clear();
+    remembered.set(key, copyOf(valid));
+    return valid;
+  }
+}
+
+/** Each request gets its own instance, so none sees what another did to its query. */
+function copyOf<T extends object>(dto: T): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(dto) as object) as T, dto);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -6,6 +6,7 @@ import { EventCatalog } from '@evently/events';
 
 import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/id-params';
+import { JsonText } from '../common/json-text.decorator';
 import { AvailabilityDto, mapAvailability } from './dto/event-responses.dto';
 
 @ApiTags('events')
@@ -16,8 +17,9 @@ export class AvailabilityController {
 
   /** Tickets left: capacity minus the tickets of confirmed bookings, fresh after every booking settles. */
   @Get(':id/availability')
+  @JsonText(AvailabilityDto)
   @ApiErrors(404)
-  async availability(@Param('id', UuidParam) id: string): Promise<AvailabilityDto> {
-    return mapAvailability(await this.catalog.availability(id));
+  availability(@Param('id', UuidParam) id: string): Promise<string> {
+    return this.catalog.availability(id, mapAvailability);
   }
 }

@@ -2,11 +2,12 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 
 import { Public } from '@evently/auth';
-import { pageRequest, toPage } from '@evently/common';
+import { pageRequest, toPageJson } from '@evently/common';
 import { EventCatalog } from '@evently/events';
 
 import { ApiErrors } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/id-params';
+import { JsonText } from '../common/json-text.decorator';
 import { RequestUrl } from '../common/request-url.decorator';
 import { PublicEventsQueryDto, toPublicEventFilter } from './dto/event-queries.dto';
 import { mapPublicEvent, PublicEventDto, PublicEventPageDto } from './dto/event-responses.dto';
@@ -20,17 +21,18 @@ export class PublicEventsController {
 
   /** Upcoming events by default (`upcoming_only=false` shows past ones too), soonest first. */
   @Get()
+  @JsonText(PublicEventPageDto)
   @ApiErrors(400)
-  async list(@Query() query: PublicEventsQueryDto, @RequestUrl() url: string): Promise<PublicEventPageDto> {
+  async list(@Query() query: PublicEventsQueryDto, @RequestUrl() url: string): Promise<string> {
     const page = pageRequest(query);
-    const { records, count } = await this.catalog.list(toPublicEventFilter(query), page);
-    return toPage(records.map(mapPublicEvent), count, page, url);
+    return toPageJson(await this.catalog.list(toPublicEventFilter(query), page, mapPublicEvent), page, url);
   }
 
   /** 404 for unknown, inactive or deleted events. */
   @Get(':id')
+  @JsonText(PublicEventDto)
   @ApiErrors(404)
-  async details(@Param('id', UuidParam) id: string): Promise<PublicEventDto> {
-    return mapPublicEvent(await this.catalog.details(id));
+  details(@Param('id', UuidParam) id: string): Promise<string> {
+    return this.catalog.details(id, mapPublicEvent);
   }
 }

@@ -1,0 +1,37 @@
+import { Batcher } from './batcher';
+
+describe('Batcher', () => {
+  it('runs a lone call by itself and answers each call of a batch with its own outcome', async () => {
+    const runs: number[][] = [];
+    const batcher = new Batcher<number, number>(
+      async (calls) => {
+        runs.push(calls);
+        return calls.map((n) => (n < 0 ? new Error(`negative ${n}`) : n * 2));
+      },
+      { maxBatch: 3, concurrency: 1 },
+    );
+    expect(await batcher.call(1)).toBe(2);
+    const answers = await Promise.allSettled([2, -3, 4, 5].map((n) => batcher.call(n)));
+    expect(answers.map((answer) => (answer.status === 'fulfilled' ? answer.value : answer.reason.message))).toEqual([
+      4,
+      'negative -3',
+      8,
+      10,
+    ]);
+    expect(runs).toEqual([[1], [2, -3, 4], [5]]);
+  });
+
+  it('fails every call of a run that throws, and keeps serving', async () => {
+    let fail = true;
+    const batcher = new Batcher<number, number>(
+      async (calls) => {
+        if (fail) throw new Error('down');
+        return calls;
+      },
+      { maxBatch: 10, concurrency: 2 },
+    );
+    await expect(Promise.all([batcher.call(1), batcher.call(2)])).rejects.toThrow('down');
+    fail = false;
+    expect(await batcher.call(3)).toBe(3);
+  });
+});
