@@ -12,7 +12,7 @@ import { dropDatabase, migrate, seedUsers } from './lib/database.mjs';
 import { deleteKeys } from './lib/redis.mjs';
 import { elapsedSeconds, progress } from './lib/progress.mjs';
 import { machine, table, targets } from './lib/report.mjs';
-import { API_ENTRY, freePort, ProcessGroup, waitFor, WORKER_ENTRY } from './lib/system.mjs';
+import { API_ENTRY, freePort, ProcessGroup, runEnvironment, waitFor, WORKER_ENTRY } from './lib/system.mjs';
 import { bareHttpBaseline, bookingLoopBaseline } from './scenarios/baselines.mjs';
 import { browse } from './scenarios/browse.mjs';
 import { bookingStorm } from './scenarios/storms.mjs';
@@ -21,20 +21,9 @@ const RESULTS = 'bench/results';
 
 async function main() {
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const databaseUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  databaseUrl.pathname = `/evently_bench_${runId}`;
-  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DEBUG: 'false',
-    DATABASE_URL: databaseUrl.toString(),
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `evently-bench-${runId}`,
-    SECRET_KEY: `bench-${randomBytes(24).toString('hex')}`,
-    ALLOWED_HOSTS: '127.0.0.1,localhost',
-    ...SYSTEM_ENV,
-  };
+  const env = runEnvironment(runId, SYSTEM_ENV);
+  const databaseUrl = new URL(env.DATABASE_URL);
+  const redisUrl = env.REDIS_URL;
   mkdirSync(RESULTS, { recursive: true });
   const machineInfo = machine(await postgresVersion(databaseUrl), await redisVersion(redisUrl));
   progress(
@@ -159,7 +148,12 @@ async function redisVersion(url) {
   }
 }
 
-main().catch((error) => {
-  console.error(`bench failed: ${error.stack ?? error.message}`);
-  process.exitCode = 1;
-});
+// `npm run bench -- soak` is the soak (`npm run soak`), kept beside the benchmark and out of CI.
+if (process.argv.includes('soak')) {
+  await import('./soak.mjs');
+} else {
+  main().catch((error) => {
+    console.error(`bench failed: ${error.stack ?? error.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -16,7 +16,7 @@ import { createEvents, dropDatabase, migrate, seedUsers } from './lib/database.m
 import { progress } from './lib/progress.mjs';
 import { deleteKeys } from './lib/redis.mjs';
 import { summarize } from './lib/stats.mjs';
-import { API_ENTRY, freePort, ProcessGroup, waitFor, WORKER_ENTRY } from './lib/system.mjs';
+import { API_ENTRY, freePort, ProcessGroup, runEnvironment, waitFor, WORKER_ENTRY } from './lib/system.mjs';
 
 const RESULTS = 'bench/results';
 const SOAK = {
@@ -45,22 +45,11 @@ const EXPECTED = { book: [201, 409], cancel: [200, 409], notify: [200] };
 
 async function main() {
   const runId = `soak_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const databaseUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-  databaseUrl.pathname = `/evently_bench_${runId}`;
-  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DEBUG: 'false',
-    DATABASE_URL: databaseUrl.toString(),
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: `evently-bench-${runId}`,
-    SECRET_KEY: `soak-${randomBytes(24).toString('hex')}`,
-    ALLOWED_HOSTS: '127.0.0.1,localhost',
+  const env = runEnvironment(runId, {
     LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn',
     DB_POOL_SIZE: '10',
     WORKER_METRICS_PORT: '0',
-  };
+  });
   mkdirSync(RESULTS, { recursive: true });
   progress(`soak ${runId}: ${SOAK.minutes} min, worker restart every ${SOAK.restartEverySeconds} s`);
   execFileSync(process.execPath, ['tools/ensure-built.mjs'], { stdio: 'inherit' });
@@ -99,7 +88,7 @@ async function main() {
     await processes.stop().catch(() => {});
     await pool?.end().catch(() => {});
     await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
-    await deleteKeys(redisUrl, env.REDIS_PREFIX).catch(() => 0);
+    await deleteKeys(env.REDIS_URL, env.REDIS_PREFIX).catch(() => 0);
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
@@ -12,6 +13,26 @@ const RSS_SAMPLE_MS = 250;
 const STOP_GRACE_MS = 10_000;
 /** Extra node options for the apps, e.g. `--cpu-prof --cpu-prof-dir=bench/results/profiles` to profile a run. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/**
+ * A run of its own: a database `evently_bench_<runId>` and Redis prefix `evently-bench-<runId>` (dropped and deleted
+ * afterwards), and the environment the compiled apps get, production-like, plus `overrides`.
+ */
+export function runEnvironment(runId, overrides) {
+  const databaseUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  databaseUrl.pathname = `/evently_bench_${runId}`;
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    DEBUG: 'false',
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+    REDIS_PREFIX: `evently-bench-${runId}`,
+    SECRET_KEY: `bench-${randomBytes(24).toString('hex')}`,
+    ALLOWED_HOSTS: '127.0.0.1,localhost',
+    ...overrides,
+  };
+}
 
 export async function freePort() {
   const server = createServer();
