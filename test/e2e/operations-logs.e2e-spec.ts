@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 
-import { createEvent, eventually, loginAs } from '@evently/testing';
+import { createEvent, eventually, loginAs, TEST_PASSWORD } from '@evently/testing';
 
 import { freePort, RunningProcess, startApiProcess, startWorkerProcess } from '../support/processes';
 import { sample } from '../support/prometheus';
@@ -66,6 +66,23 @@ describe('logs and worker metrics of the compiled processes', () => {
     await eventually(async () =>
       jsonLines(api).find((line) => line.msg === 'booking cancelled' && line.bookingId === bookingId),
     );
+  });
+
+  it('never writes the dashboard session cookie, which holds a staff token, to the log', async () => {
+    const staff = await loginAs(app, 'staff');
+    const login = await fetch(`${api.url}/api/admin/queues/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: staff.user.username, password: TEST_PASSWORD }),
+    });
+    expect(login.status).toBe(303);
+    const token = /evently_dashboard=([0-9a-f]{64})/.exec(login.headers.get('set-cookie') ?? '')?.[1];
+    expect(token).toBeDefined();
+    await eventually(async () =>
+      jsonLines(api).find((line) => String((line.req as { url?: string })?.url).endsWith('/queues/login')),
+    );
+    expect(api.output()).not.toContain(token);
   });
 
   it("serves the worker's own counters on WORKER_METRICS_PORT", async () => {

@@ -23,7 +23,11 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie']);
           {
             level: config.logLevel,
             genReqId: (request) => (request as { id?: string }).id ?? randomUUID(),
-            serializers: { req: requestForLog },
+            // The response's headers stay out: Set-Cookie carries the queue dashboard's session token.
+            serializers: {
+              req: requestForLog,
+              res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+            },
             // Probes and scrapes arrive every few seconds from machines, not users.
             autoLogging: { ignore: (request) => /^\/api\/(health|metrics)\b/.test(request.url ?? '') },
             customLogLevel: (_request, response, error) =>
