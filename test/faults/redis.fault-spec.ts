@@ -1,3 +1,5 @@
+import { eventually } from '@evently/testing';
+
 import { expectErrorShape, FaultSystem, request, timedRequest } from './support/fault-system';
 
 /** Redis hanging, stopping, and coming back empty or from a snapshot. */
@@ -84,5 +86,30 @@ describe('Redis faults', () => {
     expect([...names]).toEqual(['renamed while Redis was down']);
     // And the cache is in use again, not switched off for good.
     expect(system.redis.keys(`*events:public:${eventId}*`).length).toBeGreaterThan(0);
+  });
+
+  it('serves no stale cached read after a write whose cache bump Redis refused while staying connected', async () => {
+    const eventId = await system.createEvent(50);
+    const readName = async (apiIndex: number) =>
+      (await request(`${system.apis[apiIndex].url}/api/user/events/${eventId}/`)).body?.name as string;
+    const original = await readName(1);
+    expect(await readName(1)).toBe(original);
+
+    system.redis.refuseWrites(true);
+    try {
+      const renamed = await request(`${system.apis[0].url}/api/admin/events/${eventId}/`, {
+        method: 'PUT',
+        headers: { ...system.staff.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'renamed while Redis refused writes' }),
+      });
+      expect(renamed.status).toBe(200);
+    } finally {
+      system.redis.refuseWrites(false);
+    }
+    // No reconnect happens here: only a retry of the failed bump can tell the other api its entry is stale.
+    await eventually(
+      async () => ((await readName(1)) === 'renamed while Redis refused writes' ? true : undefined),
+      5000,
+    );
   });
 });

@@ -4,6 +4,8 @@ import { cacheKeys } from './cache-keys';
 import { RedisService, withTimeout } from './redis.service';
 
 const REDIS_BUDGET_MS = 250;
+/** How often failed version bumps are retried while Redis answers with errors but stays connected. */
+const REPLAY_EVERY_MS = 1000;
 
 /**
  * Read-through cache for public reads, holding JSON text so a hit is served without a parse. Each entry
@@ -21,6 +23,7 @@ export class ResponseCache {
 
   private readonly unbumped = new Set<string>();
   private readonly loading = new Map<string, Promise<string>>();
+  private replayTimer?: NodeJS.Timeout;
 
   constructor(private readonly redis: RedisService) {
     redis.client.on('ready', () => void this.bump([]));
@@ -77,8 +80,22 @@ export class ResponseCache {
     if (keys.size === 0) return;
     const pipeline = this.redis.client.multi();
     for (const key of keys) pipeline.incr(this.redis.key(key));
-    if (await this.attempt(() => pipeline.exec())) this.unbumped.clear();
-    else for (const key of keys) this.unbumped.add(key);
+    const replies = await this.attempt(() => pipeline.exec());
+    if (replies?.every(([error]) => !error)) {
+      for (const key of keys) this.unbumped.delete(key);
+    } else {
+      for (const key of keys) this.unbumped.add(key);
+      this.scheduleReplay();
+    }
+  }
+
+  /** Besides each reconnect: an error reply (OOM, READONLY after a failover) fails a bump without a reconnect. */
+  private scheduleReplay(): void {
+    if (this.replayTimer) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = undefined;
+      void this.bump([]);
+    }, REPLAY_EVERY_MS).unref();
   }
 
   private async attempt<T>(operation: () => Promise<T>): Promise<T | undefined> {

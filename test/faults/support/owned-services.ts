@@ -170,8 +170,17 @@ export class OwnedRedis {
   }
 
   keys(pattern: string): string[] {
-    const output = execFileSync('redis-cli', ['-p', String(this.port), '--raw', 'KEYS', pattern]).toString();
-    return output.split('\n').filter(Boolean);
+    return this.command('KEYS', pattern).split('\n').filter(Boolean);
+  }
+
+  /** Makes every write fail with an OOM error reply while connections stay up, as a full Redis does. */
+  refuseWrites(refuse: boolean): void {
+    this.command('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    this.command('CONFIG', 'SET', 'maxmemory', refuse ? '1' : '0');
+  }
+
+  private command(...args: string[]): string {
+    return execFileSync('redis-cli', ['-p', String(this.port), '--raw', ...args]).toString();
   }
 
   /** Freezes the server: connections stay open but nothing answers, as with a hung Redis. */
