@@ -18,6 +18,8 @@ export interface BookingRequest {
 const MAX_BATCH = 250;
 /** Statements in flight per process; requests that arrive meanwhile wait and form the next batch. */
 const CONCURRENT_BATCHES = 4;
+/** Beyond this many waiting bookings the database is stalled: refuse (503) rather than queue without bound. */
+const MAX_WAITING = 2_000;
 
 interface CheckedRow {
   id: string;
@@ -45,6 +47,7 @@ export class BookingIntake {
   private readonly batcher = new Batcher<BookingRequest, Booking>((requests) => this.run(requests), {
     maxBatch: MAX_BATCH,
     concurrency: CONCURRENT_BATCHES,
+    maxWaiting: MAX_WAITING,
   });
 
   constructor(
@@ -85,12 +88,17 @@ export class BookingIntake {
     return outcomes;
   }
 
-  /** A statement that fails as a whole (a user deleted mid-batch) is retried per request, so only its own fails. */
+  /**
+   * A statement refused for one request's sake (its event or booker deleted mid-batch) is retried per request, so
+   * only that one fails. Any other failure (database down, a timeout) is every request's answer: retrying each
+   * alone would multiply the load on a database already in trouble.
+   */
   private async insertBatch(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
     try {
       return await this.insert(this.dataSource.manager, requests);
     } catch (error) {
       if (requests.length === 1) return [asNotFound(error) as Error];
+      if (postgresErrorCode(error) !== PG_FOREIGN_KEY_VIOLATION) return requests.map(() => error as Error);
       return Promise.all(requests.map((request) => this.insertOne(this.dataSource.manager, request).catch((e) => e)));
     }
   }

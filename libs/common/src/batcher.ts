@@ -1,5 +1,7 @@
 import { setImmediate } from 'node:timers';
 
+import { ServiceUnavailableError } from './domain-errors';
+
 /** What a batch run answers for each of its calls, in order: a value, or that call's own error. */
 export type BatchOutcome<Result> = Result | Error;
 
@@ -21,10 +23,17 @@ export class Batcher<Call, Result> {
 
   constructor(
     private readonly run: (calls: Call[]) => Promise<BatchOutcome<Result>[]>,
-    private readonly limits: { maxBatch: number; concurrency: number },
+    private readonly limits: { maxBatch: number; concurrency: number; maxWaiting: number },
   ) {}
 
+  /**
+   * Refused at once (503) when `maxWaiting` calls already wait: a stalled database must not queue requests
+   * without bound, to be carried out long after their clients gave up.
+   */
   call(call: Call): Promise<Result> {
+    if (this.waiting.length >= this.limits.maxWaiting) {
+      return Promise.reject(new ServiceUnavailableError('The service is overloaded; retry shortly.'));
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ call, resolve, reject });
       if (this.scheduled) return;
@@ -48,6 +57,7 @@ export class Batcher<Call, Result> {
   private async runBatch(batch: Waiting<Call, Result>[]): Promise<void> {
     try {
       const outcomes = await this.run(batch.map((waiting) => waiting.call));
+      if (outcomes.length !== batch.length) throw new Error(`a batch of ${batch.length} answered ${outcomes.length}`);
       batch.forEach((waiting, index) => {
         const outcome = outcomes[index];
         if (outcome instanceof Error) waiting.reject(outcome);

@@ -11,6 +11,8 @@ import { AuthToken, User } from '@evently/database';
 /** Lookups in one statement; requests that arrive while earlier lookups run wait and form the next one. */
 const MAX_LOOKUP_BATCH = 250;
 const CONCURRENT_LOOKUPS = 4;
+/** Beyond this many waiting lookups the database is stalled: refuse (503) rather than queue without bound. */
+const MAX_WAITING_LOOKUPS = 2_000;
 
 /** Opaque bearer tokens: 32 random bytes, one per login, stored only as an HMAC-SHA-256 digest. */
 @Injectable()
@@ -18,6 +20,7 @@ export class TokensService {
   private readonly lookups = new Batcher<string, User | null>((digests) => this.lookUp(digests), {
     maxBatch: MAX_LOOKUP_BATCH,
     concurrency: CONCURRENT_LOOKUPS,
+    maxWaiting: MAX_WAITING_LOOKUPS,
   });
 
   constructor(
