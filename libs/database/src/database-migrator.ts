@@ -11,7 +11,7 @@ export interface MigrationReport {
 /** Creates the database named by `url` when missing, then applies pending migrations. Safe to run twice. */
 export async function migrateDatabase(url: string, log: (line: string) => void = () => {}): Promise<MigrationReport> {
   const databaseCreated = await createDatabaseIfMissing(url, log);
-  const dataSource = new DataSource(databaseOptions({ url, poolSize: 2 }));
+  const dataSource = new DataSource(databaseOptions({ url, poolSize: 2, requestTimeouts: false }));
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

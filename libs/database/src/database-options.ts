@@ -6,10 +6,16 @@ import { MIGRATIONS } from './migrations';
 export interface DatabaseConnectionSettings {
   url: string;
   poolSize: number;
+  /** Off for migrations: building an index on a large table may take minutes and wait for row locks. */
+  requestTimeouts?: boolean;
 }
 
 /** The one description of how Evently talks to PostgreSQL; migrations only, never synchronize. */
-export function databaseOptions({ url, poolSize }: DatabaseConnectionSettings): DataSourceOptions {
+export function databaseOptions({
+  url,
+  poolSize,
+  requestTimeouts = true,
+}: DatabaseConnectionSettings): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -22,9 +28,8 @@ export function databaseOptions({ url, poolSize }: DatabaseConnectionSettings): 
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 3000,
-      statement_timeout: 15000,
       // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
-      lock_timeout: 5000,
+      ...(requestTimeouts && { statement_timeout: 15000, lock_timeout: 5000 }),
       application_name: 'evently',
     },
   };
