@@ -1,4 +1,5 @@
-// Drops this run's database and deletes this run's Redis keys (never FLUSHALL: Redis may be shared).
+// Drops this run's database and deletes this run's Redis keys, including those of the prefixes tests derive from it
+// (never FLUSHALL: Redis may be shared).
 const { Client } = require('pg');
 const Redis = require('ioredis').default;
 
@@ -17,7 +18,7 @@ module.exports = async function globalTeardown() {
     const redis = new Redis(REDIS_URL);
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
       if (keys.length > 0) await redis.unlink(...keys);
       cursor = next;
     } while (cursor !== '0');
