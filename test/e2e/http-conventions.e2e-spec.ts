@@ -3,6 +3,7 @@ import request from 'supertest';
 
 import { createEvent, loginAs } from '@evently/testing';
 
+import { expectErrorShape } from '../support/error-shape';
 import { createTestApp, dataSourceOf } from '../support/test-app';
 
 describe('HTTP conventions', () => {
@@ -14,11 +15,6 @@ describe('HTTP conventions', () => {
     http = request(app.getHttpServer());
   });
   afterAll(() => app.close());
-
-  const expectErrorShape = (body: Record<string, unknown>) => {
-    expect(Object.keys(body).sort()).toEqual(['details', 'error']);
-    expect(typeof body.error).toBe('string');
-  };
 
   it('answers unknown routes with 404 in the error shape', async () => {
     const response = await http.get('/api/no-such-thing/').expect(404);
@@ -94,99 +90,90 @@ describe('HTTP conventions', () => {
     const response = await http.get('/api/health/').set('Host', 'attacker.example').expect(400);
     expectErrorShape(response.body);
   });
-});
 
-describe('input rules', () => {
-  let app: NestFastifyApplication;
-  let http: ReturnType<typeof request>;
+  describe('input rules', () => {
+    const nested = (depth: number): string => {
+      let json = '1';
+      for (let level = 0; level < depth; level++) json = `{"a":${json}}`;
+      return json;
+    };
+    const login = (extra: string) =>
+      http
+        .post('/api/user/auth/login/')
+        .set('content-type', 'application/json')
+        .send(`{"username":"nobody","password":"wrong-password","extra":${extra}}`);
 
-  beforeAll(async () => {
-    app = await createTestApp();
-    http = request(app.getHttpServer());
-  });
-  afterAll(() => app.close());
+    it('refuses bodies nested deeper than 32 levels with 400 before validation', async () => {
+      for (const depth of [33, 10_000]) {
+        const response = await login(nested(depth));
+        expect(response.status).toBe(400);
+        expect(response.body).toEqual({
+          error: 'Request body is nested too deeply.',
+          details: 'The limit is 32 levels.',
+        });
+      }
+      const arrays = await login('['.repeat(5_000) + ']'.repeat(5_000));
+      expect(arrays.status).toBe(400);
+      expect(arrays.body.error).toBe('Request body is nested too deeply.');
+      const shallow = await login(nested(30));
+      expect(shallow.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
+    });
 
-  const nested = (depth: number): string => {
-    let json = '1';
-    for (let level = 0; level < depth; level++) json = `{"a":${json}}`;
-    return json;
-  };
-  const login = (extra: string) =>
-    http
-      .post('/api/user/auth/login/')
-      .set('content-type', 'application/json')
-      .send(`{"username":"nobody","password":"wrong-password","extra":${extra}}`);
+    it.each([['localhost:abc'], ['localhost:99999'], ['local host'], ['localhost:'], ['[::1'], ['localhost:80:80']])(
+      'refuses a malformed Host (%s) with 400 in the error shape, also on lists',
+      async (host) => {
+        const response = await http.get('/api/user/events/?page=1').set('Host', host);
+        expect(response.status).toBe(400);
+        expect(response.body).toEqual({ error: 'Invalid host header.', details: expect.any(String) });
+      },
+    );
 
-  it('refuses bodies nested deeper than 32 levels with 400 before validation', async () => {
-    for (const depth of [33, 10_000]) {
-      const response = await login(nested(depth));
-      expect(response.status).toBe(400);
-      expect(response.body).toEqual({
-        error: 'Request body is nested too deeply.',
-        details: 'The limit is 32 levels.',
-      });
-    }
-    const arrays = await login('['.repeat(5_000) + ']'.repeat(5_000));
-    expect(arrays.status).toBe(400);
-    expect(arrays.body.error).toBe('Request body is nested too deeply.');
-    const shallow = await login(nested(30));
-    expect(shallow.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
-  });
+    it('builds list links from a well-formed Host with a port', async () => {
+      const response = await http.get('/api/user/events/?page=2').set('Host', 'localhost:8000').expect(200);
+      expect(response.body.previous).toBe('http://localhost:8000/api/user/events/');
+    });
 
-  it.each([['localhost:abc'], ['localhost:99999'], ['local host'], ['localhost:'], ['[::1'], ['localhost:80:80']])(
-    'refuses a malformed Host (%s) with 400 in the error shape, also on lists',
-    async (host) => {
-      const response = await http.get('/api/user/events/?page=1').set('Host', host);
-      expect(response.status).toBe(400);
-      expect(response.body).toEqual({ error: 'Invalid host header.', details: expect.any(String) });
-    },
-  );
+    it('treats an empty JSON body as no body on POST logout and DELETE', async () => {
+      const session = await loginAs(app, 'staff');
+      const eventId = await createEvent(dataSourceOf(app), { organizerId: session.user.id });
+      await http
+        .delete(`/api/admin/events/${eventId}/delete/`)
+        .set(session.headers)
+        .set('content-type', 'application/json')
+        .send('')
+        .expect(200);
+      await http
+        .post('/api/user/auth/logout/')
+        .set(session.headers)
+        .set('content-type', 'application/json')
+        .send('')
+        .expect(200);
+    });
 
-  it('builds list links from a well-formed Host with a port', async () => {
-    const response = await http.get('/api/user/events/?page=2').set('Host', 'localhost:8000').expect(200);
-    expect(response.body.previous).toBe('http://localhost:8000/api/user/events/');
-  });
+    it('reads query booleans as true/false/1/0 in any case, and refuses others with 400', async () => {
+      const staff = await loginAs(app, 'staff');
+      for (const value of ['True', 'FALSE', 'true', '0', '1']) {
+        await http.get(`/api/admin/events/list/?is_active=${value}`).set(staff.headers).expect(200);
+        await http.get(`/api/user/events/?upcoming_only=${value}&available_only=${value}`).expect(200);
+      }
+      for (const value of ['yes', 'truee', '', '2']) {
+        const response = await http.get(`/api/admin/events/list/?is_active=${value}`).set(staff.headers).expect(400);
+        expect(response.body.details).toEqual({ is_active: expect.any(Array) });
+      }
+    });
 
-  it('treats an empty JSON body as no body on POST logout and DELETE', async () => {
-    const session = await loginAs(app, 'staff');
-    const eventId = await createEvent(dataSourceOf(app), { organizerId: session.user.id });
-    await http
-      .delete(`/api/admin/events/${eventId}/delete/`)
-      .set(session.headers)
-      .set('content-type', 'application/json')
-      .send('')
-      .expect(200);
-    await http
-      .post('/api/user/auth/logout/')
-      .set(session.headers)
-      .set('content-type', 'application/json')
-      .send('')
-      .expect(200);
-  });
-
-  it('reads query booleans as true/false/1/0 in any case, and refuses others with 400', async () => {
-    const staff = await loginAs(app, 'staff');
-    for (const value of ['True', 'FALSE', 'true', '0', '1']) {
-      await http.get(`/api/admin/events/list/?is_active=${value}`).set(staff.headers).expect(200);
-      await http.get(`/api/user/events/?upcoming_only=${value}&available_only=${value}`).expect(200);
-    }
-    for (const value of ['yes', 'truee', '', '2']) {
-      const response = await http.get(`/api/admin/events/list/?is_active=${value}`).set(staff.headers).expect(400);
-      expect(response.body.details).toEqual({ is_active: expect.any(Array) });
-    }
-  });
-
-  it.each([
-    ['a badly percent-encoded id', '/api/bookings/%E0%A4%A/'],
-    ['a stray percent', '/api/user/events/%/'],
-    ['an encoded NUL', '/api/events/%00/availability/'],
-    ['a 300-character id', `/api/bookings/${'a'.repeat(300)}/`],
-    ['a 5,000-character id', `/api/user/events/${'9'.repeat(5_000)}/`],
-    ['a user id beyond int32', '/api/users/99999999999999999999/bookings/'],
-  ])('answers a path id that cannot exist (%s) with 404 in the error shape', async (_case, path) => {
-    const session = await loginAs(app, 'staff');
-    const { status, body } = await http.get(path).set(session.headers);
-    expect({ status, body }).toEqual({ status: 404, body: { error: 'Not found.', details: null } });
+    it.each([
+      ['a badly percent-encoded id', '/api/bookings/%E0%A4%A/'],
+      ['a stray percent', '/api/user/events/%/'],
+      ['an encoded NUL', '/api/events/%00/availability/'],
+      ['a 300-character id', `/api/bookings/${'a'.repeat(300)}/`],
+      ['a 5,000-character id', `/api/user/events/${'9'.repeat(5_000)}/`],
+      ['a user id beyond int32', '/api/users/99999999999999999999/bookings/'],
+    ])('answers a path id that cannot exist (%s) with 404 in the error shape', async (_case, path) => {
+      const session = await loginAs(app, 'staff');
+      const { status, body } = await http.get(path).set(session.headers);
+      expect({ status, body }).toEqual({ status: 404, body: { error: 'Not found.', details: null } });
+    });
   });
 });
 

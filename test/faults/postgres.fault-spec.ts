@@ -2,7 +2,8 @@ import { PoolClient } from 'pg';
 
 import { eventually } from '@evently/testing';
 
-import { expectErrorShape, FaultSystem, request, timedRequest } from './support/fault-system';
+import { expectErrorShape } from '../support/error-shape';
+import { FaultSystem, request, timedRequest } from './support/fault-system';
 
 /** PostgreSQL stopping, and transactions that wait on each other's locks. */
 describe('PostgreSQL faults', () => {

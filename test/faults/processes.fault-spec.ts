@@ -3,7 +3,8 @@ import { Agent, get } from 'node:http';
 
 import { eventually } from '@evently/testing';
 
-import { bookingIdOf, expectErrorShape, FaultSystem, request } from './support/fault-system';
+import { expectErrorShape } from '../support/error-shape';
+import { bookingIdOf, FaultSystem, request } from './support/fault-system';
 
 /** Api and worker processes that crash or are asked to stop, and an SMTP server that goes away. */
 describe('processes dying and stopping', () => {

@@ -1,6 +1,7 @@
 import { eventually } from '@evently/testing';
 
-import { expectErrorShape, FaultSystem, request, timedRequest } from './support/fault-system';
+import { expectErrorShape } from '../support/error-shape';
+import { FaultSystem, request, timedRequest } from './support/fault-system';
 
 /** Redis hanging, stopping, and coming back empty or from a snapshot. */
 describe('Redis faults', () => {

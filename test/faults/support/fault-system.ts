@@ -199,12 +199,6 @@ export class FaultSystem {
   }
 }
 
-/** The contract's error body: `{error, details}` and nothing else, `details` possibly null. */
-export function expectErrorShape(body: unknown): void {
-  const details = (body as { details?: unknown } | undefined)?.details;
-  expect(body).toEqual({ error: expect.any(String), details: details === null ? null : expect.anything() });
-}
-
 export function bookingIdOf(outcome: Outcome): string {
   const id = outcome.body?.booking_id ?? outcome.body?.id;
   if (typeof id !== 'string') throw new Error(`no booking id in ${JSON.stringify(outcome.body)}`);
