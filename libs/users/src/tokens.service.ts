@@ -8,6 +8,8 @@ import { Batcher } from '@evently/common';
 import { AppConfig } from '@evently/config';
 import { AuthToken, User } from '@evently/database';
 
+const TOKEN_FORMAT = /^[0-9a-f]{64}$/;
+
 /** Lookups in one statement; requests that arrive while earlier lookups run wait and form the next one. */
 const MAX_LOOKUP_BATCH = 250;
 const CONCURRENT_LOOKUPS = 4;
@@ -41,12 +43,17 @@ export class TokensService {
    * deactivation is refused at once on every process. Nothing is cached.
    */
   async authenticate(token: string): Promise<User | null> {
-    if (!/^[0-9a-f]{64}$/.test(token)) return null;
+    if (!this.isWellFormed(token)) return null;
     return this.lookups.call(this.digest(token));
   }
 
   async revoke(token: string): Promise<void> {
     await this.tokens.delete({ tokenHash: this.digest(token) });
+  }
+
+  /** What {@link issue} hands out: anything else cannot be a token and needs no lookup. */
+  isWellFormed(token: string): boolean {
+    return TOKEN_FORMAT.test(token);
   }
 
   digest(token: string): string {
