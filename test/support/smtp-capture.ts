@@ -66,9 +66,11 @@ export class SmtpCapture {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Answers every held message: accepted (captured) or refused. */
-  release(accept: boolean): void {
-    for (const { mail, reply } of this.held.splice(0)) {
+  /** Answers the held messages `which` picks (all by default): accepted (captured) or refused. */
+  release(accept: boolean, which: (mail: CapturedMail) => boolean = () => true): void {
+    const released = this.held.filter(({ mail }) => which(mail));
+    this.held.splice(0, this.held.length, ...this.held.filter((message) => !released.includes(message)));
+    for (const { mail, reply } of released) {
       if (accept) this.messages.push(mail);
       reply(accept ? null : new Error('not accepted'));
     }
