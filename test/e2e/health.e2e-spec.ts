@@ -47,7 +47,9 @@ describe('GET /api/health/', () => {
   });
 
   it('reports the depth and oldest waiting job of each queue, and a booking backlog as degraded', async () => {
-    const bookings = app.get<Queue>(getQueueToken(QUEUES.bookings));
+    // Queues of their own: jobs other files left waiting would sit behind the backdated one.
+    const backlogged = await createAppWithOwnQueues('backlog');
+    const bookings = backlogged.get<Queue>(getQueueToken(QUEUES.bookings));
     const tenMinutesAgo = Date.now() - 600_000;
     const stale = await bookings.add(
       BOOKING_JOBS.settleEvent,
@@ -60,7 +62,7 @@ describe('GET /api/health/', () => {
       { jobId: `health-test-${randomUUID()}` },
     );
     try {
-      const { status, body } = await request(app.getHttpServer()).get('/api/health/');
+      const { status, body } = await request(backlogged.getHttpServer()).get('/api/health/');
       expect(status).toBe(503);
       expect(body.status).toBe('degraded');
       expect(body.message).toMatch(/bookings queue \(oldest waiting job \d+ s\)/);
@@ -79,6 +81,7 @@ describe('GET /api/health/', () => {
       });
     } finally {
       await Promise.all([stale.remove(), fresh.remove()]);
+      await backlogged.close();
     }
   });
 
@@ -88,10 +91,7 @@ describe('GET /api/health/', () => {
   });
 
   it('carries the error shape next to status and the failing part when unhealthy', async () => {
-    const prefix = process.env.REDIS_PREFIX;
-    process.env.REDIS_PREFIX = `${prefix}-no-workers`;
-    const lonely = await createTestApp();
-    process.env.REDIS_PREFIX = prefix;
+    const lonely = await createAppWithOwnQueues('no-workers');
     try {
       const response = await request(lonely.getHttpServer()).get('/api/health/').expect(503);
       expect(response.body).toMatchObject({
@@ -106,3 +106,14 @@ describe('GET /api/health/', () => {
     }
   });
 });
+
+/** An api on a Redis prefix derived from the run's (so teardown still removes its keys): queues no other test uses. */
+async function createAppWithOwnQueues(suffix: string): Promise<NestFastifyApplication> {
+  const prefix = process.env.REDIS_PREFIX;
+  process.env.REDIS_PREFIX = `${prefix}-${suffix}`;
+  try {
+    return await createTestApp();
+  } finally {
+    process.env.REDIS_PREFIX = prefix;
+  }
+}
