@@ -21,6 +21,7 @@ export class RedisService implements OnApplicationShutdown {
       // A Redis that hangs (connected, not answering) must fail callers as fast as one that is down.
       commandTimeout: 1000,
       lazyConnect: false,
+      enableAutoPipelining: true,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
     this.client.on('error', (error) => this.logger.debug(`redis: ${error.message}`));
