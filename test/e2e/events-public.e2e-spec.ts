@@ -97,6 +97,21 @@ describe('public events: browse, details, availability', () => {
       expect(await ids({ search: `${word} left right` })).toEqual([]);
     });
 
+    it('finds an event by its new name, venue and description once its organizer edits them', async () => {
+      const [before, after] = [marker(), marker()];
+      const eventId = await event({ name: `${before} night`, venue: `${before} hall`, time: future(5) });
+      await http
+        .put(`/api/admin/events/${eventId}/`)
+        .set(organizer.headers)
+        .send({ name: `${after} night`, venue: 'Main hall', description: `With ${after} guests` })
+        .expect(200);
+
+      expect(await ids({ search: before })).toEqual([]);
+      expect(await ids({ search: `${after} night` })).toEqual([eventId]);
+      expect(await ids({ search: `${after} guests` })).toEqual([eventId]);
+      expect(await ids({ search: 'main hall' })).toContain(eventId);
+    });
+
     it('matches % and _ literally and treats hostile text as text', async () => {
       const word = marker();
       const percent = await event({ name: `${word} 100% fun`, time: future(1) });

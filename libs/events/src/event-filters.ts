@@ -74,16 +74,16 @@ export function whereAdminSearch(filter: SqlFilter, search: string): void {
     .where(`(lower(e.name) LIKE lower(${pattern}) OR lower(e.venue) LIKE lower(${pattern}))`);
 }
 
-/** The fields joined by a character no search may contain; `events_public_search_trgm_idx` indexes exactly this. */
-const PUBLIC_SEARCH_TEXT = `lower(e.name || chr(1) || e.venue || chr(1) || coalesce(e.description, ''))`;
-
-/** Case-insensitive substring search over name, venue and description, one field at a time, in one condition. */
+/**
+ * Case-insensitive substring search over name, venue and description, one field at a time, in one condition:
+ * `search_text` holds the three lower-cased and joined by chr(1), which no search may contain.
+ */
 export function wherePublicSearch(filter: SqlFilter, search: string): void {
   if (search.includes('\u0001')) {
     filter.where('false');
     return;
   }
-  filter.where(`${PUBLIC_SEARCH_TEXT} LIKE lower(${filter.param(`%${escapeLike(search)}%`)})`);
+  filter.where(`e.search_text LIKE lower(${filter.param(`%${escapeLike(search)}%`)})`);
 }
 
 export function applyPublicFilter(filter: SqlFilter, query: PublicEventFilter): SqlFilter {
