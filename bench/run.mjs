@@ -12,7 +12,7 @@ import { dropDatabase, migrate, seedUsers } from './lib/database.mjs';
 import { deleteKeys } from './lib/redis.mjs';
 import { elapsedSeconds, progress } from './lib/progress.mjs';
 import { machine, table, targets } from './lib/report.mjs';
-import { API_ENTRY, freePort, ProcessGroup, runEnvironment, waitFor, WORKER_ENTRY } from './lib/system.mjs';
+import { freePort, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
 import { bareHttpBaseline, bookingLoopBaseline } from './scenarios/baselines.mjs';
 import { browse } from './scenarios/browse.mjs';
 import { bookingStorm } from './scenarios/storms.mjs';
@@ -106,9 +106,9 @@ async function startSystem(processes, env) {
   for (let i = 1; i <= BENCH.apiProcesses; i++) {
     const port = await freePort();
     apiPorts.push(port);
-    processes.start(`api-${i}`, API_ENTRY, { ...systemEnv, PORT: String(port) });
+    processes.start(`api-${i}`, 'api', { ...systemEnv, PORT: String(port) });
   }
-  for (let i = 1; i <= BENCH.workerProcesses; i++) processes.start(`worker-${i}`, WORKER_ENTRY, systemEnv);
+  for (let i = 1; i <= BENCH.workerProcesses; i++) processes.start(`worker-${i}`, 'worker', systemEnv);
   progress(
     `starting ${BENCH.apiProcesses} api (ports ${apiPorts.join(', ')}) and ${BENCH.workerProcesses} worker processes`,
   );

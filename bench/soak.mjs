@@ -16,7 +16,7 @@ import { createEvents, dropDatabase, migrate, seedUsers } from './lib/database.m
 import { progress } from './lib/progress.mjs';
 import { deleteKeys } from './lib/redis.mjs';
 import { summarize } from './lib/stats.mjs';
-import { API_ENTRY, freePort, ProcessGroup, runEnvironment, waitFor, WORKER_ENTRY } from './lib/system.mjs';
+import { freePort, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
 
 const RESULTS = 'bench/results';
 const SOAK = {
@@ -102,9 +102,9 @@ async function startSystem(processes, env) {
   for (const name of ['api-1', 'api-2']) {
     const port = await freePort();
     apiUrls.push(`http://127.0.0.1:${port}`);
-    slots[name] = processes.start(`soak-${name}`, API_ENTRY, { ...systemEnv, PORT: String(port) });
+    slots[name] = processes.start(`soak-${name}`, 'api', { ...systemEnv, PORT: String(port) });
   }
-  for (const name of ['worker-1', 'worker-2']) slots[name] = processes.start(`soak-${name}`, WORKER_ENTRY, systemEnv);
+  for (const name of ['worker-1', 'worker-2']) slots[name] = processes.start(`soak-${name}`, 'worker', systemEnv);
   await waitForWorkers(apiUrls[0], 2);
   return { slots, apiUrls, systemEnv, restarts: [] };
 }
@@ -126,7 +126,7 @@ async function restartWorkers(processes, system, env, stopAt) {
     const startedAt = performance.now();
     await processes.stop([system.slots[name]]);
     const stoppedMs = Math.round(performance.now() - startedAt);
-    system.slots[name] = processes.start(`soak-${name}`, WORKER_ENTRY, system.systemEnv);
+    system.slots[name] = processes.start(`soak-${name}`, 'worker', system.systemEnv);
     await waitForWorkers(system.apiUrls[0], 2);
     const backMs = Math.round(performance.now() - startedAt);
     system.restarts.push({ name, stoppedMs, backMs });

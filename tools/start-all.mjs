@@ -1,6 +1,8 @@
 // The newcomer's command: build if needed, migrate, then run the api and one worker together.
 import { execSync, spawn } from 'node:child_process';
 
+import { appArguments } from './app-command.mjs';
+
 const run = (command) => execSync(command, { stdio: 'inherit' });
 
 run('node tools/ensure-built.mjs');
@@ -8,8 +10,8 @@ console.log('Applying database migrations...');
 run('node dist/apps/api/apps/api/src/cli/main.js migrate');
 
 const children = [
-  spawn(process.execPath, ['dist/apps/api/apps/api/src/main.js'], { stdio: 'inherit' }),
-  spawn(process.execPath, ['dist/apps/worker/apps/worker/src/main.js'], { stdio: 'inherit' }),
+  spawn(process.execPath, appArguments('api'), { stdio: 'inherit' }),
+  spawn(process.execPath, appArguments('worker'), { stdio: 'inherit' }),
 ];
 for (const child of children) {
   child.on('exit', (code) => {

@@ -5,13 +5,16 @@ import { createServer } from 'node:net';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { appArguments } from '../../tools/app-command.mjs';
+
 import { progress } from './progress.mjs';
 
-export const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
-export const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
 const RSS_SAMPLE_MS = 250;
 const STOP_GRACE_MS = 10_000;
-/** Extra node options for the apps, e.g. `--cpu-prof --cpu-prof-dir=bench/results/profiles` to profile a run. */
+/**
+ * Extra node options for the apps, after those of their start scripts (so they win), e.g.
+ * `--cpu-prof --cpu-prof-dir=bench/results/profiles` to profile a run.
+ */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /**
@@ -43,8 +46,8 @@ export async function freePort() {
 }
 
 /**
- * The processes the benchmark starts: each runs a compiled entry point with `node`, exactly as its npm script
- * would, logs to bench/results/<name>.log, and has its resident memory sampled while it lives.
+ * The processes the benchmark starts: each runs an app (`api`, `worker`) with `node`, exactly as its npm start
+ * script would, logs to bench/results/<name>.log, and has its resident memory sampled while it lives.
  */
 export class ProcessGroup {
   constructor(logDirectory) {
@@ -52,9 +55,13 @@ export class ProcessGroup {
     this.processes = [];
   }
 
-  start(name, entry, env) {
+  start(name, app, env) {
     const log = openSync(`${this.logDirectory}/${name}.log`, 'w');
-    const child = spawn(process.execPath, [...NODE_ARGS, entry], { env, stdio: ['ignore', log, log] });
+    const args = appArguments(app);
+    const child = spawn(process.execPath, [...args.slice(0, -1), ...NODE_ARGS, args.at(-1)], {
+      env,
+      stdio: ['ignore', log, log],
+    });
     const entryState = { name, child, peakRssKb: 0, exited: false, rssByPhase: {} };
     entryState.sampler = setInterval(() => sampleRss(entryState), RSS_SAMPLE_MS);
     child.on('exit', (code, signal) => {
