@@ -126,6 +126,31 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect(mail.html).toContain('has been cancelled');
   });
 
+  it('sends a burst of mails over a few reused connections, not one connection per mail', async () => {
+    const { user } = await loginAs(app, 'staff');
+    const name = uniqueName('Burst');
+    const eventIds = await Promise.all(
+      Array.from({ length: 12 }, () => createEvent(dataSource, { organizerId: user.id, name })),
+    );
+    const connectionsBefore = smtp.connections;
+    const relay = app.get(OutboxRelay);
+    const outboxIds = await dataSource.transaction(async (manager) => {
+      await manager.query(`UPDATE events SET deleted_at = now() WHERE id = ANY($1)`, [eventIds]);
+      return relay.write(
+        manager,
+        eventIds.map((eventId) => ({
+          name: MAIL_JOBS.eventCancelled,
+          jobId: jobIds.eventCancelled(eventId, user.id),
+          payload: { eventId, userId: user.id },
+        })),
+      );
+    });
+    await relay.publish(outboxIds);
+
+    await eventually(async () => mailsTo(user.email, `Event cancelled: ${name}`).length === 12 || undefined, 30_000);
+    expect(smtp.connections - connectionsBefore).toBeLessThanOrEqual(4);
+  });
+
   it('sends nothing more when a finished job runs again, as after a crash between sending and completing', async () => {
     const name = uniqueName('Rerun');
     const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);

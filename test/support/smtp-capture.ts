@@ -29,6 +29,8 @@ export class SmtpCapture {
   holding = false;
   /** Recipients refused at RCPT TO with a permanent 550. */
   readonly rejected = new Set<string>();
+  /** SMTP connections accepted so far. */
+  connections = 0;
   port = 0;
   private server?: SMTPServer;
 
@@ -45,6 +47,10 @@ export class SmtpCapture {
       disabledCommands: ['AUTH', 'STARTTLS'],
       logger: false,
       closeTimeout: 100,
+      onConnect: (_session, callback) => {
+        this.connections += 1;
+        callback();
+      },
       onRcptTo: (address, _session, callback) => {
         if (!this.rejected.has(address.address.toLowerCase())) return callback();
         callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));

@@ -1,16 +1,20 @@
-import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 import { AppConfig } from '@evently/config';
 
 const IMPLICIT_TLS_PORT = 465;
+/** Per process; the mail processor sends at most four at once. */
+const MAX_CONNECTIONS = 4;
 
 /**
  * Nodemailer SMTP options from the spec's `EMAIL_*` variables. `EMAIL_USE_TLS` means what it means in Django:
  * upgrade with STARTTLS and refuse to send without it; port 465 speaks TLS from the first byte instead.
  * The timeouts bound a hung server, because a mail job holds its delivery claim (and a database connection)
- * for as long as the SMTP exchange lasts. One connection per message: nothing idles between jobs.
+ * for as long as the SMTP exchange lasts. Connections are pooled: a new connection per message (greeting,
+ * EHLO, often a reverse DNS lookup on the server's side) held the confirmations of an on-sale back for minutes.
+ * An idle pooled connection closes after the socket timeout; the pool closes with the worker.
  */
-export function smtpTransportOptions(mail: AppConfig['mail']): SMTPTransport.Options {
+export function smtpTransportOptions(mail: AppConfig['mail']): SMTPPool.Options {
   const implicitTls = mail.port === IMPLICIT_TLS_PORT;
   return {
     host: mail.host,
@@ -21,6 +25,9 @@ export function smtpTransportOptions(mail: AppConfig['mail']): SMTPTransport.Opt
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
+    pool: true,
+    maxConnections: MAX_CONNECTIONS,
+    maxMessages: 100,
   };
 }
 
