@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import pg from 'pg';
 
+import { appArguments } from '../tools/app-command.mjs';
+
 import { BENCH, SYSTEM_ENV } from './config.mjs';
 import { dropDatabase, migrate, seedUsers } from './lib/database.mjs';
 import { deleteKeys } from './lib/redis.mjs';
@@ -100,15 +102,15 @@ async function main() {
 /** Starts the SMTP sink, then the apis and workers with the run's environment; waits until the apis see both workers. */
 async function startSystem(processes, env) {
   const smtpPort = await freePort();
-  processes.start('smtp-sink', 'bench/servers/smtp-sink.mjs', { ...env, PORT: String(smtpPort) });
+  processes.start('smtp-sink', ['bench/servers/smtp-sink.mjs'], { ...env, PORT: String(smtpPort) });
   const systemEnv = { ...env, EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(smtpPort) };
   const apiPorts = [];
   for (let i = 1; i <= BENCH.apiProcesses; i++) {
     const port = await freePort();
     apiPorts.push(port);
-    processes.start(`api-${i}`, 'api', { ...systemEnv, PORT: String(port) });
+    processes.start(`api-${i}`, appArguments('api'), { ...systemEnv, PORT: String(port) });
   }
-  for (let i = 1; i <= BENCH.workerProcesses; i++) processes.start(`worker-${i}`, 'worker', systemEnv);
+  for (let i = 1; i <= BENCH.workerProcesses; i++) processes.start(`worker-${i}`, appArguments('worker'), systemEnv);
   progress(
     `starting ${BENCH.apiProcesses} api (ports ${apiPorts.join(', ')}) and ${BENCH.workerProcesses} worker processes`,
   );

@@ -12,6 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import pg from 'pg';
 
+import { appArguments } from '../tools/app-command.mjs';
+
 import { createEvents, dropDatabase, migrate, seedUsers } from './lib/database.mjs';
 import { progress } from './lib/progress.mjs';
 import { deleteKeys } from './lib/redis.mjs';
@@ -95,16 +97,17 @@ async function main() {
 /** SMTP sink, 2 apis, 2 workers; resolves once both apis see both workers. */
 async function startSystem(processes, env) {
   const smtpPort = await freePort();
-  processes.start('soak-smtp', 'bench/servers/smtp-sink.mjs', { ...env, PORT: String(smtpPort) });
+  processes.start('soak-smtp', ['bench/servers/smtp-sink.mjs'], { ...env, PORT: String(smtpPort) });
   const systemEnv = { ...env, EMAIL_HOST: '127.0.0.1', EMAIL_PORT: String(smtpPort) };
   const slots = {};
   const apiUrls = [];
   for (const name of ['api-1', 'api-2']) {
     const port = await freePort();
     apiUrls.push(`http://127.0.0.1:${port}`);
-    slots[name] = processes.start(`soak-${name}`, 'api', { ...systemEnv, PORT: String(port) });
+    slots[name] = processes.start(`soak-${name}`, appArguments('api'), { ...systemEnv, PORT: String(port) });
   }
-  for (const name of ['worker-1', 'worker-2']) slots[name] = processes.start(`soak-${name}`, 'worker', systemEnv);
+  for (const name of ['worker-1', 'worker-2'])
+    slots[name] = processes.start(`soak-${name}`, appArguments('worker'), systemEnv);
   await waitForWorkers(apiUrls[0], 2);
   return { slots, apiUrls, systemEnv, restarts: [] };
 }
@@ -126,7 +129,7 @@ async function restartWorkers(processes, system, env, stopAt) {
     const startedAt = performance.now();
     await processes.stop([system.slots[name]]);
     const stoppedMs = Math.round(performance.now() - startedAt);
-    system.slots[name] = processes.start(`soak-${name}`, 'worker', system.systemEnv);
+    system.slots[name] = processes.start(`soak-${name}`, appArguments('worker'), system.systemEnv);
     await waitForWorkers(system.apiUrls[0], 2);
     const backMs = Math.round(performance.now() - startedAt);
     system.restarts.push({ name, stoppedMs, backMs });

@@ -5,8 +5,6 @@ import { createServer } from 'node:net';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { appArguments } from '../../tools/app-command.mjs';
-
 import { progress } from './progress.mjs';
 
 const RSS_SAMPLE_MS = 250;
@@ -46,8 +44,9 @@ export async function freePort() {
 }
 
 /**
- * The processes the benchmark starts: each runs an app (`api`, `worker`) with `node`, exactly as its npm start
- * script would, logs to bench/results/<name>.log, and has its resident memory sampled while it lives.
+ * The processes the benchmark starts: each runs `node` with the given arguments (for the apps, those of their npm
+ * start scripts: `appArguments()` in tools/app-command.mjs), logs to bench/results/<name>.log, and has its
+ * resident memory sampled while it lives.
  */
 export class ProcessGroup {
   constructor(logDirectory) {
@@ -55,9 +54,8 @@ export class ProcessGroup {
     this.processes = [];
   }
 
-  start(name, app, env) {
+  start(name, args, env) {
     const log = openSync(`${this.logDirectory}/${name}.log`, 'w');
-    const args = appArguments(app);
     const child = spawn(process.execPath, [...args.slice(0, -1), ...NODE_ARGS, args.at(-1)], {
       env,
       stdio: ['ignore', log, log],

@@ -12,7 +12,7 @@ import { freePort, waitFor } from '../lib/system.mjs';
 /** Baseline (a): a bare node:http server, loaded by the same client, connections and split as the scenarios. */
 export async function bareHttpBaseline({ processes, env }) {
   const port = await freePort();
-  const server = processes.start('bare-http', 'bench/servers/bare-http-server.mjs', { ...env, PORT: String(port) });
+  const server = processes.start('bare-http', ['bench/servers/bare-http-server.mjs'], { ...env, PORT: String(port) });
   await waitFor('the bare server', () => globalThis.fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok));
   const ports = Array(BENCH.apiProcesses).fill(port);
   const hello = () => () => ({ path: '/' });

@@ -126,13 +126,13 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect(mail.html).toContain('has been cancelled');
   });
 
-  it('sends a burst of mails over a few reused connections, not one connection per mail', async () => {
+  /** Deletes `count` events of one attendee and publishes their cancellation mails; resolves once all arrived. */
+  async function cancellationBurst(count: number): Promise<CapturedMail[]> {
     const { user } = await loginAs(app, 'staff');
     const name = uniqueName('Burst');
     const eventIds = await Promise.all(
-      Array.from({ length: 12 }, () => createEvent(dataSource, { organizerId: user.id, name })),
+      Array.from({ length: count }, () => createEvent(dataSource, { organizerId: user.id, name })),
     );
-    const connectionsBefore = smtp.connections;
     const relay = app.get(OutboxRelay);
     const outboxIds = await dataSource.transaction(async (manager) => {
       await manager.query(`UPDATE events SET deleted_at = now() WHERE id = ANY($1)`, [eventIds]);
@@ -146,9 +146,30 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       );
     });
     await relay.publish(outboxIds);
+    return eventually(async () => {
+      const mails = mailsTo(user.email, `Event cancelled: ${name}`);
+      return mails.length === count ? mails : undefined;
+    }, 30_000);
+  }
 
-    await eventually(async () => mailsTo(user.email, `Event cancelled: ${name}`).length === 12 || undefined, 30_000);
+  it('sends a burst of mails over a few reused connections, not one connection per mail', async () => {
+    const connectionsBefore = smtp.connections;
+    await cancellationBurst(12);
     expect(smtp.connections - connectionsBefore).toBeLessThanOrEqual(4);
+  });
+
+  it('sends no more than MAIL_RATE_PER_SECOND mails a second, whichever worker sends them', async () => {
+    process.env.MAIL_RATE_PER_SECOND = '4';
+    const limited = await startTestWorker().finally(() => delete process.env.MAIL_RATE_PER_SECOND);
+    try {
+      await eventually(async () => (await mailQueue.getGlobalRateLimit())?.max === 4 || undefined);
+      const arrivals = (await cancellationBurst(12)).map((mail) => mail.receivedAt);
+      // Twelve mails at four a second take three one-second windows: at least two seconds from first to last.
+      expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(1900);
+    } finally {
+      await limited.close();
+      await mailQueue.removeGlobalRateLimit();
+    }
   });
 
   it('sends nothing more when a finished job runs again, as after a crash between sending and completing', async () => {

@@ -10,6 +10,8 @@ export interface CapturedMail {
   subject: string;
   text: string;
   html: string;
+  /** When the server accepted it (ms since the epoch). */
+  receivedAt: number;
 }
 
 interface HeldMessage {
@@ -112,6 +114,7 @@ export function parseMessage(raw: string, envelopeTo: string[]): CapturedMail {
     subject: headers.subject ?? '',
     text: partOfType('text/plain'),
     html: partOfType('text/html'),
+    receivedAt: Date.now(),
   };
 }
 

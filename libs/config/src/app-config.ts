@@ -30,6 +30,7 @@ export class AppConfig {
     user: string;
     password: string;
     from: string;
+    ratePerSecond: number;
   };
 
   constructor(env: EnvironmentDto) {
@@ -56,6 +57,7 @@ export class AppConfig {
       user: env.EMAIL_HOST_USER,
       password: env.EMAIL_HOST_PASSWORD,
       from: env.DEFAULT_FROM_EMAIL,
+      ratePerSecond: env.MAIL_RATE_PER_SECOND,
     };
   }
 

@@ -71,6 +71,14 @@ export class EnvironmentDto {
   @IsOptional() @IsString() EMAIL_HOST_PASSWORD: string = '';
   @IsOptional() @IsEmail() DEFAULT_FROM_EMAIL: string = 'noreply@evently.com';
 
+  /** Mails sent per second by all workers together; 0 lifts the limit. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  MAIL_RATE_PER_SECOND: number = 100;
+
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';

@@ -1,6 +1,14 @@
 import { isPermanentRejection, smtpTransportOptions } from './smtp-transport';
 
-const mail = { host: 'smtp.example.com', port: 587, secure: true, user: '', password: '', from: 'noreply@evently.com' };
+const mail = {
+  host: 'smtp.example.com',
+  port: 587,
+  secure: true,
+  user: '',
+  password: '',
+  from: 'noreply@evently.com',
+  ratePerSecond: 100,
+};
 
 describe('smtpTransportOptions', () => {
   it('reads EMAIL_USE_TLS as Django does: STARTTLS, required', () => {

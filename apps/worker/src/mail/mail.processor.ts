@@ -1,9 +1,10 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnModuleDestroy } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 
 import { jobLogBindings } from '@evently/common';
+import { AppConfig } from '@evently/config';
 import { DeliveryOutcome, isPermanentRejection, Mail, MailService } from '@evently/mail';
 import { JobPayloads, MAIL_JOBS, QUEUES } from '@evently/queue';
 
@@ -31,7 +32,7 @@ const MAIL_CONCURRENCY = 4;
   stalledInterval: 5_000,
   maxStalledCount: 3,
 })
-export class MailProcessor extends WorkerHost implements OnModuleDestroy {
+export class MailProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MailProcessor.name);
 
   /** One handler per mail job name; the mapped type makes a missing one a compile error. */
@@ -46,8 +47,23 @@ export class MailProcessor extends WorkerHost implements OnModuleDestroy {
     private readonly composer: MailComposer,
     private readonly mail: MailService,
     private readonly pino: PinoLogger,
+    private readonly config: AppConfig,
+    @InjectQueue(QUEUES.mail) private readonly queue: Queue,
   ) {
     super();
+  }
+
+  /**
+   * Mail goes out at most `MAIL_RATE_PER_SECOND` for all workers together (BullMQ's queue-wide limit, written
+   * by every worker as it starts): the confirmations of an on-sale then stay within an SMTP provider's quota,
+   * and their backlog leaves the CPU to the bookings still being settled. Not awaited, so a worker started
+   * before Redis still starts; it applies once Redis answers.
+   */
+  onApplicationBootstrap(): void {
+    const { ratePerSecond } = this.config.mail;
+    const applied =
+      ratePerSecond > 0 ? this.queue.setGlobalRateLimit(ratePerSecond, 1000) : this.queue.removeGlobalRateLimit();
+    applied.catch((error: Error) => this.logger.warn(`mail rate limit not applied: ${error.message}`));
   }
 
   /** Takes no new jobs and finishes the active sends while the database and Redis are still open. */
