@@ -8,6 +8,6 @@ describe('Dockerfile', () => {
   it.each(['api', 'worker'])('starts the %s as its npm start script does', (app) => {
     const stage = dockerfile.split(/^FROM /m).find((text) => text.startsWith(`runtime AS ${app}\n`));
     const command = /^CMD (\[.*\])$/m.exec(stage ?? '')?.[1];
-    expect(command && JSON.parse(command)).toEqual(scripts[`start:${app}`].split(' '));
+    expect(command && JSON.parse(command)).toEqual(scripts[`start:${app}`].split(/\s+/));
   });
 });

@@ -80,8 +80,7 @@ describe('GET /api/health/', () => {
         oldest_waiting_seconds: expect.any(Number),
       });
     } finally {
-      await Promise.all([stale.remove(), fresh.remove()]);
-      await backlogged.close();
+      await Promise.all([stale.remove(), fresh.remove()]).finally(() => backlogged.close());
     }
   });
 

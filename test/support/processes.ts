@@ -70,7 +70,7 @@ async function waitFor(
   throw new Error(`${what} not ready within ${timeoutMs} ms:\n${proc.output()}`);
 }
 
-/** The compiled api (`npm run start:api`) on a free port. */
+/** The compiled api, as `npm run start:api` runs it less the heap flags, which only tune GC, on a free port. */
 export async function startApiProcess(env: Record<string, string> = {}): Promise<RunningProcess & { url: string }> {
   const port = await freePort();
   const proc = launch(API_ENTRY, { PORT: String(port), ...env });
@@ -86,7 +86,7 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
   return { ...proc, url };
 }
 
-/** The compiled worker (`npm run start:worker`), ready once it says so. */
+/** The compiled worker, as `npm run start:worker` runs it less the heap flags, ready once it says so. */
 export async function startWorkerProcess(env: Record<string, string> = {}): Promise<RunningProcess> {
   const proc = launch(WORKER_ENTRY, env);
   await waitFor(() => proc.output().includes('worker ready'), 'worker', proc);

@@ -10,7 +10,7 @@ export interface CapturedMail {
   subject: string;
   text: string;
   html: string;
-  /** When the server accepted it (ms since the epoch). */
+  /** When the server had read it whole (ms since the epoch). */
   receivedAt: number;
 }
 

@@ -18,7 +18,8 @@ export class RedisService implements OnApplicationShutdown {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      // A Redis that hangs (connected, not answering) must fail callers as fast as one that is down.
+      // A Redis that hangs (connected, not answering) must fail callers within seconds, like one that is down
+      // (auto-pipelined commands queue behind the pipeline in flight, so a caller may wait about twice this).
       commandTimeout: 1000,
       lazyConnect: false,
       enableAutoPipelining: true,

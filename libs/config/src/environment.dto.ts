@@ -71,7 +71,7 @@ export class EnvironmentDto {
   @IsOptional() @IsString() EMAIL_HOST_PASSWORD: string = '';
   @IsOptional() @IsEmail() DEFAULT_FROM_EMAIL: string = 'noreply@evently.com';
 
-  /** Mails sent per second by all workers together; 0 lifts the limit. */
+  /** Mail jobs started per second by all workers together; 0 lifts the limit. */
   @IsOptional()
   @Transform(toInteger)
   @IsInt()

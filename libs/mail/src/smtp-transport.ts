@@ -3,15 +3,20 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { AppConfig } from '@evently/config';
 
 const IMPLICIT_TLS_PORT = 465;
-/** Per process; the mail processor sends at most four at once. */
-const MAX_CONNECTIONS = 4;
+
+/**
+ * Mails a worker process sends at once: the mail processor's concurrency and the SMTP pool's size. Each send
+ * holds a database connection for its SMTP exchange (see MailService.sendOnce), so it stays well below the
+ * pool the booking allocator also needs.
+ */
+export const MAIL_CONCURRENCY = 4;
 
 /**
  * Nodemailer SMTP options from the spec's `EMAIL_*` variables. `EMAIL_USE_TLS` means what it means in Django:
  * upgrade with STARTTLS and refuse to send without it; port 465 speaks TLS from the first byte instead.
  * The timeouts bound a hung server, because a mail job holds its delivery claim (and a database connection)
- * for as long as the SMTP exchange lasts. Connections are pooled: a new connection per message (greeting,
- * EHLO, often a reverse DNS lookup on the server's side) held the confirmations of an on-sale back for minutes.
+ * for as long as the SMTP exchange lasts. Connections are pooled: a new connection per message costs a TCP and
+ * often a TLS handshake, a greeting and EHLO (and on many servers a reverse DNS lookup) before every mail.
  * An idle pooled connection closes after the socket timeout; the pool closes with the worker.
  */
 export function smtpTransportOptions(mail: AppConfig['mail']): SMTPPool.Options {
@@ -26,7 +31,7 @@ export function smtpTransportOptions(mail: AppConfig['mail']): SMTPPool.Options 
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
     pool: true,
-    maxConnections: MAX_CONNECTIONS,
+    maxConnections: MAIL_CONCURRENCY,
     maxMessages: 100,
   };
 }

@@ -3,11 +3,12 @@ import { Module } from '@nestjs/common';
 import { MailModule } from '@evently/mail';
 
 import { MailComposer } from './mail-composer.service';
+import { MailRateLimit } from './mail-rate-limit.service';
 import { MailProcessor } from './mail.processor';
 
 /** Sends Evently's emails from the mail queue. */
 @Module({
   imports: [MailModule],
-  providers: [MailComposer, MailProcessor],
+  providers: [MailComposer, MailProcessor, MailRateLimit],
 })
 export class MailWorkerModule {}

@@ -1,11 +1,10 @@
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 
 import { jobLogBindings } from '@evently/common';
-import { AppConfig } from '@evently/config';
-import { DeliveryOutcome, isPermanentRejection, Mail, MailService } from '@evently/mail';
+import { DeliveryOutcome, isPermanentRejection, Mail, MAIL_CONCURRENCY, MailService } from '@evently/mail';
 import { JobPayloads, MAIL_JOBS, QUEUES } from '@evently/queue';
 
 import { MailComposer } from './mail-composer.service';
@@ -13,12 +12,6 @@ import { MailComposer } from './mail-composer.service';
 type MailJobName = (typeof MAIL_JOBS)[keyof typeof MAIL_JOBS];
 type MailHandlers = { [N in MailJobName]: (payload: JobPayloads[N]) => Promise<Mail | null> };
 export type MailJobResult = DeliveryOutcome | 'nothing-to-send';
-
-/**
- * Each in-flight job holds a database connection for its SMTP exchange (see MailService.sendOnce), so the
- * concurrency stays well below the pool the booking allocator also needs.
- */
-const MAIL_CONCURRENCY = 4;
 
 /**
  * Sends Evently's emails, the only place that does. Retries with exponential backoff come from the queue's
@@ -32,7 +25,7 @@ const MAIL_CONCURRENCY = 4;
   stalledInterval: 5_000,
   maxStalledCount: 3,
 })
-export class MailProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
+export class MailProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(MailProcessor.name);
 
   /** One handler per mail job name; the mapped type makes a missing one a compile error. */
@@ -47,23 +40,8 @@ export class MailProcessor extends WorkerHost implements OnApplicationBootstrap,
     private readonly composer: MailComposer,
     private readonly mail: MailService,
     private readonly pino: PinoLogger,
-    private readonly config: AppConfig,
-    @InjectQueue(QUEUES.mail) private readonly queue: Queue,
   ) {
     super();
-  }
-
-  /**
-   * Mail goes out at most `MAIL_RATE_PER_SECOND` for all workers together (BullMQ's queue-wide limit, written
-   * by every worker as it starts): the confirmations of an on-sale then stay within an SMTP provider's quota,
-   * and their backlog leaves the CPU to the bookings still being settled. Not awaited, so a worker started
-   * before Redis still starts; it applies once Redis answers.
-   */
-  onApplicationBootstrap(): void {
-    const { ratePerSecond } = this.config.mail;
-    const applied =
-      ratePerSecond > 0 ? this.queue.setGlobalRateLimit(ratePerSecond, 1000) : this.queue.removeGlobalRateLimit();
-    applied.catch((error: Error) => this.logger.warn(`mail rate limit not applied: ${error.message}`));
   }
 
   /** Takes no new jobs and finishes the active sends while the database and Redis are still open. */
