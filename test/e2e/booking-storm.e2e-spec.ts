@@ -1,6 +1,9 @@
+import { getQueueToken } from '@nestjs/bullmq';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
+import { BOOKING_JOBS, QUEUES } from '@evently/queue';
 import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
 
 import { RunningProcess, startApiProcess, startWorkerProcess } from '../support/processes';
@@ -36,10 +39,15 @@ describe('booking storms across two apis and two workers', () => {
     workers = await Promise.all([startWorkerProcess(env), startWorkerProcess(env)]);
   }
 
-  /** Fires every request at once, alternating between the two apis; returns the HTTP statuses. */
-  async function storm(eventId: string, ticketCounts: number[]): Promise<number[]> {
+  /**
+   * Fires every request at once, alternating between the two apis (and between the events, when several are
+   * given); returns the HTTP statuses.
+   */
+  async function storm(events: string | string[], ticketCounts: number[]): Promise<number[]> {
+    const eventIds = [events].flat();
     return Promise.all(
       ticketCounts.map(async (tickets, index) => {
+        const eventId = eventIds[index % eventIds.length];
         const user = users[index % users.length];
         const response = await fetch(`${apis[index % 2].url}/api/bookings/`, {
           method: 'POST',
@@ -68,6 +76,26 @@ describe('booking storms across two apis and two workers', () => {
       confirmed_tickets: 40,
       unsettled: 0,
     });
+  });
+
+  it('sells exactly each event’s capacity when one storm spans several events, settling them together', async () => {
+    const eventIds = await Promise.all(
+      Array.from({ length: 6 }, () => createEvent(db, { organizerId: organizer.user.id, capacity: 10 })),
+    );
+    const statuses = await storm(eventIds, Array(300).fill(1));
+    expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
+    for (const eventId of eventIds) {
+      await allSettled(eventId);
+      expect(await inventoryOf(db, eventId)).toEqual({
+        capacity: 10,
+        booked_tickets: 10,
+        confirmed_tickets: 10,
+        unsettled: 0,
+      });
+    }
+    const settleJobs = await app.get<Queue>(getQueueToken(QUEUES.bookings)).getJobs(['completed']);
+    const together = settleJobs.filter((job) => job.name === BOOKING_JOBS.settleEvents);
+    expect(together.some((job) => eventIds.some((eventId) => job.data.eventIds.includes(eventId)))).toBe(true);
   });
 
   it('with mixed ticket counts, leaves no seat that a failed booking could have had', async () => {

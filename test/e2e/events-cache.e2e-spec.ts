@@ -150,14 +150,14 @@ describe('caching: public reads are cached and never stale after a write', () =>
     expect(reads.list).toEqual([]);
   });
 
-  it('shows a settled booking at once (BookingAllocator.settleEvent)', async () => {
+  it('shows a settled booking at once (BookingAllocator.settleEvents)', async () => {
     const name = marker();
     const eventId = await newEvent(name);
     await book(eventId, 3);
     await primeAndSneak(eventId, name);
     const before = await available(eventId);
 
-    expect(await app.get(BookingAllocator).settleEvent(eventId)).toEqual({ confirmed: 1, failed: 0 });
+    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 1, failed: 0 });
     const reads = await expectFresh(eventId, name);
     expect(reads.availability.available_tickets).toBe(before - 3);
   });
@@ -166,7 +166,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
     const name = marker();
     const eventId = await newEvent(name);
     const bookingId = await book(eventId, 4);
-    await app.get(BookingAllocator).settleEvent(eventId);
+    await app.get(BookingAllocator).settleEvents([eventId]);
     await primeAndSneak(eventId, name);
     const before = await available(eventId);
 
@@ -181,7 +181,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
     const name = marker();
     const eventId = await newEvent(name);
     await book(eventId, 5, leaving);
-    await app.get(BookingAllocator).settleEvent(eventId);
+    await app.get(BookingAllocator).settleEvents([eventId]);
     await primeAndSneak(eventId, name);
     const before = await available(eventId);
 
@@ -222,7 +222,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
     const upper = eventId.toUpperCase();
     await primeAndSneak(upper, name);
     const before = await available(eventId);
-    await app.get(BookingAllocator).settleEvent(eventId);
+    await app.get(BookingAllocator).settleEvents([eventId]);
     const reads = await publicReads(http, upper, name);
     expect(reads.availability).toEqual({ status: 200, event_id: eventId, available_tickets: before - 1 });
     expect(reads.details.available_tickets).toBe(before - 1);

@@ -78,7 +78,7 @@ describe('capacity shrink racing booking settlement', () => {
     const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, capacity: 100 });
     await seedBookings(dataSource, { eventId, userId: buyer.user.id, status: 'processing', count: 60 });
     await shrink(eventId, 30).expect(200);
-    expect(await app.get(BookingAllocator).settleEvent(eventId)).toEqual({ confirmed: 30, failed: 30 });
+    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 30, failed: 30 });
     expect(await expectConsistent(eventId)).toMatchObject({ capacity: 30, booked_tickets: 30, unsettled: 0 });
     await http.get(`/api/events/${eventId}/availability/`).expect(200, { event_id: eventId, available_tickets: 0 });
   });
@@ -91,7 +91,7 @@ describe('capacity shrink racing booking settlement', () => {
       // The shrink leaves first and the allocator a little later each round, so both orders occur.
       const [response, settled] = await Promise.all([
         shrink(eventId, 30).then((res) => res),
-        sleep(round).then(() => app.get(BookingAllocator).settleEvent(eventId)),
+        sleep(round).then(() => app.get(BookingAllocator).settleEvents([eventId])),
       ]);
       const inventory = await expectConsistent(eventId);
       if (response.status === 200) {

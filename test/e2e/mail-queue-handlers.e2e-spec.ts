@@ -12,6 +12,7 @@ import { startTestWorker } from '../support/test-app';
 /** A payload for every job name; a new job name fails to compile here until it gets one. */
 const SAMPLE_PAYLOADS: { [N in JobName]: JobPayloads[N] } = {
   'settle-event': { eventId: randomUUID() },
+  'settle-events': { eventIds: [randomUUID(), randomUUID()] },
   'booking-confirmed': { bookingId: randomUUID() },
   'booking-cancelled': { bookingId: randomUUID() },
   'event-notice': { noticeId: randomUUID(), userId: 2_000_000_000 },

@@ -52,7 +52,9 @@ describe('logs and worker metrics of the compiled processes', () => {
     expect(accepted).toMatchObject({ eventId, req: expect.objectContaining({ id: 'ops-log-test-1' }) });
 
     const settled = await eventually(async () =>
-      jsonLines(worker).find((line) => line.msg === 'settled bookings' && line.eventId === eventId),
+      jsonLines(worker).find(
+        (line) => line.msg === 'settled bookings' && (line.eventIds as string[] | undefined)?.includes(eventId),
+      ),
     );
     expect(settled).toMatchObject({ queue: 'bookings', job: 'settle-event', jobId: expect.any(String), confirmed: 1 });
 

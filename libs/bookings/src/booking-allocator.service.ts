@@ -9,12 +9,13 @@ import { AppConfig } from '@evently/config';
 import { Metrics } from '@evently/metrics';
 import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
 
-import { allocateSeats, PendingBooking } from './seat-allocation';
+import { AllocationDecision, allocateSeats, PendingBooking } from './seat-allocation';
 
-/** How many pending bookings of one event one transaction settles. */
+/** How many pending bookings one transaction settles. */
 export const SETTLE_BATCH_SIZE = 1000;
 
 interface EventRow {
+  id: string;
   capacity: number;
   booked_tickets: number;
   is_active: boolean;
@@ -22,17 +23,30 @@ interface EventRow {
   time: Date;
 }
 
+interface EventBooking extends PendingBooking {
+  eventId: string;
+}
+
 export interface SettleResult {
   confirmed: number;
   failed: number;
 }
 
+interface Settlement {
+  result: SettleResult;
+  outboxIds: string[];
+  /** The events whose bookings were decided. */
+  eventIds: string[];
+}
+
 /**
- * Decides pending bookings. The event row is locked for the whole decision, so every worker process
+ * Decides pending bookings. Each event row is locked for the whole decision, so every worker process
  * serialises on it and inventory is exact. The lock is `FOR NO KEY UPDATE`, not `FOR UPDATE`: the api's
  * booking inserts take `FOR KEY SHARE` on the event (their foreign key check), which only `FOR UPDATE`
- * would block, so a settling batch never stalls the accepts; one transaction settles a whole batch of the
- * event's pending bookings, which is what lets a hot event settle thousands of bookings a second.
+ * would block, so a settling batch never stalls the accepts. One transaction settles a batch of pending
+ * bookings of one event or of many (locked in id order, as every writer that locks several events does):
+ * that is what lets a hot event settle thousands of bookings a second, and a sale spread over many events
+ * settle without a transaction per event.
  */
 @Injectable()
 export class BookingAllocator {
@@ -46,41 +60,42 @@ export class BookingAllocator {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Settles every pending booking of the event, a batch per transaction, oldest first. */
-  async settlePending(eventId: string): Promise<void> {
-    if (this.config.unsafeUnguardedAllocation) return this.settleUnguarded(eventId);
+  /** Settles every pending booking of the events, a batch per transaction, oldest first. */
+  async settlePending(eventIds: string[]): Promise<void> {
+    if (this.config.unsafeUnguardedAllocation) {
+      await Promise.all(eventIds.map((eventId) => this.settleUnguarded(eventId)));
+      return;
+    }
     let result: SettleResult;
-    do result = await this.settleEvent(eventId);
+    do result = await this.settleEvents(eventIds);
     while (result.confirmed + result.failed === SETTLE_BATCH_SIZE);
   }
 
-  /** Settles up to one batch of the event's pending bookings, oldest first. */
-  settleEvent(eventId: string): Promise<SettleResult> {
-    return this.settle(eventId, (manager) => this.decide(manager, eventId));
+  /** Settles up to one batch of the events' pending bookings, oldest first. */
+  settleEvents(eventIds: string[]): Promise<SettleResult> {
+    return this.settle((manager) => this.decide(manager, eventIds));
   }
 
-  private async settle(
-    eventId: string,
-    decide: (manager: EntityManager) => Promise<{ result: SettleResult; outboxIds: string[] }>,
-  ): Promise<SettleResult> {
-    const { result, outboxIds } = await this.dataSource.transaction('READ COMMITTED', decide);
+  private async settle(decide: (manager: EntityManager) => Promise<Settlement>): Promise<SettleResult> {
+    const { result, outboxIds, eventIds } = await this.dataSource.transaction('READ COMMITTED', decide);
     if (result.confirmed + result.failed > 0) {
       this.metrics.recordSettlement(result);
-      await this.cache.invalidateEvents([eventId]);
+      await this.cache.invalidateEvents(eventIds);
       await this.outbox.publish(outboxIds);
-      this.logger.log({ eventId, ...result }, 'settled bookings');
+      this.logger.log({ eventIds, ...result }, 'settled bookings');
     }
     return result;
   }
 
-  private async decide(manager: EntityManager, eventId: string) {
+  private async decide(manager: EntityManager, eventIds: string[]): Promise<Settlement> {
     await manager.query(`SET LOCAL lock_timeout = '10s'`);
-    const [event] = (await manager.query(
-      `SELECT capacity, booked_tickets, is_active, deleted_at, time FROM events WHERE id = $1 FOR NO KEY UPDATE`,
-      [eventId],
+    const events = (await manager.query(
+      `SELECT id, capacity, booked_tickets, is_active, deleted_at, time FROM events
+        WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+      [eventIds],
     )) as EventRow[];
-    const pending = await this.pendingBookings(manager, eventId);
-    return this.apply(manager, eventId, event, pending);
+    const pending = await this.pendingBookings(manager, eventIds);
+    return this.apply(manager, events, pending);
   }
 
   /** The control's per-booking decisions, all at once, each in its own transaction. */
@@ -89,9 +104,7 @@ export class BookingAllocator {
       `SELECT id FROM bookings WHERE event_id = $1 AND status IN ('pending', 'processing')`,
       [eventId],
     );
-    await Promise.all(
-      pending.map(({ id }) => this.settle(eventId, (manager) => this.decideUnguarded(manager, eventId, id))),
-    );
+    await Promise.all(pending.map(({ id }) => this.settle((manager) => this.decideUnguarded(manager, eventId, id))));
   }
 
   /**
@@ -100,42 +113,44 @@ export class BookingAllocator {
    * which configuration refuses outside DEBUG; the storm test's control uses it to prove it catches oversell.
    */
   private async decideUnguarded(manager: EntityManager, eventId: string, bookingId: string) {
-    const [event] = (await manager.query(
-      `SELECT capacity, booked_tickets, is_active, deleted_at, time FROM events WHERE id = $1`,
+    const events = (await manager.query(
+      `SELECT id, capacity, booked_tickets, is_active, deleted_at, time FROM events WHERE id = $1`,
       [eventId],
     )) as EventRow[];
     const rows: { id: string; ticket_count: number }[] = await manager.query(
       `SELECT id, ticket_count FROM bookings WHERE id = $1 AND status IN ('pending', 'processing')`,
       [bookingId],
     );
-    const pending = rows.map((row) => ({ id: row.id, ticketCount: row.ticket_count }));
+    const pending = rows.map((row) => ({ id: row.id, eventId, ticketCount: row.ticket_count }));
     await sleep(50);
-    return this.apply(manager, eventId, event, pending, 'absolute');
+    return this.apply(manager, events, pending, 'absolute');
   }
 
-  private async pendingBookings(manager: EntityManager, eventId: string): Promise<PendingBooking[]> {
-    const rows: { id: string; ticket_count: number }[] = await manager.query(
-      `SELECT id, ticket_count FROM bookings
-        WHERE event_id = $1 AND status IN ('pending', 'processing')
+  /** The oldest pending bookings of the events: for each event, its oldest ones, so each stays first come, first served. */
+  private async pendingBookings(manager: EntityManager, eventIds: string[]): Promise<EventBooking[]> {
+    const rows: { id: string; event_id: string; ticket_count: number }[] = await manager.query(
+      `SELECT id, event_id, ticket_count FROM bookings
+        WHERE event_id = ANY($1::uuid[]) AND status IN ('pending', 'processing')
         ORDER BY booking_date, id LIMIT $2 FOR UPDATE`,
-      [eventId, SETTLE_BATCH_SIZE],
+      [eventIds, SETTLE_BATCH_SIZE],
     );
-    return rows.map((row) => ({ id: row.id, ticketCount: row.ticket_count }));
+    return rows.map((row) => ({ id: row.id, eventId: row.event_id, ticketCount: row.ticket_count }));
   }
 
   private async apply(
     manager: EntityManager,
-    eventId: string,
-    event: EventRow | undefined,
-    pending: PendingBooking[],
+    events: EventRow[],
+    pending: EventBooking[],
     counterUpdate: 'increment' | 'absolute' = 'increment',
-  ): Promise<{ result: SettleResult; outboxIds: string[] }> {
-    if (pending.length === 0) return { result: { confirmed: 0, failed: 0 }, outboxIds: [] };
-    const seatsLeft = event ? event.capacity - event.booked_tickets : 0;
-    const decision = allocateSeats(pending, seatsLeft, event ? closedReason(event) : 'event not found');
+  ): Promise<Settlement> {
+    if (pending.length === 0) return { result: { confirmed: 0, failed: 0 }, outboxIds: [], eventIds: [] };
+    const decisions = decideEach(events, pending);
+    const confirmed = decisions.flatMap(({ decision }) => decision.confirmed);
     const outcomes = [
-      ...decision.confirmed.map((booking) => ({ id: booking.id, status: 'confirmed', reason: null })),
-      ...decision.failed.map(({ booking, reason }) => ({ id: booking.id, status: 'failed', reason })),
+      ...confirmed.map((booking) => ({ id: booking.id, status: 'confirmed', reason: null })),
+      ...decisions.flatMap(({ decision }) =>
+        decision.failed.map(({ booking, reason }) => ({ id: booking.id, status: 'failed', reason })),
+      ),
     ];
     await manager.query(
       `UPDATE bookings AS b
@@ -147,23 +162,62 @@ export class BookingAllocator {
         WHERE b.id = o.id`,
       [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => o.reason)],
     );
-    if (decision.seatsTaken > 0 && event) {
-      const counter = counterUpdate === 'increment' ? 'booked_tickets + $2' : `${event.booked_tickets} + $2::int`;
-      await manager.query(`UPDATE events SET booked_tickets = ${counter}, updated_at = now() WHERE id = $1`, [
-        eventId,
-        decision.seatsTaken,
-      ]);
-    }
+    await this.takeSeats(manager, decisions, counterUpdate);
     const outboxIds = await this.outbox.write(
       manager,
-      decision.confirmed.map((booking) => ({
+      confirmed.map((booking) => ({
         name: MAIL_JOBS.bookingConfirmed,
         jobId: jobIds.bookingConfirmed(booking.id),
         payload: { bookingId: booking.id },
       })),
     );
-    return { result: { confirmed: decision.confirmed.length, failed: decision.failed.length }, outboxIds };
+    const result = { confirmed: confirmed.length, failed: outcomes.length - confirmed.length };
+    return { result, outboxIds, eventIds: decisions.map(({ eventId }) => eventId) };
   }
+
+  /** Adds each event's seats taken to its counter; the control writes the value it read plus its seats instead. */
+  private async takeSeats(
+    manager: EntityManager,
+    decisions: EventDecision[],
+    counterUpdate: 'increment' | 'absolute',
+  ): Promise<void> {
+    const taking = decisions.filter(({ event, decision }) => event && decision.seatsTaken > 0);
+    if (taking.length === 0) return;
+    const counter = counterUpdate === 'increment' ? 'e.booked_tickets + s.seats' : 's.seats';
+    await manager.query(
+      `UPDATE events AS e SET booked_tickets = ${counter}, updated_at = now()
+         FROM unnest($1::uuid[], $2::int[]) AS s(id, seats)
+        WHERE e.id = s.id`,
+      [
+        taking.map(({ eventId }) => eventId),
+        taking.map(({ event, decision }) =>
+          counterUpdate === 'increment' ? decision.seatsTaken : event!.booked_tickets + decision.seatsTaken,
+        ),
+      ],
+    );
+  }
+}
+
+interface EventDecision {
+  eventId: string;
+  event: EventRow | undefined;
+  decision: AllocationDecision;
+}
+
+/** First come, first served within each event, over the seats it had left when locked. */
+function decideEach(events: EventRow[], pending: EventBooking[]): EventDecision[] {
+  const byEvent = new Map<string, EventBooking[]>();
+  for (const booking of pending) byEvent.set(booking.eventId, [...(byEvent.get(booking.eventId) ?? []), booking]);
+  const rows = new Map(events.map((event) => [event.id, event]));
+  return [...byEvent].map(([eventId, bookings]) => {
+    const event = rows.get(eventId);
+    const seatsLeft = event ? event.capacity - event.booked_tickets : 0;
+    return {
+      eventId,
+      event,
+      decision: allocateSeats(bookings, seatsLeft, event ? closedReason(event) : 'event not found'),
+    };
+  });
 }
 
 function closedReason(event: EventRow): string | null {

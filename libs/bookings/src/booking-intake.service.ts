@@ -71,14 +71,12 @@ export class BookingIntake {
 
   /** Best effort: if a signal is lost, the worker's sweeper settles the bookings from PostgreSQL alone. */
   async signal(eventIds: Iterable<string>): Promise<void> {
-    await Promise.all([...new Set(eventIds)].map((eventId) => this.signalOne(eventId)));
-  }
-
-  private async signalOne(eventId: string): Promise<void> {
+    const distinct = [...new Set(eventIds)];
+    if (distinct.length === 0) return;
     try {
-      await this.producer.signalSettle(eventId);
+      await this.producer.signalSettle(distinct);
     } catch (error) {
-      this.logger.warn({ eventId, err: (error as Error).message }, 'settle signal deferred to the sweeper');
+      this.logger.warn({ eventIds: distinct, err: (error as Error).message }, 'settle signal deferred to the sweeper');
     }
   }
 

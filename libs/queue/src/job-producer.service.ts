@@ -31,19 +31,23 @@ export class JobProducer {
   }
 
   /**
-   * Asks a worker to settle the event's pending bookings. One signal stands for any number of bookings, so
-   * a storm on one event wakes a worker per batch, not per booking. Throws like {@link add}.
+   * Asks a worker to settle the events' pending bookings. One signal stands for any number of bookings, so
+   * a storm on one event wakes a worker per batch, not per booking: signals of one event are deduplicated. A
+   * batch spread over several events is one job for all of them, settled in one transaction rather than one
+   * per event. Throws like {@link add}.
    */
-  async signalSettle(eventId: string): Promise<void> {
+  async signalSettle(eventIds: string[]): Promise<void> {
     const queue = this.queues[QUEUES.bookings];
-    await withTimeout(
-      queue.add(
-        BOOKING_JOBS.settleEvent,
-        { eventId },
-        { deduplication: { id: settleSignalId(eventId), keepLastIfActive: true } },
-      ),
-      ENQUEUE_BUDGET_MS,
-    );
+    const [eventId] = eventIds;
+    const added =
+      eventIds.length === 1
+        ? queue.add(
+            BOOKING_JOBS.settleEvent,
+            { eventId },
+            { deduplication: { id: settleSignalId(eventId), keepLastIfActive: true } },
+          )
+        : queue.add(BOOKING_JOBS.settleEvents, { eventIds });
+    await withTimeout(added, ENQUEUE_BUDGET_MS);
   }
 
   /** A lone job skips addBulk's MULTI pipeline, whose setup copies every BullMQ script (the api's hot path). */

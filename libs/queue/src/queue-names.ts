@@ -7,6 +7,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const BOOKING_JOBS = {
   settleEvent: 'settle-event',
+  settleEvents: 'settle-events',
 } as const;
 
 export const MAIL_JOBS = {
@@ -18,6 +19,7 @@ export const MAIL_JOBS = {
 
 export interface JobPayloads {
   [BOOKING_JOBS.settleEvent]: { eventId: string };
+  [BOOKING_JOBS.settleEvents]: { eventIds: string[] };
   [MAIL_JOBS.bookingConfirmed]: { bookingId: string };
   [MAIL_JOBS.bookingCancelled]: { bookingId: string };
   [MAIL_JOBS.eventNotice]: { noticeId: string; userId: number };
@@ -27,6 +29,7 @@ export type JobName = keyof JobPayloads;
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [BOOKING_JOBS.settleEvent]: QUEUES.bookings,
+  [BOOKING_JOBS.settleEvents]: QUEUES.bookings,
   [MAIL_JOBS.bookingConfirmed]: QUEUES.mail,
   [MAIL_JOBS.bookingCancelled]: QUEUES.mail,
   [MAIL_JOBS.eventNotice]: QUEUES.mail,

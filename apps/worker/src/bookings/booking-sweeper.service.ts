@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { BookingAllocator } from '@evently/bookings';
+import { BookingAllocator, SETTLE_BATCH_SIZE, SettleResult } from '@evently/bookings';
 
 const SWEEP_INTERVAL_MS = 5000;
 /** A booking unsettled for this long has lost its job (crash, Redis restart): settle it here. */
@@ -46,9 +46,13 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
         WHERE status IN ('pending', 'processing') AND booking_date < now() - make_interval(secs => $1)`,
       [STUCK_AFTER_SECONDS],
     );
-    for (const { event_id: eventId } of stuck) {
-      const result = await this.allocator.settleEvent(eventId);
-      if (result.confirmed + result.failed > 0) this.logger.warn({ eventId, ...result }, 'swept stuck bookings');
+    const eventIds = stuck.map(({ event_id: eventId }) => eventId);
+    let result: SettleResult = { confirmed: 0, failed: 0 };
+    if (eventIds.length > 0) {
+      do {
+        result = await this.allocator.settleEvents(eventIds);
+        if (result.confirmed + result.failed > 0) this.logger.warn({ eventIds, ...result }, 'swept stuck bookings');
+      } while (result.confirmed + result.failed === SETTLE_BATCH_SIZE);
     }
     await this.dataSource.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`);
   }

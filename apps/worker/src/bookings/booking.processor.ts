@@ -8,12 +8,19 @@ import { jobLogBindings } from '@evently/common';
 import { AppConfig } from '@evently/config';
 import { BOOKING_JOBS, JobPayloads, QUEUES } from '@evently/queue';
 
-type SettleJob = Job<JobPayloads[typeof BOOKING_JOBS.settleEvent]>;
+type BookingJobName = (typeof BOOKING_JOBS)[keyof typeof BOOKING_JOBS];
+type SettleHandlers = { [N in BookingJobName]: (payload: JobPayloads[N]) => Promise<void> };
 
-/** Settles an event's pending bookings on its signal. A second run finds nothing pending and does nothing. */
+/** Settles events' pending bookings on their signal. A second run finds nothing pending and does nothing. */
 @Processor(QUEUES.bookings)
 export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(BookingProcessor.name);
+
+  /** One handler per job name; the mapped type makes a missing one a compile error. */
+  readonly handlers: SettleHandlers = {
+    [BOOKING_JOBS.settleEvent]: ({ eventId }) => this.allocator.settlePending([eventId]),
+    [BOOKING_JOBS.settleEvents]: ({ eventIds }) => this.allocator.settlePending(eventIds),
+  };
 
   constructor(
     private readonly allocator: BookingAllocator,
@@ -33,21 +40,21 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModu
   }
 
   /** Every log line of the job, down to the allocator's, carries its jobId, bookingId and eventId. */
-  process(job: SettleJob): Promise<void> {
+  process(job: Job): Promise<void> {
     return this.pino.runInContext(() => this.settle(job), { bindings: jobLogBindings(job) });
   }
 
-  private async settle(job: SettleJob): Promise<void> {
-    switch (job.name) {
-      case BOOKING_JOBS.settleEvent:
-        return this.allocator.settlePending(job.data.eventId);
-      default:
-        throw new Error(`no handler for job ${job.name}`);
-    }
+  private async settle(job: Job): Promise<void> {
+    await this.handlerFor(job.name)(job.data);
+  }
+
+  private handlerFor(name: string): (payload: unknown) => Promise<void> {
+    if (!Object.hasOwn(this.handlers, name)) throw new Error(`no handler for job ${name}`);
+    return this.handlers[name as BookingJobName] as (payload: unknown) => Promise<void>;
   }
 
   @OnWorkerEvent('failed')
-  onFailed(job: SettleJob | undefined, error: Error): void {
+  onFailed(job: Job | undefined, error: Error): void {
     this.logger.warn({ ...(job && jobLogBindings(job)), err: error.message }, 'settle job failed');
   }
 }
