@@ -215,6 +215,23 @@ describe('public events: browse, details, availability', () => {
       expect(huge.status === 400 || (huge.status === 200 && huge.body.results.length === 0)).toBe(true);
     });
 
+    it('counts exactly up to 1,000 matches and estimates beyond, until the last page makes the count exact', async () => {
+      const name = marker();
+      await seedEvents(dataSource, organizer.user.id, 1200, name);
+
+      const first = await browse({ search: name, page_size: 100 }).expect(200);
+      expect(first.body.count).toBeGreaterThan(1000);
+      expect(first.body.results).toHaveLength(100);
+      expect(first.body.next).not.toBeNull();
+
+      const last = await browse({ search: name, page_size: 100, page: 12 }).expect(200);
+      expect(last.body).toMatchObject({ count: 1200, next: null });
+      expect(last.body.results).toHaveLength(100);
+
+      const few = await browse({ search: `${name} 11` }).expect(200);
+      expect(few.body.count).toBe(111); // "… 11", "… 110"–"… 119", "… 1100"–"… 1199": exact below the cap
+    });
+
     it.each([
       ['date_from', '2031-13-01'],
       ['date_from', '2031-02-30'],

@@ -79,7 +79,11 @@ export class EventQueries {
     return toAdminDetailsRecord(found(row));
   }
 
-  /** The page, and a count that is exact up to {@link EXACT_COUNT_LIMIT} matches (see {@link countMatches}). */
+  /**
+   * The page, and a count that is exact up to {@link EXACT_COUNT_LIMIT} matches (see {@link countMatches}). The
+   * capped count rides along with the page as one statement: one round trip, where a search otherwise spent a
+   * third of its api time writing statements to PostgreSQL. An empty page counts on its own.
+   */
   private async list<T>(
     filter: SqlFilter,
     columns: string,
@@ -88,17 +92,22 @@ export class EventQueries {
     toRecord: (row: Record<string, unknown>) => T,
   ): Promise<EventPage<T>> {
     const offset = pageOffset(page);
-    const [counted, rows] = await Promise.all([
-      this.countMatches(filter),
-      this.dataSource.query(
-        `SELECT ${columns} FROM events e JOIN users u ON u.id = e.organizer_id
-          ${filter.sql} ${ordering} LIMIT ${page.pageSize + 1} OFFSET ${offset}`,
-        filter.params,
-      ),
-    ]);
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT ${columns}, (${cappedCountSql(filter)}) AS capped_count
+         FROM events e JOIN users u ON u.id = e.organizer_id
+        ${filter.sql} ${ordering} LIMIT ${page.pageSize + 1} OFFSET ${offset}`,
+      filter.params,
+    );
+    const capped = rows.length > 0 ? (rows[0].capped_count as number) : await this.cappedCount(filter);
+    const counted = await this.countMatches(filter, capped);
     const hasMore = rows.length > page.pageSize;
     const records = rows.slice(0, page.pageSize).map(toRecord);
     return { records, count: counted.exact ? counted.count : settleEstimate(counted.count, offset, records, hasMore) };
+  }
+
+  private async cappedCount(filter: SqlFilter): Promise<number> {
+    const [{ count }] = await this.dataSource.query(`SELECT (${cappedCountSql(filter)}) AS count`, filter.params);
+    return count;
   }
 
   /**
@@ -106,18 +115,19 @@ export class EventQueries {
    * the count stops at {@link EXACT_COUNT_LIMIT}; past it the planner's estimate stands in, as large catalogue
    * sites show "about N results".
    */
-  private async countMatches(filter: SqlFilter): Promise<{ count: number; exact: boolean }> {
-    const [{ count }] = await this.dataSource.query(
-      `SELECT count(*)::int AS count FROM (SELECT 1 FROM events e ${filter.sql} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS capped`,
-      filter.params,
-    );
-    if (count <= EXACT_COUNT_LIMIT) return { count, exact: true };
+  private async countMatches(filter: SqlFilter, capped: number): Promise<{ count: number; exact: boolean }> {
+    if (capped <= EXACT_COUNT_LIMIT) return { count: capped, exact: true };
     const [{ 'QUERY PLAN': plan }] = await this.dataSource.query(
       `EXPLAIN (FORMAT JSON) SELECT 1 FROM events e ${filter.sql}`,
       filter.params,
     );
     return { count: Math.round(plan[0].Plan['Plan Rows']), exact: false };
   }
+}
+
+/** The matches of `filter`, counted up to one past {@link EXACT_COUNT_LIMIT}. */
+function cappedCountSql(filter: SqlFilter): string {
+  return `SELECT count(*)::int FROM (SELECT 1 FROM events e ${filter.sql} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS capped`;
 }
 
 /** An estimated count never contradicts the page: the last page makes it exact, and `next` is right either way. */
