@@ -63,19 +63,24 @@ describe('booking storms across two apis and two workers', () => {
   const allSettled = (eventId: string) =>
     eventually(async () => ((await inventoryOf(db, eventId)).unsettled === 0 ? true : undefined), 60_000, 250);
 
+  /** Once settled: every seat sold, by confirmed bookings the counter matches, none over. */
+  async function expectSoldOut(eventId: string, capacity: number): Promise<void> {
+    await allSettled(eventId);
+    expect(await inventoryOf(db, eventId)).toEqual({
+      capacity,
+      booked_tickets: capacity,
+      confirmed_tickets: capacity,
+      unsettled: 0,
+    });
+  }
+
   it('sells exactly the capacity when demand exceeds supply, never more', async () => {
     await restartWorkers();
     const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 40 });
     const statuses = await storm(eventId, Array(300).fill(1));
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
-    await allSettled(eventId);
-    expect(await inventoryOf(db, eventId)).toEqual({
-      capacity: 40,
-      booked_tickets: 40,
-      confirmed_tickets: 40,
-      unsettled: 0,
-    });
+    await expectSoldOut(eventId, 40);
   });
 
   it('sells exactly each event’s capacity when one storm spans several events, settling them together', async () => {
@@ -84,15 +89,7 @@ describe('booking storms across two apis and two workers', () => {
     );
     const statuses = await storm(eventIds, Array(300).fill(1));
     expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
-    for (const eventId of eventIds) {
-      await allSettled(eventId);
-      expect(await inventoryOf(db, eventId)).toEqual({
-        capacity: 10,
-        booked_tickets: 10,
-        confirmed_tickets: 10,
-        unsettled: 0,
-      });
-    }
+    for (const eventId of eventIds) await expectSoldOut(eventId, 10);
     const settleJobs = await app.get<Queue>(getQueueToken(QUEUES.bookings)).getJobs(['completed']);
     const together = settleJobs.filter((job) => job.name === BOOKING_JOBS.settleEvents);
     expect(together.some((job) => eventIds.some((eventId) => job.data.eventIds.includes(eventId)))).toBe(true);
