@@ -126,12 +126,23 @@ export class BookingAllocator {
     return this.apply(manager, events, pending, 'absolute');
   }
 
-  /** The oldest pending bookings of the events: for each event, its oldest ones, so each stays first come, first served. */
+  /**
+   * The oldest pending bookings of the events, a prefix of each event's queue, so each stays first come, first
+   * served. Each event's candidates come from its own index range, so an event with a long backlog costs one
+   * batch's worth of rows, not its whole backlog; the chosen ids are then locked through the primary key.
+   */
   private async pendingBookings(manager: EntityManager, eventIds: string[]): Promise<EventBooking[]> {
     const rows: { id: string; event_id: string; ticket_count: number }[] = await manager.query(
       `SELECT id, event_id, ticket_count FROM bookings
-        WHERE event_id = ANY($1::uuid[]) AND status IN ('pending', 'processing')
-        ORDER BY booking_date, id LIMIT $2 FOR UPDATE`,
+        WHERE status IN ('pending', 'processing') AND id = ANY(ARRAY(
+          SELECT oldest.id FROM unnest($1::uuid[]) AS listed(event_id)
+           CROSS JOIN LATERAL (
+             SELECT id, booking_date FROM bookings
+              WHERE event_id = listed.event_id AND status IN ('pending', 'processing')
+              ORDER BY booking_date, id LIMIT $2
+           ) AS oldest
+           ORDER BY oldest.booking_date, oldest.id LIMIT $2))
+        ORDER BY booking_date, id FOR UPDATE`,
       [eventIds, SETTLE_BATCH_SIZE],
     );
     return rows.map((row) => ({ id: row.id, eventId: row.event_id, ticketCount: row.ticket_count }));
@@ -181,7 +192,9 @@ export class BookingAllocator {
     decisions: EventDecision[],
     counterUpdate: 'increment' | 'absolute',
   ): Promise<void> {
-    const taking = decisions.filter(({ event, decision }) => event && decision.seatsTaken > 0);
+    const taking = decisions.flatMap(({ event, decision }) =>
+      event && decision.seatsTaken > 0 ? [{ event, seats: decision.seatsTaken }] : [],
+    );
     if (taking.length === 0) return;
     const counter = counterUpdate === 'increment' ? 'e.booked_tickets + s.seats' : 's.seats';
     await manager.query(
@@ -189,10 +202,8 @@ export class BookingAllocator {
          FROM unnest($1::uuid[], $2::int[]) AS s(id, seats)
         WHERE e.id = s.id`,
       [
-        taking.map(({ eventId }) => eventId),
-        taking.map(({ event, decision }) =>
-          counterUpdate === 'increment' ? decision.seatsTaken : event!.booked_tickets + decision.seatsTaken,
-        ),
+        taking.map(({ event }) => event.id),
+        taking.map(({ event, seats }) => (counterUpdate === 'increment' ? seats : event.booked_tickets + seats)),
       ],
     );
   }
@@ -207,7 +218,11 @@ interface EventDecision {
 /** First come, first served within each event, over the seats it had left when locked. */
 function decideEach(events: EventRow[], pending: EventBooking[]): EventDecision[] {
   const byEvent = new Map<string, EventBooking[]>();
-  for (const booking of pending) byEvent.set(booking.eventId, [...(byEvent.get(booking.eventId) ?? []), booking]);
+  for (const booking of pending) {
+    const queue = byEvent.get(booking.eventId) ?? [];
+    queue.push(booking);
+    byEvent.set(booking.eventId, queue);
+  }
   const rows = new Map(events.map((event) => [event.id, event]));
   return [...byEvent].map(([eventId, bookings]) => {
     const event = rows.get(eventId);

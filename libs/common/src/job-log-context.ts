@@ -6,9 +6,9 @@ export interface LoggableJob {
   data: unknown;
 }
 
-const ID_FIELDS = ['bookingId', 'eventId', 'noticeId', 'userId'] as const;
+const ID_FIELDS = ['bookingId', 'eventId', 'eventIds', 'noticeId', 'userId'] as const;
 
-/** `queue`, `jobId`, `job` and whichever of bookingId/eventId/noticeId/userId the payload carries. */
+/** `queue`, `jobId`, `job` and whichever of bookingId/eventId(s)/noticeId/userId the payload carries. */
 export function jobLogBindings(job: LoggableJob): Record<string, unknown> {
   const data = (job.data ?? {}) as Record<string, unknown>;
   const ids = Object.fromEntries(ID_FIELDS.filter((field) => data[field] !== undefined).map((f) => [f, data[f]]));

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { BookingAllocator, SETTLE_BATCH_SIZE, SettleResult } from '@evently/bookings';
 
 const SWEEP_INTERVAL_MS = 5000;
+/** Events settled together by one sweep transaction, as an accept batch's `settle-events` job would. */
+const SWEEP_EVENTS_PER_TRANSACTION = 100;
 /** A booking unsettled for this long has lost its job (crash, Redis restart): settle it here. */
 export const STUCK_AFTER_SECONDS = 10;
 
@@ -47,13 +49,22 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       [STUCK_AFTER_SECONDS],
     );
     const eventIds = stuck.map(({ event_id: eventId }) => eventId);
-    let result: SettleResult = { confirmed: 0, failed: 0 };
-    if (eventIds.length > 0) {
+    for (let start = 0; start < eventIds.length; start += SWEEP_EVENTS_PER_TRANSACTION) {
+      await this.sweepEvents(eventIds.slice(start, start + SWEEP_EVENTS_PER_TRANSACTION));
+    }
+    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`);
+  }
+
+  /** One group of events, batch after batch; a failure (a lock timeout) costs this group's turn, not the sweep's. */
+  private async sweepEvents(eventIds: string[]): Promise<void> {
+    let result: SettleResult;
+    try {
       do {
         result = await this.allocator.settleEvents(eventIds);
         if (result.confirmed + result.failed > 0) this.logger.warn({ eventIds, ...result }, 'swept stuck bookings');
       } while (result.confirmed + result.failed === SETTLE_BATCH_SIZE);
+    } catch (error) {
+      this.logger.warn({ eventIds, err: (error as Error).message }, 'sweep of these events failed; next tick retries');
     }
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`);
   }
 }

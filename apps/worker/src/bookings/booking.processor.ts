@@ -39,7 +39,7 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModu
     return this.worker.close();
   }
 
-  /** Every log line of the job, down to the allocator's, carries its jobId, bookingId and eventId. */
+  /** Every log line of the job, down to the allocator's, carries its jobId and its eventId or eventIds. */
   process(job: Job): Promise<void> {
     return this.pino.runInContext(() => this.settle(job), { bindings: jobLogBindings(job) });
   }
