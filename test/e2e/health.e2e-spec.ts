@@ -21,7 +21,12 @@ describe('GET /api/health/', () => {
 
   it('is 503 "degraded" naming the workers while none runs, then 200 "healthy" with the worker count', async () => {
     const http = request(app.getHttpServer());
-    const degraded = await http.get('/api/health/');
+    // Until Redis (connecting in the background) and PostgreSQL answer within the checks' budgets, health says
+    // "unhealthy": seen once on a loaded machine right after the app started.
+    const degraded = await eventually(async () => {
+      const response = await http.get('/api/health/');
+      return response.body.status === 'unhealthy' ? undefined : response;
+    });
     if (degraded.status === 503) {
       expect(degraded.body).toMatchObject({ status: 'degraded', workers: 0 });
       expect(degraded.body.message).toContain('workers');
