@@ -53,7 +53,7 @@ describe('logs and worker metrics of the compiled processes', () => {
 
     const settled = await eventually(async () =>
       jsonLines(worker).find(
-        (line) => line.msg === 'settled bookings' && (line.eventIds as string[] | undefined)?.includes(eventId),
+        (line) => line.msg === 'settled bookings' && (line.settledEventIds as string[] | undefined)?.includes(eventId),
       ),
     );
     expect(settled).toMatchObject({ queue: 'bookings', job: 'settle-event', jobId: expect.any(String), confirmed: 1 });

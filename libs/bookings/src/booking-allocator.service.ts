@@ -82,7 +82,7 @@ export class BookingAllocator {
       this.metrics.recordSettlement(result);
       await this.cache.invalidateEvents(eventIds);
       await this.outbox.publish(outboxIds);
-      this.logger.log({ eventIds, ...result }, 'settled bookings');
+      this.logger.log({ settledEventIds: eventIds, ...result }, 'settled bookings');
     }
     return result;
   }
