@@ -262,7 +262,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
       jest.spyOn(console, 'error').mockImplementation(() => undefined);
       process.env.REDIS_URL = 'redis://127.0.0.1:1';
       try {
-        offline = await createTestApp({ awaitRedis: false });
+        offline = await createTestApp();
       } finally {
         process.env.REDIS_URL = redisUrl;
       }
