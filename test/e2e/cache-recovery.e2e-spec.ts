@@ -39,4 +39,24 @@ describe('cache invalidation across a lost Redis connection', () => {
     const after = await http.get(`/api/user/events/${eventId}/`).expect(200);
     expect(after.body.name).toBe('after the blip');
   });
+
+  it('keeps asking for the Redis run id when the first answer is lost, so the cache comes back on', async () => {
+    const redis = app.get(RedisService);
+    const info = redis.client.info.bind(redis.client) as (...args: unknown[]) => Promise<string>;
+    let asked = 0;
+    // Only the service's own question ('server'): ioredis's ready check also sends INFO.
+    const spy = jest.spyOn(redis.client, 'info').mockImplementation(((...args: unknown[]) => {
+      if (args[0] !== 'server') return info(...args);
+      asked += 1;
+      return asked === 1 ? Promise.reject(new Error('Command timed out')) : info(...args);
+    }) as typeof redis.client.info);
+    try {
+      redis.client.disconnect(true); // and reconnect: on 'ready' the service asks, and loses the answer
+      await eventually(async () => (redis.runId === undefined ? true : undefined));
+      await eventually(async () => (redis.runId ? true : undefined), 10_000);
+      expect(asked).toBeGreaterThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

@@ -7,6 +7,8 @@ import { AppConfig } from '@evently/config';
  * The shared ioredis connection for counters and cache versions. It fails fast while Redis is down
  * (no offline queue) so callers can fall back instead of hanging.
  */
+const RUN_ID_RETRY_MS = 1000;
+
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
@@ -55,11 +57,15 @@ export class RedisService implements OnApplicationShutdown {
     }
   }
 
+  /** Retried while connected: one lost answer (a timeout) must not keep the cache off until the next reconnect. */
   private async readRunId(): Promise<void> {
     try {
       this.currentRunId = /run_id:(\w+)/.exec(await this.client.info('server'))?.[1];
     } catch (error) {
-      this.logger.warn(`redis run id unknown, the cache stays off: ${(error as Error).message}`);
+      this.logger.warn(`redis run id unknown, the cache stays off until it is read: ${(error as Error).message}`);
+      setTimeout(() => {
+        if (this.client.status === 'ready' && this.currentRunId === undefined) void this.readRunId();
+      }, RUN_ID_RETRY_MS).unref();
     }
   }
 
