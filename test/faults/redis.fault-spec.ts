@@ -13,6 +13,20 @@ describe('Redis faults', () => {
 
   afterAll(() => system?.stop());
 
+  /** The event's name as the public details on api `apiIndex` show it. */
+  const publicName = async (eventId: string, apiIndex: number) =>
+    (await request(`${system.apis[apiIndex].url}/api/user/events/${eventId}/`)).body?.name as string;
+
+  /** Renames the event through the first api, as staff. */
+  async function rename(eventId: string, name: string): Promise<void> {
+    const response = await request(`${system.apis[0].url}/api/admin/events/${eventId}/`, {
+      method: 'PUT',
+      headers: { ...system.staff.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    expect(response.status).toBe(200);
+  }
+
   it('answers within seconds while Redis hangs: login, public reads and bookings do not wait for it', async () => {
     const eventId = await system.createEvent(10);
     const [api] = system.apis;
@@ -63,18 +77,12 @@ describe('Redis faults', () => {
 
   it('serves no stale cached read after Redis comes back from a snapshot taken before a write it missed', async () => {
     const eventId = await system.createEvent(50);
-    const readName = async (apiIndex: number) =>
-      (await request(`${system.apis[apiIndex].url}/api/user/events/${eventId}/`)).body?.name as string;
+    const readName = (apiIndex: number) => publicName(eventId, apiIndex);
     const original = await readName(0);
     expect(await readName(1)).toBe(original);
 
     await system.redis.stop({ keepData: true });
-    const renamed = await request(`${system.apis[0].url}/api/admin/events/${eventId}/`, {
-      method: 'PUT',
-      headers: { ...system.staff.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'renamed while Redis was down' }),
-    });
-    expect(renamed.status).toBe(200);
+    await rename(eventId, 'renamed while Redis was down');
     await system.redis.start();
 
     // Read on both apis for a while, across their reconnection to Redis: never the old name.
@@ -91,19 +99,13 @@ describe('Redis faults', () => {
 
   it('serves no stale cached read after a write whose cache bump Redis refused while staying connected', async () => {
     const eventId = await system.createEvent(50);
-    const readName = async (apiIndex: number) =>
-      (await request(`${system.apis[apiIndex].url}/api/user/events/${eventId}/`)).body?.name as string;
+    const readName = (apiIndex: number) => publicName(eventId, apiIndex);
     const original = await readName(1);
     expect(await readName(1)).toBe(original);
 
     system.redis.refuseWrites(true);
     try {
-      const renamed = await request(`${system.apis[0].url}/api/admin/events/${eventId}/`, {
-        method: 'PUT',
-        headers: { ...system.staff.headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'renamed while Redis refused writes' }),
-      });
-      expect(renamed.status).toBe(200);
+      await rename(eventId, 'renamed while Redis refused writes');
     } finally {
       system.redis.refuseWrites(false);
     }

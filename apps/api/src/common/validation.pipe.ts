@@ -37,8 +37,8 @@ export class AppValidationPipe extends ValidationPipe {
 
   private async transformQuery(query: object, metadata: ArgumentMetadata): Promise<object> {
     const dto = metadata.metatype as object;
-    const remembered = this.validQueries.get(dto) ?? new Map<string, object>();
-    this.validQueries.set(dto, remembered);
+    let remembered = this.validQueries.get(dto);
+    if (!remembered) this.validQueries.set(dto, (remembered = new Map<string, object>()));
     const key = JSON.stringify(query);
     const known = remembered.get(key);
     if (known) return copyOf(known);
