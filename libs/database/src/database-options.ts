@@ -31,6 +31,10 @@ export function databaseOptions({
       // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
       ...(requestTimeouts && { statement_timeout: 15000, lock_timeout: 5000 }),
       application_name: 'evently',
+      // PostgreSQL's default random_page_cost (4) models spinning disks. Evently's working set lives in memory or
+      // on SSD, where an index read costs little more than a sequential one; at 4 the planner scanned the whole
+      // catalogue for a date-window search instead of walking the time index (bench: search p99 52 -> 37 ms).
+      options: '-c random_page_cost=1.1',
     },
   };
 }
