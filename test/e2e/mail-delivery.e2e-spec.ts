@@ -108,7 +108,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     const name = uniqueName('Cancelled gala');
     const { user, eventId } = await attendee(name, [{ status: 'confirmed' }]);
     const relay = app.get(OutboxRelay);
-    const outboxIds = await dataSource.transaction(async (manager) => {
+    const outboxed = await dataSource.transaction(async (manager) => {
       await manager.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [eventId]);
       return relay.write(manager, [
         {
@@ -118,7 +118,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
         },
       ]);
     });
-    await relay.publish(outboxIds);
+    await relay.publish(outboxed);
 
     const [mail] = await oneMail(user.email, `Event cancelled: ${name}`);
     expect(mail.envelopeTo).toEqual([user.email]);
@@ -135,7 +135,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       Array.from({ length: count }, () => createEvent(dataSource, { organizerId: user.id, name })),
     );
     const relay = app.get(OutboxRelay);
-    const outboxIds = await dataSource.transaction(async (manager) => {
+    const outboxed = await dataSource.transaction(async (manager) => {
       await manager.query(`UPDATE events SET deleted_at = now() WHERE id = ANY($1)`, [eventIds]);
       return relay.write(
         manager,
@@ -146,7 +146,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
         })),
       );
     });
-    await relay.publish(outboxIds);
+    await relay.publish(outboxed);
     return eventually(async () => {
       const mails = mailsTo(user.email, `Event cancelled: ${name}`);
       return mails.length === count ? mails : undefined;

@@ -7,7 +7,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ResponseCache } from '@evently/cache';
 import { AppConfig } from '@evently/config';
 import { Metrics } from '@evently/metrics';
-import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
+import { jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from '@evently/queue';
 
 import { AllocationDecision, allocateSeats, PendingBooking } from './seat-allocation';
 
@@ -34,7 +34,7 @@ export interface SettleResult {
 
 interface Settlement {
   result: SettleResult;
-  outboxIds: string[];
+  outboxed: OutboxEntry[];
   /** The events whose bookings were decided. */
   eventIds: string[];
 }
@@ -77,11 +77,11 @@ export class BookingAllocator {
   }
 
   private async settle(decide: (manager: EntityManager) => Promise<Settlement>): Promise<SettleResult> {
-    const { result, outboxIds, eventIds } = await this.dataSource.transaction('READ COMMITTED', decide);
+    const { result, outboxed, eventIds } = await this.dataSource.transaction('READ COMMITTED', decide);
     if (result.confirmed + result.failed > 0) {
       this.metrics.recordSettlement(result);
       await this.cache.invalidateEvents(eventIds);
-      await this.outbox.publish(outboxIds);
+      await this.outbox.publish(outboxed);
       this.logger.log({ settledEventIds: eventIds, ...result }, 'settled bookings');
     }
     return result;
@@ -154,7 +154,7 @@ export class BookingAllocator {
     pending: EventBooking[],
     counterUpdate: 'increment' | 'absolute' = 'increment',
   ): Promise<Settlement> {
-    if (pending.length === 0) return { result: { confirmed: 0, failed: 0 }, outboxIds: [], eventIds: [] };
+    if (pending.length === 0) return { result: { confirmed: 0, failed: 0 }, outboxed: [], eventIds: [] };
     const decisions = decideEach(events, pending);
     const confirmed = decisions.flatMap(({ decision }) => decision.confirmed);
     const outcomes = [
@@ -174,7 +174,7 @@ export class BookingAllocator {
       [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => o.reason)],
     );
     await this.takeSeats(manager, decisions, counterUpdate);
-    const outboxIds = await this.outbox.write(
+    const outboxed = await this.outbox.write(
       manager,
       confirmed.map((booking) => ({
         name: MAIL_JOBS.bookingConfirmed,
@@ -183,7 +183,7 @@ export class BookingAllocator {
       })),
     );
     const result = { confirmed: confirmed.length, failed: outcomes.length - confirmed.length };
-    return { result, outboxIds, eventIds: decisions.map(({ eventId }) => eventId) };
+    return { result, outboxed, eventIds: decisions.map(({ eventId }) => eventId) };
   }
 
   /** Adds each event's seats taken to its counter; the control writes the value it read plus its seats instead. */

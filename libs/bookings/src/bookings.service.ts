@@ -102,7 +102,7 @@ export class BookingsService {
   /** Cancels a live booking and gives its seats back exactly once; a second cancel is a 409. */
   async cancel(caller: User, bookingId: string): Promise<Booking> {
     const visible = await this.findVisible(caller, bookingId);
-    const { outboxIds } = await this.dataSource.transaction(async (manager) => {
+    const { outboxed } = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [visible.eventId]);
       const [row] = await manager.query(`SELECT status, ticket_count FROM bookings WHERE id = $1 FOR UPDATE`, [
         bookingId,
@@ -114,13 +114,13 @@ export class BookingsService {
         `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1`,
         [bookingId],
       );
-      if (row.status !== 'confirmed') return { outboxIds: [] };
+      if (row.status !== 'confirmed') return { outboxed: [] };
       await manager.query(`UPDATE events SET booked_tickets = booked_tickets - $2, updated_at = now() WHERE id = $1`, [
         visible.eventId,
         row.ticket_count,
       ]);
       return {
-        outboxIds: await this.outbox.write(manager, [
+        outboxed: await this.outbox.write(manager, [
           { name: MAIL_JOBS.bookingCancelled, jobId: jobIds.bookingCancelled(bookingId), payload: { bookingId } },
         ]),
       };
@@ -128,7 +128,7 @@ export class BookingsService {
     this.metrics.bookingsCancelled.inc();
     this.logger.log({ bookingId, eventId: visible.eventId }, 'booking cancelled');
     await this.cache.invalidateEvents([visible.eventId]);
-    await this.outbox.publish(outboxIds);
+    await this.outbox.publish(outboxed);
     return { ...visible, status: 'cancelled' };
   }
 

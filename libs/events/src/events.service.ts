@@ -85,7 +85,7 @@ export class EventsService {
    */
   async remove(caller: User, eventId: string): Promise<string> {
     const id = eventId.toLowerCase();
-    const outboxIds = await this.dataSource.transaction(async (manager) => {
+    const outboxed = await this.dataSource.transaction(async (manager) => {
       const [event] = await manager.query(
         `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE`,
         [id],
@@ -115,7 +115,7 @@ export class EventsService {
       );
     });
     await this.cache.invalidateEvents([id]);
-    await this.outbox.publish(outboxIds);
+    await this.outbox.publish(outboxed);
     return id;
   }
 

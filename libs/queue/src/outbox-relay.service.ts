@@ -1,18 +1,31 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
-
-import { OutboxMessage } from '@evently/database';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { JobProducer } from './job-producer.service';
-import { JobName, JOB_QUEUE, OutgoingJob } from './queue-names';
+import { JOB_QUEUE, OutgoingJob } from './queue-names';
 
 const RELAY_BATCH = 500;
+
+/** An outbox row as written: its id, and the job it holds. */
+export interface OutboxEntry {
+  id: string;
+  job: OutgoingJob;
+}
+
+interface OutboxRow {
+  id: string;
+  job_name: OutgoingJob['name'];
+  job_id: string;
+  payload: OutgoingJob['payload'];
+}
 
 /**
  * The transactional outbox: jobs are written in the same transaction as the change that causes them,
  * then handed to BullMQ after the commit. Whatever a crash or a Redis outage leaves unpublished is
- * picked up by {@link publishPending}, which the worker runs on a timer.
+ * picked up by {@link publishPending}, which the worker runs on a timer. Plain SQL over arrays: a settled
+ * batch writes a row per confirmation, which TypeORM's query builder spent more CPU preparing than
+ * PostgreSQL spent inserting.
  */
 @Injectable()
 export class OutboxRelay {
@@ -23,26 +36,31 @@ export class OutboxRelay {
     private readonly producer: JobProducer,
   ) {}
 
-  /** Records jobs inside the caller's transaction; returns their outbox ids for {@link publish}. */
-  async write(manager: EntityManager, jobs: OutgoingJob[]): Promise<string[]> {
+  /** Records jobs inside the caller's transaction; returns the entries to hand to {@link publish}. */
+  async write(manager: EntityManager, jobs: OutgoingJob[]): Promise<OutboxEntry[]> {
     if (jobs.length === 0) return [];
-    const result = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(OutboxMessage)
-      .values(
-        jobs.map((job) => ({ queue: JOB_QUEUE[job.name], jobName: job.name, jobId: job.jobId, payload: job.payload })),
-      )
-      .returning(['id'])
-      .execute();
-    return result.identifiers.map((row) => String(row.id));
+    const rows: OutboxRow[] = await manager.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::jsonb[])
+       RETURNING id, job_name, job_id, payload`,
+      [
+        jobs.map((job) => JOB_QUEUE[job.name]),
+        jobs.map((job) => job.name),
+        jobs.map((job) => job.jobId),
+        jobs.map((job) => JSON.stringify(job.payload)),
+      ],
+    );
+    return rows.map(toEntry);
   }
 
-  /** Best-effort publication right after the commit; failures are left for the relay timer. */
-  async publish(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+  /**
+   * Best-effort publication right after the commit; failures are left for the relay timer. Should the timer
+   * have published an entry first, adding it again is harmless: a job id is added once, a mail sent once.
+   */
+  async publish(entries: OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     try {
-      await this.publishRows(await this.dataSource.getRepository(OutboxMessage).findBy({ id: In(ids) }));
+      await this.publishEntries(entries);
     } catch (error) {
       this.logger.warn(`outbox publish deferred: ${(error as Error).message}`);
     }
@@ -52,15 +70,12 @@ export class OutboxRelay {
   async publishPending(): Promise<number> {
     let total = 0;
     for (;;) {
-      const rows = await this.dataSource
-        .getRepository(OutboxMessage)
-        .createQueryBuilder('message')
-        .where('message.publishedAt IS NULL')
-        .orderBy('message.id')
-        .limit(RELAY_BATCH)
-        .getMany();
+      const rows: OutboxRow[] = await this.dataSource.query(
+        `SELECT id, job_name, job_id, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+        [RELAY_BATCH],
+      );
       if (rows.length === 0) return total;
-      await this.publishRows(rows);
+      await this.publishEntries(rows.map(toEntry));
       total += rows.length;
       if (rows.length < RELAY_BATCH) return total;
     }
@@ -75,19 +90,15 @@ export class OutboxRelay {
     return { pending: row.pending, oldestSeconds: row.oldest };
   }
 
-  private async publishRows(rows: OutboxMessage[]): Promise<void> {
-    const unpublished = rows.filter((row) => !row.publishedAt);
-    if (unpublished.length === 0) return;
-    await this.producer.add(
-      unpublished.map(
-        (row) => ({ name: row.jobName as JobName, jobId: row.jobId, payload: row.payload }) as OutgoingJob,
-      ),
+  private async publishEntries(entries: OutboxEntry[]): Promise<void> {
+    await this.producer.add(entries.map((entry) => entry.job));
+    await this.dataSource.query(
+      `UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL`,
+      [entries.map((entry) => entry.id)],
     );
-    await this.dataSource
-      .createQueryBuilder()
-      .update(OutboxMessage)
-      .set({ publishedAt: () => 'now()' })
-      .whereInIds(unpublished.map((row) => row.id))
-      .execute();
   }
+}
+
+function toEntry(row: OutboxRow): OutboxEntry {
+  return { id: String(row.id), job: { name: row.job_name, jobId: row.job_id, payload: row.payload } as OutgoingJob };
 }

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { NotFoundError } from '@evently/common';
 import { User } from '@evently/database';
-import { jobIds, MAIL_JOBS, OutboxRelay, OutgoingJob } from '@evently/queue';
+import { jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay, OutgoingJob } from '@evently/queue';
 
 /** Rows per outbox INSERT, well under PostgreSQL's 65,535 bind parameters (four per row). */
 const OUTBOX_CHUNK = 5000;
@@ -28,7 +28,7 @@ export class NotificationsService {
    * booking is confirmed or cancelled only under that row's update lock, and deletion needs it too.
    */
   async notifyAttendees(sender: User, eventId: string, message: string): Promise<number> {
-    const { recipients, outboxIds } = await this.dataSource.transaction(async (manager) => {
+    const { recipients, outboxed } = await this.dataSource.transaction(async (manager) => {
       const [event] = await manager.query(`SELECT id FROM events WHERE id = $1 AND deleted_at IS NULL FOR SHARE`, [
         eventId,
       ]);
@@ -42,18 +42,18 @@ export class NotificationsService {
         [eventId, message, sender.id, users.length],
       );
       const jobs = users.map(({ user_id: userId }) => noticeJob(notice.id, userId));
-      return { recipients: users.length, outboxIds: await this.writeOutbox(manager, jobs) };
+      return { recipients: users.length, outboxed: await this.writeOutbox(manager, jobs) };
     });
-    await this.outbox.publish(outboxIds.slice(0, PUBLISH_NOW));
+    await this.outbox.publish(outboxed.slice(0, PUBLISH_NOW));
     return recipients;
   }
 
-  private async writeOutbox(manager: EntityManager, jobs: OutgoingJob[]): Promise<string[]> {
-    const ids: string[] = [];
+  private async writeOutbox(manager: EntityManager, jobs: OutgoingJob[]): Promise<OutboxEntry[]> {
+    const entries: OutboxEntry[] = [];
     for (let start = 0; start < jobs.length; start += OUTBOX_CHUNK) {
-      ids.push(...(await this.outbox.write(manager, jobs.slice(start, start + OUTBOX_CHUNK))));
+      entries.push(...(await this.outbox.write(manager, jobs.slice(start, start + OUTBOX_CHUNK))));
     }
-    return ids;
+    return entries;
   }
 }
 
