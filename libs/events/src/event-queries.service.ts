@@ -80,9 +80,8 @@ export class EventQueries {
   }
 
   /**
-   * The page, and a count that is exact up to {@link EXACT_COUNT_LIMIT} matches (see {@link countMatches}). The
-   * capped count rides along with the page as one statement: one round trip, where a search otherwise spent a
-   * third of its api time writing statements to PostgreSQL. An empty page counts on its own.
+   * The page and its count in one statement, one round trip: the count is exact up to {@link EXACT_COUNT_LIMIT}
+   * matches and PostgreSQL's estimate beyond (see {@link countingSql}). An empty page counts on its own.
    */
   private async list<T>(
     filter: SqlFilter,
@@ -92,42 +91,51 @@ export class EventQueries {
     toRecord: (row: Record<string, unknown>) => T,
   ): Promise<EventPage<T>> {
     const offset = pageOffset(page);
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT ${columns}, (${cappedCountSql(filter)}) AS capped_count
-         FROM events e JOIN users u ON u.id = e.organizer_id
+    const counting = countingSql(filter);
+    const rows: (Record<string, unknown> & Counted)[] = await this.dataSource.query(
+      `SELECT ${columns}, counted.capped, counted.estimate
+         FROM events e JOIN users u ON u.id = e.organizer_id CROSS JOIN (${counting.sql}) AS counted
         ${filter.sql} ${ordering} LIMIT ${page.pageSize + 1} OFFSET ${offset}`,
-      filter.params,
+      counting.params,
     );
-    const capped = rows.length > 0 ? (rows[0].capped_count as number) : await this.cappedCount(filter);
-    const counted = await this.countMatches(filter, capped);
+    const { capped, estimate } = rows[0] ?? (await this.count(counting));
     const hasMore = rows.length > page.pageSize;
     const records = rows.slice(0, page.pageSize).map(toRecord);
-    return { records, count: counted.exact ? counted.count : settleEstimate(counted.count, offset, records, hasMore) };
+    if (capped <= EXACT_COUNT_LIMIT) return { records, count: capped };
+    return { records, count: settleEstimate(Number(estimate), offset, records, hasMore) };
   }
 
-  private async cappedCount(filter: SqlFilter): Promise<number> {
-    const [{ count }] = await this.dataSource.query(`SELECT (${cappedCountSql(filter)}) AS count`, filter.params);
-    return count;
-  }
-
-  /**
-   * Counting every match of a broad search costs more than the page itself (a `count(*)` visits each row), so
-   * the count stops at {@link EXACT_COUNT_LIMIT}; past it the planner's estimate stands in, as large catalogue
-   * sites show "about N results".
-   */
-  private async countMatches(filter: SqlFilter, capped: number): Promise<{ count: number; exact: boolean }> {
-    if (capped <= EXACT_COUNT_LIMIT) return { count: capped, exact: true };
-    const [{ 'QUERY PLAN': plan }] = await this.dataSource.query(
-      `EXPLAIN (FORMAT JSON) SELECT 1 FROM events e ${filter.sql}`,
-      filter.params,
-    );
-    return { count: Math.round(plan[0].Plan['Plan Rows']), exact: false };
+  private async count(counting: { sql: string; params: unknown[] }): Promise<Counted> {
+    const [counted] = await this.dataSource.query(counting.sql, counting.params);
+    return counted;
   }
 }
 
-/** The matches of `filter`, counted up to one past {@link EXACT_COUNT_LIMIT}. */
-function cappedCountSql(filter: SqlFilter): string {
-  return `SELECT count(*)::int FROM (SELECT 1 FROM events e ${filter.sql} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS capped`;
+interface Counted {
+  capped: number;
+  estimate: string | null;
+}
+
+/**
+ * The matches of `filter` counted up to one past {@link EXACT_COUNT_LIMIT}, and past that the planner's estimate
+ * (as large catalogue sites show "about N results"), since counting every match of a broad search costs more than
+ * the page itself. The estimate comes from `evently_estimated_rows` (migration EstimatedRowsFunction), which
+ * EXPLAINs the filter inside the same statement, its values quoted in by `format(%L)`; a separate EXPLAIN had
+ * been a second round trip per search.
+ */
+function countingSql(filter: SqlFilter): { sql: string; params: unknown[] } {
+  const template = `SELECT 1 FROM events e ${filter.sql}`
+    .replaceAll('%', '%%')
+    .replace(/\$(\d+)/g, (_placeholder, n: string) => `%${n}$L`);
+  const params = [...filter.params, template];
+  const values = filter.params.map((_value, index) => `, $${index + 1}`).join('');
+  return {
+    sql: `SELECT capped, CASE WHEN capped > ${EXACT_COUNT_LIMIT}
+                 THEN evently_estimated_rows(format($${params.length}${values})) END AS estimate
+            FROM (SELECT count(*)::int FROM (SELECT 1 FROM events e ${filter.sql} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS matches)
+              AS c (capped)`,
+    params,
+  };
 }
 
 /** An estimated count never contradicts the page: the last page makes it exact, and `next` is right either way. */

@@ -2,10 +2,12 @@ import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { PublicSearchIndex1764100000000 } from './1764100000000-PublicSearchIndex';
 import { PublicSearchColumn1764200000000 } from './1764200000000-PublicSearchColumn';
 import { EventsFillfactor1764300000000 } from './1764300000000-EventsFillfactor';
+import { EstimatedRowsFunction1764400000000 } from './1764400000000-EstimatedRowsFunction';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   PublicSearchIndex1764100000000,
   PublicSearchColumn1764200000000,
   EventsFillfactor1764300000000,
+  EstimatedRowsFunction1764400000000,
 ];
