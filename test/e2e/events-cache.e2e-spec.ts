@@ -107,6 +107,17 @@ describe('caching: public reads are cached and never stale after a write', () =>
     expect(list.body.results[0].available_tickets).toBe(await available(eventId));
   });
 
+  it('stores a filtered list from its second request on, so a one-off search takes no cache space', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    const description = async () =>
+      (await http.get('/api/user/events/').query({ search: name }).expect(200)).body.results[0].description;
+    const asked = await description();
+    await dataSource.query(`UPDATE events SET description = md5(random()::text) WHERE id = $1`, [eventId]);
+    expect(await description()).not.toBe(asked); // the first answer was not stored
+    await primeAndSneak(eventId, name); // asked again, it is
+  });
+
   it('shows a created event in the list at once', async () => {
     const name = marker();
     const eventId = await newEvent(name);

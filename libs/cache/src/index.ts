@@ -2,3 +2,4 @@ export * from './cache-keys';
 export * from './cache.module';
 export * from './redis.service';
 export * from './response-cache.service';
+export * from './second-request-admission';

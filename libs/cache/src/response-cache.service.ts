@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 
 import { cacheKeys } from './cache-keys';
 import { RedisService, withTimeout } from './redis.service';
+import { SecondRequestAdmission } from './second-request-admission';
 
 const REDIS_BUDGET_MS = 250;
 /** How often failed version bumps are retried while Redis answers with errors but stays connected. */
@@ -29,8 +30,17 @@ export class ResponseCache {
     redis.client.on('ready', () => void this.bump([]));
   }
 
-  /** `load()`'s value as JSON text, from the cache while `versionKey` has not moved since it was stored. */
-  async json(versionKey: string, key: string, ttlMs: number, load: () => Promise<unknown>): Promise<string> {
+  /**
+   * `load()`'s value as JSON text, from the cache while `versionKey` has not moved since it was stored. With an
+   * `admission`, a loaded value is stored only for the keys it admits.
+   */
+  async json(
+    versionKey: string,
+    key: string,
+    ttlMs: number,
+    load: () => Promise<unknown>,
+    admission?: SecondRequestAdmission,
+  ): Promise<string> {
     const runId = this.redis.runId;
     if (runId === undefined || this.unbumped.size > 0) return JSON.stringify(await load());
     const entryKey = this.redis.key(cacheKeys.entry(runId, key));
@@ -42,7 +52,9 @@ export class ResponseCache {
     if (entry?.startsWith(stamp)) return entry.slice(stamp.length);
     return this.loadOnce(`${entryKey}\n${stamp}`, async () => {
       const text = JSON.stringify(await load());
-      void this.attempt(() => this.redis.client.set(entryKey, stamp + text, 'PX', ttlMs));
+      if (admission?.admits(key) ?? true) {
+        void this.attempt(() => this.redis.client.set(entryKey, stamp + text, 'PX', ttlMs));
+      }
       return text;
     });
   }

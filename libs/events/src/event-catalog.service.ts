@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 
-import { CACHE_TTL_MS, cacheKeys, ResponseCache } from '@evently/cache';
+import { CACHE_TTL_MS, cacheKeys, ResponseCache, SecondRequestAdmission } from '@evently/cache';
 import { PageRequest } from '@evently/common';
 
 import { PublicEventFilter } from './event-filters';
@@ -16,6 +16,9 @@ import { EventQueries } from './event-queries.service';
  */
 @Injectable()
 export class EventCatalog {
+  /** Filtered lists are a long tail of one-off searches: only those asked twice are worth a cache entry. */
+  private readonly listAdmission = new SecondRequestAdmission();
+
   constructor(
     private readonly queries: EventQueries,
     private readonly cache: ResponseCache,
@@ -31,6 +34,7 @@ export class EventCatalog {
         const { records, count } = await this.queries.listPublic(filter, page);
         return { count, results: records.map(render) };
       },
+      this.listAdmission,
     );
   }
 
