@@ -81,7 +81,9 @@ export class EventQueries {
 
   /**
    * The page and its count in one statement, one round trip: the count is exact up to {@link EXACT_COUNT_LIMIT}
-   * matches and PostgreSQL's estimate beyond (see {@link countingSql}). An empty page counts on its own.
+   * matches and PostgreSQL's estimate beyond (see {@link countingSql}). The count is a materialised CTE so it runs
+   * once whatever the plan: as a plain subquery, a plan from stale statistics counted again for every row of the
+   * page. An empty page counts on its own.
    */
   private async list<T>(
     filter: SqlFilter,
@@ -93,8 +95,9 @@ export class EventQueries {
     const offset = pageOffset(page);
     const counting = countingSql(filter);
     const rows: (Record<string, unknown> & Counted)[] = await this.dataSource.query(
-      `SELECT ${columns}, counted.capped, counted.estimate
-         FROM events e JOIN users u ON u.id = e.organizer_id CROSS JOIN (${counting.sql}) AS counted
+      `WITH counted AS MATERIALIZED (${counting.sql})
+       SELECT ${columns}, counted.capped, counted.estimate
+         FROM events e JOIN users u ON u.id = e.organizer_id CROSS JOIN counted
         ${filter.sql} ${ordering} LIMIT ${page.pageSize + 1} OFFSET ${offset}`,
       counting.params,
     );
