@@ -48,7 +48,25 @@ export function toPageJson(countAndResults: string, request: PageRequest, absolu
 
 const COUNT_FIRST = '{"count":';
 
+/**
+ * Built links, by page and URL: parsing the URL was a twentieth of a cached list's CPU, and a cached list is
+ * asked for by the same few URLs again and again. The oldest of {@link LINKS_KEPT} is forgotten first.
+ */
+const builtLinks = new Map<string, string>();
+const LINKS_KEPT = 1000;
+
 function withPage(link: string, page: number): string {
+  const key = `${page} ${link}`;
+  let built = builtLinks.get(key);
+  if (built === undefined) {
+    built = buildLink(link, page);
+    if (builtLinks.size >= LINKS_KEPT) builtLinks.delete(builtLinks.keys().next().value as string);
+    builtLinks.set(key, built);
+  }
+  return built;
+}
+
+function buildLink(link: string, page: number): string {
   // The api's Host check keeps request URLs parseable; should one not be, a link by path beats a 500.
   const url = URL.parse(link) ?? pathOnlyUrl(link);
   if (page === 1) url.searchParams.delete('page');
