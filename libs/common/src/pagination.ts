@@ -50,12 +50,15 @@ const COUNT_FIRST = '{"count":';
 
 /**
  * Built links, by page and URL: parsing the URL was a twentieth of a cached list's CPU, and a cached list is
- * asked for by the same few URLs again and again. The oldest of {@link LINKS_KEPT} is forgotten first.
+ * asked for by the same few URLs again and again. The oldest of {@link LINKS_KEPT} is forgotten first; URLs longer
+ * than {@link MEMO_URL_CHARS} are built every time, so no client can fill the memo with 16 KB URLs.
  */
 const builtLinks = new Map<string, string>();
 const LINKS_KEPT = 1000;
+const MEMO_URL_CHARS = 512;
 
 function withPage(link: string, page: number): string {
+  if (link.length > MEMO_URL_CHARS) return buildLink(link, page);
   const key = `${page} ${link}`;
   let built = builtLinks.get(key);
   if (built === undefined) {

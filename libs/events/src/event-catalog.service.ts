@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 
 import { CACHE_TTL_MS, cacheKeys, ResponseCache, SecondRequestAdmission } from '@evently/cache';
@@ -57,7 +59,11 @@ export class EventCatalog {
   }
 }
 
-/** The normalised query, so equal queries share an entry whatever their spelling or order. */
+/**
+ * The normalised query, so equal queries share an entry whatever their spelling or order; past
+ * {@link PLAIN_ID_CHARS} its digest, which bounds what a key costs Redis and the admission's memory (a JSON
+ * array and a hex digest never coincide).
+ */
 function listCacheId(filter: PublicEventFilter, page: PageRequest): string {
   const normalised = [
     filter.search ?? '',
@@ -72,5 +78,8 @@ function listCacheId(filter: PublicEventFilter, page: PageRequest): string {
     page.page,
     page.pageSize,
   ];
-  return JSON.stringify(normalised);
+  const id = JSON.stringify(normalised);
+  return id.length <= PLAIN_ID_CHARS ? id : createHash('sha256').update(id).digest('hex');
 }
+
+const PLAIN_ID_CHARS = 200;

@@ -131,6 +131,8 @@ function countingSql(filter: SqlFilter): { sql: string; params: unknown[] } {
     .replaceAll('%', '%%')
     .replace(/\$(\d+)/g, (_placeholder, n: string) => `%${n}$L`);
   const params = [...filter.params, template];
+  // format() takes any type, so each value's type comes from the filter; PostgreSQL analyses the FROM subquery
+  // below before the CASE, which is what lets it know them (the same format() in a select list beside a WHERE fails).
   const values = filter.params.map((_value, index) => `, $${index + 1}`).join('');
   return {
     sql: `SELECT capped, CASE WHEN capped > ${EXACT_COUNT_LIMIT}
