@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 
+import Redis from 'ioredis';
 import { Pool } from 'pg';
 
 import { RunningProcess, startApiProcess, startWorkerProcess } from '../../support/processes';
@@ -157,8 +158,64 @@ export class FaultSystem {
         [eventIds],
       );
       if (unsettled === 0) return;
-      if (Date.now() > deadline) throw new Error(`${unsettled} bookings still unsettled after ${timeoutMs} ms`);
+      if (Date.now() > deadline) {
+        throw new Error(`${unsettled} bookings still unsettled after ${timeoutMs} ms\n${await this.postMortem()}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /**
+   * What a failed wait needs explained: whether each process still runs, the warnings and errors each logged
+   * last, and the database sessions that are not idle (a lock holder, a hung statement).
+   */
+  private async postMortem(): Promise<string> {
+    const processes = [
+      ...this.apis.map((p) => ['api', p] as const),
+      ...this.workers.map((p) => ['worker', p] as const),
+    ];
+    const logs = processes.map(([kind, proc]) => {
+      const { exitCode, signalCode, pid } = proc.child;
+      const state = exitCode === null && signalCode === null ? 'running' : `exited (${exitCode ?? signalCode})`;
+      const warnings = proc.output().split('\n').flatMap(warningOf);
+      // Mail retries flood a database outage's logs; what settles bookings is what explains a wait.
+      const mailFailures = warnings.filter((line) => line.includes('"MailProcessor"')).length;
+      const others = warnings.filter((line) => !line.includes('"MailProcessor"')).slice(-15);
+      const header = `  ${kind} ${pid}: ${state}, ${mailFailures} mail job warnings`;
+      return [header, ...others.map((line) => `    ${line}`)].join('\n');
+    });
+    const { rows: sessions } = await this.db.query(
+      `SELECT pid, application_name, state, wait_event_type, wait_event, now() - xact_start AS in_transaction,
+              left(query, 200) AS query
+         FROM pg_stat_activity WHERE datname = current_database() AND state <> 'idle' AND pid <> pg_backend_pid()`,
+    );
+    const busy = sessions.map((row) => `  ${JSON.stringify(row)}`);
+    return [
+      'processes:',
+      ...logs,
+      'busy database sessions:',
+      ...busy,
+      `bookings queue: ${await this.bookingsQueue()}`,
+    ].join('\n');
+  }
+
+  /** The bookings queue's jobs by state, read straight from Redis (a settle job parked in backoff shows here). */
+  private async bookingsQueue(): Promise<string> {
+    const client = new Redis(this.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: true });
+    const key = (state: string) => `evently-faults:bull:bookings:${state}`;
+    try {
+      await client.connect();
+      const [wait, active, delayed, failed] = await Promise.all([
+        client.llen(key('wait')),
+        client.llen(key('active')),
+        client.zcard(key('delayed')),
+        client.zcard(key('failed')),
+      ]);
+      return JSON.stringify({ wait, active, delayed, failed });
+    } catch (error) {
+      return `unreadable (${(error as Error).message})`;
+    } finally {
+      client.disconnect();
     }
   }
 
@@ -225,5 +282,20 @@ export async function request(url: string, init: RequestInit = {}): Promise<Outc
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { networkError: cause?.code ?? cause?.message ?? (error as Error).message };
+  }
+}
+
+/** A log line at warn or above, shortened to what explains it; other lines give nothing. */
+function warningOf(line: string): string[] {
+  if (!line.startsWith('{')) return line.trim() === '' ? [] : [line.slice(0, 300)];
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    if (typeof entry.level !== 'number' || entry.level < 40) return [];
+    const { time, level, context, job, msg, err } = entry;
+    const status = (entry.res as { statusCode?: number } | undefined)?.statusCode;
+    const error = typeof err === 'string' ? err : (err as { message?: string } | undefined)?.message;
+    return [JSON.stringify({ time, level, context, job, status, msg, err: error?.slice(0, 200) })];
+  } catch {
+    return [line.slice(0, 300)];
   }
 }
