@@ -3,12 +3,12 @@ import Redis from 'ioredis';
 
 import { AppConfig } from '@evently/config';
 
+const RUN_ID_RETRY_MS = 1000;
+
 /**
  * The shared ioredis connection for counters and cache versions. It fails fast while Redis is down
  * (no offline queue) so callers can fall back instead of hanging.
  */
-const RUN_ID_RETRY_MS = 1000;
-
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);

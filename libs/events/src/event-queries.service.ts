@@ -108,10 +108,15 @@ export class EventQueries {
     return { records, count: settleEstimate(Number(estimate), offset, records, hasMore) };
   }
 
-  private async count(counting: { sql: string; params: unknown[] }): Promise<Counted> {
+  private async count(counting: Statement): Promise<Counted> {
     const [counted] = await this.dataSource.query(counting.sql, counting.params);
     return counted;
   }
+}
+
+interface Statement {
+  sql: string;
+  params: unknown[];
 }
 
 interface Counted {
@@ -126,7 +131,7 @@ interface Counted {
  * EXPLAINs the filter inside the same statement, its values quoted in by `format(%L)`; a separate EXPLAIN had
  * been a second round trip per search.
  */
-function countingSql(filter: SqlFilter): { sql: string; params: unknown[] } {
+function countingSql(filter: SqlFilter): Statement {
   const template = `SELECT 1 FROM events e ${filter.sql}`
     .replaceAll('%', '%%')
     .replace(/\$(\d+)/g, (_placeholder, n: string) => `%${n}$L`);

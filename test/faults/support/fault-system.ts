@@ -10,6 +10,7 @@ import { OwnedPostgres, OwnedRedis } from './owned-services';
 
 const SECRET_KEY = 'fault-suite-secret-key';
 const DATABASE = 'evently_faults';
+const REDIS_PREFIX = 'evently-faults';
 
 export interface Buyer {
   id: number;
@@ -75,7 +76,7 @@ export class FaultSystem {
       NODE_ENV: 'test',
       DATABASE_URL: this.postgres.url(DATABASE),
       REDIS_URL: this.redis.url,
-      REDIS_PREFIX: 'evently-faults',
+      REDIS_PREFIX,
       SECRET_KEY,
       DEBUG: 'true',
       LOG_LEVEL: 'info',
@@ -202,7 +203,7 @@ export class FaultSystem {
   /** The bookings queue's jobs by state, read straight from Redis (a settle job parked in backoff shows here). */
   private async bookingsQueue(): Promise<string> {
     const client = new Redis(this.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 1000, lazyConnect: true });
-    const key = (state: string) => `evently-faults:bull:bookings:${state}`;
+    const key = (state: string) => `${REDIS_PREFIX}:bull:bookings:${state}`;
     try {
       await client.connect();
       const [wait, active, delayed, failed] = await Promise.all([

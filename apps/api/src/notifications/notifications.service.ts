@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import { NotFoundError } from '@evently/common';
 import { User } from '@evently/database';
-import { jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay, OutgoingJob } from '@evently/queue';
+import { jobIds, MAIL_JOBS, OutboxRelay, OutgoingJob } from '@evently/queue';
 
-/** Rows per outbox INSERT, well under PostgreSQL's 65,535 bind parameters (four per row). */
-const OUTBOX_CHUNK = 5000;
 /**
  * Jobs published right after the commit. A notice to a huge audience answers at once anyway: the
  * worker's outbox relay publishes the rest within seconds.
@@ -42,18 +40,10 @@ export class NotificationsService {
         [eventId, message, sender.id, users.length],
       );
       const jobs = users.map(({ user_id: userId }) => noticeJob(notice.id, userId));
-      return { recipients: users.length, outboxed: await this.writeOutbox(manager, jobs) };
+      return { recipients: users.length, outboxed: await this.outbox.write(manager, jobs) };
     });
     await this.outbox.publish(outboxed.slice(0, PUBLISH_NOW));
     return recipients;
-  }
-
-  private async writeOutbox(manager: EntityManager, jobs: OutgoingJob[]): Promise<OutboxEntry[]> {
-    const entries: OutboxEntry[] = [];
-    for (let start = 0; start < jobs.length; start += OUTBOX_CHUNK) {
-      entries.push(...(await this.outbox.write(manager, jobs.slice(start, start + OUTBOX_CHUNK))));
-    }
-    return entries;
   }
 }
 
