@@ -18,7 +18,7 @@ const PROGRESS_EVERY_MS = 2000;
  * built last on that connection: that is how each response finds its tag.
  */
 export async function runLoad({ label, ports, connections = BENCH.connections, seconds, requests, requestFor }) {
-  const record = { statuses: new Map(), latencies: [], tags: new Map(), last: 0 };
+  const record = { statuses: new Map(), latencies: [], latenciesByStatus: new Map(), tags: new Map(), last: 0 };
   const perPort = Math.floor(connections / ports.length);
   const startedAt = performance.now();
   const startedAtWall = Date.now();
@@ -48,6 +48,9 @@ export async function runLoad({ label, ports, connections = BENCH.connections, s
       responses: total,
       rps: Math.round(total / (elapsedMs / 1000)),
       latencyMs: summarize(record.latencies),
+      latencyMsByStatus: Object.fromEntries(
+        [...record.latenciesByStatus].sort(([a], [b]) => a - b).map(([status, samples]) => [status, summarize(samples)]),
+      ),
       statuses: Object.fromEntries([...record.statuses].sort()),
       serverErrors: [...record.statuses].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0),
       errors: results.reduce((sum, result) => sum + result.errors, 0),
@@ -81,6 +84,9 @@ function runOne({ port, connections, seconds, amount, requestFor, record }) {
           ]);
           client.on('response', (status, _bytes, latencyMs) => {
             record.latencies.push(latencyMs);
+            const ofStatus = record.latenciesByStatus.get(status) ?? [];
+            ofStatus.push(latencyMs);
+            record.latenciesByStatus.set(status, ofStatus);
             record.last = performance.now();
             record.statuses.set(status, (record.statuses.get(status) ?? 0) + 1);
             if (current.tag !== undefined) {

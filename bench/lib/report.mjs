@@ -125,6 +125,13 @@ export function table(results) {
       `p50 ${fmt(run.load.latencyMs.p50)} ms`,
       `p99 ${fmt(run.load.latencyMs.p99)} ms, max ${fmt(run.load.latencyMs.max)} ms`,
     );
+    for (const [status, label] of [
+      [201, '201s (seats left)'],
+      [409, '409s (sold out)'],
+    ]) {
+      const latency = run.load.latencyMsByStatus?.[status];
+      if (latency) row(`  ${label}`, `p50 ${fmt(latency.p50)} ms`, `p99 ${fmt(latency.p99)} ms`);
+    }
     row(
       'bookings settled/s',
       `${fmt(run.settledPerSecond)} /s`,
