@@ -59,6 +59,9 @@ export class SmtpCapture {
       },
       onData: (stream, session, callback) => this.receive(stream, session, callback),
     });
+    // A sender's connection reset (a worker the suites kill mid-session) is an 'error' on the server: without a
+    // listener it would fail whichever test file is running, after its tests passed.
+    server.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
