@@ -1,6 +1,7 @@
 import { DataSourceOptions } from 'typeorm';
 
 import { ENTITIES } from './entities';
+import { ListeningClient } from './listening-client';
 import { MIGRATIONS } from './migrations';
 
 export interface DatabaseConnectionSettings {
@@ -26,6 +27,7 @@ export function databaseOptions({
     synchronize: false,
     logging: false,
     extra: {
+      Client: ListeningClient,
       max: poolSize,
       connectionTimeoutMillis: 3000,
       // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
