@@ -49,7 +49,9 @@ export async function runLoad({ label, ports, connections = BENCH.connections, s
       rps: Math.round(total / (elapsedMs / 1000)),
       latencyMs: summarize(record.latencies),
       latencyMsByStatus: Object.fromEntries(
-        [...record.latenciesByStatus].sort(([a], [b]) => a - b).map(([status, samples]) => [status, summarize(samples)]),
+        [...record.latenciesByStatus]
+          .sort(([a], [b]) => a - b)
+          .map(([status, samples]) => [status, summarize(samples)]),
       ),
       statuses: Object.fromEntries([...record.statuses].sort()),
       serverErrors: [...record.statuses].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0),
