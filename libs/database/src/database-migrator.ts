@@ -1,7 +1,7 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { databaseOptions } from './database-options';
+import { ListeningClient } from './listening-client';
 
 export interface MigrationReport {
   databaseCreated: boolean;
@@ -25,7 +25,7 @@ export async function migrateDatabase(url: string, log: (line: string) => void =
 
 export async function createDatabaseIfMissing(url: string, log: (line: string) => void = () => {}): Promise<boolean> {
   const name = databaseName(url);
-  const client = new Client({ connectionString: maintenanceUrl(url) });
+  const client = new ListeningClient({ connectionString: maintenanceUrl(url) });
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -44,7 +44,7 @@ export async function createDatabaseIfMissing(url: string, log: (line: string) =
 }
 
 export async function dropDatabase(url: string): Promise<void> {
-  const client = new Client({ connectionString: maintenanceUrl(url) });
+  const client = new ListeningClient({ connectionString: maintenanceUrl(url) });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(databaseName(url))} WITH (FORCE)`);

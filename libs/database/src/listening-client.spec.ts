@@ -3,6 +3,7 @@ import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { Pool, PoolClient } from 'pg';
 
 import { databaseOptions } from './database-options';
+import { isDatabaseUnavailable } from './postgres-errors';
 
 /**
  * A server that lets a client connect and, in the very same write, ends its session the way PostgreSQL does on a
@@ -11,7 +12,7 @@ import { databaseOptions } from './database-options';
  */
 async function serverThatShutsDownOnConnect(): Promise<Server> {
   const server = createServer((socket: Socket) => {
-    socket.once('data', () => socket.write(Buffer.concat([authenticationOk(), readyForQuery(), adminShutdown()])));
+    socket.once('data', () => socket.end(Buffer.concat([authenticationOk(), readyForQuery(), adminShutdown()])));
     socket.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,14 +39,20 @@ describe('ListeningClient', () => {
     const url = `postgresql://evently@127.0.0.1:${(server.address() as AddressInfo).port}/evently`;
     const pool = new Pool({ ...databaseOptions({ url, poolSize: 1 }).extra, connectionString: url });
     pool.on('error', () => undefined);
+    let client: PoolClient | undefined;
     try {
-      // As TypeORM does: the pool hands the client out, the holder starts listening a microtask later.
-      const client = await new Promise<PoolClient>((resolve, reject) =>
+      // As a TypeORM query runner does: the pool hands the client out, the holder starts listening a microtask later.
+      client = await new Promise<PoolClient>((resolve, reject) =>
         pool.connect((error, connected) => (error ? reject(error) : resolve(connected!))),
       );
-      await expect(client.query('SELECT 1')).rejects.toThrow(/connection error/);
+      const failure: unknown = await client.query('SELECT 1').catch((error: unknown) => error);
+      expect(failure).toEqual(expect.objectContaining({ message: expect.stringMatching(/connection error/) }));
+      expect(isDatabaseUnavailable(failure)).toBe(true);
       client.release();
+      client = undefined;
+      expect(pool.totalCount).toBe(0);
     } finally {
+      client?.release(true);
       await pool.end();
       await new Promise((resolve) => server.close(resolve));
     }
