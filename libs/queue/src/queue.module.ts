@@ -18,6 +18,14 @@ const DEFAULT_JOB_OPTIONS = {
 const MAIL_RETRIES = { attempts: 12, backoff: { type: 'exponential', delay: 5000 } };
 
 /**
+ * A settle signal waiting for its retry also stands for every booking of its event accepted meanwhile (signals
+ * are deduplicated), so an exponential backoff would hold bookings made just after a database blip for as long
+ * as the blip had doubled it to. Retries come every second instead, for about 15 s; past that the sweeper
+ * settles from PostgreSQL whatever is left.
+ */
+const SETTLE_RETRIES = { attempts: 20, backoff: { type: 'fixed', delay: 1000, jitter: 0.5 } };
+
+/**
  * BullMQ wiring. Producers (the api) fail fast while Redis is down, so a request never hangs on it;
  * workers wait and reconnect for as long as it takes.
  */
@@ -40,7 +48,7 @@ export class QueueModule {
           }),
         }),
         BullModule.registerQueue(
-          { name: QUEUES.bookings },
+          { name: QUEUES.bookings, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...SETTLE_RETRIES } },
           { name: QUEUES.mail, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...MAIL_RETRIES } },
         ),
       ],
