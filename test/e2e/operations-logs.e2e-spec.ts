@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 
@@ -33,6 +35,7 @@ describe('logs and worker metrics of the compiled processes', () => {
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const requestIdOf = (line: Record<string, unknown>) => (line.req as { id?: string } | undefined)?.id;
 
   it('names the booking, the request and the job in the lines that concern them', async () => {
     const staff = await loginAs(app, 'staff');
@@ -50,6 +53,15 @@ describe('logs and worker metrics of the compiled processes', () => {
       jsonLines(api).find((line) => line.msg === 'booking accepted' && line.bookingId === bookingId),
     );
     expect(accepted).toMatchObject({ eventId, req: expect.objectContaining({ id: 'ops-log-test-1' }) });
+    const completed = await eventually(async () =>
+      jsonLines(api).find((line) => line.msg === 'request completed' && requestIdOf(line) === 'ops-log-test-1'),
+    );
+    expect(completed).toMatchObject({
+      level: 30,
+      req: { method: 'POST', url: '/api/bookings/', headers: { authorization: '[Redacted]' } },
+      res: { statusCode: 201 },
+      responseTime: expect.any(Number),
+    });
 
     const settled = await eventually(async () =>
       jsonLines(worker).find(
@@ -85,6 +97,17 @@ describe('logs and worker metrics of the compiled processes', () => {
       jsonLines(api).find((line) => String((line.req as { url?: string })?.url).endsWith('/queues/login')),
     );
     expect(api.output()).not.toContain(token);
+  });
+
+  it('leaves the health probe out, and logs a refused request as a warning (lines are written in order)', async () => {
+    const headers = { 'x-request-id': 'ops-log-test-404' };
+    expect((await fetch(`${api.url}/api/health/`, { headers: { 'x-request-id': 'ops-log-health' } })).ok).toBe(true);
+    expect((await fetch(`${api.url}/api/user/events/${randomUUID()}/`, { headers })).status).toBe(404);
+    const refused = await eventually(async () =>
+      jsonLines(api).find((line) => requestIdOf(line) === 'ops-log-test-404'),
+    );
+    expect(refused).toMatchObject({ level: 40, msg: 'request completed', res: { statusCode: 404 } });
+    expect(jsonLines(api).some((line) => requestIdOf(line) === 'ops-log-health')).toBe(false);
   });
 
   it("serves the worker's own counters on WORKER_METRICS_PORT", async () => {

@@ -11,6 +11,7 @@ import { ApiModule } from './api.module';
 import { isAllowedHost, parseHost } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
+import { registerRequestLog } from './common/request-log';
 import { setupSwagger } from './common/swagger';
 import { closeConnectionsOnClose } from './graceful-shutdown';
 import { registerHttpMetrics } from './metrics/http-metrics';
@@ -37,6 +38,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  await registerRequestLog(app);
   closeConnectionsOnClose(app);
   app.setGlobalPrefix('api');
   // helmet's defaults, less upgrade-insecure-requests: over plain http on a non-loopback host (a container,
