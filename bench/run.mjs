@@ -14,7 +14,7 @@ import { dropDatabase, migrate, seedUsers } from './lib/database.mjs';
 import { deleteKeys } from './lib/redis.mjs';
 import { elapsedSeconds, progress } from './lib/progress.mjs';
 import { machine, table, targets } from './lib/report.mjs';
-import { freePort, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
+import { cpuProbeMs, freePort, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
 import { bareHttpBaseline, bookingLoopBaseline } from './scenarios/baselines.mjs';
 import { browse } from './scenarios/browse.mjs';
 import { bookingStorm } from './scenarios/storms.mjs';
@@ -28,8 +28,10 @@ async function main() {
   const redisUrl = env.REDIS_URL;
   mkdirSync(RESULTS, { recursive: true });
   const machineInfo = machine(await postgresVersion(databaseUrl), await redisVersion(redisUrl));
+  machineInfo.cpuProbeMs = { start: cpuProbeMs() };
   progress(
-    `run ${runId}: ${machineInfo.nproc} cores, ${machineInfo.memoryGb} GB; load average ${machineInfo.loadAverageAtStart}`,
+    `run ${runId}: ${machineInfo.nproc} cores, ${machineInfo.memoryGb} GB; load average ${machineInfo.loadAverageAtStart}; ` +
+      `CPU probe ${machineInfo.cpuProbeMs.start} ms`,
   );
   progress('building the apps if their sources changed');
   execFileSync(process.execPath, ['tools/ensure-built.mjs'], { stdio: 'inherit' });
@@ -85,6 +87,7 @@ async function main() {
     processes.assertAlive();
     processes.notePhase('browse');
     results.memory = processes.memory();
+    machineInfo.cpuProbeMs.end = cpuProbeMs();
   } finally {
     if (!interrupted) await cleanup();
   }

@@ -183,7 +183,7 @@ export function table(results) {
   const header =
     `Evently benchmark, run ${results.runId}: ${m.nproc} cores (${m.cpu}), ${m.memoryGb} GB RAM, Node ${m.node}, ` +
     `PostgreSQL ${m.postgres}, Redis ${m.redis}; load average at start ${m.loadAverageAtStart.join(' ')}; ` +
-    `${results.durationSeconds} s`;
+    `CPU probe ${m.cpuProbeMs.start} ms at start, ${m.cpuProbeMs.end ?? 'n/a'} ms at end; ${results.durationSeconds} s`;
   return [
     header,
     ...rows.map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padStart(r[1] ? widths[1] : 0)}  ${r[2]}`),

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -159,4 +159,15 @@ export async function waitFor(description, check, timeoutMs = 30_000, everyMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
     await sleep(everyMs);
   }
+}
+
+const PROBE = 'const t = performance.now(); let s = 0; for (let i = 0; i < 1e8; i++) s += i; console.log(performance.now() - t);';
+
+/**
+ * Milliseconds a fresh node takes for a fixed loop. A shared host can slow a whole VM down without the load
+ * average showing it; a probe slower at the end of a run than at its start means the figures between mixed
+ * two speeds.
+ */
+export function cpuProbeMs() {
+  return Math.round(Number(execFileSync(process.execPath, ['-e', PROBE], { encoding: 'utf8' })));
 }
