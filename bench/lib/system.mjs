@@ -161,7 +161,8 @@ export async function waitFor(description, check, timeoutMs = 30_000, everyMs = 
   }
 }
 
-const PROBE = 'const t = performance.now(); let s = 0; for (let i = 0; i < 1e8; i++) s += i; console.log(performance.now() - t);';
+const PROBE =
+  'const t = performance.now(); let s = 0; for (let i = 0; i < 1e8; i++) s += i; console.log(performance.now() - t);';
 
 /**
  * Milliseconds a fresh node takes for a fixed loop. A shared host can slow a whole VM down without the load
