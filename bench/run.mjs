@@ -87,10 +87,11 @@ async function main() {
     processes.assertAlive();
     processes.notePhase('browse');
     results.memory = processes.memory();
-    machineInfo.cpuProbeMs.end = cpuProbeMs();
   } finally {
     if (!interrupted) await cleanup();
   }
+  // Once the apps have stopped: the workers are still sending the storms' mail until then.
+  machineInfo.cpuProbeMs.end = cpuProbeMs();
   results.targets = targets(results);
   results.durationSeconds = Math.round(elapsedSeconds());
   writeFileSync(`${RESULTS}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
