@@ -3,7 +3,6 @@ import { PublicSearchIndex1764100000000 } from './1764100000000-PublicSearchInde
 import { PublicSearchColumn1764200000000 } from './1764200000000-PublicSearchColumn';
 import { EventsFillfactor1764300000000 } from './1764300000000-EventsFillfactor';
 import { EstimatedRowsFunction1764400000000 } from './1764400000000-EstimatedRowsFunction';
-import { EventsTimeCoveringIndex1764500000000 } from './1764500000000-EventsTimeCoveringIndex';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -11,5 +10,4 @@ export const MIGRATIONS = [
   PublicSearchColumn1764200000000,
   EventsFillfactor1764300000000,
   EstimatedRowsFunction1764400000000,
-  EventsTimeCoveringIndex1764500000000,
 ];
