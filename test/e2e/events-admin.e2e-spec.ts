@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -83,6 +85,17 @@ describe('admin events: create, list, details, update, delete', () => {
         .expect(201);
       const details = await http.get(`/api/admin/events/${response.body.event_id}/details/`).set(organizer.headers);
       expect(details.body).toMatchObject({ name, venue: '<script>alert(1)</script>', description: '🎉 ünïcode' });
+    });
+
+    it('stores the longest name, venue and description, however little they compress', async () => {
+      const random = (length: number) => randomBytes(length).toString('base64').slice(0, length);
+      const text = { name: random(255), venue: random(255), description: random(10_000) };
+      const response = await http.post('/api/admin/events/').set(organizer.headers).send(validEvent(text)).expect(201);
+      const url = `/api/admin/events/${response.body.event_id}/`;
+      const description = random(10_000);
+      await http.put(url).set(organizer.headers).send({ description }).expect(200);
+      const details = await http.get(`${url}details/`).set(organizer.headers);
+      expect(details.body).toMatchObject({ ...text, description });
     });
 
     it('keeps price exact at the bounds', async () => {
