@@ -40,6 +40,8 @@ describe('the worker process', () => {
       // Nest runs the shutdown hooks (BullMQ workers close after their active jobs), then re-raises SIGTERM.
       expect([0, 'SIGTERM']).toContain(await worker.stop());
       expect(worker.output()).toMatch(/worker ready/);
+      // Logged within milliseconds of the exit: it is there only if the batched log lines were flushed.
+      expect(worker.output()).toMatch(/"signal":"SIGTERM".*worker stopping/);
       const after = await eventually(async () => {
         const response = await http.get('/api/health/');
         return response.body.workers === 0 ? response : undefined;

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, Module } from '@nestjs/common';
 
 import { CacheModule } from '@evently/cache';
 import { LoggerModule } from '@evently/common';
@@ -26,4 +26,11 @@ import { OutboxModule } from './outbox/outbox.module';
     WorkerMetricsModule,
   ],
 })
-export class WorkerModule {}
+export class WorkerModule implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+
+  /** Runs once the processors have closed, that is after their active jobs finished. */
+  beforeApplicationShutdown(signal?: string): void {
+    this.logger.log({ signal }, 'worker stopping: active jobs finished, closing Redis and PostgreSQL');
+  }
+}
