@@ -10,8 +10,8 @@ const UNLOGGED = /^\/api\/(health|metrics)\b/;
  * Opens each request's logging context, so every line logged while serving it carries `req` (id, method,
  * url, headers with credentials redacted, peer), and writes one `request completed` line with the status
  * and `responseTime` once the response is sent: warn for a 4xx, error for a 5xx. Fastify hooks rather than
- * nestjs-pino's middleware, which Nest runs through @fastify/middie: that middleware layer and pino-http
- * cost a cached read a fifth of its CPU, and request logging a third.
+ * nestjs-pino's middleware, which Nest runs through @fastify/middie: that layer and pino-http cost a cached
+ * read 13 % of its CPU (132 → 115 µs at 250 connections).
  */
 export async function registerRequestLog(app: NestFastifyApplication): Promise<void> {
   const logs = await app.resolve(PinoLogger);
@@ -34,7 +34,7 @@ export async function registerRequestLog(app: NestFastifyApplication): Promise<v
     done();
   });
   fastify.addHook('onRequestAbort', (request, done) => {
-    request.log.warn('request aborted');
+    if (!UNLOGGED.test(request.url)) request.log.warn('request aborted');
     done();
   });
 }
