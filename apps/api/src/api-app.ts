@@ -50,7 +50,6 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    (request.raw as { id?: string }).id = request.id;
     const hostname = parseHost(request.host);
     if (hostname === null || !isAllowedHost(hostname, config.allowedHosts)) {
       await reply.status(400).send({ error: 'Invalid host header.', details: String(request.host ?? '') });
