@@ -2,12 +2,13 @@ import { AppConfig } from '@evently/config';
 
 import { createApiApp } from './api-app';
 import { shutDownOnSignals } from './graceful-shutdown';
+import { listenOnSharedSockets } from './listen-sockets';
 
 async function bootstrap(): Promise<void> {
   const app = await createApiApp();
   const config = app.get(AppConfig);
   shutDownOnSignals(app);
-  await app.listen({ port: config.port, host: '0.0.0.0' });
+  await listenOnSharedSockets(app, { port: config.port, host: '0.0.0.0', sockets: config.listenSockets });
   console.log(
     `Evently api listening on http://localhost:${config.port} — Swagger UI: http://localhost:${config.port}/api/docs`,
   );

@@ -29,6 +29,7 @@ describe('AppConfig.fromEnvironment', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
+    [{ LISTEN_SOCKETS: '0' }, 'LISTEN_SOCKETS'],
     [{ DEBUG: 'maybe' }, 'DEBUG'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],

@@ -8,6 +8,7 @@ export class InvalidConfigError extends Error {}
 /** The validated, typed configuration; the only reader of process.env. */
 export class AppConfig {
   readonly port: number;
+  readonly listenSockets: number;
   readonly debug: boolean;
   readonly secretKey: string;
   readonly allowedHosts: string[];
@@ -35,6 +36,7 @@ export class AppConfig {
 
   constructor(env: EnvironmentDto) {
     this.port = env.PORT;
+    this.listenSockets = env.LISTEN_SOCKETS;
     this.debug = env.DEBUG;
     this.secretKey = env.SECRET_KEY;
     this.allowedHosts = splitList(env.ALLOWED_HOSTS);

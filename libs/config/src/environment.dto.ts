@@ -21,6 +21,14 @@ export class EnvironmentDto {
   @Max(65535)
   PORT: number = 8000;
 
+  /** Listening sockets sharing PORT (SO_REUSEPORT); a busy api accepts one new connection per socket per loop turn. 1: one plain socket. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  LISTEN_SOCKETS: number = 32;
+
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean()
