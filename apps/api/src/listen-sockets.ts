@@ -1,6 +1,7 @@
 import { AddressInfo, createServer, ListenOptions, Server } from 'node:net';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 
 /** Where libuv supports SO_REUSEPORT for TCP; elsewhere (macOS, Windows) it refuses with ENOTSUP. */
 export const SHARED_PORT_PLATFORMS: ReadonlySet<NodeJS.Platform> = new Set(['linux', 'freebsd']);
@@ -22,7 +23,7 @@ export async function listenOnSharedSockets(
     return;
   }
   const fastify = app.getHttpAdapter().getInstance();
-  const acceptors = closedWithServer(app);
+  const acceptors = closedWithServer(fastify);
   // @types/node 20 lacks `reusePort` (Node.js 22.12+); every socket of the group must set it, this one too.
   await app.listen({ port, host, reusePort: true } as ListenOptions);
   const shared = { port: (fastify.server.address() as AddressInfo).port, host, reusePort: true } as ListenOptions;
@@ -39,9 +40,8 @@ export async function listenOnSharedSockets(
 /** Resolves once listening, rejects on a listen error, and leaves no listener behind. */
 function listen(server: Server, options: ListenOptions): Promise<void> {
   return new Promise((resolve, reject) => {
-    const fail = (error: Error) => reject(error);
-    server.once('error', fail).listen(options, () => {
-      server.off('error', fail);
+    server.once('error', reject).listen(options, () => {
+      server.off('error', reject);
       resolve();
     });
   });
@@ -52,8 +52,7 @@ function listen(server: Server, options: ListenOptions): Promise<void> {
  * close waits for the connections they handed over: Node counts a connection against the socket that accepted
  * it, not the HTTP server serving it.
  */
-function closedWithServer(app: NestFastifyApplication): { servers: Server[]; closing: boolean } {
-  const fastify = app.getHttpAdapter().getInstance();
+function closedWithServer(fastify: FastifyInstance): { servers: Server[]; closing: boolean } {
   const acceptors = { servers: [] as Server[], closing: false };
   let closed: Promise<unknown> = Promise.resolve();
   fastify.addHook('preClose', async () => {
