@@ -1,3 +1,5 @@
+import { setTimeout } from 'node:timers/promises';
+
 import { getQueueToken } from '@nestjs/bullmq';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -179,6 +181,44 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       if (previous) await mailQueue.setGlobalRateLimit(previous.max, previous.duration);
       else await mailQueue.removeGlobalRateLimit();
     }
+  });
+
+  it('holds mail back while bookings pour in, then sends every confirmation once', async () => {
+    const { user: organizer } = await loginAs(app, 'staff');
+    const name = uniqueName('Rush');
+    const eventId = await createEvent(dataSource, { organizerId: organizer.id, name, capacity: 40 });
+    const { user, headers } = await loginAs(app);
+    let rushing = true;
+    let heldBack = false;
+    const watch = (async () => {
+      // Over the queue's own rate limit: only a pause puts the limiter there, 40 mail jobs never would.
+      while (rushing && !heldBack) heldBack = (await mailQueue.getRateLimitTtl()) > 0;
+    })();
+
+    // The event row locked, the first inserts wait, and the requests behind them gather into one large batch.
+    const lock = dataSource.createQueryRunner();
+    await lock.startTransaction();
+    await lock.query('SELECT 1 FROM events WHERE id = $1 FOR UPDATE', [eventId]);
+    const responses = Promise.all(
+      Array.from({ length: 200 }, () =>
+        http
+          .post('/api/bookings/')
+          .set(headers)
+          .send({ event_id: eventId, number_of_tickets: 1 })
+          .then((response) => response.status),
+      ),
+    );
+    await setTimeout(1500);
+    await lock.commitTransaction();
+    await lock.release();
+    const statuses = await responses.finally(() => (rushing = false));
+    await watch;
+
+    expect(statuses.filter((status) => status !== 201 && status !== 409)).toEqual([]);
+    expect(heldBack).toBe(true);
+    const subject = `Booking confirmed: ${name}`;
+    await eventually(async () => mailsTo(user.email, subject).length >= 40 || undefined, 60_000);
+    expect(mailsTo(user.email, subject)).toHaveLength(40);
   });
 
   it('sends nothing more when a finished job runs again, as after a crash between sending and completing', async () => {

@@ -8,6 +8,8 @@ import { Batcher, BatchOutcome, ConflictError, NotFoundError } from '@evently/co
 import { Booking, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode } from '@evently/database';
 import { bookingTaskId, JobProducer } from '@evently/queue';
 
+import { MailRushPause } from './mail-rush-pause';
+
 export interface BookingRequest {
   userId: number;
   eventId: string;
@@ -53,6 +55,7 @@ export class BookingIntake {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly producer: JobProducer,
+    private readonly mailRushPause: MailRushPause,
   ) {}
 
   /** Inserts the booking as `processing` (with whatever else is waiting) and signals its event's settlement. */
@@ -81,6 +84,7 @@ export class BookingIntake {
   }
 
   private async run(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
+    this.mailRushPause.noteBatch(requests.length);
     const outcomes = await this.insertBatch(requests);
     await this.signal(outcomes.flatMap((outcome) => (outcome instanceof Error ? [] : [outcome.eventId])));
     return outcomes;

@@ -32,6 +32,7 @@ export class AppConfig {
     password: string;
     from: string;
     ratePerSecond: number;
+    rushPauseMaxSeconds: number;
   };
 
   constructor(env: EnvironmentDto) {
@@ -60,6 +61,7 @@ export class AppConfig {
       password: env.EMAIL_HOST_PASSWORD,
       from: env.DEFAULT_FROM_EMAIL,
       ratePerSecond: env.MAIL_RATE_PER_SECOND,
+      rushPauseMaxSeconds: env.MAIL_RUSH_PAUSE_MAX_SECONDS,
     };
   }
 

@@ -87,6 +87,14 @@ export class EnvironmentDto {
   @Max(100_000)
   MAIL_RATE_PER_SECOND: number = 100;
 
+  /** The longest a booking rush holds back mail, in seconds; 0 never holds it back. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  MAIL_RUSH_PAUSE_MAX_SECONDS: number = 60;
+
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';

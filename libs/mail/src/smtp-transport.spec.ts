@@ -8,6 +8,7 @@ const mail = {
   password: '',
   from: 'noreply@evently.com',
   ratePerSecond: 100,
+  rushPauseMaxSeconds: 60,
 };
 
 describe('smtpTransportOptions', () => {

@@ -50,6 +50,14 @@ export class JobProducer {
     await withTimeout(added, ENQUEUE_BUDGET_MS);
   }
 
+  /**
+   * Workers start no mail job for the next `ms` (BullMQ's queue-wide limiter key, which expires on its own, so a
+   * process that dies meanwhile leaves nothing to undo). Honoured only while the queue has a rate limit.
+   */
+  async pauseMail(ms: number): Promise<void> {
+    await withTimeout(this.queues[QUEUES.mail].rateLimit(ms), ENQUEUE_BUDGET_MS);
+  }
+
   /** A lone job skips addBulk's MULTI pipeline, whose setup copies every BullMQ script (the api's hot path). */
   private async addToQueue(queue: Queue, jobs: OutgoingJob[]): Promise<void> {
     if (jobs.length === 1) {

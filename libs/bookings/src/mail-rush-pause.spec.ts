@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+
+import { AppConfig } from '@evently/config';
+import { JobProducer } from '@evently/queue';
+
+import { MailRushPause, PAUSE_MS, RENEW_EVERY_MS, RUSH_BATCH } from './mail-rush-pause';
+
+describe('MailRushPause', () => {
+  const pauses: number[] = [];
+  let now = 0;
+
+  function rushPause({ ratePerSecond = 100, rushPauseMaxSeconds = 60 } = {}) {
+    const config = { mail: { ratePerSecond, rushPauseMaxSeconds } } as AppConfig;
+    const producer = {
+      pauseMail: async (ms: number) => {
+        pauses.push(now);
+        expect(ms).toBe(PAUSE_MS);
+      },
+    } as unknown as JobProducer;
+    return new MailRushPause(config, producer);
+  }
+
+  /** Accept batches of `size` every `everyMs` from now for `forMs`. */
+  function batches(pause: MailRushPause, size: number, everyMs: number, forMs: number) {
+    for (const end = now + forMs; now < end; now += everyMs) pause.noteBatch(size, now);
+  }
+
+  beforeAll(() => Logger.overrideLogger(false));
+
+  beforeEach(() => {
+    pauses.length = 0;
+    now = 1_000_000;
+  });
+
+  it('leaves mail alone under ordinary load', () => {
+    batches(rushPause(), RUSH_BATCH - 1, 5, 10_000);
+    expect(pauses).toEqual([]);
+  });
+
+  it('holds mail back from the first rush batch, renewing the pause at most every 250 ms', () => {
+    const start = now;
+    batches(rushPause(), RUSH_BATCH, 10, 2_000);
+    expect(pauses[0]).toBe(start);
+    expect(pauses).toHaveLength(2_000 / RENEW_EVERY_MS);
+    expect(pauses.every((at, i) => i === 0 || at - pauses[i - 1] === RENEW_EVERY_MS)).toBe(true);
+  });
+
+  it('stops holding mail back once a rush outlasts the limit, until a quiet second has passed', () => {
+    const pause = rushPause({ rushPauseMaxSeconds: 3 });
+    const start = now;
+    batches(pause, 100, 10, 10_000);
+    expect(pauses.at(-1)).toBeLessThan(start + 3_000);
+    expect(pauses.at(-1)).toBeGreaterThanOrEqual(start + 3_000 - RENEW_EVERY_MS);
+
+    now += PAUSE_MS + 1;
+    const again = now;
+    batches(pause, 100, 10, 500);
+    expect(pauses.at(-1)).toBeGreaterThanOrEqual(again);
+  });
+
+  it('treats batches less than a second apart as one rush', () => {
+    const pause = rushPause({ rushPauseMaxSeconds: 3 });
+    const start = now;
+    batches(pause, 100, PAUSE_MS, 10_000);
+    expect(pauses.filter((at) => at >= start + 3_000)).toEqual([]);
+  });
+
+  it('never holds mail back when disabled, or when the queue has no rate limit to honour the pause', () => {
+    batches(rushPause({ rushPauseMaxSeconds: 0 }), 250, 10, 1_000);
+    batches(rushPause({ ratePerSecond: 0 }), 250, 10, 1_000);
+    expect(pauses).toEqual([]);
+  });
+});
