@@ -8,7 +8,7 @@ import { Batcher, BatchOutcome, ConflictError, NotFoundError } from '@evently/co
 import { Booking, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode } from '@evently/database';
 import { bookingTaskId, JobProducer } from '@evently/queue';
 
-import { MailRushPause } from './mail-rush-pause';
+import { MailRushPause } from './mail-rush-pause.service';
 
 export interface BookingRequest {
   userId: number;
