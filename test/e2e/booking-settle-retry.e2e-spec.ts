@@ -67,7 +67,8 @@ describe('settlement after the database refused it for a while', () => {
     try {
       await book(alice);
       await eventually(async () => ((await failedAttempts(eventId)) >= FAILED_ATTEMPTS ? true : undefined));
-      // Its signal is folded into the one waiting to retry (signals of an event are deduplicated).
+      // Its signal, sent as it is answered, is folded into the one waiting to retry (signals of an event are
+      // deduplicated).
       await book(bob);
     } finally {
       await allow();

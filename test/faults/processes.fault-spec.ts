@@ -102,7 +102,7 @@ describe('processes dying and stopping', () => {
     const lostRedisWork = api
       .output()
       .split('\n')
-      .filter((line) => /cache unavailable|enqueue deferred/.test(line));
+      .filter((line) => /cache unavailable|enqueue deferred|signal deferred/.test(line));
     expect(lostRedisWork).toEqual([]);
     // A request the api received left an idempotency key; every such request must have had its answer.
     const { rows } = await system.db.query(`SELECT key FROM idempotency_keys WHERE key = ANY($1)`, [keys]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -44,8 +44,10 @@ interface CheckedRow {
  * its own outcome.
  */
 @Injectable()
-export class BookingIntake {
+export class BookingIntake implements OnModuleDestroy {
   private readonly logger = new Logger(BookingIntake.name);
+  private readonly unsignalled = new Set<string>();
+  private signalling?: Promise<void>;
   private readonly batcher = new Batcher<BookingRequest, Booking>((requests) => this.run(requests), {
     maxBatch: MAX_BATCH,
     concurrency: CONCURRENT_BATCHES,
@@ -58,10 +60,7 @@ export class BookingIntake {
     private readonly mailRushPause: MailRushPause,
   ) {}
 
-  /**
-   * Inserts the booking as `processing` (with whatever else is waiting) and signals its event's settlement, without
-   * waiting for the signal.
-   */
+  /** Inserts the booking as `processing` (with whatever else is waiting) and signals its event's settlement. */
   accept(request: BookingRequest): Promise<Booking> {
     return this.batcher.call(request);
   }
@@ -75,23 +74,40 @@ export class BookingIntake {
     return outcome;
   }
 
-  /** Best effort: if a signal is lost, the worker's sweeper settles the bookings from PostgreSQL alone. */
-  async signal(eventIds: Iterable<string>): Promise<void> {
-    const distinct = [...new Set(eventIds)];
-    if (distinct.length === 0) return;
-    try {
-      await this.producer.signalSettle(distinct);
-    } catch (error) {
-      this.logger.warn({ eventIds: distinct, err: (error as Error).message }, 'settle signal deferred to the sweeper');
+  /**
+   * Asks a worker to settle the events, without waiting: the bookings are committed, and a lost signal only leaves
+   * them to the sweeper (10–15 s). One signal is in flight per process; events noted meanwhile go together in the
+   * next, so a slow Redis holds neither the answers nor a growing pile of commands. During a sale Redis also takes
+   * the settlements' mail jobs, and every 201 used to wait behind them.
+   */
+  signalSoon(eventIds: Iterable<string>): void {
+    for (const eventId of eventIds) this.unsignalled.add(eventId);
+    if (this.unsignalled.size > 0 && !this.signalling) this.signalling = this.sendSignals();
+  }
+
+  /** The api stops answering before its modules are destroyed: the last signals go out before Redis closes. */
+  async onModuleDestroy(): Promise<void> {
+    await this.signalling;
+  }
+
+  private async sendSignals(): Promise<void> {
+    while (this.unsignalled.size > 0) {
+      const eventIds = [...this.unsignalled];
+      this.unsignalled.clear();
+      try {
+        await this.producer.signalSettle(eventIds);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.logger.warn({ eventIds, err: reason }, 'settle signal deferred to the sweeper');
+      }
     }
+    this.signalling = undefined;
   }
 
   private async run(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
     this.mailRushPause.noteBatch(requests.length);
     const outcomes = await this.insertBatch(requests);
-    // The answers do not wait for Redis: the bookings are committed, and a lost signal only delays them to the
-    // sweeper. During a sale Redis also takes the settlements' mail jobs, and every 201 queued behind them.
-    void this.signal(outcomes.flatMap((outcome) => (outcome instanceof Error ? [] : [outcome.eventId])));
+    this.signalSoon(outcomes.flatMap((outcome) => (outcome instanceof Error ? [] : [outcome.eventId])));
     return outcomes;
   }
 

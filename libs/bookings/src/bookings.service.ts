@@ -72,7 +72,7 @@ export class BookingsService {
     });
     if ('booking' in outcome && outcome.booking) {
       this.recordAccepted(outcome.booking);
-      await this.intake.signal([outcome.booking.eventId]);
+      this.intake.signalSoon([outcome.booking.eventId]);
     }
     return { status: outcome.status, body: outcome.body, replayed: outcome.replayed };
   }
