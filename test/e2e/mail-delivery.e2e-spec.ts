@@ -194,7 +194,11 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     let heldBack = false;
     const watch = (async () => {
       // Over the queue's own rate limit: only a pause puts the limiter there, 40 mail jobs never would.
-      while (rushing && !heldBack) heldBack = (await mailQueue.getRateLimitTtl()) > 0;
+      // A pause lasts a second, so a look every 10 ms cannot miss it.
+      while (rushing && !heldBack) {
+        heldBack = (await mailQueue.getRateLimitTtl()) > 0;
+        await setTimeout(10);
+      }
     })();
 
     // The event row locked, the first inserts wait, and the requests behind them gather into one large batch.

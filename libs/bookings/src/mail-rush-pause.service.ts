@@ -61,7 +61,8 @@ export class MailRushPause {
     this.producer.pauseMail(PAUSE_MS).catch((error: unknown) => {
       if (rush.failureLogged) return;
       rush.failureLogged = true;
-      this.logger.warn({ err: (error as Error).message }, 'mail not held back for the booking rush');
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn({ err: reason }, 'mail not held back for the booking rush');
     });
   }
 
