@@ -15,6 +15,8 @@ export const BENCH = {
   warmup: { events: 10, capacity: 100_000, requests: 4_000 },
   storm: { capacity: 5_000, users: 500, requests: 20_000 },
   manyEvents: { events: 1_000, capacity: 20, requests: 20_000 },
+  /** Browsing runs first, over this many events; then `catalogEvents` more are added for the filtered search. */
+  browseEvents: 1_000,
   catalogEvents: 100_000,
   /** The filtered search's p99 is also taken at this low concurrency, where it reflects the query, not the queue. */
   searchConnections: 10,

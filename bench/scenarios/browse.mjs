@@ -13,12 +13,13 @@ const LIST = '/api/user/events/';
 const MISSING = { status: 'n/a (endpoint missing)' };
 
 /**
- * Public browsing, anonymous as in the spec: the filtered list and one event's details, each cached (the same
- * URL every time) and uncached (every request a new cache key). Then, over `catalogEvents` more events, the
- * filtered search again, at full and at low concurrency.
+ * Public browsing, anonymous as in the spec, over a catalogue of `browseEvents`: the filtered list and one event's
+ * details, each cached (the same URL every time) and uncached (every request a new cache key). Then, over
+ * `catalogEvents` more events, the filtered search again, at full and at low concurrency.
  */
 export async function browse(ctx) {
   const { pool, organizerId } = ctx;
+  await createCatalog(pool, organizerId, BENCH.browseEvents);
   const [{ id: someEventId }] = (await pool.query('SELECT id FROM events ORDER BY created_at LIMIT 1')).rows;
   const listExists = await answers(ctx, `${LIST}?page_size=1`);
   const detailExists = await answers(ctx, `${LIST}${someEventId}/`);
