@@ -57,8 +57,11 @@ export async function createEvents(pool, organizerId, count, capacity, namePrefi
   return rows.map((row) => row.id);
 }
 
-/** A browsable catalogue: varied names, venues, prices and dates, spread over the next year. */
-export async function createCatalog(pool, organizerId, count) {
+/**
+ * A browsable catalogue: varied names, venues, prices and dates, spread over the next year. Event `first` is the
+ * catalogue's `first`-th, so a second call can go on where the first stopped.
+ */
+export async function createCatalog(pool, organizerId, count, first = 1) {
   await pool.query(
     `INSERT INTO events (name, venue, time, capacity, booked_tickets, description, price_per_ticket, organizer_id)
      SELECT initcap(($3::text[])[1 + g % array_length($3::text[], 1)]) || ' night ' || g,
@@ -67,8 +70,8 @@ export async function createCatalog(pool, organizerId, count) {
             100 + g % 900, g % 100,
             'An evening of ' || ($3::text[])[1 + (g / 3) % array_length($3::text[], 1)] || ' with guests',
             (5 + g % 196)::numeric + 0.99, $2
-       FROM generate_series(1, $1) AS g`,
-    [count, organizerId, KINDS, VENUES],
+       FROM generate_series($5::int, $5::int + $1 - 1) AS g`,
+    [count, organizerId, KINDS, VENUES, first],
   );
   // As after any bulk load (pgbench does the same): otherwise autovacuum works through the new rows, and the
   // trigram indexes' pending lists, while the searches are being measured.

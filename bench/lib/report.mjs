@@ -21,7 +21,9 @@ export function machine(postgresVersion, redisVersion) {
 export function targets({ baselines, storm, manyEvents, browse, memory }) {
   const { bareHttp, hotRow, coldRow } = baselines;
   const apis = memory.filter((entry) => entry.name.startsWith('api'));
-  const growth = apis.map((entry) => (entry.rssByPhaseMb['storm repeat'] ?? 0) - (entry.rssByPhaseMb['storm'] ?? 0));
+  const growth = apis
+    .filter((entry) => entry.rssByPhaseMb.storm !== undefined)
+    .map((entry) => (entry.rssByPhaseMb['storm repeat'] ?? 0) - entry.rssByPhaseMb.storm);
   const check = (name, value, goal, met) => ({
     name,
     value,
@@ -161,14 +163,11 @@ export function table(results) {
     `filtered search, +${fmt(browse.catalogEvents)}, ${results.config.searchConnections} conns`,
     ...http(browse.search100kLowConcurrency),
   );
-  section('Memory (peak RSS; RSS idle → after storm → after repeated storm)');
+  section('Memory (peak RSS; RSS idle → after browse, or → storm → repeat)');
   for (const entry of memory) {
     const phases = entry.rssByPhaseMb;
-    row(
-      entry.name,
-      `${fmt(entry.peakRssMb)} MB`,
-      `${fmt(phases.idle)} → ${fmt(phases.storm)} → ${fmt(phases['storm repeat'])} MB`,
-    );
+    const later = phases.storm === undefined ? [phases.browse] : [phases.storm, phases['storm repeat']];
+    row(entry.name, `${fmt(entry.peakRssMb)} MB`, `${[phases.idle, ...later].map((mb) => fmt(mb)).join(' → ')} MB`);
   }
   section('Targets');
   for (const target of results.targets) {

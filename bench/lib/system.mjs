@@ -52,10 +52,13 @@ export class ProcessGroup {
   constructor(logDirectory) {
     this.logDirectory = logDirectory;
     this.processes = [];
+    this.logged = new Set();
   }
 
+  /** A name started again (the apps restart between browsing and the storms) appends to its first log. */
   start(name, args, env) {
-    const log = openSync(`${this.logDirectory}/${name}.log`, 'w');
+    const log = openSync(`${this.logDirectory}/${name}.log`, this.logged.has(name) ? 'a' : 'w');
+    this.logged.add(name);
     const child = spawn(process.execPath, [...args.slice(0, -1), ...NODE_ARGS, args.at(-1)], {
       env,
       stdio: ['ignore', log, log],

@@ -20,7 +20,7 @@ const MISSING = { status: 'n/a (endpoint missing)' };
 export async function browse(ctx) {
   const { pool, organizerId } = ctx;
   await createCatalog(pool, organizerId, BENCH.browseEvents);
-  const [{ id: someEventId }] = (await pool.query('SELECT id FROM events ORDER BY created_at LIMIT 1')).rows;
+  const [{ id: someEventId }] = (await pool.query('SELECT id FROM events ORDER BY created_at, name LIMIT 1')).rows;
   const listExists = await answers(ctx, `${LIST}?page_size=1`);
   const detailExists = await answers(ctx, `${LIST}${someEventId}/`);
   if (!listExists) progress(`browse: GET ${LIST} is not there (404): reporting n/a`);
@@ -34,7 +34,7 @@ export async function browse(ctx) {
   if (detailExists) results.detailCached = await measure(ctx, 'details, cached', () => `${LIST}${someEventId}/`);
 
   progress(`browse: adding ${BENCH.catalogEvents.toLocaleString('en')} events to the catalogue`);
-  await createCatalog(pool, organizerId, BENCH.catalogEvents);
+  await createCatalog(pool, organizerId, BENCH.catalogEvents, BENCH.browseEvents + 1);
   if (detailExists) {
     const ids = (await pool.query('SELECT id FROM events ORDER BY random()')).rows.map((row) => row.id);
     results.detailUncached = await measure(ctx, 'details, uncached', () => `${LIST}${ids[unique() % ids.length]}/`);
