@@ -55,7 +55,7 @@ export class ProcessGroup {
     this.logged = new Set();
   }
 
-  /** A name started again (the apps restart between browsing and the storms) appends to its first log. */
+  /** A name started again (the bench restarts the apps after browsing, the soak its workers) appends to its log. */
   start(name, args, env) {
     const log = openSync(`${this.logDirectory}/${name}.log`, this.logged.has(name) ? 'a' : 'w');
     this.logged.add(name);
