@@ -71,7 +71,6 @@ async function main() {
     results.baselines = { bareHttp, hotRow, coldRow };
 
     ctx.apiPorts = await startSystem(processes, env);
-    processes.notePhase('idle');
     // Before any booking: each booking's confirmation mail goes out at MAIL_RATE_PER_SECOND after the storms, and
     // would take a fifth of the machine away from browsing (34,000 mails at 100/s outlast the run).
     results.browse = await browse(ctx);
@@ -84,7 +83,6 @@ async function main() {
     progress('restarting the apps for the storms');
     await processes.stop();
     ctx.apiPorts = await startSystem(processes, env);
-    processes.notePhase('idle');
     progress('warming up: pools fill and the JIT compiles the booking path on a spare event');
     await bookingStorm(ctx, { label: 'warm-up', ...BENCH.warmup });
     results.storm = await bookingStorm(ctx, { label: 'storm', events: 1, ...BENCH.storm });
@@ -113,7 +111,10 @@ async function main() {
   }
 }
 
-/** Starts the SMTP sink, then the apis and workers with the run's environment; waits until the apis see both workers. */
+/**
+ * Starts the SMTP sink, then the apis and workers with the run's environment; waits until the apis see both workers,
+ * then notes each process's idle RSS.
+ */
 async function startSystem(processes, env) {
   const smtpPort = await freePort();
   processes.start('smtp-sink', ['bench/servers/smtp-sink.mjs'], { ...env, PORT: String(smtpPort) });
@@ -140,6 +141,7 @@ async function startSystem(processes, env) {
       60_000,
     );
   }
+  processes.notePhase('idle');
   return apiPorts;
 }
 
