@@ -4,7 +4,9 @@ import pino from 'pino';
 
 import { AppConfig } from '@evently/config';
 
-/** Log lines are written in batches of this many bytes, or whatever is buffered every LOG_FLUSH_MS. */
+import { LogLineBatch } from './log-line-batch';
+
+/** Log lines are written in batches of this many bytes, or whatever is gathered every LOG_FLUSH_MS. */
 const LOG_WRITE_BYTES = 4096;
 const LOG_FLUSH_MS = 250;
 
@@ -12,10 +14,10 @@ const LOG_FLUSH_MS = 250;
  * Structured JSON logs through nestjs-pino, so Nest's `Logger` writes pino lines and a job or request can
  * bind its fields to every line logged while it runs (`PinoLogger.runInContext`). The api logs its requests
  * with Fastify hooks (apps/api/src/common/request-log.ts), not with nestjs-pino's middleware (`forRoutes: []`).
- * Lines are written asynchronously and in batches (pino flushes what is buffered when the process exits): a
- * synchronous write per line cost a storm more CPU than the request's own work, and at a line per millisecond,
- * where lines do not pile up behind a write in flight, an asynchronous write per line cost 30–45 µs of CPU
- * more per line than batches.
+ * Lines are written asynchronously and in batches (see LogLineBatch; what is gathered is written when the process
+ * exits): a synchronous write per line cost a storm more CPU than the request's own work, and at a line per
+ * millisecond, where lines do not pile up behind a write in flight, an asynchronous write per line cost 30–45 µs
+ * of CPU more per line than batches.
  */
 @Module({
   imports: [
@@ -25,7 +27,7 @@ const LOG_FLUSH_MS = 250;
         forRoutes: [],
         pinoHttp: [
           { level: config.logLevel, wrapSerializers: false },
-          pino.destination({ sync: false, minLength: LOG_WRITE_BYTES, periodicFlush: LOG_FLUSH_MS }),
+          new LogLineBatch(pino.destination({ sync: false }), LOG_WRITE_BYTES, LOG_FLUSH_MS),
         ],
       }),
     }),
