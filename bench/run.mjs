@@ -84,7 +84,7 @@ async function main() {
     await processes.stop();
     ctx.apiPorts = await startSystem(processes, env);
     progress('warming up: pools fill and the JIT compiles the booking path on a spare event');
-    await bookingStorm(ctx, { label: 'warm-up', ...BENCH.warmup });
+    results.warmup = await bookingStorm(ctx, { label: 'warm-up', ...BENCH.warmup });
     results.storm = await bookingStorm(ctx, { label: 'storm', events: 1, ...BENCH.storm });
     processes.assertAlive();
     processes.notePhase('storm');
@@ -104,9 +104,15 @@ async function main() {
   results.durationSeconds = Math.round(elapsedSeconds());
   writeFileSync(`${RESULTS}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${table(results)}\n\nWrote ${RESULTS}/latest.json`);
-  const broken = [results.storm, results.stormRepeat, results.manyEvents].some((storm) => !storm.invariants.ok);
-  if (broken) {
-    console.error('\nAn invariant is broken: see the table above.');
+  const storms = [
+    ['warm-up', results.warmup],
+    ['storm', results.storm],
+    ['storm repeat', results.stormRepeat],
+    ['many events', results.manyEvents],
+  ];
+  const broken = storms.filter(([, storm]) => !storm.invariants.ok).map(([label]) => label);
+  if (broken.length > 0) {
+    console.error(`\nAn invariant is broken in: ${broken.join(', ')} (each run's invariants: ${RESULTS}/latest.json).`);
     process.exitCode = 1;
   }
 }
