@@ -1,7 +1,7 @@
 import { register } from 'on-exit-leak-free';
 import pino from 'pino';
 
-type Destination = Pick<ReturnType<typeof pino.destination>, 'write' | 'flushSync'>;
+type Destination = Pick<ReturnType<typeof pino.destination>, 'write' | 'flush' | 'flushSync'>;
 
 /**
  * Gathers log lines and hands them to the destination `batchBytes` at a time (or whatever is gathered every
@@ -29,6 +29,12 @@ export class LogLineBatch {
     this.lines.push(line);
     this.length += line.length;
     if (this.length >= this.batchBytes) this.handOver();
+  }
+
+  /** pino's `logger.flush(callback)`: everything gathered so far is written, then `callback` runs. */
+  flush(callback: (error?: Error) => void): void {
+    this.handOver();
+    this.destination.flush(callback);
   }
 
   /** Everything gathered so far, written before this returns. */
