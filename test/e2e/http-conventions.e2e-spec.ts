@@ -77,6 +77,17 @@ describe('HTTP conventions', () => {
     expect(generated.headers['x-content-type-options']).toBe('nosniff');
     expect(generated.headers['x-frame-options']).toBeDefined();
     expect(generated.headers['content-security-policy']).toBeDefined();
+    expect(generated.headers['strict-transport-security']).toBeDefined();
+    expect(generated.headers['referrer-policy']).toBe('no-referrer');
+    // Deprecated or for HTML documents only, and paid for by every response (api-app.ts).
+    for (const dropped of [
+      'x-xss-protection',
+      'x-download-options',
+      'x-dns-prefetch-control',
+      'origin-agent-cluster',
+    ]) {
+      expect(generated.headers[dropped]).toBeUndefined();
+    }
     const hostile = await http.get('/api/health/').set('X-Request-Id', 'bad id\twith spaces');
     expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
