@@ -8,8 +8,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
-  // Exit rather than re-raise the signal once the shutdown hooks ran: only an 'exit' lets pino flush the lines
-  // still buffered (it writes in batches), the shutdown's own among them.
+  // Exit rather than re-raise the signal once the shutdown hooks ran: only an 'exit' lets the log batch write the
+  // lines it still holds (LogLineBatch), the shutdown's own among them.
   app.enableShutdownHooks([], { useProcessExit: true });
   await app.init();
   logger.log('Evently worker ready: processing the bookings and mail queues');

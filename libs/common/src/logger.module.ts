@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule as PinoLoggerModule } from 'nestjs-pino';
-import pino from 'pino';
 
 import { AppConfig } from '@evently/config';
 
 import { LogLineBatch } from './log-line-batch';
 
-/** Log lines are written in batches of this many bytes, or whatever is gathered every LOG_FLUSH_MS. */
-const LOG_WRITE_BYTES = 4096;
+/** Log lines are written in batches of about this many characters, or whatever is gathered every LOG_FLUSH_MS. */
+const LOG_WRITE_CHARACTERS = 4096;
 const LOG_FLUSH_MS = 250;
 
 /**
@@ -27,7 +26,7 @@ const LOG_FLUSH_MS = 250;
         forRoutes: [],
         pinoHttp: [
           { level: config.logLevel, wrapSerializers: false },
-          new LogLineBatch(pino.destination({ sync: false }), LOG_WRITE_BYTES, LOG_FLUSH_MS),
+          new LogLineBatch(process.stdout.fd, LOG_WRITE_CHARACTERS, LOG_FLUSH_MS),
         ],
       }),
     }),
