@@ -88,9 +88,17 @@ export function targets({ baselines, storm, manyEvents, browse, memory }) {
   ];
 }
 
+/** The storms of a run in order: the key of each one's results, and its title in the table. */
+export const STORMS = [
+  ['warmup', 'Warm-up: 10 events × 100,000 seats'],
+  ['storm', 'On-sale storm: 1 event × 5,000 seats'],
+  ['stormRepeat', 'On-sale storm, repeated (fresh event)'],
+  ['manyEvents', 'Many events: 1,000 events × 20 seats'],
+];
+
 /** The human table: one line per figure, then the targets. */
 export function table(results) {
-  const { machine: m, baselines, storm, stormRepeat, manyEvents, browse, memory } = results;
+  const { machine: m, baselines, browse, memory } = results;
   const rows = [];
   const section = (title) => rows.push([title, '', '']);
   const row = (name, value, note = '') => rows.push([`  ${name}`, value, note]);
@@ -111,11 +119,8 @@ export function table(results) {
     const loop = baselines[key];
     row(name, `${fmt(loop.tps)} txn/s`, `${loop.connections} pg conns, p99 ${fmt(loop.latencyMs.p99)} ms`);
   }
-  for (const [title, run] of [
-    ['On-sale storm: 1 event × 5,000 seats', storm],
-    ['On-sale storm, repeated (fresh event)', stormRepeat],
-    ['Many events: 1,000 events × 20 seats', manyEvents],
-  ]) {
+  for (const [key, title] of STORMS) {
+    const run = results[key];
     section(`${title}, ${fmt(run.requests)} POSTs, ${fmt(run.load.responses)} answered`);
     row(
       'accepted POST/s (201 + 409)',
