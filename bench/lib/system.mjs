@@ -63,7 +63,7 @@ export class ProcessGroup {
       env,
       stdio: ['ignore', log, log],
     });
-    const entryState = { name, child, peakRssKb: 0, exited: false, rssByPhase: {} };
+    const entryState = { name, child, peakRssKb: 0, phasePeakKb: 0, exited: false, rssByPhase: {}, peakByPhase: {} };
     entryState.sampler = setInterval(() => sampleRss(entryState), RSS_SAMPLE_MS);
     child.on('exit', (code, signal) => {
       entryState.exited = true;
@@ -74,10 +74,18 @@ export class ProcessGroup {
     return entryState;
   }
 
-  /** Records each live process's current RSS under a phase name, to show growth from phase to phase. */
+  /**
+   * Records each live process's current RSS under a phase name, and its sampled peak since the previous phase: the
+   * current RSS depends on where the collector happens to be (it moved by 15–20 MB between two identical storms), so
+   * growth from phase to phase is read from the peaks.
+   */
   notePhase(phase) {
     for (const entry of this.processes) {
-      if (!entry.exited) entry.rssByPhase[phase] = Math.round((readStatus(entry.child.pid).VmRSS ?? 0) / 1024);
+      if (entry.exited) continue;
+      const rssKb = readStatus(entry.child.pid).VmRSS ?? 0;
+      entry.rssByPhase[phase] = Math.round(rssKb / 1024);
+      entry.peakByPhase[phase] = Math.round(Math.max(entry.phasePeakKb, rssKb) / 1024);
+      entry.phasePeakKb = 0;
     }
   }
 
@@ -85,7 +93,12 @@ export class ProcessGroup {
   memory() {
     return this.processes.map((entry) => {
       if (!entry.exited) sampleRss(entry);
-      return { name: entry.name, peakRssMb: Math.round(entry.peakRssKb / 1024), rssByPhaseMb: entry.rssByPhase };
+      return {
+        name: entry.name,
+        peakRssMb: Math.round(entry.peakRssKb / 1024),
+        rssByPhaseMb: entry.rssByPhase,
+        peakByPhaseMb: entry.peakByPhase,
+      };
     });
   }
 
@@ -112,6 +125,7 @@ export class ProcessGroup {
 function sampleRss(entry) {
   const status = readStatus(entry.child.pid);
   entry.peakRssKb = Math.max(entry.peakRssKb, status.VmHWM ?? 0, status.VmRSS ?? 0);
+  entry.phasePeakKb = Math.max(entry.phasePeakKb, status.VmRSS ?? 0);
 }
 
 function readStatus(pid) {
