@@ -85,6 +85,7 @@ async function main() {
     ctx.apiPorts = await startSystem(processes, env);
     progress('warming up: pools fill and the JIT compiles the booking path on a spare event');
     results.warmup = await bookingStorm(ctx, { label: 'warm-up', ...BENCH.warmup });
+    processes.notePhase('warm-up');
     results.storm = await bookingStorm(ctx, { label: 'storm', events: 1, ...BENCH.storm });
     processes.assertAlive();
     processes.notePhase('storm');

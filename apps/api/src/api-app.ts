@@ -27,8 +27,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  *   X-XSS-Protection (deprecated by OWASP; the filter it switched off is gone from every browser),
  *   X-Download-Options (Internet Explorer 8), X-DNS-Prefetch-Control and Origin-Agent-Cluster (hints for HTML
  *   documents, of which this api serves only the docs and the queue dashboard, and neither needs them).
- * What OWASP lists for APIs stays: CSP, HSTS, X-Content-Type-Options, X-Frame-Options, Referrer-Policy,
- * X-Permitted-Cross-Domain-Policies and the Cross-Origin-Opener/Resource policies.
+ * The other eight stay, among them all that OWASP's REST cheat sheet asks of an API's responses and helmet sends.
  */
 const SECURITY_HEADERS = {
   contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },

@@ -59,6 +59,17 @@ describe('LogLineBatch', () => {
     expect(written()).toBe('{"level":30,"msg":"one"}\n{"level":30,"msg":"two"}\n');
   });
 
+  it('calls back without an error where the file cannot be synced (a pipe, a terminal, /dev/null)', async () => {
+    const nullFd = openSync('/dev/null', 'w');
+    try {
+      const batch = new LogLineBatch(nullFd, 4096, 60_000);
+      batch.write(line(1));
+      await flushed(batch);
+    } finally {
+      closeSync(nullFd);
+    }
+  });
+
   it('flushSync writes every gathered line before it returns', () => {
     const batch = new LogLineBatch(fd, 4096, 60_000);
     const lines = Array.from({ length: 50 }, (_unused, n) => line(n));
@@ -73,7 +84,7 @@ describe('LogLineBatch', () => {
     for (const text of lines) batch.write(text); // lines 0-2 are handed over; 3-4 are gathered
     batch.flushSync();
     expect(written()).toContain(line(3) + line(4));
-    // Which lands first is the thread pool's business (README, Operations): both do.
+    // Which lands first is the thread pool's business (docs/operations.md): both do.
     for (let waited = 0; written().length < lines.join('').length && waited < 2000; waited += 10) await sleep(10);
     expect(written().split('\n').sort()).toEqual(lines.join('').split('\n').sort());
   });

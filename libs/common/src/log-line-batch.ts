@@ -36,7 +36,10 @@ export class LogLineBatch {
   /** pino's `logger.flush(callback)`: `callback` runs once everything gathered so far is written. */
   flush(callback: (error?: Error) => void): void {
     this.handOver();
-    this.destination.flush(callback);
+    // sonic-boom fsyncs after the write, which a pipe or a terminal (stdout in a container) refuses with EINVAL.
+    this.destination.flush((error) =>
+      callback((error as NodeJS.ErrnoException)?.code === 'EINVAL' ? undefined : error),
+    );
   }
 
   /**
