@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import pino from 'pino';
 
+import { eventually } from '@evently/testing';
+
 import { LogLineBatch } from './log-line-batch';
 
 describe('LogLineBatch', () => {
@@ -26,10 +28,9 @@ describe('LogLineBatch', () => {
   const written = () => readFileSync(file, 'utf8');
   const flushed = (batch: LogLineBatch) =>
     new Promise<void>((resolve, reject) => batch.flush((error) => (error ? reject(error) : resolve())));
-  async function eventually(expected: string): Promise<void> {
-    for (let waited = 0; written() !== expected && waited < 2000; waited += 10) await sleep(10);
-    expect(written()).toBe(expected);
-  }
+  /** Waits up to 2 s for the file to satisfy `done`; the assertion after it shows what was written if it never did. */
+  const writtenUntil = (done: (text: string) => boolean) =>
+    eventually(async () => (done(written()) ? true : undefined), 2000, 10).catch(() => undefined);
 
   it('writes lines together and in order once they reach the batch length', async () => {
     const batch = new LogLineBatch(fd, 24, 60_000);
@@ -39,7 +40,8 @@ describe('LogLineBatch', () => {
     expect(written()).toBe('');
     batch.write(line(3));
     batch.write(line(4));
-    await eventually(line(1) + line(2) + line(3));
+    await writtenUntil((text) => text === line(1) + line(2) + line(3));
+    expect(written()).toBe(line(1) + line(2) + line(3));
     await flushed(batch);
   });
 
@@ -47,7 +49,8 @@ describe('LogLineBatch', () => {
     const batch = new LogLineBatch(fd, 4096, 20);
     batch.write(line(1));
     expect(written()).toBe('');
-    await eventually(line(1));
+    await writtenUntil((text) => text === line(1));
+    expect(written()).toBe(line(1));
   });
 
   it("calls pino's flush back once the lines are written", async () => {
@@ -85,7 +88,7 @@ describe('LogLineBatch', () => {
     batch.flushSync();
     expect(written()).toContain(line(3) + line(4));
     // Which lands first is the thread pool's business (docs/operations.md): both do.
-    for (let waited = 0; written().length < lines.join('').length && waited < 2000; waited += 10) await sleep(10);
+    await writtenUntil((text) => text.length >= lines.join('').length);
     expect(written().split('\n').sort()).toEqual(lines.join('').split('\n').sort());
   });
 });
