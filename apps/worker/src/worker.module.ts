@@ -11,6 +11,7 @@ import { BookingsWorkerModule } from './bookings/bookings-worker.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
 import { WorkerMetricsModule } from './metrics/worker-metrics.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { RetentionModule } from './retention/retention.module';
 
 @Module({
   imports: [
@@ -23,6 +24,7 @@ import { OutboxModule } from './outbox/outbox.module';
     BookingsWorkerModule,
     MailWorkerModule,
     OutboxModule,
+    RetentionModule,
     WorkerMetricsModule,
   ],
 })

@@ -11,9 +11,8 @@ const SWEEP_EVENTS_PER_TRANSACTION = 100;
 export const STUCK_AFTER_SECONDS = 10;
 
 /**
- * The safety net under the queue: settles bookings whose job was lost, and prunes idempotency keys past
- * their 24 hours. Needs only PostgreSQL, so it works while Redis is down. Every worker runs it; the
- * allocator's row lock makes concurrent sweeps harmless.
+ * The safety net under the queue: settles bookings whose job was lost. Needs only PostgreSQL, so it works while
+ * Redis is down. Every worker runs it; the allocator's row lock makes concurrent sweeps harmless.
  */
 @Injectable()
 export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -52,7 +51,6 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     for (let start = 0; start < eventIds.length; start += SWEEP_EVENTS_PER_TRANSACTION) {
       await this.sweepEvents(eventIds.slice(start, start + SWEEP_EVENTS_PER_TRANSACTION));
     }
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`);
   }
 
   /** One group of events, batch after batch; a failure (a lock timeout) costs this group's turn, not the sweep's. */

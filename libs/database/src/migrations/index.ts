@@ -3,6 +3,7 @@ import { PublicSearchIndex1764100000000 } from './1764100000000-PublicSearchInde
 import { PublicSearchColumn1764200000000 } from './1764200000000-PublicSearchColumn';
 import { EventsFillfactor1764300000000 } from './1764300000000-EventsFillfactor';
 import { EstimatedRowsFunction1764400000000 } from './1764400000000-EstimatedRowsFunction';
+import { RetentionIndexes1764500000000 } from './1764500000000-RetentionIndexes';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -10,4 +11,5 @@ export const MIGRATIONS = [
   PublicSearchColumn1764200000000,
   EventsFillfactor1764300000000,
   EstimatedRowsFunction1764400000000,
+  RetentionIndexes1764500000000,
 ];
