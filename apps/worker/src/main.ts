@@ -3,7 +3,7 @@ import { Logger } from 'nestjs-pino';
 
 import { WorkerModule } from './worker.module';
 
-/** The worker: BullMQ processors plus the outbox relay and the booking sweeper; no HTTP. */
+/** The worker: BullMQ processors plus the outbox relay, the booking sweeper and the retention pruner; no HTTP. */
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
   const logger = app.get(Logger);

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -5,30 +7,33 @@ import { DataSource } from 'typeorm';
 const PRUNE_INTERVAL_MS = 60 * 60_000;
 /** Rows deleted per statement: short transactions, and the WAL written in small steps. */
 export const PRUNE_BATCH = 5_000;
+/** Between two statements, so a backlog (the first start after an upgrade) does not hold the database busy. */
+const PAUSE_BETWEEN_BATCHES_MS = 50;
 
 /**
- * How long the bookkeeping of finished work is kept. Idempotency keys replay answers for 24 hours, as the
- * contract says. A published outbox row has done its job and is kept a week for inquiries; one not yet
- * published stays until the relay has published it. A mail delivery is what stops a mail from going out twice,
- * so it outlives every way its job can run again: BullMQ keeps a failed job 7 days, and the queue dashboard can
- * retry it.
+ * How long the bookkeeping of finished work is kept. Idempotency keys replay answers for 24 hours (the README's
+ * promise). A published outbox row has done its job and is kept a week for inquiries; one not yet published
+ * stays until the relay has published it. A mail delivery is what stops a mail from going out twice; its job
+ * retries for about three hours, BullMQ keeps a failed job at least 7 days and the queue dashboard can retry
+ * it, so a month covers every re-run short of someone retrying a month-old job by hand.
  */
 export const RETENTION: readonly { table: string; expired: string }[] = [
   { table: 'idempotency_keys', expired: `created_at < now() - interval '24 hours'` },
-  // A row is published after it is created: the bound on created_at adds nothing but lets the BRIN index serve.
-  { table: 'outbox', expired: `published_at < now() - interval '7 days' AND created_at < now() - interval '7 days'` },
+  { table: 'outbox', expired: `published_at < now() - interval '7 days'` },
   { table: 'mail_deliveries', expired: `sent_at < now() - interval '30 days'` },
 ];
 
 /**
  * Deletes what {@link RETENTION} no longer keeps, at start and then hourly, so tables that every booking and
- * mail adds to do not grow forever. Every worker runs it; SKIP LOCKED lets two workers share the rows.
+ * mail adds to do not grow forever. Every worker runs it; SKIP LOCKED lets two workers share the rows. On
+ * shutdown it stops after the statement in flight, so the worker's processors close without waiting on it.
  */
 @Injectable()
 export class RetentionPruner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionPruner.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private stopping = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -38,6 +43,7 @@ export class RetentionPruner implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     await this.running;
   }
@@ -59,16 +65,18 @@ export class RetentionPruner implements OnApplicationBootstrap, OnModuleDestroy 
       .finally(() => (this.running = undefined));
   }
 
-  /** Batch after batch until a batch comes back short. */
+  /** Batch after batch until a batch comes back short, or the worker stops. */
   private async pruneTable({ table, expired }: (typeof RETENTION)[number]): Promise<number> {
     // ctid = ANY(ARRAY(…)): the batch's rows by their address; `IN (subquery)` read the whole table to join them.
     const statement = `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
                          SELECT ctid FROM ${table} WHERE ${expired} LIMIT $1 FOR UPDATE SKIP LOCKED))`;
     let total = 0;
-    for (;;) {
+    while (!this.stopping) {
       const [, count]: [unknown, number] = await this.dataSource.query(statement, [PRUNE_BATCH]);
       total += count;
-      if (count < PRUNE_BATCH) return total;
+      if (count < PRUNE_BATCH) break;
+      await sleep(PAUSE_BETWEEN_BATCHES_MS);
     }
+    return total;
   }
 }

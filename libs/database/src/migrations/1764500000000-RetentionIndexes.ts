@@ -1,25 +1,21 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Lets the worker's retention pruner find old outbox rows and mail deliveries without reading either table
- * whole. BRIN, not B-tree: both tables are appended to in time order, so a block range summary finds the old
- * rows, and an insert (one outbox row per confirmed booking) costs next to nothing, where a B-tree entry would
- * cost every settled batch a little more.
+ * Lets the worker's retention pruner find old mail deliveries and long-published outbox rows without reading
+ * either table whole. The outbox index holds published rows only, the ones the pruner may delete.
  */
 export class RetentionIndexes1764500000000 implements MigrationInterface {
   name = 'RetentionIndexes1764500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      `CREATE INDEX outbox_created_at_brin_idx ON outbox USING brin (created_at) WITH (autosummarize = on)`,
+      `CREATE INDEX outbox_published_at_idx ON outbox (published_at) WHERE published_at IS NOT NULL`,
     );
-    await queryRunner.query(
-      `CREATE INDEX mail_deliveries_sent_at_brin_idx ON mail_deliveries USING brin (sent_at) WITH (autosummarize = on)`,
-    );
+    await queryRunner.query(`CREATE INDEX mail_deliveries_sent_at_idx ON mail_deliveries (sent_at)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX mail_deliveries_sent_at_brin_idx`);
-    await queryRunner.query(`DROP INDEX outbox_created_at_brin_idx`);
+    await queryRunner.query(`DROP INDEX mail_deliveries_sent_at_idx`);
+    await queryRunner.query(`DROP INDEX outbox_published_at_idx`);
   }
 }
