@@ -32,7 +32,9 @@ export class ResponseCache {
 
   /**
    * `load()`'s value as JSON text, from the cache while `versionKey` has not moved since it was stored. With an
-   * `admission`, a loaded value is stored only for the keys it admits.
+   * `admission`, only the keys it admits are read from and stored in the cache; any other is loaded directly, as
+   * it is almost never there (only another process could have stored it), and a Redis round trip per one-off
+   * search cost more than the rare hit it found.
    */
   async json(
     versionKey: string,
@@ -42,7 +44,9 @@ export class ResponseCache {
     admission?: SecondRequestAdmission,
   ): Promise<string> {
     const runId = this.redis.runId;
-    if (runId === undefined || this.unbumped.size > 0) return JSON.stringify(await load());
+    if (runId === undefined || this.unbumped.size > 0 || admission?.admits(key) === false) {
+      return JSON.stringify(await load());
+    }
     const entryKey = this.redis.key(cacheKeys.entry(runId, key));
     const read = await this.attempt(() => this.redis.client.mget(this.redis.key(versionKey), entryKey));
     if (read === undefined) return JSON.stringify(await load());
@@ -52,9 +56,7 @@ export class ResponseCache {
     if (entry?.startsWith(stamp)) return entry.slice(stamp.length);
     return this.loadOnce(`${entryKey}\n${stamp}`, async () => {
       const text = JSON.stringify(await load());
-      if (admission?.admits(key) ?? true) {
-        void this.attempt(() => this.redis.client.set(entryKey, stamp + text, 'PX', ttlMs));
-      }
+      void this.attempt(() => this.redis.client.set(entryKey, stamp + text, 'PX', ttlMs));
       return text;
     });
   }

@@ -16,7 +16,7 @@ import { EventQueries } from './event-queries.service';
  */
 @Injectable()
 export class EventCatalog {
-  /** Filtered lists are a long tail of one-off searches: only those asked twice are worth a cache entry. */
+  /** Filtered lists are a long tail of one-off searches: only those asked twice are worth the cache's round trips. */
   private readonly listAdmission = new SecondRequestAdmission();
 
   constructor(
