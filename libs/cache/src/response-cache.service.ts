@@ -33,8 +33,8 @@ export class ResponseCache {
   /**
    * `load()`'s value as JSON text, from the cache while `versionKey` has not moved since it was stored. With an
    * `admission`, only the keys it admits are read from and stored in the cache; any other is loaded directly, as
-   * it is almost never there (only another process could have stored it), and a Redis round trip per one-off
-   * search cost more than the rare hit it found.
+   * it is rarely there (only another process, or this one before the key left the admission's window, could have
+   * stored it), and a Redis round trip per one-off search cost more than the rare hit it found.
    */
   async json(
     versionKey: string,
@@ -44,21 +44,43 @@ export class ResponseCache {
     admission?: SecondRequestAdmission,
   ): Promise<string> {
     const runId = this.redis.runId;
-    if (runId === undefined || this.unbumped.size > 0 || admission?.admits(key) === false) {
-      return JSON.stringify(await load());
-    }
+    if (runId === undefined || this.unbumped.size > 0) return JSON.stringify(await load());
     const entryKey = this.redis.key(cacheKeys.entry(runId, key));
-    const read = await this.attempt(() => this.redis.client.mget(this.redis.key(versionKey), entryKey));
+    if (admission?.admits(key) === false) return this.loadUnadmitted(versionKey, entryKey, load);
+    const read = await this.readEntry(versionKey, entryKey);
     if (read === undefined) return JSON.stringify(await load());
-    const [version, entry] = read;
-    // The version is read before the database, so a write racing this load bumps past the stamp.
-    const stamp = `${version ?? 0}\n`;
-    if (entry?.startsWith(stamp)) return entry.slice(stamp.length);
-    return this.loadOnce(`${entryKey}\n${stamp}`, async () => {
+    if (read.entry !== undefined) return read.entry;
+    return this.loadOnce(`${entryKey}\n${read.stamp}`, async () => {
       const text = JSON.stringify(await load());
-      void this.attempt(() => this.redis.client.set(entryKey, stamp + text, 'PX', ttlMs));
+      void this.attempt(() => this.redis.client.set(entryKey, read.stamp + text, 'PX', ttlMs));
       return text;
     });
+  }
+
+  /**
+   * The version to stamp a load with, and the entry if it was stored under that version; undefined when Redis
+   * fails. The version is read before the database, so a write racing a load bumps past the stamp.
+   */
+  private async readEntry(
+    versionKey: string,
+    entryKey: string,
+  ): Promise<{ stamp: string; entry?: string } | undefined> {
+    const read = await this.attempt(() => this.redis.client.mget(this.redis.key(versionKey), entryKey));
+    if (read === undefined) return undefined;
+    const [version, entry] = read;
+    const stamp = `${version ?? 0}\n`;
+    return { stamp, entry: entry?.startsWith(stamp) ? entry.slice(stamp.length) : undefined };
+  }
+
+  /** From the database; from the cache only when the database fails and a current entry is there (an outage). */
+  private async loadUnadmitted(versionKey: string, entryKey: string, load: () => Promise<unknown>): Promise<string> {
+    try {
+      return JSON.stringify(await load());
+    } catch (error) {
+      const cached = (await this.readEntry(versionKey, entryKey))?.entry;
+      if (cached === undefined) throw error;
+      return cached;
+    }
   }
 
   /**
