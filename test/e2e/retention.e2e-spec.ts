@@ -97,13 +97,31 @@ describe('retention of finished work', () => {
     expect(await left('mail_deliveries')).toEqual([`${tag}-29d`]);
   });
 
-  it('stops after the statement in flight when the worker shuts down', async () => {
+  it('on shutdown finishes the statement in flight, then stops', async () => {
     await addOldMailDeliveries(2 * PRUNE_BATCH + 1, 'cut-short');
     const pruner = new RetentionPruner(db);
-    const pruning = pruner.prune();
-    await pruner.onModuleDestroy();
-    const deleted = Object.values(await pruning).reduce((sum, count) => sum + count, 0);
-    expect(deleted).toBeLessThanOrEqual(PRUNE_BATCH);
-    expect((await left('mail_deliveries')).length).toBeGreaterThan(PRUNE_BATCH + 1);
+    let mailBatchSent!: () => void;
+    const mailBatch = new Promise<void>((resolve) => (mailBatchSent = resolve));
+    let statementsInFlight = 0;
+    const query = db.query.bind(db);
+    // Passes every statement to PostgreSQL; notes when the first mail batch leaves and what is still running.
+    const watch = jest.spyOn(db, 'query').mockImplementation(async (sql: string, parameters?: unknown[]) => {
+      if (sql.startsWith('DELETE FROM mail_deliveries')) mailBatchSent();
+      statementsInFlight++;
+      try {
+        return await query(sql, parameters);
+      } finally {
+        statementsInFlight--;
+      }
+    });
+    try {
+      pruner.onApplicationBootstrap();
+      await mailBatch;
+      await pruner.onModuleDestroy();
+      expect(statementsInFlight).toBe(0);
+      expect(await left('mail_deliveries')).toHaveLength(PRUNE_BATCH + 2);
+    } finally {
+      watch.mockRestore();
+    }
   });
 });
