@@ -105,15 +105,17 @@ describe('retention of finished work', () => {
     let statementsInFlight = 0;
     const query = db.query.bind(db);
     // Passes every statement to PostgreSQL; notes when the first mail batch leaves and what is still running.
-    const watch = jest.spyOn(db, 'query').mockImplementation(async (sql: string, parameters?: unknown[]) => {
-      if (sql.startsWith('DELETE FROM mail_deliveries')) mailBatchSent();
-      statementsInFlight++;
-      try {
-        return await query(sql, parameters);
-      } finally {
-        statementsInFlight--;
-      }
-    });
+    const watch = jest
+      .spyOn(db, 'query')
+      .mockImplementation(async (sql: string, parameters?: Parameters<DataSource['query']>[1]) => {
+        if (sql.startsWith('DELETE FROM mail_deliveries')) mailBatchSent();
+        statementsInFlight++;
+        try {
+          return await query(sql, parameters);
+        } finally {
+          statementsInFlight--;
+        }
+      });
     try {
       pruner.onApplicationBootstrap();
       await mailBatch;
