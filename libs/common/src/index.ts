@@ -3,6 +3,7 @@ export * from './domain-errors';
 export * from './iso-date';
 export * from './money';
 export * from './pagination';
+export * from './periodic-task';
 export * from './validation';
 export * from './logger.module';
 export * from './job-log-context';

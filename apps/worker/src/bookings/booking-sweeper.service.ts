@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 import { BookingAllocator, SETTLE_BATCH_SIZE, SettleResult } from '@evently/bookings';
+import { PeriodicTask } from '@evently/common';
 
 const SWEEP_INTERVAL_MS = 5000;
 /** Events settled together by one sweep transaction, as an accept batch's `settle-events` job would. */
@@ -17,8 +18,11 @@ export const STUCK_AFTER_SECONDS = 10;
 @Injectable()
 export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BookingSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly sweeps = new PeriodicTask(
+    () => this.sweep(),
+    SWEEP_INTERVAL_MS,
+    (error) => this.logger.warn(`sweep failed: ${error.message}`),
+  );
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -26,19 +30,11 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), SWEEP_INTERVAL_MS);
+    this.sweeps.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = this.sweep()
-      .catch((error: Error) => this.logger.warn(`sweep failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
+    await this.sweeps.stop();
   }
 
   async sweep(): Promise<void> {

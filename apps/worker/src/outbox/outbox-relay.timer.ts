@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 
+import { PeriodicTask } from '@evently/common';
 import { OutboxRelay } from '@evently/queue';
 
 const RELAY_INTERVAL_MS = 2000;
@@ -8,29 +9,25 @@ const RELAY_INTERVAL_MS = 2000;
 @Injectable()
 export class OutboxRelayTimer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelayTimer.name);
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly relays = new PeriodicTask(
+    () => this.relayPending(),
+    RELAY_INTERVAL_MS,
+    (error) => this.logger.warn(`outbox relay: ${error.message}`),
+  );
 
   constructor(private readonly relay: OutboxRelay) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), RELAY_INTERVAL_MS);
+    this.relays.start();
   }
 
+  /** Does not wait for a relay in flight: what it has not published, the next worker's relay will. */
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    void this.relays.stop();
   }
 
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      const published = await this.relay.publishPending();
-      if (published > 0) this.logger.log(`relayed ${published} outbox job(s)`);
-    } catch (error) {
-      this.logger.warn(`outbox relay: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
-    }
+  private async relayPending(): Promise<void> {
+    const published = await this.relay.publishPending();
+    if (published > 0) this.logger.log(`relayed ${published} outbox job(s)`);
   }
 }

@@ -4,6 +4,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import { PeriodicTask } from '@evently/common';
+
 const PRUNE_INTERVAL_MS = 60 * 60_000;
 /** Rows deleted per statement: short transactions, and the WAL written in small steps. */
 export const PRUNE_BATCH = 5_000;
@@ -31,47 +33,39 @@ export const RETENTION: readonly { table: string; expired: string }[] = [
 @Injectable()
 export class RetentionPruner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RetentionPruner.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopping = false;
+  private readonly prunes = new PeriodicTask(
+    async (stopping) => {
+      const deleted = await this.prune(stopping);
+      if (Object.values(deleted).some((count) => count > 0)) this.logger.log({ deleted }, 'pruned old rows');
+    },
+    PRUNE_INTERVAL_MS,
+    (error) => this.logger.warn(`pruning failed: ${error.message}`),
+  );
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   onApplicationBootstrap(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), PRUNE_INTERVAL_MS);
+    this.prunes.start({ now: true });
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.timer);
-    await this.running;
+    await this.prunes.stop();
   }
 
-  /** Rows deleted per table. */
-  async prune(): Promise<Record<string, number>> {
+  /** Rows deleted per table; once `stopping` is aborted, no further statement starts. */
+  async prune(stopping?: AbortSignal): Promise<Record<string, number>> {
     const deleted: Record<string, number> = {};
-    for (const retention of RETENTION) deleted[retention.table] = await this.pruneTable(retention);
+    for (const retention of RETENTION) deleted[retention.table] = await this.pruneTable(retention, stopping);
     return deleted;
   }
 
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.prune()
-      .then((deleted) => {
-        if (Object.values(deleted).some((count) => count > 0)) this.logger.log({ deleted }, 'pruned old rows');
-      })
-      .catch((error: Error) => this.logger.warn(`pruning failed: ${error.message}`))
-      .finally(() => (this.running = undefined));
-  }
-
   /** Batch after batch until a batch comes back short, or the worker stops. */
-  private async pruneTable({ table, expired }: (typeof RETENTION)[number]): Promise<number> {
+  private async pruneTable({ table, expired }: (typeof RETENTION)[number], stopping?: AbortSignal): Promise<number> {
     // ctid = ANY(ARRAY(…)): the batch's rows by their address; `IN (subquery)` read the whole table to join them.
     const statement = `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
                          SELECT ctid FROM ${table} WHERE ${expired} LIMIT $1 FOR UPDATE SKIP LOCKED))`;
     let total = 0;
-    while (!this.stopping) {
+    while (!stopping?.aborted) {
       const [, count]: [unknown, number] = await this.dataSource.query(statement, [PRUNE_BATCH]);
       total += count;
       if (count < PRUNE_BATCH) break;
