@@ -1,4 +1,4 @@
-import fs, { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,22 +43,6 @@ describe('LogLineBatch', () => {
     await writtenUntil((text) => text === line(1) + line(2) + line(3));
     expect(written()).toBe(line(1) + line(2) + line(3));
     await flushed(batch);
-  });
-
-  it('writes the lines gathered while a write was in flight together, once that write is done', async () => {
-    const writes = jest.spyOn(fs, 'write');
-    try {
-      const batch = new LogLineBatch(fd, 24, 60_000);
-      const lines = Array.from({ length: 25_000 }, (_unused, n) => `{"n":${n}}\n`); // about 300 KB
-      for (const text of lines) batch.write(text); // the first 24 characters start a write; the rest wait for it
-      const all = lines.join('');
-      await writtenUntil((text) => text.length === all.length);
-      expect(written()).toBe(all);
-      // Handed to sonic-boom as they came, they would go out in its chunks of 16 KB, one write after another.
-      expect(writes.mock.calls.length).toBe(2);
-    } finally {
-      writes.mockRestore();
-    }
   });
 
   it('writes what it gathered every flush interval', async () => {

@@ -2,28 +2,15 @@ import { register } from 'on-exit-leak-free';
 import pino from 'pino';
 
 /**
- * Lines gathered while a write is in flight, beyond which they are handed to sonic-boom anyway, to queue there: a
- * write that never drains (pino makes a broken pipe's writes no-ops) must not let the batch grow without bound.
- */
-const MAX_WAITING_CHARACTERS = 1 << 20;
-
-/**
  * pino's destination for the apps' logs: gathers lines and writes them to `fd` asynchronously (sonic-boom)
  * `batchLength` characters at a time, whatever is gathered every `flushMs`, and synchronously at the process's exit.
  * sonic-boom's own batching (`minLength`) appends each line to one growing string and measures that string's byte
  * length on every append, which copies the whole batch once per line: about 10 KB of garbage per 370-byte request
  * line, which at load costs an api far more than the line (README, Performance, round 10).
- *
- * While a write is in flight, lines wait here and go out together, in one write, once it is done. Handed to
- * sonic-boom meanwhile, they queued there in chunks of at most 16 KB, written one per turn of the event loop: under
- * a storm an api produced lines faster, and held half a megabyte of them, for the scavenges to copy and promote
- * (README, Performance, round 12).
  */
 export class LogLineBatch {
   private lines: string[] = [];
   private length = 0;
-  /** A hand-over is on its way to `fd`; sonic-boom's `drain` says it arrived. */
-  private writing = false;
   /** `minLength: 1` only so that its `flush(callback)` waits for the write in flight (at 0 it calls back at once). */
   private readonly destination: ReturnType<typeof pino.destination>;
 
@@ -33,15 +20,9 @@ export class LogLineBatch {
     flushMs: number,
   ) {
     this.destination = pino.destination({ dest: fd, sync: false, minLength: 1 });
-    this.destination.on('drain', () => {
-      this.writing = false;
-      if (this.length >= this.batchLength) this.handOver();
-    });
     // The interval keeps the batch alive for the process's life, as sonic-boom's periodic flush kept its buffer;
     // on-exit-leak-free installs one exit listener however many loggers the tests create.
-    setInterval(() => {
-      if (!this.writing) this.handOver();
-    }, flushMs).unref();
+    setInterval(() => this.handOver(), flushMs).unref();
     register(this, (batch) => batch.flushSync());
   }
 
@@ -49,7 +30,7 @@ export class LogLineBatch {
   write(line: string): void {
     this.lines.push(line);
     this.length += line.length;
-    if (this.length >= (this.writing ? MAX_WAITING_CHARACTERS : this.batchLength)) this.handOver();
+    if (this.length >= this.batchLength) this.handOver();
   }
 
   /** pino's `logger.flush(callback)`: `callback` runs once everything gathered so far is written. */
@@ -73,9 +54,7 @@ export class LogLineBatch {
 
   private handOver(): void {
     const text = this.take();
-    if (!text) return;
-    this.writing = true;
-    this.destination.write(text);
+    if (text) this.destination.write(text);
   }
 
   private take(): string {
