@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-import { RedisService, ResponseCache, SecondRequestAdmission } from '@evently/cache';
+import { cacheKeys, RedisService, ResponseCache, SecondRequestAdmission, VersionWatch } from '@evently/cache';
 import { eventually } from '@evently/testing';
 
 import { createTestApp } from '../support/test-app';
@@ -68,5 +68,67 @@ describe('response cache: keys a process has not seen before', () => {
     await expect(
       cache.json(never.version, never.key, TTL_MS, databaseDown, new SecondRequestAdmission()),
     ).rejects.toThrow('database down');
+  });
+});
+
+/** The near cache: entries an api process keeps in its memory while Redis has announced no change to their version. */
+describe("response cache: entries kept in the process's memory", () => {
+  let app: NestFastifyApplication;
+  let cache: ResponseCache;
+  let redis: RedisService;
+  let loads = 0;
+  const load = async () => ({ load: ++loads });
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    cache = app.get(ResponseCache);
+    redis = app.get(RedisService);
+    await eventually(async () => (redis.runId ? true : undefined));
+  });
+  afterAll(() => app.close());
+
+  const eventVersion = () => cacheKeys.eventVersion(randomBytes(8).toString('hex'));
+
+  /**
+   * Loads the entry afresh until the process answers it from memory: Redis holds another text under the same version
+   * by then, so an answer from Redis would differ. Returns the text kept.
+   */
+  async function keptInMemory(version: string, key: string): Promise<string> {
+    const entryKey = redis.key(cacheKeys.entry(redis.runId as string, key));
+    return eventually(async () => {
+      await redis.client.del(entryKey);
+      const read = await cache.json(version, key, TTL_MS, load);
+      const stamp = `${(await redis.client.get(redis.key(version))) ?? 0}\n`;
+      await redis.client.set(entryKey, `${stamp}{"sneaked":true}`, 'PX', TTL_MS);
+      return (await cache.json(version, key, TTL_MS, load)) === read ? read : undefined;
+    });
+  }
+
+  it('answers an entry it read a moment ago from memory, not from Redis', async () => {
+    const version = eventVersion();
+    const kept = await keptInMemory(version, `test:${version}`);
+    expect(JSON.parse(kept)).toEqual({ load: expect.any(Number) });
+  });
+
+  it("forgets it the moment this process bumps its version, before Redis's announcement can arrive", async () => {
+    const version = eventVersion();
+    const key = `test:${version}`;
+    const kept = await keptInMemory(version, key);
+    await cache.invalidateEvents([version.slice('version:event:'.length)]);
+    const after = await cache.json(version, key, TTL_MS, load);
+    expect(after).not.toBe(kept);
+    expect(after).not.toContain('sneaked');
+  });
+
+  it('trusts a version read from Redis only if no change was announced while it was being read', async () => {
+    const watch = app.get(VersionWatch);
+    await keptInMemory(eventVersion(), `test:${randomBytes(4).toString('hex')}`); // the watch is up by then
+    const version = redis.key(eventVersion());
+    const before = watch.mark();
+    watch.forget([redis.key('version:some-other')]);
+    expect(watch.learn(version, '7\n', before)).toBe(false);
+    expect(watch.trusted(version)).toBeUndefined();
+    expect(watch.learn(version, '7\n', watch.mark())).toBe(true);
+    expect(watch.trusted(version)).toBe('7\n');
   });
 });

@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 
 import { cacheKeys } from './cache-keys';
+import { NearCache } from './near-cache';
 import { RedisService, withTimeout } from './redis.service';
 import { SecondRequestAdmission } from './second-request-admission';
+import { VersionWatch } from './version-watch';
 
 const REDIS_BUDGET_MS = 250;
 /** How often failed version bumps are retried while Redis answers with errors but stays connected. */
@@ -13,7 +15,8 @@ const REPLAY_EVERY_MS = 1000;
  * records the version (of the catalogue, an event…) it was computed under and is served only while that
  * version is current; writers bump versions after they commit, so an entry computed before a write can
  * never be served after it: caches are invalidated on write, not merely expired. A hit is one Redis round
- * trip (MGET of the version and the entry). Every Redis failure degrades to a database read. A bump that
+ * trip (MGET of the version and the entry), or none while the entry is in the process's {@link NearCache}, whose
+ * versions Redis keeps current (the {@link VersionWatch}). Every Redis failure degrades to a database read. A bump that
  * fails (Redis away) is kept and replayed when Redis is back, and this process reads around the cache until
  * it is; entries are scoped to the Redis run id, so a restart (which may reload a snapshot older than the
  * writes other processes could not bump) starts a fresh cache.
@@ -25,8 +28,13 @@ export class ResponseCache {
   private readonly unbumped = new Set<string>();
   private readonly loading = new Map<string, Promise<string>>();
   private replayTimer?: NodeJS.Timeout;
+  private readonly near: NearCache;
 
-  constructor(private readonly redis: RedisService) {
+  constructor(
+    private readonly redis: RedisService,
+    private readonly watch: VersionWatch,
+  ) {
+    this.near = new NearCache(watch);
     redis.client.on('ready', () => void this.bump([]));
   }
 
@@ -47,12 +55,20 @@ export class ResponseCache {
     if (runId === undefined || this.unbumped.size > 0) return JSON.stringify(await load());
     const entryKey = this.redis.key(cacheKeys.entry(runId, key));
     if (admission?.admits(key) === false) return this.loadUnadmitted(versionKey, entryKey, load);
+    const redisVersionKey = this.redis.key(versionKey);
+    const near = this.near.get(entryKey, redisVersionKey);
+    if (near !== undefined) return near;
+    const mark = this.watch.mark();
     const read = await this.readEntry(versionKey, entryKey);
     if (read === undefined) return JSON.stringify(await load());
-    if (read.entry !== undefined) return read.entry;
+    if (read.entry !== undefined) {
+      this.near.put(entryKey, redisVersionKey, read.stamp, read.entry, mark);
+      return read.entry;
+    }
     return this.loadOnce(`${entryKey}\n${read.stamp}`, async () => {
       const text = JSON.stringify(await load());
       void this.attempt(() => this.redis.client.set(entryKey, read.stamp + text, 'PX', ttlMs));
+      this.near.put(entryKey, redisVersionKey, read.stamp, text, mark);
       return text;
     });
   }
@@ -114,9 +130,13 @@ export class ResponseCache {
   private async bump(versionKeys: string[]): Promise<void> {
     const keys = new Set([...this.unbumped, ...versionKeys]);
     if (keys.size === 0) return;
+    const redisKeys = [...keys].map((key) => this.redis.key(key));
+    this.watch.forget(redisKeys);
     const pipeline = this.redis.client.multi();
-    for (const key of keys) pipeline.incr(this.redis.key(key));
+    for (const key of redisKeys) pipeline.incr(key);
     const replies = await this.attempt(() => pipeline.exec());
+    // Reads that left before the increments could still learn the old versions; Redis's message may come later.
+    this.watch.forget(redisKeys);
     if (replies?.every(([error]) => !error)) {
       for (const key of keys) this.unbumped.delete(key);
     } else {
