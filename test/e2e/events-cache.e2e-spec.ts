@@ -17,12 +17,17 @@ interface PublicReads {
   list: { id: string; name: string; description: string | null; available_tickets: number }[];
 }
 
-/** The three cached reads of one event, as an anonymous client sees them. */
+/**
+ * The three cached reads of one event, as an anonymous client sees them. Always on the same Host (supertest names a
+ * new port in each request's), so that repeated reads are replayed (apps/api/src/common/answer-replay.ts) as a real
+ * client's would be, and the freshness checks cover the replay too.
+ */
 async function publicReads(http: Http, eventId: string, search: string): Promise<PublicReads> {
+  const get = (path: string) => http.get(path).set('Host', 'localhost');
   const [details, availability, list] = await Promise.all([
-    http.get(`/api/user/events/${eventId}/`),
-    http.get(`/api/events/${eventId}/availability/`),
-    http.get('/api/user/events/').query({ search }),
+    get(`/api/user/events/${eventId}/`),
+    get(`/api/events/${eventId}/availability/`),
+    get('/api/user/events/').query({ search }),
   ]);
   expect(list.status).toBe(200);
   return {
@@ -258,7 +263,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
     const name = marker();
     const eventId = await newEvent(name);
     await primeAndSneak(eventId, name);
-    const bad = { Authorization: `Token ${'0'.repeat(64)}` };
+    const bad = { Authorization: `Token ${'0'.repeat(64)}`, Host: 'localhost' };
     await http.get(`/api/events/${eventId}/availability/`).set(bad).expect(401);
     await http.get(`/api/user/events/${eventId}/`).set(bad).expect(401);
     await http.get('/api/user/events/').query({ search: name }).set(bad).expect(401);

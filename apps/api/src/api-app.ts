@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
+import { registerAnswerReplay } from './common/answer-replay';
 import { isAllowedHost, parseHost } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
@@ -73,6 +74,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     }
   });
 
+  registerAnswerReplay(app);
   registerHttpMetrics(app);
   registerQueueDashboard(app);
   setupSwagger(app);

@@ -10,6 +10,15 @@ import { AvailabilityRecord, PublicEventRecord } from './event-records';
 import { EventQueries } from './event-queries.service';
 
 /**
+ * The cache version each public read is current under, from its route's params: the catalogue reads its entries
+ * under it, and the api replays an answer while it holds (apps/api/src/common/answer-replay.ts).
+ */
+export const publicReadVersions = {
+  list: (): string => cacheKeys.catalogVersion(),
+  event: (params: { id: string }): string => cacheKeys.eventVersion(params.id.toLowerCase()),
+};
+
+/**
  * The public catalogue, read through the versioned response cache. Nothing here depends on who asks, so one
  * entry serves everyone; every event write bumps the versions the entries are read under. Answers are JSON
  * text, rendered by the caller's `render` before they are cached, so a cache hit is sent as it was stored.
@@ -27,7 +36,7 @@ export class EventCatalog {
   /** `{"count":N,"results":[…]}`: a page without its links, which depend on the request's URL. */
   list(filter: PublicEventFilter, page: PageRequest, render: (record: PublicEventRecord) => unknown): Promise<string> {
     return this.cache.json(
-      cacheKeys.catalogVersion(),
+      publicReadVersions.list(),
       cacheKeys.publicEventList(listCacheId(filter, page)),
       CACHE_TTL_MS.eventList,
       async () => {
@@ -41,7 +50,7 @@ export class EventCatalog {
   details(eventId: string, render: (record: PublicEventRecord) => unknown): Promise<string> {
     const id = eventId.toLowerCase();
     return this.cache.json(
-      cacheKeys.eventVersion(id),
+      publicReadVersions.event({ id }),
       cacheKeys.publicEventDetails(id),
       CACHE_TTL_MS.eventDetails,
       async () => render(await this.queries.findPublic(id)),
@@ -51,7 +60,7 @@ export class EventCatalog {
   availability(eventId: string, render: (record: AvailabilityRecord) => unknown): Promise<string> {
     const id = eventId.toLowerCase();
     return this.cache.json(
-      cacheKeys.eventVersion(id),
+      publicReadVersions.event({ id }),
       cacheKeys.availability(id),
       CACHE_TTL_MS.eventDetails,
       async () => render(await this.queries.availability(id)),

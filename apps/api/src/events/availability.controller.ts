@@ -2,9 +2,10 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 
 import { Public } from '@evently/auth';
-import { EventCatalog } from '@evently/events';
+import { EventCatalog, publicReadVersions } from '@evently/events';
 
 import { ApiErrors } from '../common/api-errors.decorator';
+import { Replayable } from '../common/answer-replay';
 import { UuidParam } from '../common/id-params';
 import { JsonText } from '../common/json-text.decorator';
 import { AvailabilityDto, mapAvailability } from './dto/event-responses.dto';
@@ -18,6 +19,7 @@ export class AvailabilityController {
   /** Tickets left: capacity minus the tickets of confirmed bookings, fresh after every booking settles. */
   @Get(':id/availability')
   @JsonText(AvailabilityDto)
+  @Replayable(publicReadVersions.event)
   @ApiErrors(404)
   availability(@Param('id', UuidParam) id: string): Promise<string> {
     return this.catalog.availability(id, mapAvailability);

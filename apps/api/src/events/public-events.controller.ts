@@ -3,9 +3,10 @@ import { ApiTags } from '@nestjs/swagger';
 
 import { Public } from '@evently/auth';
 import { pageRequest, toPageJson } from '@evently/common';
-import { EventCatalog } from '@evently/events';
+import { EventCatalog, publicReadVersions } from '@evently/events';
 
 import { ApiErrors } from '../common/api-errors.decorator';
+import { Replayable } from '../common/answer-replay';
 import { UuidParam } from '../common/id-params';
 import { JsonText } from '../common/json-text.decorator';
 import { RequestUrl } from '../common/request-url.decorator';
@@ -22,6 +23,7 @@ export class PublicEventsController {
   /** Upcoming events by default (`upcoming_only=false` shows past ones too), soonest first. */
   @Get()
   @JsonText(PublicEventPageDto)
+  @Replayable(publicReadVersions.list)
   @ApiErrors(400)
   async list(@Query() query: PublicEventsQueryDto, @RequestUrl() url: string): Promise<string> {
     const page = pageRequest(query);
@@ -31,6 +33,7 @@ export class PublicEventsController {
   /** 404 for unknown, inactive or deleted events. */
   @Get(':id')
   @JsonText(PublicEventDto)
+  @Replayable(publicReadVersions.event)
   @ApiErrors(404)
   details(@Param('id', UuidParam) id: string): Promise<string> {
     return this.catalog.details(id, mapPublicEvent);

@@ -1,0 +1,71 @@
+import { NestFastifyApplication, RouteConfig } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+
+import { NearCache, RedisService, VersionWatch } from '@evently/cache';
+
+import { JSON_TEXT_TYPE } from './json-text.decorator';
+
+const VERSION_OF = 'replayVersionOf';
+/** Longer URLs are not replayed, so no client can fill the memory with 16 KB URLs. */
+const MAX_URL_CHARS = 512;
+
+/** The route's params as Fastify parsed them, which Nest's pipes have not yet validated. */
+type VersionOf = (params: unknown) => string;
+
+interface PendingAnswer {
+  url: string;
+  versionKey: string;
+  mark: number;
+}
+
+/**
+ * Marks a public GET route, answered with @JsonText, whose anonymous answer depends on nothing but its URL and one
+ * cache version (the key `versionOf` builds from the route's params), so it may be replayed
+ * ({@link registerAnswerReplay}).
+ */
+export const Replayable = <Params>(versionOf: (params: Params) => string) => RouteConfig({ [VERSION_OF]: versionOf });
+
+/**
+ * Replays a @Replayable route's last anonymous 200 for the same absolute URL before the request reaches Nest, while
+ * the version it was answered under is trusted by the {@link VersionWatch} (and for at most the {@link NearCache}'s
+ * second): the route's guard, pipes and handler would compute the same text again from the same cache entry, at
+ * about a third of a cached read's CPU. Only answers Nest gave are replayed, so validation and headers stay with
+ * the route; a request with credentials always goes to Nest, whose guard must check them. Registered after the
+ * hooks that refuse a bad Host and set the security, CORS and request-id headers; the request log and the metrics
+ * see a replayed answer like any other.
+ */
+export function registerAnswerReplay(app: NestFastifyApplication): void {
+  const watch = app.get(VersionWatch);
+  const redis = app.get(RedisService);
+  const answers = new NearCache(watch);
+  const pending = new WeakMap<FastifyRequest, PendingAnswer>();
+  const fastify = app.getHttpAdapter().getInstance();
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const versionOf = (request.routeOptions.config as unknown as Record<string, unknown>)[VERSION_OF];
+    if (typeof versionOf !== 'function' || request.method !== 'GET' || request.headers.authorization !== undefined) {
+      return done();
+    }
+    const url = `${request.protocol}://${request.host}${request.url}`;
+    if (url.length > MAX_URL_CHARS) return done();
+    const versionKey = redis.key((versionOf as VersionOf)(request.params));
+    const answer = answers.get(url, versionKey);
+    if (answer !== undefined) {
+      void reply.header('content-type', JSON_TEXT_TYPE).send(answer);
+      return;
+    }
+    pending.set(request, { url, versionKey, mark: watch.mark() });
+    done();
+  });
+
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const answer = pending.get(request);
+    if (answer && reply.statusCode === 200 && typeof payload === 'string') {
+      const stamp = watch.trustedSince(answer.versionKey, answer.mark);
+      if (stamp !== undefined && reply.getHeader('content-type') === JSON_TEXT_TYPE) {
+        answers.put(answer.url, answer.versionKey, stamp, payload, answer.mark);
+      }
+    }
+    done(null, payload);
+  });
+}
