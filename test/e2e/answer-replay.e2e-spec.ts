@@ -1,7 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
 import request, { Response } from 'supertest';
 
-import { EventCatalog } from '@evently/events';
+import { RedisService, VersionWatch } from '@evently/cache';
+import { EventCatalog, EventQueries } from '@evently/events';
 import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
 
 import { marker } from '../support/event-fixtures';
@@ -73,6 +75,54 @@ describe('answer replay: repeated anonymous public reads', () => {
     const onLocalhost = await replayed(() => page('localhost'));
     expect(onLocalhost.body.next).toMatch(/^http:\/\/localhost\//);
     expect((await page('127.0.0.1').expect(200)).body.next).toMatch(/^http:\/\/127\.0\.0\.1\//);
+  });
+
+  it('keeps an answer only under the version trusted when its request arrived', async () => {
+    const redis = app.get(RedisService);
+    const watch = app.get(VersionWatch);
+    const queries = app.get(EventQueries);
+    const otherProcess = new Redis(process.env.REDIS_URL as string);
+    const name = marker();
+    const eventId = await newEvent(name);
+    const catalogVersion = redis.key('version:catalog');
+    const list = (query: Record<string, string | number>) => get('/api/user/events/').query(query);
+    await eventually(
+      async () => ((await list({ search: name, page_size: 2 })) && watch.trusted(catalogVersion)) || undefined,
+    );
+
+    // A: a list this process has not been asked for (read from PostgreSQL), held after its read, before a write.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let readDone!: () => void;
+    const read = new Promise<void>((resolve) => (readDone = resolve));
+    const listPublic = queries.listPublic.bind(queries);
+    jest.spyOn(queries, 'listPublic').mockImplementationOnce(async (...args) => {
+      const result = await listPublic(...args);
+      readDone();
+      await held;
+      return result;
+    });
+    const answerA = list({ search: name, page_size: 1 }).then((response) => response);
+    await read;
+    // Another process writes and bumps; its announcement is slow to arrive here.
+    const announced: string[][] = [];
+    const forget = watch.forget.bind(watch);
+    const announce = jest.spyOn(watch, 'forget').mockImplementation((keys) => void announced.push([...keys]));
+    try {
+      await dataSourceOf(app).query(`UPDATE events SET description = 'after the write' WHERE id = $1`, [eventId]);
+      await otherProcess.incr(catalogVersion);
+      // B: a list read through Redis meanwhile learns the new version, legitimately.
+      await list({ search: name, page_size: 3 });
+      await list({ page_size: 3, search: name });
+      release();
+      expect((await answerA).body.results[0].description).not.toBe('after the write');
+    } finally {
+      announce.mockRestore();
+      for (const keys of announced) forget(keys);
+      otherProcess.disconnect();
+    }
+    await list({ search: name, page_size: 3 }); // the new version is trusted again
+    expect((await list({ search: name, page_size: 1 })).body.results[0].description).toBe('after the write');
   });
 
   it('runs the route for every request that carries credentials', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
 
 import { cacheKeys, RedisService, ResponseCache, SecondRequestAdmission, VersionWatch } from '@evently/cache';
 import { eventually } from '@evently/testing';
@@ -76,6 +77,7 @@ describe("response cache: entries kept in the process's memory", () => {
   let app: NestFastifyApplication;
   let cache: ResponseCache;
   let redis: RedisService;
+  let otherProcess: Redis;
   let loads = 0;
   const load = async () => ({ load: ++loads });
 
@@ -83,9 +85,13 @@ describe("response cache: entries kept in the process's memory", () => {
     app = await createTestApp();
     cache = app.get(ResponseCache);
     redis = app.get(RedisService);
+    otherProcess = new Redis(process.env.REDIS_URL as string);
     await eventually(async () => (redis.runId ? true : undefined));
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    otherProcess.disconnect();
+    await app.close();
+  });
 
   const eventVersion = () => cacheKeys.eventVersion(randomBytes(8).toString('hex'));
 
@@ -126,9 +132,38 @@ describe("response cache: entries kept in the process's memory", () => {
     const version = redis.key(eventVersion());
     const before = watch.mark();
     watch.forget([redis.key('version:some-other')]);
-    expect(watch.learn(version, '7\n', before)).toBe(false);
+    expect(watch.learn(version, '7\n', before)).toBeUndefined();
     expect(watch.trusted(version)).toBeUndefined();
-    expect(watch.learn(version, '7\n', watch.mark())).toBe(true);
-    expect(watch.trusted(version)).toBe('7\n');
+    const token = watch.learn(version, '7\n', watch.mark());
+    expect(token).toContain('7\n');
+    expect(watch.trusted(version)).toBe(token);
+  });
+
+  it('sees a change another process made before the read began, without waiting for it', async () => {
+    const version = eventVersion();
+    const key = `test:${version}`;
+    const kept = await keptInMemory(version, key);
+    await otherProcess.incr(redis.key(version));
+    const after = await cache.json(version, key, TTL_MS, load);
+    expect(after).not.toBe(kept);
+    expect(after).not.toContain('sneaked');
+  });
+
+  it('trusts nothing it kept before its connection for announcements closed, and watches again after', async () => {
+    const version = eventVersion();
+    const key = `test:${version}`;
+    const kept = await keptInMemory(version, key);
+    const watchName = redis.key('version-watch', process.pid);
+    const clients = (await otherProcess.client('LIST')) as string;
+    const watchId = /id=(\d+) .*name=(\S+)/.exec(
+      clients.split('\n').find((line) => line.includes(`name=${watchName} `)) ?? '',
+    );
+    expect(watchId?.[2]).toBe(watchName);
+    await otherProcess.client('KILL', 'ID', watchId![1]);
+    // Announced to nobody, the connection being gone; and back to the old value, as after a restart from a snapshot.
+    await otherProcess.incr(redis.key(version));
+    await otherProcess.decr(redis.key(version));
+    await keptInMemory(version, `${key}:another`); // watching again, and trusting the version's value once more
+    expect(await cache.json(version, key, TTL_MS, load)).not.toBe(kept);
   });
 });

@@ -56,19 +56,23 @@ export class ResponseCache {
     const entryKey = this.redis.key(cacheKeys.entry(runId, key));
     if (admission?.admits(key) === false) return this.loadUnadmitted(versionKey, entryKey, load);
     const redisVersionKey = this.redis.key(versionKey);
-    const near = this.near.get(entryKey, redisVersionKey);
+    const near = await this.near.read(entryKey, redisVersionKey);
     if (near !== undefined) return near;
     const mark = this.watch.mark();
     const read = await this.readEntry(versionKey, entryKey);
     if (read === undefined) return JSON.stringify(await load());
+    const keep = (text: string) => {
+      const token = this.watch.learn(redisVersionKey, read.stamp, mark);
+      if (token !== undefined) this.near.keep(entryKey, redisVersionKey, token, text);
+    };
     if (read.entry !== undefined) {
-      this.near.put(entryKey, redisVersionKey, read.stamp, read.entry, mark);
+      keep(read.entry);
       return read.entry;
     }
     return this.loadOnce(`${entryKey}\n${read.stamp}`, async () => {
       const text = JSON.stringify(await load());
       void this.attempt(() => this.redis.client.set(entryKey, read.stamp + text, 'PX', ttlMs));
-      this.near.put(entryKey, redisVersionKey, read.stamp, text, mark);
+      keep(text);
       return text;
     });
   }

@@ -15,6 +15,8 @@ type VersionOf = (params: unknown) => string;
 interface PendingAnswer {
   url: string;
   versionKey: string;
+  /** The version the route's answer will be current under, if nothing is announced before it is sent. */
+  token: string;
   mark: number;
 }
 
@@ -27,9 +29,11 @@ export const Replayable = <Params>(versionOf: (params: Params) => string) => Rou
 
 /**
  * Replays a @Replayable route's last anonymous 200 for the same absolute URL before the request reaches Nest, while
- * the version it was answered under is trusted by the {@link VersionWatch} (and for at most the {@link NearCache}'s
- * second): the route's guard, pipes and handler would compute the same text again from the same cache entry, at
- * about a third of a cached read's CPU. Only answers Nest gave are replayed, so validation and headers stay with
+ * the version it was answered under is still trusted by the {@link VersionWatch} once it has handled every change
+ * Redis announced before the request arrived (its barrier), and for at most the {@link NearCache}'s second: the
+ * route's guard, pipes and handler would compute the same text again from the same cache entry, at about a third
+ * of a cached read's CPU. An answer is kept under the version trusted when its request arrived, and only if no
+ * change was announced before it was sent. Only answers Nest gave are replayed, so validation and headers stay with
  * the route; a request with credentials always goes to Nest, whose guard must check them. Registered after the
  * hooks that refuse a bad Host and set the security, CORS and request-id headers; the request log and the metrics
  * see a replayed answer like any other.
@@ -49,21 +53,21 @@ export function registerAnswerReplay(app: NestFastifyApplication): void {
     const url = `${request.protocol}://${request.host}${request.url}`;
     if (url.length > MAX_URL_CHARS) return done();
     const versionKey = redis.key((versionOf as VersionOf)(request.params));
-    const answer = answers.get(url, versionKey);
-    if (answer !== undefined) {
-      void reply.header('content-type', JSON_TEXT_TYPE).send(answer);
-      return;
-    }
-    pending.set(request, { url, versionKey, mark: watch.mark() });
-    done();
+    const mark = watch.mark();
+    const token = watch.trusted(versionKey);
+    void answers.read(url, versionKey).then((answer) => {
+      if (answer !== undefined) return void reply.header('content-type', JSON_TEXT_TYPE).send(answer);
+      if (token !== undefined) pending.set(request, { url, versionKey, token, mark });
+      done();
+    });
   });
 
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const answer = pending.get(request);
     if (answer && reply.statusCode === 200 && typeof payload === 'string') {
-      const stamp = watch.trustedSince(answer.versionKey, answer.mark);
-      if (stamp !== undefined && reply.getHeader('content-type') === JSON_TEXT_TYPE) {
-        answers.put(answer.url, answer.versionKey, stamp, payload, answer.mark);
+      const unchanged = watch.trustedSince(answer.versionKey, answer.mark) === answer.token;
+      if (unchanged && reply.getHeader('content-type') === JSON_TEXT_TYPE) {
+        answers.keep(answer.url, answer.versionKey, answer.token, payload);
       }
     }
     done(null, payload);
