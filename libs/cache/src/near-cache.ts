@@ -2,8 +2,12 @@ import { performance } from 'node:perf_hooks';
 
 import { VersionWatch } from './version-watch';
 
-/** At most this long without asking Redis again, which also bounds what an answer that depends on the clock can lag. */
-const NEAR_TTL_MS = 1000;
+/**
+ * At most this long without asking Redis again, which bounds what an answer that depends on the clock (a list of
+ * upcoming events) can lag beyond its cache lifetime. Not shorter: when a popular entry expires, every request in
+ * flight for it takes the slow path at once (at 1 s, such bursts cost a cached list about a quarter of its CPU).
+ */
+const NEAR_TTL_MS = 5000;
 /** Characters of text kept in all (about as many bytes: the cache holds mostly ASCII JSON), and entries. */
 const NEAR_CHARS = 4_000_000;
 const NEAR_ENTRIES = 10_000;

@@ -30,7 +30,7 @@ export const Replayable = <Params>(versionOf: (params: Params) => string) => Rou
 /**
  * Replays a @Replayable route's last anonymous 200 for the same absolute URL before the request reaches Nest, while
  * the version it was answered under is still trusted by the {@link VersionWatch} once it has handled every change
- * Redis announced before the request arrived (its barrier), and for at most the {@link NearCache}'s second: the
+ * Redis announced before the request arrived (its barrier), and for at most the {@link NearCache}'s 5 seconds: the
  * route's guard, pipes and handler would compute the same text again from the same cache entry, at about a third
  * of a cached read's CPU. An answer is kept under the version trusted when its request arrived, and only if no
  * change was announced before it was sent. Only answers Nest gave are replayed, so validation and headers stay with
