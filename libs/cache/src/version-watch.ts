@@ -124,8 +124,8 @@ export class VersionWatch implements OnApplicationShutdown {
     connection.on('close', () => this.distrust(false));
     connection.on('messageBuffer', (channel: Buffer, keys: Buffer[] | null) => {
       if (channel.toString() !== INVALIDATIONS) return;
-      if (keys === null)
-        this.distrust(this.live); // FLUSHDB or FLUSHALL: every version is gone
+      // null: FLUSHDB or FLUSHALL, every version is gone.
+      if (keys === null) this.distrust(this.live);
       else this.forget(keys.map(String));
     });
   }

@@ -1,5 +1,5 @@
 import { NestFastifyApplication, RouteConfig } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, onRequestHookHandler, onSendHookHandler } from 'fastify';
 
 import { NearCache, RedisService, VersionWatch } from '@evently/cache';
 
@@ -34,42 +34,53 @@ export const Replayable = <Params>(versionOf: (params: Params) => string) => Rou
  * route's guard, pipes and handler would compute the same text again from the same cache entry, at about a third
  * of a cached read's CPU. An answer is kept under the version trusted when its request arrived, and only if no
  * change was announced before it was sent. Only answers Nest gave are replayed, so validation and headers stay with
- * the route; a request with credentials always goes to Nest, whose guard must check them. Registered after the
- * hooks that refuse a bad Host and set the security, CORS and request-id headers; the request log and the metrics
- * see a replayed answer like any other.
+ * the route; a request with credentials always goes to Nest, whose guard must check them. Route hooks of the
+ * @Replayable routes, so they run after the application's hooks that refuse a bad Host and set the security, CORS
+ * and request-id headers; the request log and the metrics see a replayed answer like any other. Call before the
+ * routes are registered (`app.init()`).
  */
 export function registerAnswerReplay(app: NestFastifyApplication): void {
   const watch = app.get(VersionWatch);
   const redis = app.get(RedisService);
   const answers = new NearCache(watch);
   const pending = new WeakMap<FastifyRequest, PendingAnswer>();
-  const fastify = app.getHttpAdapter().getInstance();
 
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const versionOf = (request.routeOptions.config as unknown as Record<string, unknown>)[VERSION_OF];
-    if (typeof versionOf !== 'function' || request.method !== 'GET' || request.headers.authorization !== undefined) {
-      return done();
-    }
-    const url = `${request.protocol}://${request.host}${request.url}`;
-    if (url.length > MAX_URL_CHARS) return done();
-    const versionKey = redis.key((versionOf as VersionOf)(request.params));
-    const mark = watch.mark();
-    const token = watch.trusted(versionKey);
-    void answers.read(url, versionKey).then((answer) => {
-      if (answer !== undefined) return void reply.header('content-type', JSON_TEXT_TYPE).send(answer);
-      if (token !== undefined) pending.set(request, { url, versionKey, token, mark });
-      done();
-    });
-  });
-
-  fastify.addHook('onSend', (request, reply, payload, done) => {
-    const answer = pending.get(request);
-    if (answer && reply.statusCode === 200 && typeof payload === 'string') {
-      const unchanged = watch.trustedSince(answer.versionKey, answer.mark) === answer.token;
-      if (unchanged && reply.getHeader('content-type') === JSON_TEXT_TYPE) {
-        answers.keep(answer.url, answer.versionKey, answer.token, payload);
+  const replayHooks = (versionOf: VersionOf) => {
+    const onRequest: onRequestHookHandler = (request, reply, done) => {
+      if (request.method !== 'GET' || request.headers.authorization !== undefined) return done();
+      const url = `${request.protocol}://${request.host}${request.url}`;
+      if (url.length > MAX_URL_CHARS) return done();
+      const versionKey = redis.key(versionOf(request.params));
+      const mark = watch.mark();
+      const token = watch.trusted(versionKey);
+      void answers.read(url, versionKey).then((answer) => {
+        if (answer !== undefined) return void reply.header('content-type', JSON_TEXT_TYPE).send(answer);
+        if (token !== undefined) pending.set(request, { url, versionKey, token, mark });
+        done();
+      });
+    };
+    const onSend: onSendHookHandler = (request, reply, payload, done) => {
+      const answer = pending.get(request);
+      if (answer && reply.statusCode === 200 && typeof payload === 'string') {
+        const unchanged = watch.trustedSince(answer.versionKey, answer.mark) === answer.token;
+        if (unchanged && reply.getHeader('content-type') === JSON_TEXT_TYPE) {
+          answers.keep(answer.url, answer.versionKey, answer.token, payload);
+        }
       }
-    }
-    done(null, payload);
-  });
+      done(null, payload);
+    };
+    return { onRequest, onSend };
+  };
+
+  // Route hooks, so that no other route's requests pay for the replay; they run after the application's own.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => {
+      const versionOf = (route.config as unknown as Record<string, unknown> | undefined)?.[VERSION_OF];
+      if (typeof versionOf !== 'function' || route.method !== 'GET') return;
+      const { onRequest, onSend } = replayHooks(versionOf as VersionOf);
+      route.onRequest = [...[route.onRequest ?? []].flat(), onRequest];
+      route.onSend = [...[route.onSend ?? []].flat(), onSend];
+    });
 }
