@@ -33,7 +33,10 @@ export async function browse(ctx) {
     results.listCached = await measure(ctx, 'list, cached', () => cachedPath);
     results.listUncached = await measure(ctx, 'list, uncached', () => searchPath(1000 + unique() / 100));
   }
-  if (detailExists) results.detailCached = await measure(ctx, 'details, cached', () => `${LIST}${someEventId}/`);
+  if (detailExists) {
+    const detailPath = `${LIST}${someEventId}/`;
+    results.detailCached = await measure(ctx, 'details, cached', () => detailPath);
+  }
 
   progress(`browse: adding ${BENCH.catalogEvents.toLocaleString('en')} events to the catalogue`);
   await createCatalog(pool, organizerId, BENCH.catalogEvents, BENCH.browseEvents + 1);
