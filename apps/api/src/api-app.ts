@@ -9,7 +9,7 @@ import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
 import { registerAnswerReplay } from './common/answer-replay';
-import { isAllowedHost, parseHost } from './common/host-header';
+import { HostCheck } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
 import { registerRequestLog } from './common/request-log';
@@ -66,12 +66,11 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
 
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
-  fastify.addHook('onRequest', async (request, reply) => {
+  const hostCheck = new HostCheck(config.allowedHosts);
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    const hostname = parseHost(request.host);
-    if (hostname === null || !isAllowedHost(hostname, config.allowedHosts)) {
-      await reply.status(400).send({ error: 'Invalid host header.', details: String(request.host ?? '') });
-    }
+    if (hostCheck.allows(request.host)) return done();
+    void reply.status(400).send({ error: 'Invalid host header.', details: String(request.host ?? '') });
   });
 
   registerAnswerReplay(app);

@@ -17,11 +17,13 @@ export function closeConnectionsOnClose(app: NestFastifyApplication): void {
     fastify.server.closeIdleConnections();
     setTimeout(() => fastify.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
   });
-  fastify.addHook('onRequest', async (_request, reply) => {
-    if (closing) await reply.status(503).send({ error: 'The server is shutting down; retry.', details: null });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    void reply.status(503).send({ error: 'The server is shutting down; retry.', details: null });
   });
-  fastify.addHook('onSend', async (_request, reply) => {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 }
 

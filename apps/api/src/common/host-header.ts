@@ -19,3 +19,26 @@ export function isAllowedHost(hostname: string, allowed: string[]): boolean {
     return entry.startsWith('.') ? hostname === entry.slice(1) || hostname.endsWith(entry) : hostname === entry;
   });
 }
+
+/** Most Host values a {@link HostCheck} remembers; past this it starts over, so odd Hosts cannot grow it. */
+const REMEMBERED_HOSTS = 64;
+
+/**
+ * Whether a `Host` value is well formed and allowed by ALLOWED_HOSTS. Clients send the same few values, so each
+ * verdict is remembered rather than parsed again on every request.
+ */
+export class HostCheck {
+  private readonly verdicts = new Map<string, boolean>();
+
+  constructor(private readonly allowed: string[]) {}
+
+  allows(value: string | undefined): boolean {
+    const remembered = this.verdicts.get(value ?? '');
+    if (remembered !== undefined) return remembered;
+    const hostname = parseHost(value);
+    const verdict = hostname !== null && isAllowedHost(hostname, this.allowed);
+    if (this.verdicts.size >= REMEMBERED_HOSTS) this.verdicts.clear();
+    this.verdicts.set(value ?? '', verdict);
+    return verdict;
+  }
+}
