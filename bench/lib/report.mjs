@@ -159,6 +159,10 @@ export function table(results) {
     );
   }
   section(`Browse (${fmt(results.config.connections)} conns unless noted)`);
+  row(
+    `cached list and details in turn, first ${results.config.browseWarmupSeconds} s (warm-up)`,
+    ...http(browse.warmup),
+  );
   row('GET /api/user/events/?filter, cached', ...http(browse.listCached));
   row('GET /api/user/events/?filter, uncached', ...http(browse.listUncached));
   row('GET /api/user/events/{id}/, cached', ...http(browse.detailCached));
