@@ -1,5 +1,8 @@
 import { HostCheck, isAllowedHost, parseHost } from './host-header';
 
+/** The verdicts a check holds, for the specs of its memory; not part of its interface. */
+const remembered = (check: HostCheck) => (check as unknown as { verdicts: Map<string, boolean> }).verdicts;
+
 describe('HostCheck', () => {
   const allowed = ['localhost', '.example.com'];
 
@@ -15,7 +18,27 @@ describe('HostCheck', () => {
     }
   });
 
-  it('gives the same verdict as parsing, whatever it has seen before', () => {
+  it('remembers refusals as well as allowances, each under the exact value sent', () => {
+    const check = new HostCheck(allowed);
+    check.allows('localhost:3000');
+    check.allows('evil.test');
+    check.allows('evil.test');
+    expect([...remembered(check)]).toEqual([
+      ['localhost:3000', true],
+      ['evil.test', false],
+    ]);
+  });
+
+  it('keeps each check to its own ALLOWED_HOSTS', () => {
+    const onlyA = new HostCheck(['a.test']);
+    const onlyB = new HostCheck(['b.test']);
+    expect(onlyA.allows('a.test')).toBe(true);
+    expect(onlyB.allows('a.test')).toBe(false);
+    expect(onlyB.allows('b.test')).toBe(true);
+    expect(onlyA.allows('b.test')).toBe(false);
+  });
+
+  it('holds at most 64 values, however many different ones arrive, and still judges each as parsing does', () => {
     const check = new HostCheck(allowed);
     const values = Array.from({ length: 300 }, (_, i) =>
       i % 3 === 0 ? `host-${i}.example.com` : i % 3 === 1 ? `other-${i}.test` : `localhost:${i}`,
@@ -23,6 +46,8 @@ describe('HostCheck', () => {
     for (const value of [...values, ...values.reverse()]) {
       const hostname = parseHost(value);
       expect(check.allows(value)).toBe(hostname !== null && isAllowedHost(hostname, allowed));
+      expect(remembered(check).size).toBeLessThanOrEqual(64);
     }
+    expect(remembered(check).size).toBeGreaterThan(0);
   });
 });
