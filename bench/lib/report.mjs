@@ -159,10 +159,7 @@ export function table(results) {
     );
   }
   section(`Browse (${fmt(results.config.connections)} conns unless noted)`);
-  row(
-    `cached list and details in turn, first ${results.config.browseWarmupSeconds} s (warm-up)`,
-    ...http(browse.warmup),
-  );
+  if (browse.warmup) row(`cached reads, first ${results.config.readWarmupSeconds} s (warm-up)`, ...http(browse.warmup));
   row('GET /api/user/events/?filter, cached', ...http(browse.listCached));
   row('GET /api/user/events/?filter, uncached', ...http(browse.listUncached));
   row('GET /api/user/events/{id}/, cached', ...http(browse.detailCached));

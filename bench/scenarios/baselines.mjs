@@ -9,14 +9,17 @@ import { progress } from '../lib/progress.mjs';
 import { round, summarize } from '../lib/stats.mjs';
 import { freePort, waitFor } from '../lib/system.mjs';
 
-/** Baseline (a): a bare node:http server, loaded by the same client, connections and split as the scenarios. */
+/**
+ * Baseline (a): a bare node:http server, loaded by the same client, connections and split as the scenarios, after the
+ * same warm-up as browsing.
+ */
 export async function bareHttpBaseline({ processes, env }) {
   const port = await freePort();
   const server = processes.start('bare-http', ['bench/servers/bare-http-server.mjs'], { ...env, PORT: String(port) });
   await waitFor('the bare server', () => globalThis.fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok));
   const ports = Array(BENCH.apiProcesses).fill(port);
   const hello = () => () => ({ path: '/' });
-  await runLoad({ label: 'bare http warm-up', ports, seconds: BENCH.warmupSeconds, requestFor: hello });
+  await runLoad({ label: 'bare http warm-up', ports, seconds: BENCH.readWarmupSeconds, requestFor: hello });
   const result = await runLoad({ label: 'bare http', ports, seconds: BENCH.loadSeconds, requestFor: hello });
   await processes.stop([server]);
   return withoutTags(result);

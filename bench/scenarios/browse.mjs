@@ -80,17 +80,17 @@ async function answers({ apiPorts }, path) {
 }
 
 /**
- * The freshly started apps' first `browseWarmupSeconds` of cached reads, the list and details in turn: reported, not
+ * The freshly started apps' first `readWarmupSeconds` of cached reads, the list and details in turn: reported, not
  * a target, so that the measurements after it see the apps as a running service is seen.
  */
 async function warmUp(ctx, paths) {
-  progress(`browse: warming the apis up with ${BENCH.browseWarmupSeconds} s of cached reads`);
+  progress(`browse: warming the apis up with ${BENCH.readWarmupSeconds} s of cached reads`);
   const requestFor = (connection) => {
     let sent = connection;
     return () => ({ path: paths[sent++ % paths.length] });
   };
   const ports = ctx.apiPorts;
-  const result = await runLoad({ label: 'warm-up', ports, seconds: BENCH.browseWarmupSeconds, requestFor });
+  const result = await runLoad({ label: 'warm-up', ports, seconds: BENCH.readWarmupSeconds, requestFor });
   progress(`  warm-up: ${result.rps.toLocaleString('en')} req/s, p99 ${result.latencyMs.p99} ms`);
   return { connections: BENCH.connections, ...withoutTags(result) };
 }
