@@ -59,7 +59,6 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   await registerRequestLog(app);
-  closeConnectionsOnClose(app);
   app.setGlobalPrefix('api');
   app.useSecurityHeaders(SECURITY_HEADERS);
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: false });
@@ -72,6 +71,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     if (hostCheck.allows(request.host)) return done();
     void reply.status(400).send({ error: 'Invalid host header.', details: String(request.host ?? '') });
   });
+  // After the hook above, so that the 503s of a closing api carry their request id too.
+  closeConnectionsOnClose(app);
 
   registerAnswerReplay(app);
   registerHttpMetrics(app);
