@@ -27,7 +27,7 @@ FROM runtime AS worker
 COPY --from=build /app/dist/apps/worker ./dist/apps/worker
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "tools/docker-healthcheck.mjs", "worker"]
-CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=50", "dist/apps/worker/apps/worker/src/main.js"]
+CMD ["node", "--min-semi-space-size=16", "--max-semi-space-size=16", "--heap-growing-percent=50", "dist/apps/worker/apps/worker/src/main.js"]
 
 # Last, so a plain `docker build .` gives the api.
 FROM runtime AS api
@@ -37,4 +37,4 @@ EXPOSE 8000
 # Passes while the api serves with its database and Redis up (a missing worker only delays bookings).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "tools/docker-healthcheck.mjs", "api"]
-CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=50", "dist/apps/api/apps/api/src/main.js"]
+CMD ["node", "--min-semi-space-size=16", "--max-semi-space-size=16", "--heap-growing-percent=50", "dist/apps/api/apps/api/src/main.js"]
