@@ -1,4 +1,5 @@
 export * from './batcher';
+export * from './bounded-memo';
 export * from './domain-errors';
 export * from './iso-date';
 export * from './money';

@@ -1,3 +1,5 @@
+import { BoundedMemo } from './bounded-memo';
+
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 100;
 
@@ -53,20 +55,13 @@ const COUNT_FIRST = '{"count":';
  * asked for by the same few URLs again and again. The oldest of {@link LINKS_KEPT} is forgotten first; URLs longer
  * than {@link MEMO_URL_CHARS} are built every time, so no client can fill the memo with 16 KB URLs.
  */
-const builtLinks = new Map<string, string>();
 const LINKS_KEPT = 1000;
+const builtLinks = new BoundedMemo<string, string>(LINKS_KEPT);
 const MEMO_URL_CHARS = 512;
 
 function withPage(link: string, page: number): string {
   if (link.length > MEMO_URL_CHARS) return buildLink(link, page);
-  const key = `${page} ${link}`;
-  let built = builtLinks.get(key);
-  if (built === undefined) {
-    built = buildLink(link, page);
-    if (builtLinks.size >= LINKS_KEPT) builtLinks.delete(builtLinks.keys().next().value as string);
-    builtLinks.set(key, built);
-  }
-  return built;
+  return builtLinks.remember(`${page} ${link}`, () => buildLink(link, page));
 }
 
 function buildLink(link: string, page: number): string {

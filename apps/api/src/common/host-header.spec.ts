@@ -1,7 +1,11 @@
+import { BoundedMemo } from '@evently/common';
+
 import { HostCheck, isAllowedHost, parseHost } from './host-header';
 
 /** The verdicts a check holds, for the specs of its memory; not part of its interface. */
-const remembered = (check: HostCheck) => (check as unknown as { verdicts: Map<string, boolean> }).verdicts;
+const remembered = (check: HostCheck) => [
+  ...(check as unknown as { verdicts: BoundedMemo<string, boolean> }).verdicts.entries(),
+];
 
 describe('HostCheck', () => {
   const allowed = ['localhost', '.example.com'];
@@ -23,7 +27,7 @@ describe('HostCheck', () => {
     check.allows('localhost:3000');
     check.allows('evil.test');
     check.allows('evil.test');
-    expect([...remembered(check)]).toEqual([
+    expect(remembered(check)).toEqual([
       ['localhost:3000', true],
       ['evil.test', false],
     ]);
@@ -46,8 +50,8 @@ describe('HostCheck', () => {
     for (const value of [...values, ...values.reverse()]) {
       const hostname = parseHost(value);
       expect(check.allows(value)).toBe(hostname !== null && isAllowedHost(hostname, allowed));
-      expect(remembered(check).size).toBeLessThanOrEqual(64);
+      expect(remembered(check).length).toBeLessThanOrEqual(64);
     }
-    expect(remembered(check).size).toBeGreaterThan(0);
+    expect(remembered(check).length).toBeGreaterThan(0);
   });
 });

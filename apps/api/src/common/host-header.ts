@@ -1,3 +1,5 @@
+import { BoundedMemo } from '@evently/common';
+
 // Django's host syntax (a name or IPv4 of letters, digits, dots and hyphens, or a bracketed IPv6), so
 // the hosts the original API accepted are the hosts this one accepts.
 const HOST = /^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::(\d{1,5}))?$/i;
@@ -20,7 +22,7 @@ export function isAllowedHost(hostname: string, allowed: string[]): boolean {
   });
 }
 
-/** Most Host values a {@link HostCheck} remembers; past this it starts over, so odd Hosts cannot grow it. */
+/** Most Host values a {@link HostCheck} remembers; the oldest are forgotten first, so odd Hosts cannot grow it. */
 const REMEMBERED_HOSTS = 64;
 
 /**
@@ -28,17 +30,14 @@ const REMEMBERED_HOSTS = 64;
  * verdict is remembered rather than parsed again on every request.
  */
 export class HostCheck {
-  private readonly verdicts = new Map<string, boolean>();
+  private readonly verdicts = new BoundedMemo<string, boolean>(REMEMBERED_HOSTS);
 
   constructor(private readonly allowed: string[]) {}
 
   allows(value: string | undefined): boolean {
-    const remembered = this.verdicts.get(value ?? '');
-    if (remembered !== undefined) return remembered;
-    const hostname = parseHost(value);
-    const verdict = hostname !== null && isAllowedHost(hostname, this.allowed);
-    if (this.verdicts.size >= REMEMBERED_HOSTS) this.verdicts.clear();
-    this.verdicts.set(value ?? '', verdict);
-    return verdict;
+    return this.verdicts.remember(value ?? '', () => {
+      const hostname = parseHost(value);
+      return hostname !== null && isAllowedHost(hostname, this.allowed);
+    });
   }
 }

@@ -1,8 +1,8 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 
-import { BadRequestError } from '@evently/common';
+import { BadRequestError, BoundedMemo } from '@evently/common';
 
-/** Distinct valid query strings remembered per DTO; more are validated afresh. */
+/** Distinct valid query strings remembered per DTO; past this the oldest are forgotten first. */
 const MAX_REMEMBERED_QUERIES = 1000;
 
 /**
@@ -13,7 +13,7 @@ const MAX_REMEMBERED_QUERIES = 1000;
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
-  private readonly validQueries = new WeakMap<object, Map<string, object>>();
+  private readonly validQueries = new WeakMap<object, BoundedMemo<string, object>>();
 
   constructor() {
     super({
@@ -38,12 +38,11 @@ export class AppValidationPipe extends ValidationPipe {
   private async transformQuery(query: object, metadata: ArgumentMetadata): Promise<object> {
     const dto = metadata.metatype as object;
     let remembered = this.validQueries.get(dto);
-    if (!remembered) this.validQueries.set(dto, (remembered = new Map<string, object>()));
+    if (!remembered) this.validQueries.set(dto, (remembered = new BoundedMemo(MAX_REMEMBERED_QUERIES)));
     const key = JSON.stringify(query);
     const known = remembered.get(key);
     if (known) return copyOf(known);
     const valid = (await super.transform(query, metadata)) as object;
-    if (remembered.size >= MAX_REMEMBERED_QUERIES) remembered.clear();
     remembered.set(key, copyOf(valid));
     return valid;
   }
