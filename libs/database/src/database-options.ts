@@ -29,6 +29,10 @@ export function databaseOptions({
     extra: {
       Client: ListeningClient,
       max: poolSize,
+      // A pool that has grown keeps its connections: pg-pool would close one idle for 10 s, and a burst after a quiet
+      // spell would then pay for new PostgreSQL backends, whose first statements are several times slower (their
+      // catalogue caches are empty and they map each shared buffer page on first touch).
+      min: poolSize,
       connectionTimeoutMillis: 3000,
       // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
       ...(requestTimeouts && { statement_timeout: 15000, lock_timeout: 5000 }),

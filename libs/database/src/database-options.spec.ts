@@ -1,0 +1,38 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Pool } from 'pg';
+
+import { databaseOptions } from './database-options';
+
+/** Backend process ids of `count` connections held at once, then given back. */
+async function holdConnections(pool: Pool, count: number): Promise<Set<number>> {
+  const clients = await Promise.all(Array.from({ length: count }, () => pool.connect()));
+  try {
+    const pids = await Promise.all(
+      clients.map((client) => client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')),
+    );
+    return new Set(pids.map((result) => result.rows[0].pid));
+  } finally {
+    for (const client of clients) client.release();
+  }
+}
+
+describe('databaseOptions', () => {
+  it('keeps the connections a pool has opened through a quiet spell: the next burst finds the same backends', async () => {
+    const url = process.env.DATABASE_URL!;
+    // pg-pool closes a connection idle for idleTimeoutMillis (10 s by default); shortened so the test need not wait.
+    const pool = new Pool({
+      ...databaseOptions({ url, poolSize: 3 }).extra,
+      connectionString: url,
+      idleTimeoutMillis: 20,
+    });
+    try {
+      const before = await holdConnections(pool, 3);
+      await sleep(200);
+      expect(pool.totalCount).toBe(3);
+      expect(await holdConnections(pool, 3)).toEqual(before);
+    } finally {
+      await pool.end();
+    }
+  });
+});
