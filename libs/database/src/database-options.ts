@@ -33,6 +33,9 @@ export function databaseOptions({
       // spell would then pay for new PostgreSQL backends, whose first statements are several times slower (their
       // catalogue caches are empty and they map each shared buffer page on first touch).
       min: poolSize,
+      // Kept connections can sit idle for hours: TCP keepalives stop a NAT or firewall from silently dropping them.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
       connectionTimeoutMillis: 3000,
       // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
       ...(requestTimeouts && { statement_timeout: 15000, lock_timeout: 5000 }),
