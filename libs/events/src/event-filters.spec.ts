@@ -42,13 +42,4 @@ describe('event filters', () => {
     expect(filter.sql).toBe('WHERE e.deleted_at IS NULL AND e.is_active AND e.time > now()');
     expect(filter.params).toEqual([]);
   });
-
-  it('adds conditions for one statement without changing the filter', () => {
-    const filter = new SqlFilter();
-    expect(filter.sqlWith('b')).toBe('WHERE b');
-    filter.where('a');
-    expect(filter.sqlWith('b', 'c')).toBe('WHERE a AND b AND c');
-    expect(filter.sql).toBe('WHERE a');
-    expect(new SqlFilter().sql).toBe('');
-  });
 });

@@ -52,13 +52,7 @@ export class SqlFilter {
   }
 
   get sql(): string {
-    return this.sqlWith();
-  }
-
-  /** The WHERE clause with `extra` conditions AND-ed in, leaving the filter as it was. */
-  sqlWith(...extra: string[]): string {
-    const conditions = [...this.conditions, ...extra];
-    return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    return this.conditions.length > 0 ? `WHERE ${this.conditions.join(' AND ')}` : '';
   }
 }
 

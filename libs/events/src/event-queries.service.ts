@@ -29,15 +29,6 @@ const ADMIN_COLUMNS = `e.id, e.name, e.venue, e.time, e.capacity, e.capacity - e
 /** Lists count their matches exactly up to this many; beyond it the count is PostgreSQL's estimate. */
 export const EXACT_COUNT_LIMIT = 1000;
 
-/**
- * Events whose search text takes at most this many bytes are in `events_public_count_idx` (migration
- * PublicCountIndex), which holds every column a public list filters on but the venue and the seats left; a B-tree
- * entry must fit in about 2.7 KB, so longer texts stay out of it.
- */
-export const INDEXED_SEARCH_TEXT_BYTES = 2000;
-const SHORT_SEARCH_TEXT = `octet_length(e.search_text) <= ${INDEXED_SEARCH_TEXT_BYTES}`;
-const LONG_SEARCH_TEXT = `octet_length(e.search_text) > ${INDEXED_SEARCH_TEXT_BYTES}`;
-
 /** Event reads straight from PostgreSQL; deleted events are invisible to all of them. */
 @Injectable()
 export class EventQueries {
@@ -45,14 +36,12 @@ export class EventQueries {
 
   listPublic(query: PublicEventFilter, page: PageRequest): Promise<EventPage<PublicEventRecord>> {
     const filter = applyPublicFilter(new SqlFilter(), query);
-    const counting = countingSql(filter, publicMatchesSql(filter));
-    return this.list(filter, counting, PUBLIC_COLUMNS, orderBy(query.ordering), page, toPublicRecord);
+    return this.list(filter, PUBLIC_COLUMNS, orderBy(query.ordering), page, toPublicRecord);
   }
 
   listAdmin(query: AdminEventFilter, page: PageRequest): Promise<EventPage<AdminEventRecord>> {
     const filter = applyAdminFilter(new SqlFilter(), query);
-    const counting = countingSql(filter, cappedMatchesSql(filter.sql));
-    return this.list(filter, counting, ADMIN_COLUMNS, orderBy(query.ordering), page, toAdminRecord);
+    return this.list(filter, ADMIN_COLUMNS, orderBy(query.ordering), page, toAdminRecord);
   }
 
   /** An active, not deleted event as the public sees it. */
@@ -98,13 +87,13 @@ export class EventQueries {
    */
   private async list<T>(
     filter: SqlFilter,
-    counting: Statement,
     columns: string,
     ordering: string,
     page: PageRequest,
     toRecord: (row: Record<string, unknown>) => T,
   ): Promise<EventPage<T>> {
     const offset = pageOffset(page);
+    const counting = countingSql(filter);
     const rows: (Record<string, unknown> & Counted)[] = await this.dataSource.query(
       `WITH counted AS MATERIALIZED (${counting.sql})
        SELECT ${columns}, counted.capped, counted.estimate
@@ -142,7 +131,7 @@ interface Counted {
  * EXPLAINs the filter inside the same statement, its values quoted in by `format(%L)`; a separate EXPLAIN had
  * been a second round trip per search.
  */
-function countingSql(filter: SqlFilter, cappedMatches: string): Statement {
+function countingSql(filter: SqlFilter): Statement {
   const template = `SELECT 1 FROM events e ${filter.sql}`
     .replaceAll('%', '%%')
     .replace(/\$(\d+)/g, (_placeholder, n: string) => `%${n}$L`);
@@ -153,26 +142,10 @@ function countingSql(filter: SqlFilter, cappedMatches: string): Statement {
   return {
     sql: `SELECT capped, CASE WHEN capped > ${EXACT_COUNT_LIMIT}
                  THEN evently_estimated_rows(format($${params.length}${values})) END AS estimate
-            FROM (SELECT count(*)::int FROM (${cappedMatches}) AS matches) AS c (capped)`,
+            FROM (SELECT count(*)::int FROM (SELECT 1 FROM events e ${filter.sql} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS matches)
+              AS c (capped)`,
     params,
   };
-}
-
-/** One row per match of `where`, up to one past {@link EXACT_COUNT_LIMIT}. */
-function cappedMatchesSql(where: string): string {
-  return `SELECT 1 FROM events e ${where} LIMIT ${EXACT_COUNT_LIMIT + 1}`;
-}
-
-/**
- * A public list's capped matches, in two parts that together are every match: those with a short search text,
- * counted from `events_public_count_idx` alone (an index-only scan, without a visit to each row), then those with a
- * long one, from their own small index. Over 100,000 events the bench's search counted its 1,001 matches in
- * 0.5–0.9 ms instead of 1.2–2.0 (3,200 rows).
- */
-function publicMatchesSql(filter: SqlFilter): string {
-  const short = cappedMatchesSql(filter.sqlWith(SHORT_SEARCH_TEXT));
-  const long = cappedMatchesSql(filter.sqlWith(LONG_SEARCH_TEXT));
-  return `(${short}) UNION ALL (${long}) LIMIT ${EXACT_COUNT_LIMIT + 1}`;
 }
 
 /** An estimated count never contradicts the page: the last page makes it exact, and `next` is right either way. */

@@ -4,7 +4,6 @@ import { PublicSearchColumn1764200000000 } from './1764200000000-PublicSearchCol
 import { EventsFillfactor1764300000000 } from './1764300000000-EventsFillfactor';
 import { EstimatedRowsFunction1764400000000 } from './1764400000000-EstimatedRowsFunction';
 import { RetentionIndexes1764500000000 } from './1764500000000-RetentionIndexes';
-import { PublicCountIndex1764600000000 } from './1764600000000-PublicCountIndex';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -13,5 +12,4 @@ export const MIGRATIONS = [
   EventsFillfactor1764300000000,
   EstimatedRowsFunction1764400000000,
   RetentionIndexes1764500000000,
-  PublicCountIndex1764600000000,
 ];
