@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -63,7 +63,16 @@ export class ProcessGroup {
       env,
       stdio: ['ignore', log, log],
     });
-    const entryState = { name, child, peakRssKb: 0, phasePeakKb: 0, exited: false, rssByPhase: {}, peakByPhase: {} };
+    const entryState = {
+      name,
+      child,
+      peakRssKb: 0,
+      phasePeakKb: 0,
+      highWaterMarkIsPhase: true,
+      exited: false,
+      rssByPhase: {},
+      peakByPhase: {},
+    };
     entryState.sampler = setInterval(() => sampleRss(entryState), RSS_SAMPLE_MS);
     child.on('exit', (code, signal) => {
       entryState.exited = true;
@@ -75,17 +84,22 @@ export class ProcessGroup {
   }
 
   /**
-   * Records each live process's current RSS under a phase name, and its sampled peak since the previous phase: the
-   * current RSS depends on where the collector happens to be (it moved by 15–20 MB between two identical storms), so
-   * growth from phase to phase is read from the peaks.
+   * Records each live process's current RSS under a phase name, and its peak since the previous phase: the current
+   * RSS depends on where the collector happens to be (it moved by 15–20 MB between two identical storms), so growth
+   * from phase to phase is read from the peaks. The peak is the kernel's high-water mark, reset after each phase
+   * (`clear_refs`); the samples every 250 ms stand in where that cannot be reset, and missed peaks between them.
    */
   notePhase(phase) {
     for (const entry of this.processes) {
       if (entry.exited) continue;
-      const rssKb = readStatus(entry.child.pid).VmRSS ?? 0;
+      const status = readStatus(entry.child.pid);
+      const rssKb = status.VmRSS ?? 0;
+      const markKb = entry.highWaterMarkIsPhase ? (status.VmHWM ?? 0) : 0;
+      entry.peakRssKb = Math.max(entry.peakRssKb, status.VmHWM ?? 0, rssKb);
       entry.rssByPhase[phase] = Math.round(rssKb / 1024);
-      entry.peakByPhase[phase] = Math.round(Math.max(entry.phasePeakKb, rssKb) / 1024);
+      entry.peakByPhase[phase] = Math.round(Math.max(entry.phasePeakKb, markKb, rssKb) / 1024);
       entry.phasePeakKb = 0;
+      entry.highWaterMarkIsPhase = resetHighWaterMark(entry.child.pid);
     }
   }
 
@@ -126,6 +140,16 @@ function sampleRss(entry) {
   const status = readStatus(entry.child.pid);
   entry.peakRssKb = Math.max(entry.peakRssKb, status.VmHWM ?? 0, status.VmRSS ?? 0);
   entry.phasePeakKb = Math.max(entry.phasePeakKb, status.VmRSS ?? 0);
+}
+
+/** Sets the process's VmHWM back to its current RSS (Linux 4.0 and later); false where that is not allowed. */
+function resetHighWaterMark(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readStatus(pid) {
