@@ -86,8 +86,8 @@ export class ProcessGroup {
   /**
    * Records each live process's current RSS under a phase name, and its peak since the previous phase: the current
    * RSS depends on where the collector happens to be (it moved by 15–20 MB between two identical storms), so growth
-   * from phase to phase is read from the peaks. The peak is the kernel's high-water mark, reset after each phase
-   * (`clear_refs`); the samples every 250 ms stand in where that cannot be reset, and missed peaks between them.
+   * from phase to phase is read from the peaks: the larger of the kernel's high-water mark, reset after each phase
+   * (`clear_refs`), and the samples every 250 ms, which alone are all there is where the mark cannot be reset.
    */
   notePhase(phase) {
     for (const entry of this.processes) {
