@@ -81,7 +81,7 @@ async function answers({ apiPorts }, path) {
 
 /**
  * The freshly started apps' first `readWarmupSeconds` of cached reads, the list and details in turn: reported, not
- * a target, so that the measurements after it see the apps as a running service is seen.
+ * a target, so that the measurements after it see the apps as a service that has been running is seen.
  */
 async function warmUp(ctx, paths) {
   progress(`browse: warming the apis up with ${BENCH.readWarmupSeconds} s of cached reads`);
@@ -91,8 +91,7 @@ async function warmUp(ctx, paths) {
   };
   const ports = ctx.apiPorts;
   const result = await runLoad({ label: 'warm-up', ports, seconds: BENCH.readWarmupSeconds, requestFor });
-  progress(`  warm-up: ${result.rps.toLocaleString('en')} req/s, p99 ${result.latencyMs.p99} ms`);
-  return { connections: BENCH.connections, ...withoutTags(result) };
+  return reported('warm-up', result, BENCH.connections);
 }
 
 async function measure(ctx, label, pathOf, connections = BENCH.connections) {
@@ -100,6 +99,11 @@ async function measure(ctx, label, pathOf, connections = BENCH.connections) {
   const ports = ctx.apiPorts.slice(0, Math.min(ctx.apiPorts.length, connections));
   await runLoad({ label: `${label} warm-up`, ports, connections, seconds: BENCH.warmupSeconds, requestFor });
   const result = await runLoad({ label, ports, connections, seconds: BENCH.loadSeconds, requestFor });
+  return reported(label, result, connections);
+}
+
+/** A load's result as the report keeps it, after a progress line. */
+function reported(label, result, connections) {
   progress(`  ${label}: ${result.rps.toLocaleString('en')} req/s, p99 ${result.latencyMs.p99} ms`);
   return { connections, ...withoutTags(result) };
 }
