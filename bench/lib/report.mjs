@@ -149,6 +149,7 @@ export function table(results) {
       `${fmt(run.cpu.apiMsPerRequest)} ms`,
       `${fmt(run.cpu.workerMsPerSettled)} ms`,
     );
+    row("  of the apis', on V8's helper threads (compilers, collector)", `${fmt(run.cpu.apiV8HelperMsPerRequest)} ms`);
     const inv = run.invariants;
     row(
       'invariants',

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +9,7 @@ import { progress } from './progress.mjs';
 
 const RSS_SAMPLE_MS = 250;
 const STOP_GRACE_MS = 10_000;
+const V8_HELPER_THREAD = /^V8Worker/;
 /**
  * Extra node options for the apps, after those of their start scripts (so they win), e.g.
  * `--cpu-prof --cpu-prof-dir=bench/results/profiles` to profile a run.
@@ -123,6 +124,16 @@ export class ProcessGroup {
       .reduce((sum, entry) => sum + readCpuMs(entry.child.pid), 0);
   }
 
+  /**
+   * The part of {@link cpuMs} spent on V8's helper threads: its optimising compilers and the collector's concurrent
+   * and parallel work, off the main thread (Linux names them `V8Worker`; 0 where /proc has no threads).
+   */
+  v8HelperCpuMs(prefix) {
+    return this.processes
+      .filter((entry) => entry.name.startsWith(prefix) && !entry.exited)
+      .reduce((sum, entry) => sum + readThreadsCpuMs(entry.child.pid, V8_HELPER_THREAD), 0);
+  }
+
   assertAlive() {
     const dead = this.processes.filter((entry) => entry.exited).map((entry) => entry.name);
     if (dead.length > 0) throw new Error(`process(es) died: ${dead.join(', ')} (see bench/results/*.log)`);
@@ -168,12 +179,33 @@ function readStatus(pid) {
 /** utime + stime from /proc/<pid>/stat, in ms (clock ticks are 1/100 s on Linux). */
 function readCpuMs(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return 0;
   }
+}
+
+/** CPU time of the process's threads whose name (`comm`) matches `pattern`. */
+function readThreadsCpuMs(pid, pattern) {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, thread) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        return pattern.test(name) ? sum + cpuMsOfStat(stat) : sum;
+      } catch {
+        return sum;
+      }
+    }, 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** utime + stime of a `/proc/…/stat` line, in ms (the kernel counts in 10 ms ticks). */
+function cpuMsOfStat(stat) {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function stopOne(entry) {

@@ -26,9 +26,14 @@ export async function bookingStorm(ctx, { label, events: eventCount, capacity, r
     };
   };
   progress(`${label}: ${requests.toLocaleString('en')} POSTs over ${eventCount} event(s) of ${capacity} seats`);
-  const cpuBefore = { api: ctx.processes.cpuMs('api'), worker: ctx.processes.cpuMs('worker') };
+  const cpuBefore = {
+    api: ctx.processes.cpuMs('api'),
+    apiV8Helpers: ctx.processes.v8HelperCpuMs('api'),
+    worker: ctx.processes.cpuMs('worker'),
+  };
   const load = await runLoad({ label, ports: apiPorts, requests, requestFor });
   const apiCpuMs = ctx.processes.cpuMs('api') - cpuBefore.api;
+  const apiV8HelperCpuMs = ctx.processes.v8HelperCpuMs('api') - cpuBefore.apiV8Helpers;
   await waitFor(
     'every booking to settle',
     async () => (await pendingCount(pool, eventIds)) === 0,
@@ -39,6 +44,7 @@ export async function bookingStorm(ctx, { label, events: eventCount, capacity, r
   const workerCpuMs = ctx.processes.cpuMs('worker') - cpuBefore.worker;
   outcome.cpu = {
     apiMsPerRequest: round(apiCpuMs / load.responses, 2),
+    apiV8HelperMsPerRequest: round(apiV8HelperCpuMs / load.responses, 2),
     workerMsPerSettled: outcome.settled > 0 ? round(workerCpuMs / outcome.settled, 2) : null,
   };
   progress(
