@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 import { Client } from 'pg';
+import request from 'supertest';
 
 import { TEST_PASSWORD, uniqueName } from '@evently/testing';
+
+import { createTestApp } from '../support/test-app';
 
 const run = promisify(execFile);
 const CLI = 'dist/apps/api/apps/api/src/cli/main.js';
@@ -71,13 +74,32 @@ describe('npm run cli', () => {
     expect(result.stdout).toContain('up to date');
   });
 
-  it('seed-demo prints a progress line per step and is idempotent', async () => {
-    const first = await cli('seed-demo');
-    expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/1\/4[\s\S]*2\/4[\s\S]*3\/4[\s\S]*4\/4/);
-    const second = await cli('seed-demo');
-    expect(second.code).toBe(0);
-    expect(second.stdout).toContain('already');
+  it('seed-demo prints a progress line per step, is idempotent, and a running api lists its events at once', async () => {
+    const app = await createTestApp();
+    try {
+      // The same Host every time, and read twice: the list is then cached and replayed, as a browser's would be.
+      const demoEvents = async () =>
+        (
+          await request(app.getHttpServer())
+            .get('/api/user/events/')
+            .query({ search: 'Demo event' })
+            .set('Host', 'localhost')
+            .expect(200)
+        ).body.count;
+      expect(await demoEvents()).toBe(0);
+      expect(await demoEvents()).toBe(0);
+
+      const first = await cli('seed-demo');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/1\/4[\s\S]*2\/4[\s\S]*3\/4[\s\S]*4\/4/);
+      expect(await demoEvents()).toBe(6);
+
+      const second = await cli('seed-demo');
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain('already');
+    } finally {
+      await app.close();
+    }
   });
 
   it('rejects an unknown command with usage and a non-zero exit', async () => {

@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+import { ResponseCache } from '@evently/cache';
 import { UsersService } from '@evently/users';
 
 const DEMO_PASSWORD = 'evently-demo-password';
@@ -57,5 +58,7 @@ export async function seedDemo(app: INestApplicationContext, log: (line: string)
       await manager.query(`UPDATE events SET booked_tickets = booked_tickets + $2 WHERE id = $1`, [event.id, tickets]);
     });
   }
+  // As every writer does after its commit: apis already running would otherwise serve their cached lists for minutes.
+  await app.get(ResponseCache).invalidateEvents(events.map((event) => event.id));
   return `Demo data ready. Log in as demo_admin / ${DEMO_PASSWORD} (or demo_user1..5 with the same password).`;
 }
