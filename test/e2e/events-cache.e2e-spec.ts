@@ -4,6 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { BookingAllocator } from '@evently/bookings';
+import { CacheInvalidation, cacheKeys } from '@evently/cache';
 import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
 
 import { marker, seedBookings } from '../support/event-fixtures';
@@ -99,6 +100,14 @@ describe('caching: public reads are cached and never stale after a write', () =>
     return id;
   }
 
+  /** A writer clears its record of the cache bumps it owed once it has made them (CacheInvalidation.pay). */
+  async function expectNothingOwed(eventId: string): Promise<void> {
+    const owed = await dataSource.query(`SELECT id FROM cache_bumps_owed WHERE $1 = ANY(version_keys)`, [
+      cacheKeys.eventVersion(eventId),
+    ]);
+    expect(owed).toEqual([]);
+  }
+
   const available = async (eventId: string) =>
     (await dataSource.query(`SELECT capacity - booked_tickets AS n FROM events WHERE id = $1`, [eventId]))[0].n;
 
@@ -142,6 +151,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
     expect(list).toContainEqual(
       expect.objectContaining({ id: eventId, description: row.description, available_tickets: row.available }),
     );
+    await expectNothingOwed(created.body.event_id);
   });
 
   it('shows an update at once on every read', async () => {
@@ -155,6 +165,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
       .expect(200);
     const reads = await expectFresh(eventId, name);
     expect(reads.details.name).toBe(`${name} renamed`);
+    await expectNothingOwed(eventId);
   });
 
   it('hides a deleted event at once on every read', async () => {
@@ -164,6 +175,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
     await http.delete(`/api/admin/events/${eventId}/delete/`).set(organizer.headers).expect(200);
     const reads = await expectFresh(eventId, name);
     expect(reads.list).toEqual([]);
+    await expectNothingOwed(eventId);
   });
 
   it('shows a settled booking at once (BookingAllocator.settleEvents)', async () => {
@@ -176,6 +188,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
     expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 1, failed: 0 });
     const reads = await expectFresh(eventId, name);
     expect(reads.availability.available_tickets).toBe(before - 3);
+    await expectNothingOwed(eventId);
   });
 
   it('shows a cancelled booking at once', async () => {
@@ -189,6 +202,7 @@ describe('caching: public reads are cached and never stale after a write', () =>
     await http.delete(`/api/bookings/${bookingId}/`).set(buyer.headers).expect(200);
     const reads = await expectFresh(eventId, name);
     expect(reads.availability.available_tickets).toBe(before + 4);
+    await expectNothingOwed(eventId);
   });
 
   it('shows the seats of bulk-deleted users at once', async () => {
@@ -204,6 +218,32 @@ describe('caching: public reads are cached and never stale after a write', () =>
     await http.post('/api/admin/users/bulk_delete/').set(organizer.headers).send({ prefix }).expect(200);
     const reads = await expectFresh(eventId, name);
     expect(reads.availability.available_tickets).toBe(before + 5);
+    await expectNothingOwed(eventId);
+  });
+
+  it('is made fresh by a worker within seconds when a writer died between its commit and its cache bump', async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    await primeAndSneak(eventId, name);
+    const description = 'written by a process killed before its cache bump';
+    // What such a writer leaves: its change and, in the same transaction, the record of the bump it owed.
+    await dataSource.transaction(async (manager) => {
+      await manager.query(`UPDATE events SET description = $2 WHERE id = $1`, [eventId, description]);
+      await app.get(CacheInvalidation).owe(manager, [eventId]);
+    });
+    expect((await publicReads(http, eventId, name)).details.description).not.toBe(description);
+
+    const worker = await startTestWorker();
+    try {
+      await eventually(async () => {
+        const reads = await publicReads(http, eventId, name);
+        return reads.details.description === description ? true : undefined;
+      }, 10_000);
+      await expectFresh(eventId, name);
+      await expectNothingOwed(eventId);
+    } finally {
+      await worker.close();
+    }
   });
 
   it('shows a booking confirmed by the in-process worker', async () => {

@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { ResponseCache } from '@evently/cache';
+import { CacheInvalidation } from '@evently/cache';
 import { AppConfig } from '@evently/config';
 import { Metrics } from '@evently/metrics';
 import { jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from '@evently/queue';
@@ -55,7 +55,7 @@ export class BookingAllocator {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxRelay,
-    private readonly cache: ResponseCache,
+    private readonly invalidation: CacheInvalidation,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
   ) {}
@@ -77,10 +77,17 @@ export class BookingAllocator {
   }
 
   private async settle(decide: (manager: EntityManager) => Promise<Settlement>): Promise<SettleResult> {
-    const { result, outboxed, eventIds } = await this.dataSource.transaction('READ COMMITTED', decide);
-    if (result.confirmed + result.failed > 0) {
+    const { result, outboxed, eventIds, owed } = await this.dataSource.transaction(
+      'READ COMMITTED',
+      async (manager) => {
+        const settlement = await decide(manager);
+        const decided = settlement.result.confirmed + settlement.result.failed > 0;
+        return { ...settlement, owed: decided ? await this.invalidation.owe(manager, settlement.eventIds) : undefined };
+      },
+    );
+    if (owed) {
       this.metrics.recordSettlement(result);
-      await this.cache.invalidateEvents(eventIds);
+      await this.invalidation.pay(owed);
       await this.outbox.publish(outboxed);
       this.logger.log({ settledEventIds: eventIds, ...result }, 'settled bookings');
     }

@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { ResponseCache } from '@evently/cache';
+import { CacheInvalidation } from '@evently/cache';
 import {
   ConflictError,
   ForbiddenError,
@@ -38,7 +38,7 @@ export class BookingsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly intake: BookingIntake,
     private readonly outbox: OutboxRelay,
-    private readonly cache: ResponseCache,
+    private readonly invalidation: CacheInvalidation,
     private readonly metrics: Metrics,
   ) {}
 
@@ -102,7 +102,7 @@ export class BookingsService {
   /** Cancels a live booking and gives its seats back exactly once; a second cancel is a 409. */
   async cancel(caller: User, bookingId: string): Promise<Booking> {
     const visible = await this.findVisible(caller, bookingId);
-    const { outboxed } = await this.dataSource.transaction(async (manager) => {
+    const { owed, outboxed } = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [visible.eventId]);
       const [row] = await manager.query(`SELECT status, ticket_count FROM bookings WHERE id = $1 FOR UPDATE`, [
         bookingId,
@@ -114,12 +114,14 @@ export class BookingsService {
         `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1`,
         [bookingId],
       );
-      if (row.status !== 'confirmed') return { outboxed: [] };
+      const owed = await this.invalidation.owe(manager, [visible.eventId]);
+      if (row.status !== 'confirmed') return { owed, outboxed: [] };
       await manager.query(`UPDATE events SET booked_tickets = booked_tickets - $2, updated_at = now() WHERE id = $1`, [
         visible.eventId,
         row.ticket_count,
       ]);
       return {
+        owed,
         outboxed: await this.outbox.write(manager, [
           { name: MAIL_JOBS.bookingCancelled, jobId: jobIds.bookingCancelled(bookingId), payload: { bookingId } },
         ]),
@@ -127,7 +129,7 @@ export class BookingsService {
     });
     this.metrics.bookingsCancelled.inc();
     this.logger.log({ bookingId, eventId: visible.eventId }, 'booking cancelled');
-    await this.cache.invalidateEvents([visible.eventId]);
+    await this.invalidation.pay(owed);
     await this.outbox.publish(outboxed);
     return { ...visible, status: 'cancelled' };
   }

@@ -25,3 +25,8 @@ export const cacheKeys = {
   analyticsOverview: () => 'analytics:overview',
   eventAnalytics: (eventId: string) => `analytics:event:${eventId}`,
 };
+
+/** The versions a write to these events outdates: their own, every list's and the analytics'. */
+export function eventVersionKeys(eventIds: string[]): string[] {
+  return [cacheKeys.catalogVersion(), cacheKeys.analyticsVersion(), ...eventIds.map(cacheKeys.eventVersion)];
+}

@@ -1,3 +1,4 @@
+export * from './cache-invalidation.service';
 export * from './cache-keys';
 export * from './cache.module';
 export * from './near-cache';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-import { cacheKeys } from './cache-keys';
+import { cacheKeys, eventVersionKeys } from './cache-keys';
 import { NearCache } from './near-cache';
 import { RedisService, withTimeout } from './redis.service';
 import { SecondRequestAdmission } from './second-request-admission';
@@ -121,19 +121,26 @@ export class ResponseCache {
     return JSON.parse(await this.json(versionKey, key, ttlMs, load)) as T;
   }
 
-  /** Call after the write committed: bumps the versions so no reader sees the old entries again. */
-  async invalidateEvents(eventIds: string[]): Promise<void> {
-    const keys = [cacheKeys.catalogVersion(), cacheKeys.analyticsVersion(), ...eventIds.map(cacheKeys.eventVersion)];
-    await this.bump(keys);
+  /**
+   * Bumps the events' versions now, so no reader sees their old entries again. Writers go through
+   * {@link CacheInvalidation}, which also records the bump in their transaction; this is for what writes outside
+   * them (the demo seed, tests).
+   */
+  async invalidateEvents(eventIds: string[]): Promise<boolean> {
+    return this.bump(eventVersionKeys(eventIds));
   }
 
-  async invalidateUser(userId: number): Promise<void> {
-    await this.bump([cacheKeys.userVersion(userId)]);
+  async invalidateUser(userId: number): Promise<boolean> {
+    return this.bump([cacheKeys.userVersion(userId)]);
   }
 
-  private async bump(versionKeys: string[]): Promise<void> {
+  /**
+   * Increments the version keys (with any this process still owes), after the write committed; true once Redis has
+   * taken them all. A failure is kept and replayed, and this process reads around the cache until then.
+   */
+  async bump(versionKeys: string[]): Promise<boolean> {
     const keys = new Set([...this.unbumped, ...versionKeys]);
-    if (keys.size === 0) return;
+    if (keys.size === 0) return true;
     const redisKeys = [...keys].map((key) => this.redis.key(key));
     this.watch.forget(redisKeys);
     const pipeline = this.redis.client.multi();
@@ -143,10 +150,11 @@ export class ResponseCache {
     this.watch.forget(redisKeys);
     if (replies?.every(([error]) => !error)) {
       for (const key of keys) this.unbumped.delete(key);
-    } else {
-      for (const key of keys) this.unbumped.add(key);
-      this.scheduleReplay();
+      return true;
     }
+    for (const key of keys) this.unbumped.add(key);
+    this.scheduleReplay();
+    return false;
   }
 
   /** Besides each reconnect: an error reply (OOM, READONLY after a failover) fails a bump without a reconnect. */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 import { hasRole } from '@evently/auth';
-import { ResponseCache } from '@evently/cache';
+import { CacheInvalidation, OwedBump } from '@evently/cache';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, toIsoUtc } from '@evently/common';
 import { User } from '@evently/database';
 import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
@@ -42,27 +42,30 @@ export class EventsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly queries: EventQueries,
     private readonly outbox: OutboxRelay,
-    private readonly cache: ResponseCache,
+    private readonly invalidation: CacheInvalidation,
   ) {}
 
   /** The caller becomes the organizer. Times in the past are refused: nobody could book them. */
   async create(organizer: User, input: NewEvent): Promise<CreatedEventRecord> {
     assertFuture(input.time);
-    const [row] = await this.dataSource.query(
-      `INSERT INTO events (name, venue, time, capacity, description, price_per_ticket, organizer_id, is_active)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, name, venue, time, capacity`,
-      [
-        input.name,
-        input.venue,
-        input.time,
-        input.capacity,
-        input.description,
-        input.pricePerTicket,
-        organizer.id,
-        input.isActive,
-      ],
-    );
-    await this.cache.invalidateEvents([row.id]);
+    const { row, owed } = await this.dataSource.transaction(async (manager) => {
+      const [inserted] = await manager.query(
+        `INSERT INTO events (name, venue, time, capacity, description, price_per_ticket, organizer_id, is_active)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, name, venue, time, capacity`,
+        [
+          input.name,
+          input.venue,
+          input.time,
+          input.capacity,
+          input.description,
+          input.pricePerTicket,
+          organizer.id,
+          input.isActive,
+        ],
+      );
+      return { row: inserted, owed: await this.invalidation.owe(manager, [inserted.id]) };
+    });
+    await this.invalidation.pay(owed);
     return { eventId: row.id, name: row.name, venue: row.venue, time: toIsoUtc(row.time), capacity: row.capacity };
   }
 
@@ -74,7 +77,8 @@ export class EventsService {
     const id = eventId.toLowerCase();
     if (changes.time) assertFuture(changes.time);
     await this.assertMayManage(caller, id);
-    if (await this.applyChanges(id, changes)) await this.cache.invalidateEvents([id]);
+    const owed = await this.applyChanges(id, changes);
+    if (owed) await this.invalidation.pay(owed);
     return this.queries.findAdminDetails(id);
   }
 
@@ -85,7 +89,7 @@ export class EventsService {
    */
   async remove(caller: User, eventId: string): Promise<string> {
     const id = eventId.toLowerCase();
-    const outboxed = await this.dataSource.transaction(async (manager) => {
+    const { owed, outboxed } = await this.dataSource.transaction(async (manager) => {
       const [event] = await manager.query(
         `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE`,
         [id],
@@ -105,16 +109,19 @@ export class EventsService {
         `UPDATE events SET deleted_at = now(), booked_tickets = 0, updated_at = now() WHERE id = $1`,
         [id],
       );
-      return this.outbox.write(
-        manager,
-        holders.map(({ user_id: userId }) => ({
-          name: MAIL_JOBS.eventCancelled,
-          jobId: jobIds.eventCancelled(id, userId),
-          payload: { eventId: id, userId },
-        })),
-      );
+      return {
+        owed: await this.invalidation.owe(manager, [id]),
+        outboxed: await this.outbox.write(
+          manager,
+          holders.map(({ user_id: userId }) => ({
+            name: MAIL_JOBS.eventCancelled,
+            jobId: jobIds.eventCancelled(id, userId),
+            payload: { eventId: id, userId },
+          })),
+        ),
+      };
     });
-    await this.cache.invalidateEvents([id]);
+    await this.invalidation.pay(owed);
     await this.outbox.publish(outboxed);
     return id;
   }
@@ -128,21 +135,23 @@ export class EventsService {
     assertOrganizerOrSuperuser(caller, event.organizer_id);
   }
 
-  /** One conditional UPDATE; false when there was nothing to change. */
-  private async applyChanges(id: string, changes: EventChanges): Promise<boolean> {
+  /** One conditional UPDATE and the cache bump it owes; undefined when there was nothing to change. */
+  private async applyChanges(id: string, changes: EventChanges): Promise<OwedBump | undefined> {
     const statement = new SqlFilter();
     const assignments = (Object.keys(COLUMNS) as (keyof NewEvent)[])
       .filter((field) => changes[field] !== undefined)
       .map((field) => `${COLUMNS[field]} = ${statement.param(changes[field])}`);
-    if (assignments.length === 0) return false;
+    if (assignments.length === 0) return undefined;
     statement.where(`id = ${statement.param(id)}`).where('deleted_at IS NULL');
     if (changes.capacity !== undefined) statement.where(`booked_tickets <= ${statement.param(changes.capacity)}`);
-    const [, affected] = await this.dataSource.query(
-      `UPDATE events SET ${assignments.join(', ')}, updated_at = now() ${statement.sql}`,
-      statement.params,
-    );
-    if (affected === 0) await this.explainRefusedUpdate(id);
-    return true;
+    return this.dataSource.transaction(async (manager) => {
+      const [, affected] = await manager.query(
+        `UPDATE events SET ${assignments.join(', ')}, updated_at = now() ${statement.sql}`,
+        statement.params,
+      );
+      if (affected === 0) await this.explainRefusedUpdate(id);
+      return this.invalidation.owe(manager, [id]);
+    });
   }
 
   private async explainRefusedUpdate(id: string): Promise<never> {

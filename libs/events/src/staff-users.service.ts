@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { ResponseCache } from '@evently/cache';
+import { CacheInvalidation } from '@evently/cache';
 import { User } from '@evently/database';
 import { NewUser, UsersService } from '@evently/users';
 
@@ -14,7 +14,7 @@ export class StaffUsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
-    private readonly cache: ResponseCache,
+    private readonly invalidation: CacheInvalidation,
   ) {}
 
   /** A staff account; this path can never grant superuser. */
@@ -31,10 +31,10 @@ export class StaffUsersService {
    * waits for its user, and `FOR UPDATE` would wait for it in turn: a deadlock.
    */
   async bulkDelete(caller: User, prefix: string): Promise<number> {
-    const { userIds, eventIds } = await this.dataSource.transaction((manager) =>
+    const { userIds, owed } = await this.dataSource.transaction((manager) =>
       this.deleteMatching(manager, caller, prefix),
     );
-    if (userIds.length > 0) await this.cache.invalidateEvents(eventIds);
+    if (owed) await this.invalidation.pay(owed);
     return userIds.length;
   }
 
@@ -47,7 +47,7 @@ export class StaffUsersService {
       [`${escapeLike(prefix)}%`, caller.id],
     );
     const userIds = users.map((user) => user.id);
-    if (userIds.length === 0) return { userIds, eventIds: [] };
+    if (userIds.length === 0) return { userIds, owed: undefined };
     const events: { id: string }[] = await manager.query(
       `SELECT id FROM events WHERE id IN (SELECT event_id FROM bookings WHERE user_id = ANY($1))
         ORDER BY id FOR NO KEY UPDATE`,
@@ -61,6 +61,10 @@ export class StaffUsersService {
       [userIds],
     );
     await manager.query(`DELETE FROM users WHERE id = ANY($1)`, [userIds]);
-    return { userIds, eventIds: events.map((event) => event.id) };
+    const owed = await this.invalidation.owe(
+      manager,
+      events.map((event) => event.id),
+    );
+    return { userIds, owed };
   }
 }

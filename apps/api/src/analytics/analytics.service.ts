@@ -36,7 +36,7 @@ const COUNTED = `b.confirmed_at IS NOT NULL`;
 
 /**
  * Booking analytics, computed by SQL aggregates and cached for 30 minutes under keys whose versions every
- * booking change bumps (ResponseCache.invalidateEvents), so a read after a change is always fresh. Each
+ * booking change bumps (CacheInvalidation), so a read after a change is always fresh. Each
  * answer reads one snapshot (REPEATABLE READ), so its numbers agree with each other.
  */
 @Injectable()

@@ -1,33 +1,54 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 
+import { CacheInvalidation } from '@evently/cache';
 import { PeriodicTask } from '@evently/common';
 import { OutboxRelay } from '@evently/queue';
 
 const RELAY_INTERVAL_MS = 2000;
+const OWED_BUMPS_INTERVAL_MS = 1000;
 
-/** Publishes outbox rows that the writer could not hand to BullMQ itself (a crash, Redis down). */
+/**
+ * Hands on what writers recorded in their transactions but could not hand on themselves (killed after the commit,
+ * or cut off from Redis): outbox jobs to BullMQ, and owed cache bumps to Redis, so that other processes stop serving
+ * the entries those writes outdated within seconds.
+ */
 @Injectable()
 export class OutboxRelayTimer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelayTimer.name);
-  private readonly relays = new PeriodicTask(
-    () => this.relayPending(),
-    RELAY_INTERVAL_MS,
-    (error) => this.logger.warn(`outbox relay: ${error.message}`),
-  );
+  private readonly tasks = [
+    new PeriodicTask(
+      () => this.relayPending(),
+      RELAY_INTERVAL_MS,
+      (error) => this.logger.warn(`outbox relay: ${error.message}`),
+    ),
+    new PeriodicTask(
+      () => this.payOwedBumps(),
+      OWED_BUMPS_INTERVAL_MS,
+      (error) => this.logger.warn(`owed cache bumps: ${error.message}`),
+    ),
+  ];
 
-  constructor(private readonly relay: OutboxRelay) {}
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly invalidation: CacheInvalidation,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.relays.start();
+    for (const task of this.tasks) task.start();
   }
 
-  /** Does not wait for a relay in flight: what it has not published, the next worker's relay will. */
+  /** Does not wait for a run in flight: what it has not handed on, the next worker's run will. */
   onModuleDestroy(): void {
-    void this.relays.stop();
+    for (const task of this.tasks) void task.stop();
   }
 
   private async relayPending(): Promise<void> {
     const published = await this.relay.publishPending();
     if (published > 0) this.logger.log(`relayed ${published} outbox job(s)`);
+  }
+
+  private async payOwedBumps(): Promise<void> {
+    const paid = await this.invalidation.payOverdue();
+    if (paid > 0) this.logger.warn({ records: paid }, 'paid cache bumps that writers left owing');
   }
 }

@@ -4,6 +4,7 @@ import { PublicSearchColumn1764200000000 } from './1764200000000-PublicSearchCol
 import { EventsFillfactor1764300000000 } from './1764300000000-EventsFillfactor';
 import { EstimatedRowsFunction1764400000000 } from './1764400000000-EstimatedRowsFunction';
 import { RetentionIndexes1764500000000 } from './1764500000000-RetentionIndexes';
+import { CacheBumpsOwed1764600000000 } from './1764600000000-CacheBumpsOwed';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   EventsFillfactor1764300000000,
   EstimatedRowsFunction1764400000000,
   RetentionIndexes1764500000000,
+  CacheBumpsOwed1764600000000,
 ];

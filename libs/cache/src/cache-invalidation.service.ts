@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { eventVersionKeys } from './cache-keys';
+import { ResponseCache } from './response-cache.service';
+
+/** A record this old is the sweep's to pay: its writer has died, or cannot reach Redis. */
+export const OWED_BUMP_OVERDUE_SECONDS = 2;
+const SWEEP_BATCH = 1000;
+
+/** Cache versions a write must bump, as recorded in its transaction. */
+export interface OwedBump {
+  id: string;
+  versionKeys: string[];
+}
+
+/**
+ * Cache invalidation that outlives its writer. A write records the versions it outdates inside its own
+ * transaction ({@link owe}), bumps them once it has committed and clears the record ({@link pay}). A record left
+ * behind, because the process was killed between its commit and its bump or cannot reach Redis while the others
+ * can, is paid by the workers' sweep ({@link payOverdue}) within seconds; until then the other processes would
+ * serve the outdated entries until they expired.
+ */
+@Injectable()
+export class CacheInvalidation {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cache: ResponseCache,
+  ) {}
+
+  /** Inside the writer's transaction: the events' entries, every list and the analytics are outdated by it. */
+  async owe(manager: EntityManager, eventIds: string[]): Promise<OwedBump> {
+    const versionKeys = eventVersionKeys(eventIds);
+    const [row]: { id: string }[] = await manager.query(
+      `INSERT INTO cache_bumps_owed (version_keys) VALUES ($1) RETURNING id`,
+      [versionKeys],
+    );
+    return { id: String(row.id), versionKeys };
+  }
+
+  /** After the commit: bumps the versions, and clears the record once Redis has taken them. */
+  async pay(owed: OwedBump): Promise<void> {
+    if (await this.cache.bump(owed.versionKeys)) {
+      await this.dataSource.query(`DELETE FROM cache_bumps_owed WHERE id = $1`, [owed.id]);
+    }
+  }
+
+  /** Pays what writers left owing, oldest first, in one bump per batch; returns how many records it cleared. */
+  async payOverdue(): Promise<number> {
+    let cleared = 0;
+    for (;;) {
+      const rows: { id: string; version_keys: string[] }[] = await this.dataSource.query(
+        `SELECT id, version_keys FROM cache_bumps_owed
+          WHERE created_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2`,
+        [OWED_BUMP_OVERDUE_SECONDS, SWEEP_BATCH],
+      );
+      if (rows.length === 0) return cleared;
+      if (!(await this.cache.bump([...new Set(rows.flatMap((row) => row.version_keys))]))) return cleared;
+      await this.dataSource.query(`DELETE FROM cache_bumps_owed WHERE id = ANY($1::bigint[])`, [
+        rows.map((row) => row.id),
+      ]);
+      cleared += rows.length;
+      if (rows.length < SWEEP_BATCH) return cleared;
+    }
+  }
+}
