@@ -352,5 +352,43 @@ describe('caching: public reads are cached and never stale after a write', () =>
       await offlineHttp.delete(`/api/admin/events/${eventId}/delete/`).set(session.headers).expect(200);
       await expectFresh(eventId, name, offlineHttp);
     });
+
+    it('leaves the bump of each write it could not make on record, for the workers to pay', async () => {
+      const owed = async (eventId: string): Promise<number> =>
+        (
+          await dataSource.query(`SELECT count(*)::int AS n FROM cache_bumps_owed WHERE $1 = ANY(version_keys)`, [
+            cacheKeys.eventVersion(eventId),
+          ])
+        )[0].n;
+      const staff = await loginAs(offline, 'staff');
+      const prefix = `${marker()}_`;
+      const leaving = await loginAs(offline, 'user', `${prefix}gone`);
+      const created = await offlineHttp
+        .post('/api/admin/events/')
+        .set(staff.headers)
+        .send({ name: marker(), venue: 'Hall', time: '2031-05-05T10:00:00Z', capacity: 9, price_per_ticket: 1 })
+        .expect(201);
+      const eventId = created.body.event_id;
+      expect(await owed(eventId)).toBe(1);
+      await offlineHttp.put(`/api/admin/events/${eventId}/`).set(staff.headers).send({ capacity: 10 }).expect(200);
+      expect(await owed(eventId)).toBe(2);
+      const [cancelled] = await seedBookings(dataSource, {
+        eventId,
+        userId: leaving.user.id,
+        status: 'processing',
+        count: 2,
+      });
+      expect(await offline.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 2, failed: 0 });
+      expect(await owed(eventId)).toBe(3);
+      await offlineHttp.delete(`/api/bookings/${cancelled}/`).set(leaving.headers).expect(200);
+      expect(await owed(eventId)).toBe(4);
+      await offlineHttp.post('/api/admin/users/bulk_delete/').set(staff.headers).send({ prefix }).expect(200);
+      expect(await owed(eventId)).toBe(5);
+      await offlineHttp.delete(`/api/admin/events/${eventId}/delete/`).set(staff.headers).expect(200);
+      expect(await owed(eventId)).toBe(6);
+      await dataSource.query(`DELETE FROM cache_bumps_owed WHERE $1 = ANY(version_keys)`, [
+        cacheKeys.eventVersion(eventId),
+      ]);
+    });
   });
 });

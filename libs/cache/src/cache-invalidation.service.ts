@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -24,6 +24,8 @@ export interface OwedBump {
  */
 @Injectable()
 export class CacheInvalidation {
+  private readonly logger = new Logger(CacheInvalidation.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cache: ResponseCache,
@@ -39,10 +41,16 @@ export class CacheInvalidation {
     return { id: String(row.id), versionKeys };
   }
 
-  /** After the commit: bumps the versions, and clears the record once Redis has taken them. */
+  /**
+   * After the commit: bumps the versions, and clears the record once Redis has taken them. Never throws: the write
+   * has committed, and a record it could not clear only costs the sweep's second bump.
+   */
   async pay(owed: OwedBump): Promise<void> {
-    if (await this.cache.bump(owed.versionKeys)) {
+    if (!(await this.cache.bump(owed.versionKeys))) return;
+    try {
       await this.dataSource.query(`DELETE FROM cache_bumps_owed WHERE id = $1`, [owed.id]);
+    } catch (error) {
+      this.logger.warn(`owed cache bump ${owed.id} left for the sweep: ${(error as Error).message}`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { hasRole } from '@evently/auth';
 import { CacheInvalidation, OwedBump } from '@evently/cache';
@@ -149,16 +149,13 @@ export class EventsService {
         `UPDATE events SET ${assignments.join(', ')}, updated_at = now() ${statement.sql}`,
         statement.params,
       );
-      if (affected === 0) await this.explainRefusedUpdate(id);
+      if (affected === 0) await this.explainRefusedUpdate(manager, id);
       return this.invalidation.owe(manager, [id]);
     });
   }
 
-  private async explainRefusedUpdate(id: string): Promise<never> {
-    const [event] = await this.dataSource.query(
-      `SELECT booked_tickets FROM events WHERE id = $1 AND deleted_at IS NULL`,
-      [id],
-    );
+  private async explainRefusedUpdate(manager: EntityManager, id: string): Promise<never> {
+    const [event] = await manager.query(`SELECT booked_tickets FROM events WHERE id = $1 AND deleted_at IS NULL`, [id]);
     if (!event) throw new NotFoundError('Event not found.');
     throw new ConflictError('Capacity cannot be lower than the tickets already booked.', {
       booked_tickets: event.booked_tickets,

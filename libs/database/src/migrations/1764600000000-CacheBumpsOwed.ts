@@ -8,12 +8,13 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 export class CacheBumpsOwed1764600000000 implements MigrationInterface {
   name = 'CacheBumpsOwed1764600000000';
 
+  /** `clock_timestamp()`, not `now()`: a write that waited on a lock must not look overdue the moment it commits. */
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE cache_bumps_owed (
          id bigserial PRIMARY KEY,
          version_keys text[] NOT NULL,
-         created_at timestamptz NOT NULL DEFAULT now()
+         created_at timestamptz NOT NULL DEFAULT clock_timestamp()
        )`,
     );
   }
