@@ -38,7 +38,7 @@ export class CacheInvalidation {
       `INSERT INTO cache_bumps_owed (version_keys) VALUES ($1) RETURNING id`,
       [versionKeys],
     );
-    return { id: String(row.id), versionKeys };
+    return { id: row.id, versionKeys };
   }
 
   /**
@@ -48,7 +48,7 @@ export class CacheInvalidation {
   async pay(owed: OwedBump): Promise<void> {
     if (!(await this.cache.bump(owed.versionKeys))) return;
     try {
-      await this.dataSource.query(`DELETE FROM cache_bumps_owed WHERE id = $1`, [owed.id]);
+      await this.clear([owed.id]);
     } catch (error) {
       this.logger.warn(`owed cache bump ${owed.id} left for the sweep: ${(error as Error).message}`);
     }
@@ -65,11 +65,13 @@ export class CacheInvalidation {
       );
       if (rows.length === 0) return cleared;
       if (!(await this.cache.bump([...new Set(rows.flatMap((row) => row.version_keys))]))) return cleared;
-      await this.dataSource.query(`DELETE FROM cache_bumps_owed WHERE id = ANY($1::bigint[])`, [
-        rows.map((row) => row.id),
-      ]);
+      await this.clear(rows.map((row) => row.id));
       cleared += rows.length;
       if (rows.length < SWEEP_BATCH) return cleared;
     }
+  }
+
+  private async clear(ids: string[]): Promise<void> {
+    await this.dataSource.query(`DELETE FROM cache_bumps_owed WHERE id = ANY($1::bigint[])`, [ids]);
   }
 }
