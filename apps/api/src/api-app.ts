@@ -24,7 +24,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  * helmet's defaults (Nest's built-in), less:
  * - CSP's upgrade-insecure-requests: over plain http on a non-loopback host (a container, a LAN server) it sends
  *   Swagger UI's assets to https:// and the docs page renders blank;
- * - four headers that every response paid for (README, Performance, round 10) and that protect nothing here:
+ * - four headers that every response paid for (docs/performance-history.md, round 10) and that protect nothing here:
  *   X-XSS-Protection (deprecated by OWASP; the filter it switched off is gone from every browser),
  *   X-Download-Options (Internet Explorer 8), X-DNS-Prefetch-Control and Origin-Agent-Cluster (hints for HTML
  *   documents, of which this api serves only the docs and the queue dashboard, and neither needs them).

@@ -6,7 +6,7 @@ import pino from 'pino';
  * `batchLength` characters at a time, whatever is gathered every `flushMs`, and synchronously at the process's exit.
  * sonic-boom's own batching (`minLength`) appends each line to one growing string and measures that string's byte
  * length on every append, which copies the whole batch once per line: about 10 KB of garbage per 370-byte request
- * line, which at load costs an api far more than the line (README, Performance, round 10).
+ * line, which at load costs an api far more than the line (docs/performance-history.md, round 10).
  */
 export class LogLineBatch {
   private lines: string[] = [];
