@@ -87,6 +87,48 @@ describe('accounts: register, login, logout, me', () => {
     expect(Object.keys(invalid.body.details)).toEqual(expect.arrayContaining(['username', 'email', 'password']));
   });
 
+  it('takes usernames in any script, stored and looked up in NFKC as Django does', async () => {
+    const suffix = uniqueName('').slice(1);
+    const fullWidth = `Ｍüller_${suffix}`;
+    const registered = await http
+      .post('/api/user/auth/register/')
+      .send(registration({ username: fullWidth }))
+      .expect(201);
+    expect(registered.body.username).toBe(`Müller_${suffix}`);
+    for (const spelling of [`Müller_${suffix}`, fullWidth]) {
+      await http
+        .post('/api/user/auth/login/')
+        .send({ username: spelling, password: 'correct-horse-battery' })
+        .expect(200);
+    }
+    const taken = await http
+      .post('/api/user/auth/register/')
+      .send(registration({ username: `Müller_${suffix}` }))
+      .expect(400);
+    expect(taken.body.details).toHaveProperty('username');
+    await http
+      .post('/api/user/auth/register/')
+      .send(registration({ username: `Дмитрий_${suffix}` }))
+      .expect(201);
+  });
+
+  it.each([
+    ['outgrows 150 characters', '\ufb03'.repeat(60)],
+    ['holds a space', '\ufdfa'],
+  ])('refuses a username that, once normalised, %s: 400 naming the field', async (_case, username) => {
+    const response = await http.post('/api/user/auth/register/').send(registration({ username })).expect(400);
+    expect(response.body.details).toHaveProperty('username');
+  });
+
+  it('takes an empty phone number, as a form sends an empty optional field', async () => {
+    const response = await http
+      .post('/api/user/auth/register/')
+      .send(registration({ phone_number: '' }))
+      .expect(201);
+    const me = await http.get('/api/user/auth/me/').set('Authorization', `Token ${response.body.token}`).expect(200);
+    expect(me.body.phone_number).toBe('');
+  });
+
   it('logs in, gives one token per login, and logout deletes only that token', async () => {
     const { username } = (await http.post('/api/user/auth/register/').send(registration()).expect(201)).body;
     const first = (

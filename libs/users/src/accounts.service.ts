@@ -6,6 +6,7 @@ import { User } from '@evently/database';
 import { LoginThrottle } from './login-throttle.service';
 import { passwordHasher } from './password-hasher';
 import { TokensService } from './tokens.service';
+import { normalizeUsername } from './username';
 import { NewUser, UsersService } from './users.service';
 
 export const INVALID_CREDENTIALS = 'Unable to log in with provided credentials.';
@@ -24,7 +25,8 @@ export class AccountsService {
     return { user, token: await this.tokens.issue(user.id) };
   }
 
-  async login(username: string, password: string, clientIp: string): Promise<string> {
+  async login(rawUsername: string, password: string, clientIp: string): Promise<string> {
+    const username = normalizeUsername(rawUsername);
     await this.throttle.assertAllowed(username, clientIp);
     const user = await this.users.findWithPassword(username);
     const valid = await passwordHasher.verify(user?.password, password);

@@ -7,6 +7,7 @@ import { postgresErrorCode, PG_UNIQUE_VIOLATION, User } from '@evently/database'
 
 import { passwordHasher } from './password-hasher';
 import { passwordProblems } from './password-policy';
+import { normalizeUsername, usernameProblems } from './username';
 
 export interface NewUser {
   username: string;
@@ -29,10 +30,13 @@ export class UsersService {
 
   /** Creates an account after the password policy; roles come only from the caller, never the request. */
   async create(input: NewUser, roles: Roles = { isStaff: false, isSuperuser: false }): Promise<User> {
-    const problems = passwordProblems(input.password, input.username);
+    const username = normalizeUsername(input.username);
+    const nameProblems = usernameProblems(username);
+    if (nameProblems.length > 0) throw new BadRequestError('Validation failed.', { username: nameProblems });
+    const problems = passwordProblems(input.password, username);
     if (problems.length > 0) throw new BadRequestError('Invalid password.', { password: problems });
     const user = this.users.create({
-      username: input.username,
+      username,
       email: input.email,
       password: await passwordHasher.hash(input.password),
       firstName: input.firstName ?? '',
@@ -62,7 +66,7 @@ export class UsersService {
     return this.users
       .createQueryBuilder('user')
       .addSelect('user.password')
-      .where('user.username = :username', { username })
+      .where('user.username = :username', { username: normalizeUsername(username) })
       .getOne();
   }
 

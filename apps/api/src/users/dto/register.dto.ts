@@ -2,15 +2,15 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 import { HasNoNulBytes } from '@evently/common';
-import { NewUser } from '@evently/users';
+import { NewUser, USERNAME_CHARACTERS_MESSAGE, USERNAME_PATTERN } from '@evently/users';
 
 export class RegisterDto {
-  /** Letters, digits and @/./+/-/_ only. */
+  /** Letters and digits of any script, and @/./+/-/_; stored in Unicode NFKC, as Django stores it. */
   @ApiProperty({ example: 'john_doe' })
   @IsString()
   @MinLength(1)
   @MaxLength(150)
-  @Matches(/^[\w.@+-]+$/, { message: 'username may contain only letters, digits and @/./+/-/_' })
+  @Matches(USERNAME_PATTERN, { message: USERNAME_CHARACTERS_MESSAGE })
   username!: string;
 
   @ApiProperty({ example: 'john@example.com' })
@@ -42,7 +42,9 @@ export class RegisterDto {
   @ApiProperty({ required: false, nullable: true, example: '+1234567890' })
   @IsOptional()
   @IsString()
-  @Matches(/^\+?[0-9 ()-]{3,15}$/, { message: 'phone_number must be up to 15 digits, optionally starting with +' })
+  @Matches(/^(\+?[0-9 ()-]{3,15})?$/, {
+    message: 'phone_number must be empty or up to 15 digits, optionally starting with +',
+  })
   @MaxLength(15)
   phone_number?: string | null;
 
