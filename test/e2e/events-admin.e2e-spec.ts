@@ -467,7 +467,7 @@ describe('admin events: create, list, details, update, delete', () => {
         [eventId],
       );
       expect(mails).toEqual(
-        [alice, bob]
+        [alice, bob, carol, dave]
           .map(({ user }) => ({
             job_id: jobIds.eventCancelled(eventId, user.id),
             payload: { eventId, userId: user.id },

@@ -106,6 +106,19 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(1);
   });
 
+  it('tells the holder of a booking cancelled before the worker decided it', async () => {
+    const { user: organizer } = await loginAs(app, 'staff');
+    const name = uniqueName('Early exit');
+    const eventId = await createEvent(dataSource, { organizerId: organizer.id, name });
+    const { user, headers } = await loginAs(app);
+    const [bookingId] = await insertBookings(dataSource, [{ eventId, userId: user.id, status: 'processing' }]);
+
+    await http.delete(`/api/bookings/${bookingId}/`).set(headers).expect(200);
+    const [cancelled] = await oneMail(user.email, `Booking cancelled: ${name}`);
+    expect(cancelled.text).toContain(bookingId);
+    expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(0);
+  });
+
   it('tells each attendee of a deleted event that it is cancelled', async () => {
     const name = uniqueName('Cancelled gala');
     const { user, eventId } = await attendee(name, [{ status: 'confirmed' }]);

@@ -99,7 +99,10 @@ export class BookingsService {
     });
   }
 
-  /** Cancels a live booking and gives its seats back exactly once; a second cancel is a 409. */
+  /**
+   * Cancels a live booking, gives its seats back exactly once (a booking holds seats once confirmed) and tells its
+   * holder, whatever the status it had; a second cancel is a 409.
+   */
   async cancel(caller: User, bookingId: string): Promise<Booking> {
     const visible = await this.findVisible(caller, bookingId);
     const { owed, outboxed } = await this.dataSource.transaction(async (manager) => {
@@ -115,11 +118,12 @@ export class BookingsService {
         [bookingId],
       );
       const owed = await this.invalidation.owe(manager, [visible.eventId]);
-      if (row.status !== 'confirmed') return { owed, outboxed: [] };
-      await manager.query(`UPDATE events SET booked_tickets = booked_tickets - $2, updated_at = now() WHERE id = $1`, [
-        visible.eventId,
-        row.ticket_count,
-      ]);
+      if (row.status === 'confirmed') {
+        await manager.query(
+          `UPDATE events SET booked_tickets = booked_tickets - $2, updated_at = now() WHERE id = $1`,
+          [visible.eventId, row.ticket_count],
+        );
+      }
       return {
         owed,
         outboxed: await this.outbox.write(manager, [

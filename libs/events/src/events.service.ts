@@ -84,8 +84,8 @@ export class EventsService {
 
   /**
    * Soft delete in one transaction: the event row is locked first (as every seat-changing write does), its
-   * live bookings are cancelled with their seats returned, and each holder of a confirmed booking gets one
-   * cancellation email through the outbox. The rows stay for analytics. Returns the event's id.
+   * live bookings are cancelled with their seats returned, and each holder of a live booking (pending, processing or
+   * confirmed) gets one cancellation email through the outbox. The rows stay for analytics. Returns the event's id.
    */
   async remove(caller: User, eventId: string): Promise<string> {
     const id = eventId.toLowerCase();
@@ -97,7 +97,8 @@ export class EventsService {
       if (!event) throw new NotFoundError('Event not found.');
       assertOrganizerOrSuperuser(caller, event.organizer_id);
       const holders: { user_id: number }[] = await manager.query(
-        `SELECT DISTINCT user_id FROM bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY user_id`,
+        `SELECT DISTINCT user_id FROM bookings
+          WHERE event_id = $1 AND status IN ('pending', 'processing', 'confirmed') ORDER BY user_id`,
         [id],
       );
       await manager.query(
