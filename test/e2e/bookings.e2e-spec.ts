@@ -185,6 +185,11 @@ describe('bookings: create, poll, list, cancel', () => {
     await http.get(`/api/users/${leo.user.id}/bookings/`).set(staff.headers).expect(200);
     await http.get('/api/users/abc/bookings/').set(leo.headers).expect(404);
     await http.get('/api/users/99999999999/bookings/').set(staff.headers).expect(404);
+    const unknown = await http.get('/api/users/2147483000/bookings/').set(staff.headers).expect(404);
+    expect(unknown.body).toEqual({ error: 'User not found.', details: null });
+    const bookless = await loginAs(app);
+    const empty = await http.get(`/api/users/${bookless.user.id}/bookings/`).set(staff.headers).expect(200);
+    expect(empty.body).toMatchObject({ count: 0, results: [] });
     await http.get(`/api/users/${leo.user.id}/bookings/?page=0`).set(leo.headers).expect(400);
     await http.get(`/api/users/${leo.user.id}/bookings/?page=abc`).set(leo.headers).expect(400);
     const clamped = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=1000`).set(leo.headers).expect(200);

@@ -88,15 +88,18 @@ export class BookingsService {
     return booking;
   }
 
+  /** A user's bookings, newest first; staff asking for a user who does not exist get a 404. */
   async listForUser(caller: User, userId: number, page: PageRequest): Promise<[Booking[], number]> {
     this.assertMayActFor(caller, userId);
-    return this.dataSource.getRepository(Booking).findAndCount({
+    const found = await this.dataSource.getRepository(Booking).findAndCount({
       where: { userId },
       relations: { event: true },
       order: { bookingDate: 'DESC', id: 'DESC' },
       skip: pageOffset(page),
       take: page.pageSize,
     });
+    if (found[1] === 0 && userId !== caller.id) await this.assertUserExists(userId);
+    return found;
   }
 
   /**
@@ -136,6 +139,11 @@ export class BookingsService {
     await this.invalidation.pay(owed);
     await this.outbox.publish(outboxed);
     return { ...visible, status: 'cancelled' };
+  }
+
+  private async assertUserExists(userId: number): Promise<void> {
+    const [user] = await this.dataSource.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
+    if (!user) throw new NotFoundError('User not found.');
   }
 
   private assertMayActFor(caller: User, userId: number): void {
