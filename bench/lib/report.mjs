@@ -150,6 +150,7 @@ export function table(results) {
       `${fmt(run.cpu.workerMsPerSettled)} ms`,
     );
     row("  of the apis', on V8's helper threads (compilers, collector)", `${fmt(run.cpu.apiV8HelperMsPerRequest)} ms`);
+    row("  PostgreSQL's per request, accepting and settling", fmt(run.cpu.postgresMsPerRequest, ' ms'));
     const inv = run.invariants;
     row(
       'invariants',
@@ -170,6 +171,14 @@ export function table(results) {
     `filtered search, +${fmt(browse.catalogEvents)}, ${results.config.searchConnections} conns`,
     ...http(browse.search100kLowConcurrency),
   );
+  const searchCpu = browse.search100kLowConcurrency.cpu;
+  if (searchCpu) {
+    row(
+      '  CPU per search, apis / PostgreSQL',
+      fmt(searchCpu.apiMsPerRequest, ' ms'),
+      fmt(searchCpu.postgresMsPerRequest, ' ms'),
+    );
+  }
   section('Memory (peak RSS; RSS idle → after browse, or → peak in storm → peak in repeat)');
   for (const entry of memory) {
     const phases = entry.peakByPhaseMb;

@@ -6,6 +6,7 @@ import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timer
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { progress } from './progress.mjs';
+import { round } from './stats.mjs';
 
 const RSS_SAMPLE_MS = 250;
 const STOP_GRACE_MS = 10_000;
@@ -174,6 +175,35 @@ function readStatus(pid) {
   } catch {
     return {};
   }
+}
+
+/**
+ * CPU time (ms) used so far by this machine's PostgreSQL processes (`postgres` in `/proc/<pid>/comm`): its backends,
+ * which the apps' pools keep open, and its background workers. `null` where none is visible (a server elsewhere, or
+ * no /proc). A process that exits between two readings takes its share with it, so a difference reads low, never high.
+ */
+export function postgresCpuMs() {
+  let total = null;
+  let pids = [];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total = (total ?? 0) + cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}
+
+/** Milliseconds of CPU per unit between two readings of a counter that may be unavailable (`null`). */
+export function cpuMsPer(before, after, units) {
+  return before === null || after === null || units === 0 ? null : round((after - before) / units, 2);
 }
 
 /** utime + stime from /proc/<pid>/stat, in ms (clock ticks are 1/100 s on Linux). */

@@ -3,7 +3,7 @@ import { createEvents } from '../lib/database.mjs';
 import { runLoad } from '../lib/load.mjs';
 import { progress } from '../lib/progress.mjs';
 import { round } from '../lib/stats.mjs';
-import { waitFor } from '../lib/system.mjs';
+import { cpuMsPer, postgresCpuMs, waitFor } from '../lib/system.mjs';
 
 import { withoutTags } from './baselines.mjs';
 
@@ -30,10 +30,10 @@ export async function bookingStorm(ctx, { label, events: eventCount, capacity, r
     api: ctx.processes.cpuMs('api'),
     apiV8Helpers: ctx.processes.v8HelperCpuMs('api'),
     worker: ctx.processes.cpuMs('worker'),
+    postgres: postgresCpuMs(),
   };
   const load = await runLoad({ label, ports: apiPorts, requests, requestFor });
-  const apiCpuMs = ctx.processes.cpuMs('api') - cpuBefore.api;
-  const apiV8HelperCpuMs = ctx.processes.v8HelperCpuMs('api') - cpuBefore.apiV8Helpers;
+  const cpuAfterLoad = { api: ctx.processes.cpuMs('api'), apiV8Helpers: ctx.processes.v8HelperCpuMs('api') };
   await waitFor(
     'every booking to settle',
     async () => (await pendingCount(pool, eventIds)) === 0,
@@ -41,11 +41,12 @@ export async function bookingStorm(ctx, { label, events: eventCount, capacity, r
     100,
   ).catch((error) => progress(`  ${label}: ${error.message}`));
   const outcome = await inventory(pool, eventIds, load);
-  const workerCpuMs = ctx.processes.cpuMs('worker') - cpuBefore.worker;
   outcome.cpu = {
-    apiMsPerRequest: round(apiCpuMs / load.responses, 2),
-    apiV8HelperMsPerRequest: round(apiV8HelperCpuMs / load.responses, 2),
-    workerMsPerSettled: outcome.settled > 0 ? round(workerCpuMs / outcome.settled, 2) : null,
+    apiMsPerRequest: cpuMsPer(cpuBefore.api, cpuAfterLoad.api, load.responses),
+    apiV8HelperMsPerRequest: cpuMsPer(cpuBefore.apiV8Helpers, cpuAfterLoad.apiV8Helpers, load.responses),
+    // Read once every booking is settled, so it takes in the settling transactions too.
+    workerMsPerSettled: cpuMsPer(cpuBefore.worker, ctx.processes.cpuMs('worker'), outcome.settled),
+    postgresMsPerRequest: cpuMsPer(cpuBefore.postgres, postgresCpuMs(), load.responses),
   };
   progress(
     `  ${label}: ${load.rps.toLocaleString('en')} POST/s, p99 ${load.latencyMs.p99} ms; ` +
