@@ -183,17 +183,17 @@ function readStatus(pid) {
  * no /proc). A process that exits between two readings takes its share with it, so a difference reads low, never high.
  */
 export function postgresCpuMs() {
-  let total = null;
-  let pids = [];
+  let pids;
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return null;
   }
+  let total = null;
   for (const pid of pids) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
-      total = (total ?? 0) + cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (nameOfStat(stat) === 'postgres') total = (total ?? 0) + cpuMsOfStat(stat);
     } catch {
       // The process ended while being read.
     }
@@ -221,8 +221,7 @@ function readThreadsCpuMs(pid, pattern) {
     return readdirSync(`/proc/${pid}/task`).reduce((sum, thread) => {
       try {
         const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        return pattern.test(name) ? sum + cpuMsOfStat(stat) : sum;
+        return pattern.test(nameOfStat(stat)) ? sum + cpuMsOfStat(stat) : sum;
       } catch {
         return sum;
       }
@@ -230,6 +229,11 @@ function readThreadsCpuMs(pid, pattern) {
   } catch {
     return 0;
   }
+}
+
+/** The process's or thread's name (`comm`) in a `/proc/…/stat` line. */
+function nameOfStat(stat) {
+  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
 }
 
 /** utime + stime of a `/proc/…/stat` line, in ms (the kernel counts in 10 ms ticks). */

@@ -91,15 +91,15 @@ export class BookingsService {
   /** A user's bookings, newest first; staff asking for a user who does not exist get a 404. */
   async listForUser(caller: User, userId: number, page: PageRequest): Promise<[Booking[], number]> {
     this.assertMayActFor(caller, userId);
-    const found = await this.dataSource.getRepository(Booking).findAndCount({
+    const [bookings, count] = await this.dataSource.getRepository(Booking).findAndCount({
       where: { userId },
       relations: { event: true },
       order: { bookingDate: 'DESC', id: 'DESC' },
       skip: pageOffset(page),
       take: page.pageSize,
     });
-    if (found[1] === 0 && userId !== caller.id) await this.assertUserExists(userId);
-    return found;
+    if (count === 0 && userId !== caller.id) await this.assertUserExists(userId);
+    return [bookings, count];
   }
 
   /**
