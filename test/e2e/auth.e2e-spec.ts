@@ -182,6 +182,31 @@ describe('accounts: register, login, logout, me', () => {
     }
   });
 
+  it('counts failed logins sent at once: no more than 10 reach the password check', async () => {
+    const { user } = await loginAs(app);
+    const attempts = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        http.post('/api/user/auth/login/').send({ username: user.username, password: 'wrong-password!' }),
+      ),
+    );
+    const statuses = attempts.map((response) => response.status).sort();
+    expect(statuses).toEqual([...Array(10).fill(400), ...Array(20).fill(429)]);
+    await http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD }).expect(429);
+  });
+
+  it('a successful login frees the attempt it held, so the limit counts failures only', async () => {
+    const { user } = await loginAs(app);
+    for (let round = 0; round < 3; round++) {
+      for (let attempt = 0; attempt < 9; attempt++) {
+        await http
+          .post('/api/user/auth/login/')
+          .send({ username: user.username, password: 'wrong-password!' })
+          .expect(400);
+      }
+      await http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD }).expect(200);
+    }
+  });
+
   it('refuses missing, malformed and unknown tokens with 401', async () => {
     await http.get('/api/user/auth/me/').expect(401);
     await http.get('/api/user/auth/me/').set('Authorization', 'Token').expect(401);

@@ -27,13 +27,13 @@ export class AccountsService {
 
   async login(rawUsername: string, password: string, clientIp: string): Promise<string> {
     const username = normalizeUsername(rawUsername);
-    await this.throttle.assertAllowed(username, clientIp);
-    const user = await this.users.findWithPassword(username);
-    const valid = await passwordHasher.verify(user?.password, password);
-    if (!user || !valid || !user.isActive) {
-      await this.throttle.recordFailure(username, clientIp);
-      throw new BadRequestError(INVALID_CREDENTIALS);
-    }
+    await this.throttle.reserveAttempt(username, clientIp);
+    const user = await this.authenticate(username, password).catch(async (error: unknown) => {
+      await this.throttle.releaseAttempt(username, clientIp);
+      throw error;
+    });
+    // A failed login keeps the attempt it reserved: that is how it counts.
+    if (!user) throw new BadRequestError(INVALID_CREDENTIALS);
     await this.throttle.recordSuccess(username, clientIp);
     await this.users.recordLogin(user.id);
     return this.tokens.issue(user.id);
@@ -41,5 +41,11 @@ export class AccountsService {
 
   logout(token: string): Promise<void> {
     return this.tokens.revoke(token);
+  }
+
+  private async authenticate(username: string, password: string): Promise<User | undefined> {
+    const user = await this.users.findWithPassword(username);
+    const valid = await passwordHasher.verify(user?.password, password);
+    return user && valid && user.isActive ? user : undefined;
   }
 }

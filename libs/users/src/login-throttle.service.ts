@@ -8,8 +8,32 @@ export const MAX_FAILURES_PER_USERNAME = 10;
 export const MAX_FAILURES_PER_IP = 100;
 
 /**
- * Counts failed logins per username and per client IP in Redis, shared by every api process.
- * If Redis is unreachable the limit is not enforced (logins keep working) and a warning is logged.
+ * Refuses (0 and the TTL of the full counter) when either counter is at its limit; otherwise counts the attempt
+ * against both (1). Checking and counting in one step is what holds the limit against attempts sent at once.
+ */
+const RESERVE_ATTEMPT = `
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i]) then
+    return {0, redis.call('TTL', key)}
+  end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('INCR', key)
+  redis.call('EXPIRE', key, ARGV[3], 'NX')
+end
+return {1, 0}`;
+
+/** Takes one attempt back from each counter that still holds one (a counter reset meanwhile stays reset). */
+const RELEASE_ATTEMPT = `
+for _, key in ipairs(KEYS) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end`;
+
+/**
+ * Counts failed logins per username and per client IP in Redis, shared by every api process. An attempt counts as
+ * a failure from the moment it is let through until it succeeds, so attempts sent at once cannot all pass the check
+ * before the first of them fails. If Redis is unreachable the limit is not enforced (logins keep working) and a
+ * warning is logged.
  */
 @Injectable()
 export class LoginThrottle {
@@ -17,41 +41,39 @@ export class LoginThrottle {
 
   constructor(private readonly redis: RedisService) {}
 
-  async assertAllowed(username: string, ip: string): Promise<void> {
+  /** Lets the attempt through, counted as a failure, or refuses it with 429. */
+  async reserveAttempt(username: string, ip: string): Promise<void> {
     const keys = this.keys(username, ip);
+    let verdict: [number, number];
     try {
-      const [[, userCount], [, userTtl], [, ipCount], [, ipTtl]] = (await this.redis.client
-        .multi()
-        .get(keys.user)
-        .ttl(keys.user)
-        .get(keys.ip)
-        .ttl(keys.ip)
-        .exec()) as [unknown, string | number | null][];
-      if (Number(userCount ?? 0) >= MAX_FAILURES_PER_USERNAME) this.refuse(Number(userTtl));
-      if (Number(ipCount ?? 0) >= MAX_FAILURES_PER_IP) this.refuse(Number(ipTtl));
-    } catch (error) {
-      if (error instanceof TooManyRequestsError) throw error;
-      this.logger.warn(`login throttle unavailable: ${(error as Error).message}`);
-    }
-  }
-
-  async recordFailure(username: string, ip: string): Promise<void> {
-    const keys = this.keys(username, ip);
-    try {
-      await this.redis.client
-        .multi()
-        .incr(keys.user)
-        .expire(keys.user, WINDOW_SECONDS, 'NX')
-        .incr(keys.ip)
-        .expire(keys.ip, WINDOW_SECONDS, 'NX')
-        .exec();
+      verdict = (await this.redis.client.eval(
+        RESERVE_ATTEMPT,
+        2,
+        keys.user,
+        keys.ip,
+        MAX_FAILURES_PER_USERNAME,
+        MAX_FAILURES_PER_IP,
+        WINDOW_SECONDS,
+      )) as [number, number];
     } catch (error) {
       this.logger.warn(`login throttle unavailable: ${(error as Error).message}`);
+      return;
     }
+    const [allowed, ttlSeconds] = verdict;
+    if (!allowed) this.refuse(ttlSeconds);
   }
 
+  /** The attempt was not a failed login after all (the database was down, say): it no longer counts. */
+  async releaseAttempt(username: string, ip: string): Promise<void> {
+    const keys = this.keys(username, ip);
+    await this.redis.client.eval(RELEASE_ATTEMPT, 2, keys.user, keys.ip).catch(() => undefined);
+  }
+
+  /** The username's failures are forgiven; the IP's keep counting, less this attempt. */
   async recordSuccess(username: string, ip: string): Promise<void> {
-    await this.redis.client.del(this.keys(username, ip).user).catch(() => undefined);
+    const keys = this.keys(username, ip);
+    await this.redis.client.del(keys.user).catch(() => undefined);
+    await this.redis.client.eval(RELEASE_ATTEMPT, 1, keys.ip).catch(() => undefined);
   }
 
   private refuse(ttlSeconds: number): never {
