@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { jobIds } from '@evently/queue';
 import { createEvent, inventoryOf, loginAs, TestSession, uniqueName } from '@evently/testing';
 
-import { marker, seedBookings } from '../support/event-fixtures';
+import { marker, seedBookings, seedEvents } from '../support/event-fixtures';
 import { createTestApp, dataSourceOf } from '../support/test-app';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -280,6 +280,15 @@ describe('admin events: create, list, details, update, delete', () => {
       expect(second.body.results.map((e: { id: string }) => e.id)).toEqual([ids[0]]);
       expect(second.body.next).toBeNull();
       expect(new URL(second.body.previous).searchParams.get('page')).toBeNull();
+    });
+
+    it('counts every match exactly, past the 1,000 the public list counts exactly', async () => {
+      const name = marker();
+      await seedEvents(dataSource, organizer.user.id, 1200, name);
+      const first = await list({ search: name, page_size: 100 }).expect(200);
+      expect(first.body.count).toBe(1200);
+      const middle = await list({ search: name, page_size: 100, page: 6 }).expect(200);
+      expect(middle.body.count).toBe(1200);
     });
 
     it.each([

@@ -26,7 +26,7 @@ const PUBLIC_COLUMNS = `e.id, e.name, e.venue, e.time, e.capacity, e.capacity - 
 const ADMIN_COLUMNS = `e.id, e.name, e.venue, e.time, e.capacity, e.capacity - e.booked_tickets AS available_tickets,
        e.price_per_ticket, u.username AS organizer, e.is_active, e.created_at`;
 
-/** Lists count their matches exactly up to this many; beyond it the count is PostgreSQL's estimate. */
+/** The public list counts its matches exactly up to this many; beyond it the count is PostgreSQL's estimate. */
 export const EXACT_COUNT_LIMIT = 1000;
 
 /** Event reads straight from PostgreSQL; deleted events are invisible to all of them. */
@@ -36,12 +36,12 @@ export class EventQueries {
 
   listPublic(query: PublicEventFilter, page: PageRequest): Promise<EventPage<PublicEventRecord>> {
     const filter = applyPublicFilter(new SqlFilter(), query);
-    return this.list(filter, PUBLIC_COLUMNS, orderBy(query.ordering), page, toPublicRecord);
+    return this.list(filter, cappedCountSql(filter), PUBLIC_COLUMNS, orderBy(query.ordering), page, toPublicRecord);
   }
 
   listAdmin(query: AdminEventFilter, page: PageRequest): Promise<EventPage<AdminEventRecord>> {
     const filter = applyAdminFilter(new SqlFilter(), query);
-    return this.list(filter, ADMIN_COLUMNS, orderBy(query.ordering), page, toAdminRecord);
+    return this.list(filter, exactCountSql(filter), ADMIN_COLUMNS, orderBy(query.ordering), page, toAdminRecord);
   }
 
   /** An active, not deleted event as the public sees it. */
@@ -80,20 +80,19 @@ export class EventQueries {
   }
 
   /**
-   * The page and its count in one statement, one round trip: the count is exact up to {@link EXACT_COUNT_LIMIT}
-   * matches and PostgreSQL's estimate beyond (see {@link countingSql}). The count is a materialised CTE so it runs
-   * once whatever the plan: as a plain subquery, a plan from stale statistics counted again for every row of the
-   * page. An empty page counts on its own.
+   * The page and its count in one statement, one round trip. The count is a materialised CTE so it runs once
+   * whatever the plan: as a plain subquery, a plan from stale statistics counted again for every row of the page.
+   * An empty page counts on its own.
    */
   private async list<T>(
     filter: SqlFilter,
+    counting: Statement,
     columns: string,
     ordering: string,
     page: PageRequest,
     toRecord: (row: Record<string, unknown>) => T,
   ): Promise<EventPage<T>> {
     const offset = pageOffset(page);
-    const counting = countingSql(filter);
     const rows: (Record<string, unknown> & Counted)[] = await this.dataSource.query(
       `WITH counted AS MATERIALIZED (${counting.sql})
        SELECT ${columns}, counted.capped, counted.estimate
@@ -104,7 +103,7 @@ export class EventQueries {
     const { capped, estimate } = rows[0] ?? (await this.count(counting));
     const hasMore = rows.length > page.pageSize;
     const records = rows.slice(0, page.pageSize).map(toRecord);
-    if (capped <= EXACT_COUNT_LIMIT) return { records, count: capped };
+    if (estimate === null) return { records, count: capped };
     return { records, count: settleEstimate(Number(estimate), offset, records, hasMore) };
   }
 
@@ -119,19 +118,25 @@ interface Statement {
   params: unknown[];
 }
 
+/** `estimate` is null when `capped` is the exact count. */
 interface Counted {
   capped: number;
   estimate: string | null;
 }
 
+/** Every match of `filter`, counted: the admin views, whose staff page through all events and rely on the total. */
+function exactCountSql(filter: SqlFilter): Statement {
+  return { sql: `SELECT count(*)::int AS capped, NULL AS estimate FROM events e ${filter.sql}`, params: filter.params };
+}
+
 /**
  * The matches of `filter` counted up to one past {@link EXACT_COUNT_LIMIT}, and past that the planner's estimate
- * (as large catalogue sites show "about N results"), since counting every match of a broad search costs more than
- * the page itself. The estimate comes from `evently_estimated_rows` (migration EstimatedRowsFunction), which
+ * (as large catalogue sites show "about N results"), since counting every match of a broad public search costs more
+ * than the page itself. The estimate comes from `evently_estimated_rows` (migration EstimatedRowsFunction), which
  * EXPLAINs the filter inside the same statement, its values quoted in by `format(%L)`; a separate EXPLAIN had
  * been a second round trip per search.
  */
-function countingSql(filter: SqlFilter): Statement {
+function cappedCountSql(filter: SqlFilter): Statement {
   const template = `SELECT 1 FROM events e ${filter.sql}`
     .replaceAll('%', '%%')
     .replace(/\$(\d+)/g, (_placeholder, n: string) => `%${n}$L`);
