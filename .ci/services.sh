@@ -1,4 +1,4 @@
-# Sourced by .ci/run: starts PostgreSQL and Redis when they are not answering (as DEVELOPERS.md says).
+# Sourced by .ci/run: starts PostgreSQL and Redis when they are not answering (see README.md, Testing).
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   echo "ci: starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start

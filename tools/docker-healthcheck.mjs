@@ -1,8 +1,9 @@
 // Container healthchecks (Dockerfile HEALTHCHECK and docker-compose.yml): exit 0 when healthy, 1 otherwise.
 //   node tools/docker-healthcheck.mjs api     the api answers /api/health/ with the database and Redis up
 //   node tools/docker-healthcheck.mjs worker  this container holds a live BullMQ worker connection in Redis
-/* global fetch, AbortSignal */
+/* global AbortSignal */
 import { Buffer } from 'node:buffer';
+import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 
 import Redis from 'ioredis';
@@ -10,11 +11,29 @@ import Redis from 'ioredis';
 const TIMEOUT_MS = 4000;
 
 async function apiHealthy() {
-  const port = process.env.PORT ?? '8000';
-  const response = await fetch(`http://127.0.0.1:${port}/api/health/`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-  const report = await response.json();
+  const { status, body } = await getHealth(process.env.PORT ?? '8000');
   // 503 "degraded" only means no worker is up yet: the api itself serves, and bookings wait in the queue.
-  return response.status === 200 || (response.status === 503 && report.status === 'degraded');
+  return status === 200 || (status === 503 && JSON.parse(body).status === 'degraded');
+}
+
+/**
+ * GET /api/health/ with `Host: localhost`, the name ALLOWED_HOSTS is documented to keep for this check. The
+ * connection goes to 127.0.0.1 rather than to `localhost`, which may resolve to ::1 while the api listens on
+ * 0.0.0.0 (IPv4) only.
+ */
+function getHealth(port) {
+  return new Promise((resolve, reject) => {
+    const options = { host: '127.0.0.1', port, path: '/api/health/', headers: { host: 'localhost' } };
+    request({ ...options, signal: AbortSignal.timeout(TIMEOUT_MS) }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode, body }));
+      response.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 async function workerHealthy() {

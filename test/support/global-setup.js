@@ -1,5 +1,5 @@
 // Runs once before every test: a fresh database and Redis prefix for this run, migrated with the real CLI.
-const { execSync } = require('node:child_process');
+const { execSync, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 
 module.exports = async function globalSetup() {
@@ -22,5 +22,13 @@ module.exports = async function globalSetup() {
   });
   // Multi-process tests run the compiled apps, as `npm run start:api` / `start:worker` would.
   execSync('node tools/ensure-built.mjs', { stdio: 'inherit' });
-  execSync('node dist/apps/api/apps/api/src/cli/main.js migrate', { stdio: 'ignore' });
+  migrateTestDatabase();
 };
+
+/** Silent when it passes; a failure carries the CLI's output, which names the cause (server down, bad credentials). */
+function migrateTestDatabase() {
+  const migrate = spawnSync('node', ['dist/apps/api/apps/api/src/cli/main.js', 'migrate'], { encoding: 'utf8' });
+  if (migrate.status === 0) return;
+  const output = `${migrate.stdout ?? ''}${migrate.stderr ?? ''}`.trim() || migrate.error?.message;
+  throw new Error(`migrating the test database failed:\n${output}`);
+}

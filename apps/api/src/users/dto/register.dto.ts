@@ -43,7 +43,7 @@ export class RegisterDto {
   @IsOptional()
   @IsString()
   @Matches(/^(\+?[0-9 ()-]{3,15})?$/, {
-    message: 'phone_number must be empty or up to 15 digits, optionally starting with +',
+    message: 'phone_number must be empty or up to 15 characters: an optional + then 3+ digits, spaces, -, ( or )',
   })
   @MaxLength(15)
   phone_number?: string | null;
