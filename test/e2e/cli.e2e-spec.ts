@@ -68,6 +68,27 @@ describe('npm run cli', () => {
     expect(result.stderr).toContain('too short');
   });
 
+  it('createsuperuser refuses an email that registration would refuse, and creates no user', async () => {
+    const username = uniqueName('root');
+    const result = await cli(
+      'createsuperuser',
+      '--username',
+      username,
+      '--email',
+      'root@',
+      '--password',
+      TEST_PASSWORD,
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('"root@" is not a valid email address');
+
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query('SELECT 1 FROM users WHERE username = $1', [username]);
+    await client.end();
+    expect(rows).toEqual([]);
+  });
+
   it('migrate is safe to run twice', async () => {
     const result = await cli('migrate');
     expect(result.code).toBe(0);

@@ -1,22 +1,24 @@
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 
 import { INestApplicationContext } from '@nestjs/common';
+import { isEmail } from 'class-validator';
 
 import { UsersService } from '@evently/users';
 
 const FIELDS = ['username', 'email', 'password'] as const;
+type Field = (typeof FIELDS)[number];
+
+/** RegisterDto's limit on email, which is also the column's length. */
+const MAX_EMAIL_LENGTH = 254;
 
 /** Creates a superuser; prompts for missing fields only when attached to a terminal. */
 export async function createSuperuser(app: INestApplicationContext, options: Record<string, string>): Promise<string> {
   const values = { ...options };
   const missing = FIELDS.filter((field) => !values[field]);
-  if (missing.length > 0) {
-    if (!process.stdin.isTTY) {
-      throw new Error(`missing ${missing.map((field) => `--${field}`).join(', ')} (not a terminal, so no prompt)`);
-    }
-    const prompt = createInterface({ input: process.stdin, output: process.stdout });
-    for (const field of missing) values[field] = (await prompt.question(`${field}: `)).trim();
-    prompt.close();
+  if (missing.length > 0) Object.assign(values, await askInTerminal(missing));
+  if (!isEmail(values.email) || values.email.length > MAX_EMAIL_LENGTH) {
+    throw new Error(`"${values.email}" is not a valid email address`);
   }
   const users = app.get(UsersService);
   if (await users.findWithPassword(values.username)) {
@@ -27,4 +29,58 @@ export async function createSuperuser(app: INestApplicationContext, options: Rec
     { isStaff: true, isSuperuser: true },
   );
   return `Superuser "${user.username}" created (id ${user.id}).`;
+}
+
+async function askInTerminal(fields: readonly Field[]): Promise<Partial<Record<Field, string>>> {
+  if (!process.stdin.isTTY) {
+    throw new Error(`missing ${fields.map((field) => `--${field}`).join(', ')} (not a terminal, so no prompt)`);
+  }
+  const prompt = terminalPrompt();
+  const answers: Partial<Record<Field, string>> = {};
+  try {
+    for (const field of fields) {
+      answers[field] = field === 'password' ? await askPasswordTwice(prompt) : await prompt.ask(`${field}: `);
+    }
+  } finally {
+    prompt.close();
+  }
+  return answers;
+}
+
+/** Twice, because a typo in an unseen password would otherwise go unnoticed until the first login fails. */
+async function askPasswordTwice(prompt: TerminalPrompt): Promise<string> {
+  const password = await prompt.askUnseen('password: ');
+  if ((await prompt.askUnseen('password (again): ')) !== password) throw new Error('the two passwords differ');
+  return password;
+}
+
+type TerminalPrompt = ReturnType<typeof terminalPrompt>;
+
+/**
+ * A readline prompt that can keep an answer off the screen: in raw mode the terminal echoes nothing itself, and
+ * readline's own echo goes to an output that is muted while the answer is typed.
+ */
+function terminalPrompt() {
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!muted) process.stdout.write(chunk);
+      done();
+    },
+  });
+  const readline = createInterface({ input: process.stdin, output, terminal: true });
+  return {
+    ask: async (question: string) => (await readline.question(question)).trim(),
+    askUnseen: async (question: string) => {
+      process.stdout.write(question);
+      muted = true;
+      try {
+        return (await readline.question('')).trim();
+      } finally {
+        muted = false;
+        process.stdout.write('\n');
+      }
+    },
+    close: () => readline.close(),
+  };
 }
