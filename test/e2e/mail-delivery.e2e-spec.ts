@@ -320,6 +320,38 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect(mailsTo(user.email, `Booking cancelled: ${name}`)).toHaveLength(1);
   });
 
+  it('publishes again a mail whose job Redis lost while it waited to retry, and marks delivered jobs finished', async () => {
+    const name = uniqueName('Lost');
+    const { user, eventId } = await attendee(name, [{ status: 'confirmed' }]);
+    const relay = app.get(OutboxRelay);
+    const jobId = jobIds.eventCancelled(eventId, user.id);
+    const finishedAt = async () =>
+      (await dataSource.query(`SELECT finished_at FROM outbox WHERE job_id = $1`, [jobId]))[0].finished_at;
+    await smtp.stop();
+    try {
+      const outboxed = await dataSource.transaction((manager) =>
+        relay.write(manager, [{ name: MAIL_JOBS.eventCancelled, jobId, payload: { eventId, userId: user.id } }]),
+      );
+      await relay.publish(outboxed);
+      const retrying = await eventually(async () => {
+        const job = await mailQueue.getJob(jobId);
+        return job && job.attemptsMade >= 1 && (await job.getState()) === 'delayed' ? job : undefined;
+      }, 30_000);
+      await retrying.remove(); // what Redis restarting empty does to it
+    } finally {
+      await smtp.listen();
+    }
+    // The follow-up leaves a just-published job alone: make this one old enough.
+    await dataSource.query(`UPDATE outbox SET published_at = now() - interval '1 minute' WHERE job_id = $1`, [jobId]);
+    expect(await relay.followUpPublished()).toBeGreaterThanOrEqual(1);
+
+    await oneMail(user.email, `Event cancelled: ${name}`);
+    await jobIn(jobId, 'completed');
+    await eventually(async () => (await relay.followUpPublished(), (await finishedAt()) ? true : undefined));
+    expect(await relay.followUpPublished()).toBe(0);
+    expect(mailsTo(user.email, `Event cancelled: ${name}`)).toHaveLength(1);
+  });
+
   it('keeps a mail that can never be delivered as a failed job with its reason, and leaves the booking alone', async () => {
     const name = uniqueName('Bounce');
     const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);

@@ -93,6 +93,25 @@ describe('Redis faults', () => {
     expect(rows[0].booked_tickets).toBe(120);
   });
 
+  it('still sends a confirmation whose mail job was waiting to retry when Redis restarted empty', async () => {
+    const buyer = await system.createUser();
+    const eventId = await system.createEvent(5);
+    await system.smtp.stop();
+    try {
+      const outcome = await system.book(system.apis[0], buyer, eventId, 1);
+      expect(outcome.status).toBe(201);
+      await system.assertNothingLostNothingOversold([eventId], [outcome]);
+      await new Promise((resolve) => setTimeout(resolve, 3000)); // its first attempt fails; it waits to retry
+      await system.redis.stop();
+      await system.redis.start();
+    } finally {
+      await system.smtp.listen();
+    }
+    await eventually(async () => (system.smtp.to(buyer.email).length > 0 ? true : undefined), 60_000, 250);
+    expect(system.smtp.to(buyer.email)).toHaveLength(1);
+    expect(system.smtp.to(buyer.email)[0].subject).toMatch(/confirm/i);
+  });
+
   it('serves no stale cached read after Redis comes back from a snapshot taken before a write it missed', async () => {
     const eventId = await system.createEvent(50);
     const readName = (apiIndex: number) => publicName(eventId, apiIndex);

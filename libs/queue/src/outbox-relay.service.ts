@@ -2,10 +2,17 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
+import { withTimeout } from '@evently/cache';
+
 import { JobProducer } from './job-producer.service';
 import { JOB_QUEUE, OutgoingJob } from './queue-names';
 
 const RELAY_BATCH = 500;
+/** Published jobs looked up in Redis per follow-up; the next follow-up goes on after the last one looked at. */
+const FOLLOW_UP_BATCH = 1000;
+/** A job published this recently is left alone: it may still be on its way into BullMQ's lists. */
+const FOLLOW_UP_MIN_AGE_SECONDS = 10;
+const LOOKUP_BUDGET_MS = 5000;
 
 /** An outbox row as written: its id, and the job it holds. */
 export interface OutboxEntry {
@@ -30,6 +37,7 @@ interface OutboxRow {
 @Injectable()
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
+  private followUpCursor = '0';
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -79,6 +87,36 @@ export class OutboxRelay {
       total += rows.length;
       if (rows.length < RELAY_BATCH) return total;
     }
+  }
+
+  /**
+   * Looks up published, unfinished jobs in BullMQ: a finished one (completed, or failed for good) is marked so, and
+   * one that Redis no longer holds at all (it restarted empty, say) is published again, so its mail still goes out.
+   * Sending twice is not a risk: a mail is sent once per dedupe key. Returns how many it published again.
+   */
+  async followUpPublished(): Promise<number> {
+    const rows: OutboxRow[] = await this.dataSource.query(
+      `SELECT id, job_name, job_id, payload FROM outbox
+        WHERE published_at IS NOT NULL AND finished_at IS NULL AND id > $1
+          AND published_at < now() - make_interval(secs => $2)
+        ORDER BY id LIMIT $3`,
+      [this.followUpCursor, FOLLOW_UP_MIN_AGE_SECONDS, FOLLOW_UP_BATCH],
+    );
+    this.followUpCursor = rows.length < FOLLOW_UP_BATCH ? '0' : String(rows[rows.length - 1].id);
+    const entries = rows.map(toEntry);
+    const jobs = await withTimeout(
+      Promise.all(entries.map(({ job }) => this.producer.queue(JOB_QUEUE[job.name]).getJob(job.jobId))),
+      LOOKUP_BUDGET_MS,
+    );
+    const finished = entries.filter((_entry, index) => jobs[index]?.finishedOn);
+    const lost = entries.filter((_entry, index) => !jobs[index]);
+    if (finished.length > 0) {
+      await this.dataSource.query(`UPDATE outbox SET finished_at = now() WHERE id = ANY($1::bigint[])`, [
+        finished.map((entry) => entry.id),
+      ]);
+    }
+    if (lost.length > 0) await this.producer.add(lost.map((entry) => entry.job));
+    return lost.length;
   }
 
   /** Rows not yet published and how old the oldest is, for health and metrics. */

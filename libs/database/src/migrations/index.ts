@@ -5,6 +5,7 @@ import { EventsFillfactor1764300000000 } from './1764300000000-EventsFillfactor'
 import { EstimatedRowsFunction1764400000000 } from './1764400000000-EstimatedRowsFunction';
 import { RetentionIndexes1764500000000 } from './1764500000000-RetentionIndexes';
 import { CacheBumpsOwed1764600000000 } from './1764600000000-CacheBumpsOwed';
+import { OutboxFinished1764700000000 } from './1764700000000-OutboxFinished';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   EstimatedRowsFunction1764400000000,
   RetentionIndexes1764500000000,
   CacheBumpsOwed1764600000000,
+  OutboxFinished1764700000000,
 ];
