@@ -12,6 +12,7 @@ import { registerAnswerReplay } from './common/answer-replay';
 import { HostCheck } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
+import { parseQueryWithoutEmpty } from './common/query-string.parser';
 import { registerRequestLog } from './common/request-log';
 import { setupSwagger } from './common/swagger';
 import { closeConnectionsOnClose } from './graceful-shutdown';
@@ -46,7 +47,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200, querystringParser: parseQueryWithoutEmpty },
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];
