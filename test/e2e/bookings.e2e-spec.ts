@@ -179,6 +179,8 @@ describe('bookings: create, poll, list, cancel', () => {
     const page2 = await http.get(new URL(page1.body.next).pathname + new URL(page1.body.next).search).set(leo.headers);
     expect(page2.body.results.map((b: { id: string }) => b.id)).toEqual([ids[0]]);
     expect(page2.body.next).toBeNull();
+    const page3 = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=2&page=3`).set(leo.headers);
+    expect([page3.status, page3.body]).toEqual([404, { error: 'Invalid page.', details: null }]);
 
     const other = await loginAs(app);
     await http.get(`/api/users/${leo.user.id}/bookings/`).set(other.headers).expect(403);

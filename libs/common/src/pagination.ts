@@ -1,4 +1,5 @@
 import { BoundedMemo } from './bounded-memo';
+import { NotFoundError } from './domain-errors';
 
 export const DEFAULT_PAGE_SIZE = 10;
 export const MAX_PAGE_SIZE = 100;
@@ -26,8 +27,12 @@ export function pageOffset({ page, pageSize }: PageRequest): number {
   return (page - 1) * pageSize;
 }
 
-/** Builds the contract's list body; `next`/`previous` are absolute URLs of the same query. */
+/**
+ * Builds the contract's list body; `next`/`previous` are absolute URLs of the same query. A page past the last is a
+ * 404 `Invalid page.`, as DRF answers it (a client may page on until then); the first page is there even when empty.
+ */
 export function toPage<T>(results: T[], count: number, request: PageRequest, absoluteUrl: string): Page<T> {
+  if (request.page > 1 && pageOffset(request) >= count) throw new NotFoundError('Invalid page.');
   const lastPage = Math.max(1, Math.ceil(count / request.pageSize));
   return {
     count,

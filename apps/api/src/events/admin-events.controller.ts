@@ -41,7 +41,7 @@ export class AdminEventsController {
 
   /** Every event that is not deleted, newest first unless `ordering` says otherwise. */
   @Get('list')
-  @ApiErrors(400, 401, 403)
+  @ApiErrors(400, 401, 403, 404)
   async list(@Query() query: AdminEventsQueryDto, @RequestUrl() url: string): Promise<AdminEventPageDto> {
     const page = pageRequest(query);
     const { records, count } = await this.queries.listAdmin(toAdminEventFilter(query), page);

@@ -24,7 +24,7 @@ export class PublicEventsController {
   @Get()
   @JsonText(PublicEventPageDto)
   @Replayable(publicReadVersions.list)
-  @ApiErrors(400)
+  @ApiErrors(400, 404)
   async list(@Query() query: PublicEventsQueryDto, @RequestUrl() url: string): Promise<string> {
     const page = pageRequest(query);
     return toPageJson(await this.catalog.list(toPublicEventFilter(query), page, mapPublicEvent), page, url);
