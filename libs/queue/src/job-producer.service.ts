@@ -67,6 +67,11 @@ export class JobProducer {
     }
   }
 
+  /** Whether the queues' Redis connection is up: while it is not, commands would only pile up until it is. */
+  async connected(): Promise<boolean> {
+    return (await this.queues[QUEUES.mail].backend.client).status === 'ready';
+  }
+
   queue(name: string): Queue {
     return this.queues[name];
   }

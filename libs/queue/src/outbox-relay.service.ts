@@ -89,12 +89,21 @@ export class OutboxRelay {
     }
   }
 
+  /** The worker that ran the job says it is finished (completed, or failed for good): the follow-up leaves it be. */
+  async markFinished(jobId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE outbox SET finished_at = now() WHERE job_id = $1 AND finished_at IS NULL`, [
+      jobId,
+    ]);
+  }
+
   /**
-   * Looks up published, unfinished jobs in BullMQ: a finished one (completed, or failed for good) is marked so, and
-   * one that Redis no longer holds at all (it restarted empty, say) is published again, so its mail still goes out.
-   * Sending twice is not a risk: a mail is sent once per dedupe key. Returns how many it published again.
+   * Looks up published jobs that no worker has marked finished, {@link FOLLOW_UP_BATCH} at a time, going on where the
+   * last run stopped. One that Redis no longer holds at all (it restarted empty) is published again, so its mail
+   * still goes out: a mail is sent once per dedupe key, so a job that had in fact run only runs again for nothing.
+   * One BullMQ shows finished (its worker died before marking it) is marked. Returns how many it published again.
    */
   async followUpPublished(): Promise<number> {
+    if (!(await this.producer.connected())) return 0;
     const rows: OutboxRow[] = await this.dataSource.query(
       `SELECT id, job_name, job_id, payload FROM outbox
         WHERE published_at IS NOT NULL AND finished_at IS NULL AND id > $1
@@ -102,7 +111,6 @@ export class OutboxRelay {
         ORDER BY id LIMIT $3`,
       [this.followUpCursor, FOLLOW_UP_MIN_AGE_SECONDS, FOLLOW_UP_BATCH],
     );
-    this.followUpCursor = rows.length < FOLLOW_UP_BATCH ? '0' : String(rows[rows.length - 1].id);
     const entries = rows.map(toEntry);
     const jobs = await withTimeout(
       Promise.all(entries.map(({ job }) => this.producer.queue(JOB_QUEUE[job.name]).getJob(job.jobId))),
@@ -116,6 +124,7 @@ export class OutboxRelay {
       ]);
     }
     if (lost.length > 0) await this.producer.add(lost.map((entry) => entry.job));
+    this.followUpCursor = rows.length < FOLLOW_UP_BATCH ? '0' : String(rows[rows.length - 1].id);
     return lost.length;
   }
 

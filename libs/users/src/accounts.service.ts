@@ -27,14 +27,14 @@ export class AccountsService {
 
   async login(rawUsername: string, password: string, clientIp: string): Promise<string> {
     const username = normalizeUsername(rawUsername);
-    await this.throttle.reserveAttempt(username, clientIp);
+    const counted = await this.throttle.reserveAttempt(username, clientIp);
     const user = await this.authenticate(username, password).catch(async (error: unknown) => {
-      await this.throttle.releaseAttempt(username, clientIp);
+      if (counted) await this.throttle.releaseAttempt(username, clientIp);
       throw error;
     });
     // A failed login keeps the attempt it reserved: that is how it counts.
     if (!user) throw new BadRequestError(INVALID_CREDENTIALS);
-    await this.throttle.recordSuccess(username, clientIp);
+    await this.throttle.recordSuccess(username, clientIp, counted);
     await this.users.recordLogin(user.id);
     return this.tokens.issue(user.id);
   }

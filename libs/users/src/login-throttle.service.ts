@@ -23,7 +23,7 @@ for _, key in ipairs(KEYS) do
 end
 return {1, 0}`;
 
-/** Takes one attempt back from each counter that still holds one (a counter reset meanwhile stays reset). */
+/** Takes one attempt back from each counter that still holds one, so a counter never goes below 0. */
 const RELEASE_ATTEMPT = `
 for _, key in ipairs(KEYS) do
   if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
@@ -41,8 +41,11 @@ export class LoginThrottle {
 
   constructor(private readonly redis: RedisService) {}
 
-  /** Lets the attempt through, counted as a failure, or refuses it with 429. */
-  async reserveAttempt(username: string, ip: string): Promise<void> {
+  /**
+   * Lets the attempt through, counted as a failure, or refuses it with 429. Returns whether it was counted: it is
+   * not when Redis is unreachable.
+   */
+  async reserveAttempt(username: string, ip: string): Promise<boolean> {
     const keys = this.keys(username, ip);
     let verdict: [number, number];
     try {
@@ -56,24 +59,29 @@ export class LoginThrottle {
         WINDOW_SECONDS,
       )) as [number, number];
     } catch (error) {
-      this.logger.warn(`login throttle unavailable: ${(error as Error).message}`);
-      return;
+      this.warn(error as Error);
+      return false;
     }
     const [allowed, ttlSeconds] = verdict;
     if (!allowed) this.refuse(ttlSeconds);
+    return true;
   }
 
   /** The attempt was not a failed login after all (the database was down, say): it no longer counts. */
   async releaseAttempt(username: string, ip: string): Promise<void> {
     const keys = this.keys(username, ip);
-    await this.redis.client.eval(RELEASE_ATTEMPT, 2, keys.user, keys.ip).catch(() => undefined);
+    await this.redis.client.eval(RELEASE_ATTEMPT, 2, keys.user, keys.ip).catch((error: Error) => this.warn(error));
   }
 
   /** The username's failures are forgiven; the IP's keep counting, less this attempt. */
-  async recordSuccess(username: string, ip: string): Promise<void> {
+  async recordSuccess(username: string, ip: string, counted: boolean): Promise<void> {
     const keys = this.keys(username, ip);
-    await this.redis.client.del(keys.user).catch(() => undefined);
-    await this.redis.client.eval(RELEASE_ATTEMPT, 1, keys.ip).catch(() => undefined);
+    await this.redis.client.del(keys.user).catch((error: Error) => this.warn(error));
+    if (counted) await this.redis.client.eval(RELEASE_ATTEMPT, 1, keys.ip).catch((error: Error) => this.warn(error));
+  }
+
+  private warn(error: Error): void {
+    this.logger.warn(`login throttle unavailable: ${error.message}`);
   }
 
   private refuse(ttlSeconds: number): never {

@@ -68,14 +68,18 @@ function terminalPrompt() {
       done();
     },
   });
-  const readline = createInterface({ input: process.stdin, output, terminal: true });
+  // No history: it would keep the password in memory. Ctrl-C in raw mode reaches readline, not the process.
+  const readline = createInterface({ input: process.stdin, output, terminal: true, historySize: 0 });
+  const cancel = new AbortController();
+  readline.on('SIGINT', () => cancel.abort(new Error('cancelled')));
+  const answer = async (question: string) => (await readline.question(question, { signal: cancel.signal })).trim();
   return {
-    ask: async (question: string) => (await readline.question(question)).trim(),
+    ask: answer,
     askUnseen: async (question: string) => {
       process.stdout.write(question);
       muted = true;
       try {
-        return (await readline.question('')).trim();
+        return await answer('');
       } finally {
         muted = false;
         process.stdout.write('\n');

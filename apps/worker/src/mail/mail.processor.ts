@@ -5,7 +5,7 @@ import { PinoLogger } from 'nestjs-pino';
 
 import { jobLogBindings } from '@evently/common';
 import { DeliveryOutcome, isPermanentRejection, Mail, MAIL_CONCURRENCY, MailService } from '@evently/mail';
-import { JobPayloads, MAIL_JOBS, QUEUES } from '@evently/queue';
+import { JobPayloads, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
 
 import { MailComposer } from './mail-composer.service';
 
@@ -39,6 +39,7 @@ export class MailProcessor extends WorkerHost implements OnModuleDestroy {
   constructor(
     private readonly composer: MailComposer,
     private readonly mail: MailService,
+    private readonly outbox: OutboxRelay,
     private readonly pino: PinoLogger,
   ) {
     super();
@@ -66,13 +67,27 @@ export class MailProcessor extends WorkerHost implements OnModuleDestroy {
     }
   }
 
+  @OnWorkerEvent('completed')
+  onCompleted(job: Job): Promise<void> {
+    return this.markFinished(job);
+  }
+
   @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, error: Error): void {
+  async onFailed(job: Job | undefined, error: Error): Promise<void> {
     const final = !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn(
       { ...(job && jobLogBindings(job)), attempts: job?.attemptsMade, final, err: error.message },
       'mail job failed',
     );
+    if (job && final) await this.markFinished(job);
+  }
+
+  /** Should this fail, the outbox follow-up marks the job once it finds it finished, or runs it again for nothing. */
+  private async markFinished(job: Job): Promise<void> {
+    if (!job.id) return;
+    await this.outbox.markFinished(job.id).catch((error: Error) => {
+      this.logger.warn({ ...jobLogBindings(job), err: error.message }, 'could not mark the mail job finished');
+    });
   }
 
   private handlerFor(name: string): (payload: unknown) => Promise<Mail | null> {

@@ -1,23 +1,36 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * When each outbox job was seen finished (completed, or failed for good) in BullMQ. A published job that Redis
- * lost (it restarted empty) never finishes, and the worker's follow-up publishes it again. Rows published before
- * this migration are taken as finished: their jobs are too old to tell lost from done.
+ * When each outbox job finished in BullMQ (completed, or failed for good). A published job that Redis lost (it
+ * restarted empty) never finishes, and the workers' follow-up publishes it again. Rows already in the table read as
+ * finished, through a default fixed when the column is added (no table rewrite), except the few not yet published.
+ * Outside a transaction, so the index is built without blocking the writers that add outbox rows.
  */
 export class OutboxFinished1764700000000 implements MigrationInterface {
   name = 'OutboxFinished1764700000000';
+  transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE outbox ADD COLUMN finished_at timestamptz`);
-    await queryRunner.query(`UPDATE outbox SET finished_at = published_at WHERE published_at IS NOT NULL`);
+    await queryRunner.query(`SET lock_timeout = '10s'`);
+    try {
+      await queryRunner.query(`ALTER TABLE outbox ADD COLUMN IF NOT EXISTS finished_at timestamptz DEFAULT now()`);
+      await queryRunner.query(`ALTER TABLE outbox ALTER COLUMN finished_at DROP DEFAULT`);
+      await queryRunner.query(`UPDATE outbox SET finished_at = NULL WHERE published_at IS NULL`);
+    } finally {
+      await queryRunner.query(`RESET lock_timeout`);
+    }
     await queryRunner.query(
-      `CREATE INDEX outbox_unfinished_idx ON outbox (id) WHERE published_at IS NOT NULL AND finished_at IS NULL`,
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS outbox_unfinished_idx ON outbox (id)
+        WHERE published_at IS NOT NULL AND finished_at IS NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS outbox_unfinished_job_idx ON outbox (job_id) WHERE finished_at IS NULL`,
     );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX outbox_unfinished_idx`);
-    await queryRunner.query(`ALTER TABLE outbox DROP COLUMN finished_at`);
+    await queryRunner.query(`DROP INDEX IF EXISTS outbox_unfinished_job_idx`);
+    await queryRunner.query(`DROP INDEX IF EXISTS outbox_unfinished_idx`);
+    await queryRunner.query(`ALTER TABLE outbox DROP COLUMN IF EXISTS finished_at`);
   }
 }
