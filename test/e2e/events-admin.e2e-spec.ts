@@ -440,6 +440,16 @@ describe('admin events: create, list, details, update, delete', () => {
         await http.put(`/api/admin/events/${id}/`).set(superuser.headers).send({ name: 'x' }).expect(404);
       }
     });
+
+    it('tells who may not change an event, or that it is gone, before judging a time in the past', async () => {
+      const eventId = await createEvent(dataSource, { organizerId: organizer.user.id });
+      const otherStaff = await loginAs(app, 'staff');
+      const past = { time: new Date(Date.now() - 86_400_000).toISOString() };
+      await http.put(`/api/admin/events/${eventId}/`).set(otherStaff.headers).send(past).expect(403);
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      await http.put(`/api/admin/events/${unknown}/`).set(superuser.headers).send(past).expect(404);
+      await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send(past).expect(400);
+    });
   });
 
   describe('DELETE /api/admin/events/{id}/delete/', () => {

@@ -75,8 +75,8 @@ export class EventsService {
    */
   async update(caller: User, eventId: string, changes: EventChanges): Promise<AdminEventDetailsRecord> {
     const id = eventId.toLowerCase();
-    if (changes.time) assertFuture(changes.time);
     await this.assertMayManage(caller, id);
+    if (changes.time) assertFuture(changes.time);
     const owed = await this.applyChanges(id, changes);
     if (owed) await this.invalidation.pay(owed);
     return this.queries.findAdminDetails(id);
