@@ -2,6 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
+import { JobProducer, QUEUES } from '@evently/queue';
 import { loginAs, TEST_PASSWORD } from '@evently/testing';
 
 import { createTestApp } from '../support/test-app';
@@ -64,6 +65,28 @@ describe('Bull Board at /api/admin/queues', () => {
     const logout = await http.post(`${BOARD}/logout`).set('Cookie', cookie).expect(303);
     expect(String(logout.headers['set-cookie'])).toContain('Max-Age=0');
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
+  });
+
+  it('lets staff look and only superusers change the queues (pause, retry, add or empty them)', async () => {
+    const mailQueue = app.get(JobProducer).queue(QUEUES.mail);
+    const staff = await loginAs(app, 'staff');
+    const staffCookie = cookieOf(await logIn(staff.user.username).expect(303));
+    await http.get(`${BOARD}/api/queues`).set('Cookie', staffCookie).expect(200);
+    const refused = await http.put(`${BOARD}/api/queues/mail/pause`).set('Cookie', staffCookie).expect(403);
+    expect(refused.body).toEqual({ error: expect.any(String), details: null });
+    await http
+      .post(`${BOARD}/api/queues/mail/add`)
+      .set('Cookie', staffCookie)
+      .send({ name: 'event-notice', data: {} })
+      .expect(403);
+    expect(await mailQueue.isPaused()).toBe(false);
+
+    const superuser = await loginAs(app, 'superuser');
+    const superCookie = cookieOf(await logIn(superuser.user.username).expect(303));
+    await http.put(`${BOARD}/api/queues/mail/pause`).set('Cookie', superCookie).expect(200);
+    expect(await mailQueue.isPaused()).toBe(true);
+    await http.put(`${BOARD}/api/queues/mail/resume`).set('Cookie', superCookie).expect(200);
+    expect(await mailQueue.isPaused()).toBe(false);
   });
 
   it('refuses a session older than DASHBOARD_SESSION_MINUTES, and its token stops working on the api', async () => {

@@ -9,7 +9,7 @@ import { AccountsService, TokensService } from '@evently/users';
 export const SESSION_COOKIE = 'evently_dashboard';
 export const DASHBOARD_PATH = '/api/admin/queues';
 
-export type SessionCheck = 'staff' | 'not-staff' | 'none';
+export type SessionCheck = 'superuser' | 'staff' | 'not-staff' | 'none';
 
 /**
  * Sessions of the queue dashboard. Browsers cannot send a Token header to a dashboard, so a staff login yields
@@ -29,7 +29,7 @@ export class DashboardSessionService {
   /** Logs a staff member in (same throttling as the api's login); returns the Set-Cookie value. */
   async signIn(username: string, password: string, clientIp: string): Promise<string> {
     const token = await this.accounts.login(username, password, clientIp);
-    if ((await this.check(token)) !== 'staff') {
+    if (!isStaffSession(await this.check(token))) {
       await this.tokens.revoke(token);
       throw new ForbiddenError('The queue dashboard is for staff only.');
     }
@@ -43,7 +43,7 @@ export class DashboardSessionService {
     return this.cookie('', 0);
   }
 
-  /** Whether the request's cookie carries a live staff session. */
+  /** Whether the request's cookie carries a live session, and whose. */
   async checkCookie(cookieHeader: string | undefined): Promise<SessionCheck> {
     const token = sessionToken(cookieHeader);
     return token ? this.check(token) : 'none';
@@ -53,19 +53,25 @@ export class DashboardSessionService {
   private async check(token: string): Promise<SessionCheck> {
     if (!this.tokens.isWellFormed(token)) return 'none';
     const [row] = await this.dataSource.query(
-      `SELECT u.is_staff OR u.is_superuser AS staff, t.created_at <= now() - make_interval(mins => $2) AS expired
+      `SELECT u.is_staff, u.is_superuser, t.created_at <= now() - make_interval(mins => $2) AS expired
          FROM auth_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1 AND u.is_active`,
       [this.tokens.digest(token), this.config.dashboardSessionMinutes],
     );
     if (row?.expired) await this.tokens.revoke(token);
-    return !row || row.expired ? 'none' : row.staff ? 'staff' : 'not-staff';
+    if (!row || row.expired) return 'none';
+    if (row.is_superuser) return 'superuser';
+    return row.is_staff ? 'staff' : 'not-staff';
   }
 
   private cookie(value: string, maxAgeSeconds: number): string {
     const secure = this.config.debug ? '' : '; Secure';
     return `${SESSION_COOKIE}=${value}; Path=${DASHBOARD_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure}`;
   }
+}
+
+function isStaffSession(session: SessionCheck): boolean {
+  return session === 'superuser' || session === 'staff';
 }
 
 function sessionToken(cookieHeader: string | undefined): string | undefined {

@@ -13,7 +13,9 @@ import { DASHBOARD_PATH, DashboardSessionService } from './dashboard-session.ser
 /**
  * Bull Board for staff at /api/admin/queues, showing the bookings and mail queues. It is a Fastify plugin of
  * its own (Nest's guard does not reach it), so its one hook checks the session cookie: anonymous browsers are
- * sent to the login form, other anonymous requests get 401, non-staff 403.
+ * sent to the login form, other anonymous requests get 401, non-staff 403. Staff may look; changing the queues
+ * (every board action that is not a GET: retry, add, pause, empty…) is for superusers, the operators, since a job
+ * added by hand sends whatever mail it names.
  */
 export function registerQueueDashboard(app: NestFastifyApplication): void {
   const sessions = app.get(DashboardSessionService);
@@ -34,9 +36,14 @@ export function registerQueueDashboard(app: NestFastifyApplication): void {
   );
 }
 
+const READS = new Set(['GET', 'HEAD']);
+
 async function requireStaff(sessions: DashboardSessionService, request: FastifyRequest, reply: FastifyReply) {
   const session = await sessions.checkCookie(request.headers.cookie);
-  if (session === 'staff') return;
+  if (session === 'superuser' || (session === 'staff' && READS.has(request.method))) return;
+  if (session === 'staff') {
+    return reply.status(403).send({ error: 'Changing the queues is for superusers only.', details: null });
+  }
   if (session === 'not-staff') {
     return reply.status(403).send({ error: 'The queue dashboard is for staff only.', details: null });
   }
