@@ -210,6 +210,24 @@ describe('accounts: register, login, logout, me', () => {
     expect(await ipFailures()).toBe(before + 2);
   });
 
+  it('behind a trusted proxy, takes the client IP from the address that proxy added, not one the client wrote', async () => {
+    process.env.TRUST_PROXY = 'loopback';
+    const proxied = await createTestApp();
+    try {
+      const redis = proxied.get(RedisService);
+      await request(proxied.getHttpServer())
+        .post('/api/user/auth/login/')
+        .set('X-Forwarded-For', '203.0.113.66, 198.51.100.7')
+        .send({ username: uniqueName('ghost'), password: 'wrong-password!' })
+        .expect(400);
+      expect(await redis.client.exists(redis.key('login-failures', 'ip', '198.51.100.7'))).toBe(1);
+      expect(await redis.client.exists(redis.key('login-failures', 'ip', '203.0.113.66'))).toBe(0);
+    } finally {
+      delete process.env.TRUST_PROXY;
+      await proxied.close();
+    }
+  });
+
   it('refuses missing, malformed and unknown tokens with 401', async () => {
     await http.get('/api/user/auth/me/').expect(401);
     await http.get('/api/user/auth/me/').set('Authorization', 'Token').expect(401);

@@ -40,6 +40,24 @@ describe('AppConfig.fromEnvironment', () => {
     expect(() => AppConfig.fromEnvironment(env)).toThrow(new RegExp(`\\b${variable}\\b`));
   });
 
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['0', false],
+    ['1', true],
+    ['True', true],
+    ['10.0.0.0/8, 127.0.0.1', ['10.0.0.0/8', '127.0.0.1']],
+    ['loopback,::1,fd00::/8', ['loopback', '::1', 'fd00::/8']],
+  ])('reads TRUST_PROXY=%s as %j: none, the proxies to believe, or every hop', (value, expected) => {
+    expect(AppConfig.fromEnvironment(value === undefined ? {} : { TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('refuses a TRUST_PROXY that is none of those', () => {
+    for (const value of ['maybe', '2', '10.0.0.0/8;rm', 'loopback,']) {
+      expect(() => AppConfig.fromEnvironment({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+    }
+  });
+
   it('refuses DEBUG=False with the default SECRET_KEY', () => {
     expect(() => AppConfig.fromEnvironment({ DEBUG: 'False' })).toThrow(/SECRET_KEY/);
     expect(() => AppConfig.fromEnvironment({ DEBUG: 'False', SECRET_KEY: DEFAULT_SECRET_KEY })).toThrow(/SECRET_KEY/);

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
 import { DEFAULT_SECRET_KEY, EnvironmentDto } from './environment.dto';
+import { trustProxy } from './trust-proxy';
 
 export class InvalidConfigError extends Error {}
 
@@ -18,7 +19,8 @@ export class AppConfig {
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly logLevel: string;
-  readonly trustProxy: boolean;
+  /** Fastify's `trustProxy`: which hops of `X-Forwarded-For` name the client. */
+  readonly trustProxy: boolean | string[];
   readonly workerConcurrency: number;
   readonly unsafeUnguardedAllocation: boolean;
   readonly workerMetricsPort: number;
@@ -47,7 +49,7 @@ export class AppConfig {
     this.redisUrl = env.REDIS_URL;
     this.redisPrefix = env.REDIS_PREFIX;
     this.logLevel = env.LOG_LEVEL;
-    this.trustProxy = env.TRUST_PROXY;
+    this.trustProxy = trustProxy(env.TRUST_PROXY);
     this.workerConcurrency = env.WORKER_CONCURRENCY;
     this.unsafeUnguardedAllocation = env.UNSAFE_UNGUARDED_ALLOCATION;
     this.workerMetricsPort = env.WORKER_METRICS_PORT;

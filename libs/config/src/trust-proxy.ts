@@ -1,0 +1,34 @@
+import { isIP } from 'node:net';
+
+const NONE = ['', 'false', 'no', 'off', '0'];
+const EVERY_HOP = ['true', 'yes', 'on', '1'];
+/** proxy-addr's names for address ranges. */
+const RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY's forms: false, true, or the proxies' addresses, CIDR ranges or range names, comma-separated. */
+export function isTrustProxy(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const text = value.trim().toLowerCase();
+  return NONE.includes(text) || EVERY_HOP.includes(text) || text.split(',').every((entry) => isProxy(entry.trim()));
+}
+
+/**
+ * Fastify's `trustProxy`: the proxies whose `X-Forwarded-For` entries are believed, so the client is the nearest
+ * address that is not one of them. `true` believes every entry, so the client is whatever it wrote first: right
+ * only behind a proxy that overwrites the header.
+ */
+export function trustProxy(value: string): boolean | string[] {
+  const text = value.trim().toLowerCase();
+  if (NONE.includes(text)) return false;
+  if (EVERY_HOP.includes(text)) return true;
+  return text.split(',').map((entry) => entry.trim());
+}
+
+function isProxy(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  if (rest.length > 0) return false;
+  if (RANGE_NAMES.includes(address)) return bits === undefined;
+  const version = isIP(address);
+  if (version === 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
