@@ -6,6 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
 import request from 'supertest';
 
+import { RedisService } from '@evently/cache';
 import { BOOKING_JOBS, QUEUES } from '@evently/queue';
 import { eventually } from '@evently/testing';
 
@@ -87,6 +88,18 @@ describe('GET /api/health/', () => {
     } finally {
       await Promise.all([stale.remove(), fresh.remove()]).finally(() => backlogged.close());
     }
+  });
+
+  it('answers a burst of probes with the checks of one: Redis lists its clients once, not once per probe', async () => {
+    const redis = app.get(RedisService).client;
+    const clientLists = async () =>
+      Number(/cmdstat_client\|list:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await clientLists();
+    const probes = await Promise.all(
+      Array.from({ length: 20 }, () => request(app.getHttpServer()).get('/api/health/')),
+    );
+    expect(new Set(probes.map((probe) => probe.body.status)).size).toBe(1);
+    expect((await clientLists()) - before).toBeLessThanOrEqual(2);
   });
 
   it('never shows the Redis password', async () => {

@@ -14,9 +14,18 @@ import { QueueStats, QueueStatsService } from './queue-stats.service';
 
 const CHECK_BUDGET_MS = 1500;
 
-/** Database, Redis, live BullMQ workers and the queues' backlog, each checked within a short budget. */
+/** Probes within this long of a check share its answer. */
+const REUSE_MS = 1000;
+
+/**
+ * Database, Redis, live BullMQ workers and the queues' backlog, each checked within a short budget (none of the
+ * checks throws). Probes share a check started within the last second, so a flood of anonymous probes costs one
+ * check a second, not one each.
+ */
 @Injectable()
 export class HealthService {
+  private latest?: { startedAt: number; report: Promise<HealthReportDto> };
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(QUEUES.bookings) private readonly bookings: Queue,
@@ -25,7 +34,15 @@ export class HealthService {
     private readonly config: AppConfig,
   ) {}
 
-  async check(): Promise<HealthReportDto> {
+  check(): Promise<HealthReportDto> {
+    const now = Date.now();
+    if (!this.latest || now - this.latest.startedAt >= REUSE_MS) {
+      this.latest = { startedAt: now, report: this.runChecks() };
+    }
+    return this.latest.report;
+  }
+
+  private async runChecks(): Promise<HealthReportDto> {
     const [database, redis] = await Promise.all([this.databaseUp(), this.redis.ping()]);
     const [processes, queues] = redis ? await Promise.all([this.workerNames(), this.queueStats.collect()]) : [[], {}];
     const workers = processes.length;
