@@ -11,9 +11,13 @@ import { createTestApp } from '../support/test-app';
 const run = promisify(execFile);
 const CLI = 'dist/apps/api/apps/api/src/cli/main.js';
 
-async function cli(...args: string[]) {
+function cli(...args: string[]) {
+  return cliWith({}, ...args);
+}
+
+async function cliWith(env: Record<string, string>, ...args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: process.env });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -93,6 +97,18 @@ describe('npm run cli', () => {
     const result = await cli('migrate');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('up to date');
+  });
+
+  it('seed-demo refuses to run with DEBUG=False, since its accounts share a password the README prints', async () => {
+    const production = { DEBUG: 'False', SECRET_KEY: 'a-real-secret-of-sufficient-length' };
+    const result = await cliWith(production, 'seed-demo');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('DEBUG');
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query(`SELECT 1 FROM users WHERE username LIKE 'demo\\_%'`);
+    await client.end();
+    expect(rows).toEqual([]);
   });
 
   it('seed-demo prints a progress line per step, is idempotent, and a running api lists its events at once', async () => {

@@ -2,12 +2,18 @@ import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { ResponseCache } from '@evently/cache';
+import { AppConfig } from '@evently/config';
 import { UsersService } from '@evently/users';
 
 const DEMO_PASSWORD = 'evently-demo-password';
 
 /** Fills a database with a few staff users, attendees, events and bookings to explore in Swagger UI. */
 export async function seedDemo(app: INestApplicationContext, log: (line: string) => void): Promise<string> {
+  if (!app.get(AppConfig).debug) {
+    throw new Error(
+      'seed-demo runs only with DEBUG=True: its accounts, a superuser among them, share a published password',
+    );
+  }
   const users = app.get(UsersService);
   const dataSource = app.get(DataSource);
   const existing = await dataSource.query(`SELECT 1 FROM users WHERE username = 'demo_admin'`);
