@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 
 import { RedisService } from '@evently/cache';
 import { loginAs, TEST_PASSWORD, uniqueName } from '@evently/testing';
+import { MAX_TOKENS_PER_USER, TokensService } from '@evently/users';
 
 import { createTestApp } from '../support/test-app';
 
@@ -226,6 +227,19 @@ describe('accounts: register, login, logout, me', () => {
       delete process.env.TRUST_PROXY;
       await proxied.close();
     }
+  });
+
+  it('keeps the newest 100 tokens of a user: a 101st login ends the oldest session, so logins cannot grow the table', async () => {
+    const { user, token: oldest } = await loginAs(app);
+    const tokens = app.get(TokensService);
+    const issued = [];
+    for (let login = 0; login < MAX_TOKENS_PER_USER; login++) issued.push(await tokens.issue(user.id));
+    await http.get('/api/user/auth/me/').set('Authorization', `Token ${oldest}`).expect(401);
+    await http.get('/api/user/auth/me/').set('Authorization', `Token ${issued[0]}`).expect(200);
+    const [{ count }] = await app
+      .get(DataSource)
+      .query('SELECT count(*)::int AS count FROM auth_tokens WHERE user_id = $1', [user.id]);
+    expect(count).toBe(MAX_TOKENS_PER_USER);
   });
 
   it('refuses missing, malformed and unknown tokens with 401', async () => {

@@ -9,6 +9,8 @@ import { AppConfig } from '@evently/config';
 import { AuthToken, User } from '@evently/database';
 
 const TOKEN_FORMAT = /^[0-9a-f]{64}$/;
+/** Live sessions kept per user: enough for every device, few enough that logging in again and again cannot fill a table. */
+export const MAX_TOKENS_PER_USER = 100;
 
 /** Lookups in one statement; requests that arrive while earlier lookups run wait and form the next one. */
 const MAX_LOOKUP_BATCH = 250;
@@ -30,9 +32,16 @@ export class TokensService {
     private readonly config: AppConfig,
   ) {}
 
+  /** A new token; beyond {@link MAX_TOKENS_PER_USER}, the user's oldest sessions end. */
   async issue(userId: number): Promise<string> {
     const token = randomBytes(32).toString('hex');
-    await this.tokens.insert({ tokenHash: this.digest(token), userId });
+    // The DELETE sees the tokens from before the INSERT, so it keeps the newest MAX - 1 of them beside the new one.
+    await this.tokens.query(
+      `WITH issued AS (INSERT INTO auth_tokens (token_hash, user_id) VALUES ($1, $2))
+       DELETE FROM auth_tokens WHERE token_hash IN (
+         SELECT token_hash FROM auth_tokens WHERE user_id = $2 ORDER BY created_at DESC, token_hash OFFSET $3)`,
+      [this.digest(token), userId, MAX_TOKENS_PER_USER - 1],
+    );
     return token;
   }
 
