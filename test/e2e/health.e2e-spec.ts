@@ -94,12 +94,15 @@ describe('GET /api/health/', () => {
     const redis = app.get(RedisService).client;
     const clientLists = async () =>
       Number(/cmdstat_client\|list:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the answer an earlier test's probe left
     const before = await clientLists();
     const probes = await Promise.all(
       Array.from({ length: 20 }, () => request(app.getHttpServer()).get('/api/health/')),
     );
     expect(new Set(probes.map((probe) => probe.body.status)).size).toBe(1);
-    expect((await clientLists()) - before).toBeLessThanOrEqual(2);
+    const checks = (await clientLists()) - before;
+    expect(checks).toBeGreaterThanOrEqual(1);
+    expect(checks).toBeLessThanOrEqual(2);
   });
 
   it('never shows the Redis password', async () => {

@@ -53,7 +53,7 @@ describe('AppConfig.fromEnvironment', () => {
   });
 
   it('refuses a TRUST_PROXY that is none of those', () => {
-    for (const value of ['maybe', '2', '10.0.0.0/8;rm', 'loopback,']) {
+    for (const value of ['maybe', '2', '10.0.0.0/8;rm', 'loopback,', '0.0.0.0/0', '::/0', 'fe80::1%eth0', '[::1]']) {
       expect(() => AppConfig.fromEnvironment({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
     }
   });

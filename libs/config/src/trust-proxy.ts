@@ -24,11 +24,14 @@ export function trustProxy(value: string): boolean | string[] {
   return text.split(',').map((entry) => entry.trim());
 }
 
+/** What Fastify's proxy-addr takes: an address without a zone, or a range of at least one prefix bit (`true` is all). */
 function isProxy(entry: string): boolean {
   const [address, bits, ...rest] = entry.split('/');
   if (rest.length > 0) return false;
   if (RANGE_NAMES.includes(address)) return bits === undefined;
   const version = isIP(address);
-  if (version === 0) return false;
-  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+  if (version === 0 || address.includes('%')) return false;
+  return (
+    bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (version === 4 ? 32 : 128))
+  );
 }

@@ -32,7 +32,10 @@ export class TokensService {
     private readonly config: AppConfig,
   ) {}
 
-  /** A new token; beyond {@link MAX_TOKENS_PER_USER}, the user's oldest sessions end. */
+  /**
+   * A new token; beyond {@link MAX_TOKENS_PER_USER}, the user's oldest sessions end. Logins at the same moment each
+   * see the same older tokens, so they may leave a few more, which the next login trims.
+   */
   async issue(userId: number): Promise<string> {
     const token = randomBytes(32).toString('hex');
     // The DELETE sees the tokens from before the INSERT, so it keeps the newest MAX - 1 of them beside the new one.

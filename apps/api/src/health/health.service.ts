@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -35,7 +37,7 @@ export class HealthService {
   ) {}
 
   check(): Promise<HealthReportDto> {
-    const now = Date.now();
+    const now = performance.now();
     if (!this.latest || now - this.latest.startedAt >= REUSE_MS) {
       this.latest = { startedAt: now, report: this.runChecks() };
     }
