@@ -49,7 +49,7 @@ export class AppConfig {
     this.redisUrl = env.REDIS_URL;
     this.redisPrefix = env.REDIS_PREFIX;
     this.logLevel = env.LOG_LEVEL;
-    this.trustProxy = trustProxy(env.TRUST_PROXY);
+    this.trustProxy = trustProxy(env.TRUST_PROXY) ?? false; // validated: never undefined here
     this.workerConcurrency = env.WORKER_CONCURRENCY;
     this.unsafeUnguardedAllocation = env.UNSAFE_UNGUARDED_ALLOCATION;
     this.workerMetricsPort = env.WORKER_METRICS_PORT;

@@ -7,21 +7,20 @@ const RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 /** TRUST_PROXY's forms: false, true, or the proxies' addresses, CIDR ranges or range names, comma-separated. */
 export function isTrustProxy(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const text = value.trim().toLowerCase();
-  return NONE.includes(text) || EVERY_HOP.includes(text) || text.split(',').every((entry) => isProxy(entry.trim()));
+  return typeof value === 'string' && trustProxy(value) !== undefined;
 }
 
 /**
  * Fastify's `trustProxy`: the proxies whose `X-Forwarded-For` entries are believed, so the client is the nearest
  * address that is not one of them. `true` believes every entry, so the client is whatever it wrote first: right
- * only behind a proxy that overwrites the header.
+ * only behind a proxy that overwrites the header. `undefined` for a value of none of {@link isTrustProxy}'s forms.
  */
-export function trustProxy(value: string): boolean | string[] {
+export function trustProxy(value: string): boolean | string[] | undefined {
   const text = value.trim().toLowerCase();
   if (NONE.includes(text)) return false;
   if (EVERY_HOP.includes(text)) return true;
-  return text.split(',').map((entry) => entry.trim());
+  const proxies = text.split(',').map((entry) => entry.trim());
+  return proxies.every(isProxy) ? proxies : undefined;
 }
 
 /** What Fastify's proxy-addr takes: an address without a zone, or a range of at least one prefix bit (`true` is all). */

@@ -95,15 +95,15 @@ export class EventQueries {
     const offset = pageOffset(page);
     const rows: (Record<string, unknown> & Counted)[] = await this.dataSource.query(
       `WITH counted AS MATERIALIZED (${counting.sql})
-       SELECT ${columns}, counted.capped, counted.estimate
+       SELECT ${columns}, counted.matches, counted.estimate
          FROM events e JOIN users u ON u.id = e.organizer_id CROSS JOIN counted
         ${filter.sql} ${ordering} LIMIT ${page.pageSize + 1} OFFSET ${offset}`,
       counting.params,
     );
-    const { capped, estimate } = rows[0] ?? (await this.count(counting));
+    const { matches, estimate } = rows[0] ?? (await this.count(counting));
     const hasMore = rows.length > page.pageSize;
     const records = rows.slice(0, page.pageSize).map(toRecord);
-    if (estimate === null) return { records, count: capped };
+    if (estimate === null) return { records, count: matches };
     return { records, count: settleEstimate(Number(estimate), offset, records, hasMore) };
   }
 
@@ -118,15 +118,18 @@ interface Statement {
   params: unknown[];
 }
 
-/** `estimate` is null when `capped` is the exact count. */
+/** `estimate` is null when `matches` is the exact count. */
 interface Counted {
-  capped: number;
+  matches: number;
   estimate: string | null;
 }
 
 /** Every match of `filter`, counted: the admin views, whose staff page through all events and rely on the total. */
 function exactCountSql(filter: SqlFilter): Statement {
-  return { sql: `SELECT count(*)::int AS capped, NULL AS estimate FROM events e ${filter.sql}`, params: filter.params };
+  return {
+    sql: `SELECT count(*)::int AS matches, NULL AS estimate FROM events e ${filter.sql}`,
+    params: filter.params,
+  };
 }
 
 /**
@@ -145,10 +148,10 @@ function cappedCountSql(filter: SqlFilter): Statement {
   // below before the CASE, which is what lets it know them (the same format() in a select list beside a WHERE fails).
   const values = filter.params.map((_value, index) => `, $${index + 1}`).join('');
   return {
-    sql: `SELECT capped, CASE WHEN capped > ${EXACT_COUNT_LIMIT}
+    sql: `SELECT matches, CASE WHEN matches > ${EXACT_COUNT_LIMIT}
                  THEN evently_estimated_rows(format($${params.length}${values})) END AS estimate
             FROM (SELECT count(*)::int FROM (SELECT 1 FROM events e ${filter.sql} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS matches)
-              AS c (capped)`,
+              AS c (matches)`,
     params,
   };
 }

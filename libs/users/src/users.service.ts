@@ -9,6 +9,9 @@ import { passwordHasher } from './password-hasher';
 import { passwordProblems } from './password-policy';
 import { normalizeUsername, usernameProblems } from './username';
 
+/** The longest email an account may have (the column's length). */
+export const MAX_EMAIL_LENGTH = 254;
+
 export interface NewUser {
   username: string;
   email: string;

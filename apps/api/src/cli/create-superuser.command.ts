@@ -4,13 +4,10 @@ import { Writable } from 'node:stream';
 import { INestApplicationContext } from '@nestjs/common';
 import { isEmail } from 'class-validator';
 
-import { UsersService } from '@evently/users';
+import { MAX_EMAIL_LENGTH, UsersService } from '@evently/users';
 
 const FIELDS = ['username', 'email', 'password'] as const;
 type Field = (typeof FIELDS)[number];
-
-/** RegisterDto's limit on email, which is also the column's length. */
-const MAX_EMAIL_LENGTH = 254;
 
 /** Creates a superuser; prompts for missing fields only when attached to a terminal. */
 export async function createSuperuser(app: INestApplicationContext, options: Record<string, string>): Promise<string> {

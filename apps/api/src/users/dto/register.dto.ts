@@ -2,20 +2,26 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 import { HasNoNulBytes } from '@evently/common';
-import { NewUser, USERNAME_CHARACTERS_MESSAGE, USERNAME_PATTERN } from '@evently/users';
+import {
+  MAX_EMAIL_LENGTH,
+  MAX_USERNAME_LENGTH,
+  NewUser,
+  USERNAME_CHARACTERS_MESSAGE,
+  USERNAME_PATTERN,
+} from '@evently/users';
 
 export class RegisterDto {
   /** Letters and digits of any script, and @/./+/-/_; stored in Unicode NFKC, as Django stores it. */
   @ApiProperty({ example: 'john_doe' })
   @IsString()
   @MinLength(1)
-  @MaxLength(150)
+  @MaxLength(MAX_USERNAME_LENGTH)
   @Matches(USERNAME_PATTERN, { message: USERNAME_CHARACTERS_MESSAGE })
   username!: string;
 
   @ApiProperty({ example: 'john@example.com' })
   @IsEmail()
-  @MaxLength(254)
+  @MaxLength(MAX_EMAIL_LENGTH)
   email!: string;
 
   /** 12 to 128 characters, not a common password, not containing the username. */
