@@ -37,6 +37,7 @@ describe('an api that is closing', () => {
     expect(statusLine).toBe('HTTP/1.1 503 Service Unavailable');
     expect(headers['x-request-id']).toBe('sent-while-closing');
     expect(headers.connection).toBe('close');
+    expect(headers['retry-after']).toBe('1');
     expect(headers['x-content-type-options']).toBe('nosniff');
     expect(JSON.parse(body)).toEqual({ error: 'The server is shutting down; retry.', details: null });
   });

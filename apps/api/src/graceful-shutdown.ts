@@ -1,5 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
+import { RETRY_SHORTLY } from './common/http-exception.filter';
+
 /** How long requests already received may take to finish once the api is told to stop. */
 const SHUTDOWN_GRACE_MS = 8000;
 
@@ -19,7 +21,7 @@ export function closeConnectionsOnClose(app: NestFastifyApplication): void {
   });
   fastify.addHook('onRequest', (_request, reply, done) => {
     if (!closing) return done();
-    void reply.status(503).send({ error: 'The server is shutting down; retry.', details: null });
+    void reply.status(503).headers(RETRY_SHORTLY).send({ error: 'The server is shutting down; retry.', details: null });
   });
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');

@@ -8,10 +8,13 @@ import { isDatabaseGiveUp, isDatabaseUnavailable } from '@evently/database';
 
 import { ErrorBody } from './error-body';
 
+/** Every 503 the api answers (database down, overloaded, shutting down) tells the client when to try again. */
+export const RETRY_SHORTLY = { 'retry-after': '1' } as const;
+
 interface RenderedError {
   status: number;
   body: ErrorBody;
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The api's one exception filter: every error leaves as `{error, details}` with its status, never a stack. */
@@ -45,7 +48,8 @@ export function renderError(exception: unknown, logger: Logger): RenderedError {
     };
   }
   if (exception instanceof DomainError) {
-    return { status: exception.status, body: { error: exception.message, details: exception.details } };
+    const body = { error: exception.message, details: exception.details };
+    return { status: exception.status, body, headers: exception.status === 503 ? RETRY_SHORTLY : undefined };
   }
   if (exception instanceof HttpException) return renderHttpException(exception);
   const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
@@ -57,7 +61,7 @@ export function renderError(exception: unknown, logger: Logger): RenderedError {
     return {
       status: 503,
       body: { error: 'Service temporarily unavailable.', details: 'database' },
-      headers: { 'retry-after': '1' },
+      headers: RETRY_SHORTLY,
     };
   }
   const errorId = randomUUID();
