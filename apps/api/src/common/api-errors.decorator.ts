@@ -12,7 +12,7 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Body larger than 1 MB',
   422: 'Idempotency-Key reused with a different body',
   429: 'Rate limited; see Retry-After',
-  503: 'A dependency is down',
+  503: 'A dependency is down or the api is overloaded; retry after Retry-After seconds',
 };
 
 /** Documents the `{error, details}` responses a route can give. */
