@@ -1,8 +1,7 @@
-import { PoolClient } from 'pg';
-
 import { eventually } from '@evently/testing';
 
 import { expectErrorShape } from '../support/error-shape';
+import { holding, waitForBlocked } from '../support/lock-waits';
 import { FaultSystem, request, timedRequest } from './support/fault-system';
 
 /** PostgreSQL stopping, and transactions that wait on each other's locks. */
@@ -14,19 +13,6 @@ describe('PostgreSQL faults', () => {
   }, 120_000);
 
   afterAll(() => system?.stop());
-
-  /** Runs `work` inside a transaction of the test's own, rolled back afterwards. */
-  async function holding<T>(statement: string, params: unknown[], work: () => Promise<T>): Promise<T> {
-    const client: PoolClient = await system.db.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(statement, params);
-      return await work();
-    } finally {
-      await client.query('ROLLBACK');
-      client.release();
-    }
-  }
 
   it('answers 503 with the error shape while PostgreSQL is down, and api and workers recover without a restart', async () => {
     const eventId = await system.createEvent(100);
@@ -68,7 +54,7 @@ describe('PostgreSQL faults', () => {
 
   it('answers 503 when a write waits on a lock past the lock timeout, instead of hanging or a 500', async () => {
     const eventId = await system.createEvent(10);
-    const outcome = await holding(`SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [eventId], () =>
+    const outcome = await holding(system.db, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [eventId], () =>
       timedRequest(`${system.apis[0].url}/api/admin/events/${eventId}/`, {
         method: 'PUT',
         headers: { ...system.staff.headers, 'content-type': 'application/json' },
@@ -92,34 +78,25 @@ describe('PostgreSQL faults', () => {
 
     // The test holds the event row so that bulk delete, having locked its users, waits there; meanwhile
     // the doomed user's booking insert takes its key-share lock on the event and waits for the user.
-    const [deleted, booking] = await holding(`SELECT 1 FROM events WHERE id = $1 FOR SHARE`, [eventId], async () => {
-      const deleting = request(`${system.apis[0].url}/api/admin/users/bulk_delete/`, {
-        method: 'POST',
-        headers: { ...system.staff.headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ prefix }),
-      });
-      await waitForBlocked('FROM events WHERE id IN');
-      const booking = system.book(system.apis[1], doomed, eventId);
-      await waitForBlocked('INSERT INTO bookings');
-      return [deleting, booking];
-    });
+    const [deleted, booking] = await holding(
+      system.db,
+      `SELECT 1 FROM events WHERE id = $1 FOR SHARE`,
+      [eventId],
+      async () => {
+        const deleting = request(`${system.apis[0].url}/api/admin/users/bulk_delete/`, {
+          method: 'POST',
+          headers: { ...system.staff.headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ prefix }),
+        });
+        await waitForBlocked(system.db, 'FROM events WHERE id IN');
+        const booking = system.book(system.apis[1], doomed, eventId);
+        await waitForBlocked(system.db, 'INSERT INTO bookings');
+        return [deleting, booking];
+      },
+    );
     expect((await deleted).status).toBe(200);
     const refused = await booking;
     expect(refused.status).toBe(404);
     expectErrorShape(refused.body);
   });
-
-  async function waitForBlocked(queryFragment: string): Promise<void> {
-    await eventually(
-      async () => {
-        const { rows } = await system.db.query(
-          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`,
-          [queryFragment],
-        );
-        return rows.length > 0 ? true : undefined;
-      },
-      10_000,
-      50,
-    );
-  }
 });

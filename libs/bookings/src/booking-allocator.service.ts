@@ -20,7 +20,8 @@ interface EventRow {
   booked_tickets: number;
   is_active: boolean;
   deleted_at: Date | null;
-  time: Date;
+  /** On the database's clock, as the api's intake judges it, not on this process's. */
+  started: boolean;
 }
 
 interface EventBooking extends PendingBooking {
@@ -97,7 +98,7 @@ export class BookingAllocator {
   private async decide(manager: EntityManager, eventIds: string[]): Promise<Settlement> {
     await manager.query(`SET LOCAL lock_timeout = '10s'`);
     const events = (await manager.query(
-      `SELECT id, capacity, booked_tickets, is_active, deleted_at, time FROM events
+      `SELECT id, capacity, booked_tickets, is_active, deleted_at, time <= now() AS started FROM events
         WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
       [eventIds],
     )) as EventRow[];
@@ -121,7 +122,7 @@ export class BookingAllocator {
    */
   private async decideUnguarded(manager: EntityManager, eventId: string, bookingId: string) {
     const events = (await manager.query(
-      `SELECT id, capacity, booked_tickets, is_active, deleted_at, time FROM events WHERE id = $1`,
+      `SELECT id, capacity, booked_tickets, is_active, deleted_at, time <= now() AS started FROM events WHERE id = $1`,
       [eventId],
     )) as EventRow[];
     const rows: { id: string; ticket_count: number }[] = await manager.query(
@@ -245,6 +246,6 @@ function decideEach(events: EventRow[], pending: EventBooking[]): EventDecision[
 function closedReason(event: EventRow): string | null {
   if (event.deleted_at) return 'event deleted';
   if (!event.is_active) return 'event is not active';
-  if (event.time.getTime() <= Date.now()) return 'event has already started';
+  if (event.started) return 'event has already started';
   return null;
 }

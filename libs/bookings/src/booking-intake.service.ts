@@ -129,7 +129,9 @@ export class BookingIntake implements OnModuleDestroy {
   /**
    * Checks each request's event and booker and inserts those that may proceed, in one statement (atomic on its
    * own, so it needs no transaction). The counter read here is advisory: the worker decides under the event's
-   * row lock. Rows come back in request order and say why a request was refused.
+   * row lock. Rows come back in request order and say why a request was refused. They are inserted in booker
+   * order, so the foreign keys' share locks on the users are taken in id order, as bulk delete locks them: in
+   * arrival order, a batch holding one deleted user while waiting for another deadlocked with it.
    */
   private async insert(manager: EntityManager, requests: BookingRequest[]): Promise<(Booking | Error)[]> {
     const ids = requests.map(() => randomUUID());
@@ -148,7 +150,7 @@ export class BookingIntake implements OnModuleDestroy {
            FROM checked
           WHERE event_id IS NOT NULL AND user_id IS NOT NULL
             AND NOT deleted AND is_active AND NOT started AND available >= ticket_count
-          ORDER BY position
+          ORDER BY user_id, position
          RETURNING id, total_amount, booking_date
        )
        SELECT checked.id, checked.event_id, checked.name, checked.available, checked.is_active, checked.deleted,

@@ -113,8 +113,9 @@ export class BookingsService {
       const [row] = await manager.query(`SELECT status, ticket_count FROM bookings WHERE id = $1 FOR UPDATE`, [
         bookingId,
       ]);
-      if (!row || row.status === 'cancelled' || row.status === 'failed') {
-        throw new ConflictError(`Booking is already ${row?.status ?? 'gone'}.`);
+      if (!row) throw new NotFoundError('Booking not found.');
+      if (row.status === 'cancelled' || row.status === 'failed') {
+        throw new ConflictError(`Booking is already ${row.status}.`);
       }
       await manager.query(
         `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1`,

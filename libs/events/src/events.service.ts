@@ -96,14 +96,15 @@ export class EventsService {
       );
       if (!event) throw new NotFoundError('Event not found.');
       assertOrganizerOrSuperuser(caller, event.organizer_id);
+      // The holders are those the update cancelled: a booking inserted after a separate read would be cancelled
+      // without its email (the event lock does not hold off inserts).
       const holders: { user_id: number }[] = await manager.query(
-        `SELECT DISTINCT user_id FROM bookings
-          WHERE event_id = $1 AND status IN ('pending', 'processing', 'confirmed') ORDER BY user_id`,
-        [id],
-      );
-      await manager.query(
-        `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now()
-          WHERE event_id = $1 AND status IN ('pending', 'processing', 'confirmed')`,
+        `WITH cancelled AS (
+           UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+            WHERE event_id = $1 AND status IN ('pending', 'processing', 'confirmed')
+           RETURNING user_id
+         )
+         SELECT DISTINCT user_id FROM cancelled ORDER BY user_id`,
         [id],
       );
       await manager.query(

@@ -1,0 +1,113 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+
+import { BookingAllocator, BookingIntake } from '@evently/bookings';
+import { createEvent, loginAs, TestSession } from '@evently/testing';
+
+import { marker } from '../support/event-fixtures';
+import { holding, waitForBlocked } from '../support/lock-waits';
+import { createTestApp } from '../support/test-app';
+
+/** Writers that meet on the same rows, each interleaving forced with a lock the test holds. */
+describe('writers meeting on the same rows', () => {
+  let app: NestFastifyApplication;
+  let dataSource: DataSource;
+  let db: Pool;
+  let staff: TestSession;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    dataSource = app.get(DataSource);
+    db = new Pool({ connectionString: process.env.DATABASE_URL, max: 3 });
+    staff = await loginAs(app, 'staff');
+  });
+  afterAll(async () => {
+    await db.end();
+    await app.close();
+  });
+
+  const bookingsOf = async (eventId: string) =>
+    (await dataSource.query(`SELECT status FROM bookings WHERE event_id = $1`, [eventId])) as { status: string }[];
+
+  it('bulk delete and a batch of bookings by the users it deletes: no deadlock, the delete wins, each booking 404', async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const prefix = `${marker()}_`;
+    const first = await loginAs(app, 'user', `${prefix}a`);
+    const second = await loginAs(app, 'user', `${prefix}b`);
+    expect(first.user.id).toBeLessThan(second.user.id);
+    const intake = app.get(BookingIntake);
+
+    // Bulk delete locks the first user, then waits for the second, which the test holds with a share lock. The
+    // batch, the second user's request first, then checks its foreign keys: in arrival order it would hold the
+    // second user (a share lock, which the test's does not block) and wait for the first, while bulk delete,
+    // once the test lets go, waited for the second: a deadlock.
+    const [deleted, outcomes] = await holding(
+      db,
+      `SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE`,
+      [second.user.id],
+      async () => {
+        const deleting = app.inject({
+          method: 'POST',
+          url: '/api/admin/users/bulk_delete/',
+          headers: { ...staff.headers, 'content-type': 'application/json' },
+          payload: { prefix },
+        });
+        await waitForBlocked(db, 'ORDER BY u.id FOR UPDATE');
+        const booking = (session: TestSession) =>
+          intake.accept({ userId: session.user.id, eventId, ticketCount: 1 }).catch((error: Error) => error);
+        const batch = Promise.all([booking(second), booking(first)]);
+        await waitForBlocked(db, 'INSERT INTO bookings');
+        return [deleting, batch] as const;
+      },
+    );
+
+    expect((await deleted).json()).toEqual({ deleted_users: 2, prefix });
+    expect((await outcomes).map((outcome) => (outcome as Error).message)).toEqual([
+      'User not found.',
+      'User not found.',
+    ]);
+    expect(await bookingsOf(eventId)).toEqual([]);
+  });
+
+  it('cancelling a booking deleted while the cancel waited for its event is 404, not 409', async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const buyer = await loginAs(app);
+    const booking = await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+
+    const [cancelling] = await holding(
+      db,
+      `SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`,
+      [eventId],
+      async () => {
+        const cancel = app.inject({ method: 'DELETE', url: `/api/bookings/${booking.id}/`, headers: buyer.headers });
+        await waitForBlocked(db, 'FROM events WHERE id = $1 FOR NO KEY UPDATE');
+        await db.query(`DELETE FROM bookings WHERE id = $1`, [booking.id]);
+        return [cancel] as const;
+      },
+    );
+    const response = await cancelling;
+
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: 'Booking not found.', details: null });
+  });
+
+  it('a worker whose clock runs ahead still confirms a booking for an event that has not started', async () => {
+    const eventId = await createEvent(dataSource, {
+      organizerId: staff.user.id,
+      capacity: 10,
+      time: new Date(Date.now() + 60 * 60_000),
+    });
+    const buyer = await loginAs(app);
+    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+
+    const realNow = Date.now;
+    const ahead = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 2 * 60 * 60_000);
+    try {
+      expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 1, failed: 0 });
+    } finally {
+      ahead.mockRestore();
+    }
+    expect(await bookingsOf(eventId)).toEqual([{ status: 'confirmed' }]);
+  });
+});
