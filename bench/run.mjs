@@ -1,5 +1,7 @@
 // `npm run bench`: the on-sale benchmark of issue 6. Builds if needed, runs the real apps against a database and
 // Redis prefix of its own, prints a table and writes bench/results/latest.json; drops everything it made.
+import '../tools/supported-node.mjs';
+
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

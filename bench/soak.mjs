@@ -3,6 +3,8 @@
 // (SIGTERM, then started again) every SOAK_RESTART_SECONDS; then errors by status, p99 per kind, the RSS of each
 // process every ~10 s with its growth, and the inventory invariants. Writes bench/results/soak-latest.json.
 /* global fetch, AbortSignal */
+import '../tools/supported-node.mjs';
+
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

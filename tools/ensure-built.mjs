@@ -1,5 +1,7 @@
 // Builds both apps when dist/ is missing or older than any source file, so `npm start`,
 // `npm run migration:run` and `npm run cli` work straight after `npm ci`.
+import './supported-node.mjs';
+
 import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

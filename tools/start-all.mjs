@@ -1,4 +1,6 @@
 // The newcomer's command: build if needed, migrate, then run the api and one worker together.
+import './supported-node.mjs';
+
 import { execSync, spawn } from 'node:child_process';
 
 import { appArguments } from './app-command.mjs';

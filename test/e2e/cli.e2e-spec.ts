@@ -148,3 +148,25 @@ describe('npm run cli', () => {
     expect(result.stderr).toContain('usage');
   });
 });
+
+describe('the npm scripts on an older Node.js', () => {
+  /** Runs the check the scripts start with, as if Node.js were `version`. */
+  async function checkAs(version: string) {
+    const script = `import('./tools/supported-node.mjs').then((m) => m.requireSupportedNode('${version}'))`;
+    try {
+      await run(process.execPath, ['--input-type=module', '--eval', script]);
+      return { code: 0, stderr: '' };
+    } catch (error) {
+      return error as { code: number; stderr: string };
+    }
+  }
+
+  it('stop with a message naming the Node.js they need, instead of crashing in NestJS', async () => {
+    const old = await checkAs('20.20.2');
+    expect(old.code).toBe(1);
+    expect(old.stderr).toContain('Evently needs Node.js 24.9.0 or newer (package.json "engines"); this is v20.20.2.');
+    expect((await checkAs('24.8.9')).code).toBe(1);
+    expect((await checkAs('24.9.0')).code).toBe(0);
+    expect((await checkAs('25.0.0')).code).toBe(0);
+  });
+});
