@@ -52,7 +52,6 @@ async function main() {
   const env = runEnvironment(runId, {
     LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn',
     DB_POOL_SIZE: '10',
-    WORKER_METRICS_PORT: '0',
   });
   mkdirSync(RESULTS, { recursive: true });
   progress(`soak ${runId}: ${SOAK.minutes} min, worker restart every ${SOAK.restartEverySeconds} s`);

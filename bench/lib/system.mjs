@@ -33,6 +33,8 @@ export function runEnvironment(runId, overrides) {
     REDIS_PREFIX: `evently-bench-${runId}`,
     SECRET_KEY: `bench-${randomBytes(24).toString('hex')}`,
     ALLOWED_HOSTS: '127.0.0.1,localhost',
+    // Two workers on one host would both ask for the default port; the bench reads its figures from /proc.
+    WORKER_METRICS_PORT: '0',
     ...overrides,
   };
 }
