@@ -84,6 +84,35 @@ describe('mail: a worker killed in the middle of a send', () => {
     expect(smtp.to(user.email)).toHaveLength(1);
     expect(await deliveries(dataSource, dedupeKey)).toBe(1);
   }, 150_000);
+
+  it('sends once when its PostgreSQL session is lost in the middle of a send', async () => {
+    const worker = restarted ?? (restarted = await startTestWorker());
+    const { user } = await loginAs(app);
+    const eventId = await createEvent(dataSource, { organizerId: user.id });
+    const [bookingId] = await insertBookings(dataSource, [{ eventId, userId: user.id, status: 'confirmed' }]);
+    const dedupeKey = `booking-confirmed:${bookingId}:${user.id}`;
+    const jobId = jobIds.bookingConfirmed(bookingId);
+
+    smtp.holding = true;
+    await worker.get(JobProducer).add([{ name: MAIL_JOBS.bookingConfirmed, jobId, payload: { bookingId } }]);
+    await eventually(async () => smtp.held.find(({ mail }) => mail.envelopeTo.includes(user.email.toLowerCase())));
+    // The claim is the session's uncommitted insert: ending that session rolls it back, as a restart would.
+    const [{ ended }] = await dataSource.query(
+      `SELECT count(pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'idle in transaction' AND query LIKE '%mail_deliveries%'`,
+    );
+    expect(ended).toBe(1);
+    smtp.holding = false;
+    smtp.release(true);
+
+    const queue = app.get(JobProducer).queue(QUEUES.mail);
+    const job = await eventually(async () =>
+      (await queue.getJobState(jobId)) === 'completed' ? queue.getJob(jobId) : undefined,
+    );
+    expect(job.returnvalue).toBe('sent');
+    expect(smtp.to(user.email)).toHaveLength(1);
+    expect(await deliveries(dataSource, dedupeKey)).toBe(1);
+  }, 60_000);
 });
 
 async function deliveries(dataSource: DataSource, dedupeKey: string): Promise<number> {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { MailerService } from '@nestjs-modules/mailer';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -11,9 +12,15 @@ import { Mail, MAIL_SUBJECTS } from './mail-message';
 
 export type DeliveryOutcome = 'sent' | 'already-sent';
 
+/** How long a sent mail's record is retried once its claim's session was lost (a PostgreSQL restart takes seconds). */
+const RECORD_ATTEMPTS = 30;
+const RECORD_RETRY_MS = 1000;
+
 /** Renders Evently's emails and hands them to SMTP, at most once per deduplication key. */
 @Injectable()
 export class MailService {
+  private readonly logger = new Logger(MailService.name);
+
   constructor(
     private readonly mailer: MailerService,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -24,22 +31,52 @@ export class MailService {
    * Claims the mail's key in `mail_deliveries` inside a transaction that commits only after the SMTP server
    * accepted the message. A process that dies before that commit takes its claim with it, so the retried
    * job sends again and nothing is lost; a run after the commit finds the key and sends nothing. A second
-   * run while the first is still sending waits on the uncommitted row and then skips. The one window left
-   * for a duplicate is a crash between the server's acceptance and our COMMIT, a few milliseconds; the
-   * fixed Message-ID lets mail clients fold even that one.
+   * run while the first is still sending waits on the uncommitted row and then skips. Should the commit fail
+   * once the server has accepted (PostgreSQL restarted, or the session was cut, during the send), the delivery
+   * is recorded afresh, so the job completes instead of sending again. The one window left for a duplicate is the
+   * process dying between the server's acceptance and that record; the fixed Message-ID lets mail clients fold it.
    */
-  sendOnce(mail: Mail): Promise<DeliveryOutcome> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL lock_timeout = '30s'`);
-      const claimed: unknown[] = await manager.query(
-        `INSERT INTO mail_deliveries (dedupe_key, recipient, kind) VALUES ($1, $2, $3)
-         ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1`,
-        [mail.dedupeKey, mail.to, mail.kind],
-      );
-      if (claimed.length === 0) return 'already-sent';
-      await this.send(mail);
+  async sendOnce(mail: Mail): Promise<DeliveryOutcome> {
+    let accepted = false;
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        await manager.query(`SET LOCAL lock_timeout = '30s'`);
+        const claimed: unknown[] = await manager.query(
+          `INSERT INTO mail_deliveries (dedupe_key, recipient, kind) VALUES ($1, $2, $3)
+           ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1`,
+          [mail.dedupeKey, mail.to, mail.kind],
+        );
+        if (claimed.length === 0) return 'already-sent';
+        await this.send(mail);
+        accepted = true;
+        return 'sent';
+      });
+    } catch (error) {
+      if (!accepted) throw error;
+      await this.recordAccepted(mail, error as Error);
       return 'sent';
-    });
+    }
+  }
+
+  /** Records a delivery the SMTP server accepted after its claim was lost, retrying while PostgreSQL is away. */
+  private async recordAccepted(mail: Mail, lostClaim: Error): Promise<void> {
+    this.logger.warn({ dedupeKey: mail.dedupeKey, err: lostClaim.message }, 'mail sent, its claim lost: recording it');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.dataSource.query(
+          `INSERT INTO mail_deliveries (dedupe_key, recipient, kind) VALUES ($1, $2, $3)
+           ON CONFLICT (dedupe_key) DO NOTHING`,
+          [mail.dedupeKey, mail.to, mail.kind],
+        );
+        return;
+      } catch (error) {
+        if (attempt === RECORD_ATTEMPTS) {
+          this.logger.error({ dedupeKey: mail.dedupeKey, err: (error as Error).message }, 'mail sent, not recorded');
+          return;
+        }
+        await sleep(RECORD_RETRY_MS);
+      }
+    }
   }
 
   private async send(mail: Mail): Promise<void> {
