@@ -4,9 +4,13 @@ import { WorkerHost } from '@nestjs/bullmq';
 import { INestApplicationContext } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
 
 import { JOB_QUEUE, JobName, JobPayloads, QUEUES } from '@evently/queue';
+import { createEvent, uniqueName } from '@evently/testing';
 
+import { MailComposer } from '../../apps/worker/src/mail/mail-composer.service';
+import { insertBookings } from '../support/booking-rows';
 import { startTestWorker } from '../support/test-app';
 
 /** A payload for every job name; a new job name fails to compile here until it gets one. */
@@ -58,5 +62,31 @@ describe('queues: every job name has exactly one handler', () => {
     for (const [, [processor]] of processors) {
       await expect(processor.process(fakeJob('no-such-job'))).rejects.toThrow('no handler for job no-such-job');
     }
+  });
+});
+
+describe('mail: a confirmation whose booking was cancelled before it went out', () => {
+  let worker: INestApplicationContext;
+
+  beforeAll(async () => {
+    worker = await startTestWorker();
+  });
+  afterAll(() => worker.close());
+
+  it('is not sent, while the cancellation is', async () => {
+    const dataSource = worker.get(DataSource);
+    const username = uniqueName('late');
+    const [user] = await dataSource.query(
+      `INSERT INTO users (username, email, password) VALUES ($1, $2, 'unusable') RETURNING id`,
+      [username, `${username}@example.com`],
+    );
+    const eventId = await createEvent(dataSource, { organizerId: user.id });
+    const [bookingId] = await insertBookings(dataSource, [
+      { eventId, userId: user.id, status: 'cancelled', wasConfirmed: true },
+    ]);
+    const composer = worker.get(MailComposer);
+
+    expect(await composer.bookingConfirmed(bookingId)).toBeNull();
+    expect(await composer.bookingCancelled(bookingId)).toMatchObject({ kind: 'booking-cancelled' });
   });
 });

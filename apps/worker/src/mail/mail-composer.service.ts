@@ -14,7 +14,7 @@ interface RecipientRow {
   time: Date;
 }
 
-type BookingRow = RecipientRow & { booking_id: string; ticket_count: number; total_amount: string };
+type BookingRow = RecipientRow & { booking_id: string; status: string; ticket_count: number; total_amount: string };
 type NoticeRow = RecipientRow & { notice_id: string; message: string };
 
 const RECIPIENT_COLUMNS = `u.id AS user_id, u.email, u.username, u.first_name, e.name AS event_name, e.venue, e.time`;
@@ -27,9 +27,10 @@ const RECIPIENT_COLUMNS = `u.id AS user_id, u.email, u.username, u.first_name, e
 export class MailComposer {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** Nothing once the booking is cancelled: its holder has been told that, and a late confirmation would contradict it. */
   async bookingConfirmed(bookingId: string): Promise<Mail<'booking-confirmed'> | null> {
     const row = await this.booking(bookingId);
-    if (!row) return null;
+    if (!row || row.status !== 'confirmed') return null;
     return mailFor('booking-confirmed', `booking-confirmed:${bookingId}:${row.user_id}`, row, {
       bookingId,
       tickets: row.ticket_count,
@@ -68,7 +69,7 @@ export class MailComposer {
 
   private async booking(bookingId: string): Promise<BookingRow | undefined> {
     const [row]: BookingRow[] = await this.dataSource.query(
-      `SELECT ${RECIPIENT_COLUMNS}, b.id AS booking_id, b.ticket_count, b.total_amount
+      `SELECT ${RECIPIENT_COLUMNS}, b.id AS booking_id, b.status, b.ticket_count, b.total_amount
          FROM bookings b JOIN events e ON e.id = b.event_id JOIN users u ON u.id = b.user_id
         WHERE b.id = $1`,
       [bookingId],
