@@ -19,6 +19,8 @@ export class JobProducer {
 
   /** Adds jobs with their ids; throws when Redis does not take them within the budget. */
   async add(jobs: OutgoingJob[]): Promise<void> {
+    // A worker's connection queues commands while Redis is away: re-added every relay run, they would pile up.
+    if (!(await this.connected())) throw new Error('Redis is not connected; the jobs stay in the outbox');
     const byQueue = new Map<string, OutgoingJob[]>();
     for (const job of jobs) {
       const queue = JOB_QUEUE[job.name];
