@@ -1,3 +1,5 @@
+import { setImmediate } from 'node:timers/promises';
+
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -69,9 +71,14 @@ export class JobProducer {
     }
   }
 
-  /** Whether the queues' Redis connection is up: while it is not, commands would only pile up until it is. */
-  async connected(): Promise<boolean> {
-    return (await this.queues[QUEUES.mail].backend.client).status === 'ready';
+  /** Whether the queues' Redis connection is up now: while it is not, commands would only pile up until it is. */
+  connected(): Promise<boolean> {
+    // BullMQ hands the client out only once it first connected; until then the promise waits, and it is not up.
+    const ready = this.queues[QUEUES.mail].backend.client.then(
+      (client) => client.status === 'ready',
+      () => false,
+    );
+    return Promise.race([ready, setImmediate(false)]);
   }
 
   queue(name: string): Queue {
