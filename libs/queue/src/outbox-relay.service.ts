@@ -100,10 +100,21 @@ export class OutboxRelay {
    * Looks up published jobs that no worker has marked finished, {@link FOLLOW_UP_BATCH} at a time, going on where the
    * last run stopped. One that Redis no longer holds at all (it restarted empty) is published again, so its mail
    * still goes out: a mail is sent once per dedupe key, so a job that had in fact run only runs again for nothing.
-   * One BullMQ shows finished (its worker died before marking it) is marked. Returns how many it published again.
+   * One BullMQ shows finished (its worker died before marking it) is marked. A batch that found lost jobs is followed
+   * by the next at once, so a backlog Redis lost is published again in one run, not a batch per run. Returns how many
+   * it published again.
    */
   async followUpPublished(): Promise<number> {
-    if (!(await this.producer.connected())) return 0;
+    let republished = 0;
+    for (;;) {
+      if (!(await this.producer.connected())) return republished;
+      const { lookedUp, lost } = await this.followUpBatch();
+      republished += lost;
+      if (lookedUp < FOLLOW_UP_BATCH || lost === 0) return republished;
+    }
+  }
+
+  private async followUpBatch(): Promise<{ lookedUp: number; lost: number }> {
     const rows: OutboxRow[] = await this.dataSource.query(
       `SELECT id, job_name, job_id, payload FROM outbox
         WHERE published_at IS NOT NULL AND finished_at IS NULL AND id > $1
@@ -125,7 +136,7 @@ export class OutboxRelay {
     }
     if (lost.length > 0) await this.producer.add(lost.map((entry) => entry.job));
     this.followUpCursor = rows.length < FOLLOW_UP_BATCH ? '0' : String(rows[rows.length - 1].id);
-    return lost.length;
+    return { lookedUp: rows.length, lost: lost.length };
   }
 
   /** Rows not yet published and how old the oldest is, for health and metrics. */

@@ -1,0 +1,39 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+
+import { MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
+import { uniqueName } from '@evently/testing';
+
+import { createTestApp } from '../support/test-app';
+import { withEnv } from '../support/with-env';
+
+/** One more than a follow-up batch. */
+const LOST = 1_001;
+
+describe('the outbox follow-up after Redis restarted empty', () => {
+  let app: NestFastifyApplication;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    // Queues of its own: the jobs published again here must not reach the mail workers of other files.
+    app = await withEnv({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:follow-up` }, createTestApp);
+    dataSource = app.get(DataSource);
+  });
+  afterAll(() => app.close());
+
+  it('publishes again, in one run, a backlog of lost jobs larger than one batch', async () => {
+    const marker = uniqueName('lost');
+    // Published a minute ago and never finished, yet absent from Redis: what an empty restart leaves.
+    await dataSource.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload, published_at)
+       SELECT $1, $2, $3 || '-' || n, jsonb_build_object('bookingId', gen_random_uuid()), now() - interval '1 minute'
+         FROM generate_series(1, $4) AS n`,
+      [QUEUES.mail, MAIL_JOBS.bookingCancelled, marker, LOST],
+    );
+    try {
+      expect(await app.get(OutboxRelay).followUpPublished()).toBe(LOST);
+    } finally {
+      await dataSource.query(`DELETE FROM outbox WHERE job_id LIKE $1 || '-%'`, [marker]);
+    }
+  });
+});
