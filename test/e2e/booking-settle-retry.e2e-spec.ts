@@ -46,10 +46,11 @@ describe('settlement after the database refused it for a while', () => {
     };
   }
 
-  async function failedAttempts(eventId: string): Promise<number> {
+  /** The event's settle signal, once it has failed `attempts` times and waits for (or runs) its next try. */
+  async function signalFailed(eventId: string, attempts: number): Promise<Job | undefined> {
     const jobs: Job[] = await bookingsQueue.getJobs(['delayed', 'active', 'waiting']);
     const signal = jobs.find((job) => job.name === BOOKING_JOBS.settleEvent && job.data.eventId === eventId);
-    return signal?.attemptsMade ?? 0;
+    return signal && signal.attemptsMade >= attempts ? signal : undefined;
   }
 
   it('a booking accepted while its signal waits to retry settles about a second after the database is back', async () => {
@@ -64,19 +65,26 @@ describe('settlement after the database refused it for a while', () => {
         .expect(201);
 
     const allow = await refuseSettlements(eventId);
+    let signal: Job;
     try {
       await book(alice);
-      await eventually(async () => ((await failedAttempts(eventId)) >= FAILED_ATTEMPTS ? true : undefined));
+      signal = await eventually(() => signalFailed(eventId, FAILED_ATTEMPTS));
       // Its signal, sent as it is answered, is folded into the one waiting to retry (signals of an event are
       // deduplicated).
       await book(bob);
     } finally {
       await allow();
     }
-    const allowedAt = Date.now();
+    // The wait before the next try, as BullMQ recorded it: about a second (jitter takes up to half of it off); an
+    // exponential backoff would be at 4 s by now.
+    expect(signal.delay).toBeGreaterThanOrEqual(500);
+    expect(signal.delay).toBeLessThanOrEqual(1000);
+    // Each failed attempt's stack trace would stay in Redis with the job; it keeps the last one only.
+    expect(signal.stacktrace).toHaveLength(1);
+    // The retry itself settles once the database is back: given up, the job would stay failed (the sweeper settling
+    // the bookings instead, 10 s on).
+    await eventually(async () => ((await signal.getState()) === 'completed' ? true : undefined));
     await eventually(async () => ((await inventoryOf(db, eventId)).unsettled === 0 ? true : undefined));
     expect(await inventoryOf(db, eventId)).toMatchObject({ confirmed_tickets: 2, booked_tickets: 2 });
-    // An exponential backoff would wait 4 s for the next attempt by now; the sweeper takes bookings only at 10 s.
-    expect(Date.now() - allowedAt).toBeLessThan(2500);
   });
 });

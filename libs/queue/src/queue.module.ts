@@ -12,6 +12,9 @@ const DEFAULT_JOB_OPTIONS = {
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 24 * 3600, count: 50_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
+  // A failed job is kept a week with a stack trace per attempt (12 for a mail job) in a Redis that must not evict:
+  // the last one is enough, next to the failure's reason.
+  stackTraceLimit: 1,
 };
 
 /** SMTP outages last longer than database blips: 12 attempts from 5 s apart retry for about 2.8 hours. */
