@@ -4,11 +4,13 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { ResponseCache } from '@evently/cache';
+import { dropDatabase, migrateDatabase } from '@evently/database';
 import { createEvent, eventually, loginAs, TestSession, uniqueName } from '@evently/testing';
 
 import { BookingRow, insertBookings } from '../support/booking-rows';
 import { SmtpCapture } from '../support/smtp-capture';
 import { createTestApp, startTestWorker } from '../support/test-app';
+import { withEnv } from '../support/with-env';
 
 const at = (iso: string) => new Date(iso);
 
@@ -17,43 +19,76 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
   let http: ReturnType<typeof request>;
   let dataSource: DataSource;
   let staff: TestSession;
-  let buyers: number[];
+  let shared: Db;
 
   beforeAll(async () => {
     app = await createTestApp();
     http = request(app.getHttpServer());
     dataSource = app.get(DataSource);
     staff = await loginAs(app, 'staff');
-    buyers = await Promise.all(Array.from({ length: 3 }, async () => (await loginAs(app)).user.id));
+    const buyers = await Promise.all(Array.from({ length: 3 }, async () => (await loginAs(app)).user.id));
+    shared = { dataSource, organizerId: staff.user.id, buyers };
   });
   afterAll(() => app.close());
 
-  const newEvent = (capacity: number, name = uniqueName('Analytics')) =>
-    createEvent(dataSource, { organizerId: staff.user.id, capacity, name });
+  const newEvent = (capacity: number, name = uniqueName('Analytics'), db = shared) =>
+    createEvent(db.dataSource, { organizerId: db.organizerId, capacity, name });
   const get = (path: string, session: TestSession = staff) => http.get(path).set(session.headers);
-  const bookingsOf = (eventId: string, rows: Omit<BookingRow, 'eventId' | 'userId'>[]) =>
+  const bookingsOf = (eventId: string, rows: Omit<BookingRow, 'eventId' | 'userId'>[], db = shared) =>
     insertBookings(
-      dataSource,
-      rows.map((row, index) => ({ eventId, userId: buyers[index % buyers.length], ...row })),
+      db.dataSource,
+      rows.map((row, index) => ({ eventId, userId: db.buyers[index % db.buyers.length], ...row })),
     );
 
   /**
    * 7 bookings count (they were confirmed): 4 still confirmed with 2 + 1 + 3 + 1 = 7 tickets, 3 cancelled since.
    * Failed bookings and a booking cancelled before confirmation do not count.
    */
-  async function seedFestival(eventId: string): Promise<void> {
-    await bookingsOf(eventId, [
-      { status: 'confirmed', tickets: 2, bookedAt: at('2024-03-01T00:00:00Z') },
-      { status: 'confirmed', tickets: 1, bookedAt: at('2024-03-01T23:59:59Z') },
-      { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-01T12:00:00Z') },
-      { status: 'failed', bookedAt: at('2024-03-01T13:00:00Z') },
-      { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-02T00:00:00Z') },
-      { status: 'cancelled', wasConfirmed: false, bookedAt: at('2024-03-02T10:00:00Z') },
-      { status: 'failed', bookedAt: at('2024-03-03T10:00:00Z') },
-      { status: 'confirmed', tickets: 3, bookedAt: at('2024-03-04T08:00:00Z') },
-      { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-04T22:30:00Z') },
-      { status: 'confirmed', tickets: 1, bookedAt: at('2024-03-04T23:00:00Z') },
-    ]);
+  async function seedFestival(eventId: string, db = shared): Promise<void> {
+    await bookingsOf(
+      eventId,
+      [
+        { status: 'confirmed', tickets: 2, bookedAt: at('2024-03-01T00:00:00Z') },
+        { status: 'confirmed', tickets: 1, bookedAt: at('2024-03-01T23:59:59Z') },
+        { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-01T12:00:00Z') },
+        { status: 'failed', bookedAt: at('2024-03-01T13:00:00Z') },
+        { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-02T00:00:00Z') },
+        { status: 'cancelled', wasConfirmed: false, bookedAt: at('2024-03-02T10:00:00Z') },
+        { status: 'failed', bookedAt: at('2024-03-03T10:00:00Z') },
+        { status: 'confirmed', tickets: 3, bookedAt: at('2024-03-04T08:00:00Z') },
+        { status: 'cancelled', wasConfirmed: true, bookedAt: at('2024-03-04T22:30:00Z') },
+        { status: 'confirmed', tickets: 1, bookedAt: at('2024-03-04T23:00:00Z') },
+      ],
+      db,
+    );
+  }
+
+  /**
+   * The festival (7 counted bookings, 7 of 20 seats), one sold out (2 bookings, 4 of 4 seats), a quiet one (1
+   * booking, cancelled since: no seat) and a deleted one (2 bookings that no longer count).
+   */
+  async function seedOverview(db = shared) {
+    const festival = await newEvent(20, uniqueName('Festival'), db);
+    await seedFestival(festival, db);
+    const soldOut = await newEvent(4, uniqueName('Sold out'), db);
+    await bookingsOf(
+      soldOut,
+      [
+        { status: 'confirmed', tickets: 3 },
+        { status: 'confirmed', tickets: 1 },
+      ],
+      db,
+    );
+    const quiet = await newEvent(1000, uniqueName('Quiet'), db);
+    await bookingsOf(quiet, [{ status: 'cancelled', wasConfirmed: true }, { status: 'failed' }], db);
+    const deleted = await newEvent(2, uniqueName('Deleted'), db);
+    await bookingsOf(
+      deleted,
+      Array.from({ length: 2 }, () => ({ status: 'confirmed' as const })),
+      db,
+    );
+    await db.dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [deleted]);
+    return { festival, soldOut, quiet, deleted };
   }
 
   it('computes one event’s totals, cancellation rate and bookings per UTC day', async () => {
@@ -93,21 +128,7 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
   it('sums live events in the overview and ranks them, leaving deleted events out', async () => {
     const before = (await get('/api/admin/analytics/').expect(200)).body;
 
-    const festival = await newEvent(20, uniqueName('Festival'));
-    await seedFestival(festival);
-    const soldOut = await newEvent(4, uniqueName('Sold out'));
-    await bookingsOf(soldOut, [
-      { status: 'confirmed', tickets: 3 },
-      { status: 'confirmed', tickets: 1 },
-    ]);
-    const quiet = await newEvent(1000, uniqueName('Quiet'));
-    await bookingsOf(quiet, [{ status: 'cancelled', wasConfirmed: true }, { status: 'failed' }]);
-    const deleted = await newEvent(2, uniqueName('Deleted'));
-    await bookingsOf(
-      deleted,
-      Array.from({ length: 2 }, () => ({ status: 'confirmed' as const })),
-    );
-    await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [deleted]);
+    const { festival, soldOut, quiet, deleted } = await seedOverview();
     await app.get(ResponseCache).invalidateEvents([festival, soldOut, quiet, deleted]);
 
     const after = (await get('/api/admin/analytics').expect(200)).body;
@@ -121,12 +142,48 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
 
     const popular = new Map(after.most_popular_events.map((e: { event_id: string }) => [e.event_id, e]));
     const utilization = new Map(after.capacity_utilization.map((e: { event_id: string }) => [e.event_id, e]));
-    if (popular.has(festival)) expect(popular.get(festival)).toMatchObject({ bookings: 7 });
-    if (utilization.has(festival)) expect(utilization.get(festival)).toMatchObject({ utilization_percentage: 35 });
-    if (utilization.has(soldOut)) expect(utilization.get(soldOut)).toMatchObject({ utilization_percentage: 100 });
     expect(popular.has(deleted)).toBe(false);
     expect(utilization.has(deleted)).toBe(false);
     expect(utilization.has(quiet)).toBe(false);
+  });
+
+  it('counts and ranks each live event exactly, on a database of its own', async () => {
+    // On the shared one, events other files left behind may crowd these out of the top 10.
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_overview';
+    await migrateDatabase(url.toString());
+    const env = { DATABASE_URL: url.toString(), REDIS_PREFIX: `${process.env.REDIS_PREFIX}-overview` };
+    const own = await withEnv(env, createTestApp);
+    try {
+      const ownStaff = await loginAs(own, 'staff');
+      const db = {
+        dataSource: own.get(DataSource),
+        organizerId: ownStaff.user.id,
+        buyers: [(await loginAs(own)).user.id],
+      };
+      const { festival, soldOut, quiet } = await seedOverview(db);
+
+      const { body } = await request(own.getHttpServer())
+        .get('/api/admin/analytics/')
+        .set(ownStaff.headers)
+        .expect(200);
+
+      expect(body).toMatchObject({
+        total_bookings: 10,
+        most_popular_events: [
+          { event_id: festival, bookings: 7 },
+          { event_id: soldOut, bookings: 2 },
+          { event_id: quiet, bookings: 1 },
+        ],
+        capacity_utilization: [
+          { event_id: soldOut, utilization_percentage: 100 },
+          { event_id: festival, utilization_percentage: 35 },
+        ],
+      });
+    } finally {
+      await own.close();
+      await dropDatabase(url.toString());
+    }
   });
 
   it('serves analytics from the cache, and fresh as soon as a booking changes', async () => {
@@ -198,6 +255,13 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
     };
   }
 });
+
+/** Where a test's rows go: the shared test database, or one of its own. */
+interface Db {
+  dataSource: DataSource;
+  organizerId: number;
+  buyers: number[];
+}
 
 /** The list holds the top 10 by value, most first, with the right value for each; ties may come in any order. */
 function expectTopList(list: Record<string, string | number>[], all: Map<string, number>, field: string): void {

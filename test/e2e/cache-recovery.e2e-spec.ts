@@ -2,7 +2,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
-import { RedisService } from '@evently/cache';
+import { cacheKeys, RedisService } from '@evently/cache';
 import { createEvent, eventually, loginAs } from '@evently/testing';
 
 import { createTestApp } from '../support/test-app';
@@ -24,12 +24,10 @@ describe('cache invalidation across a lost Redis connection', () => {
     const organizer = await loginAs(app, 'staff');
     const eventId = await createEvent(app.get(DataSource), { organizerId: organizer.user.id, name: 'before the blip' });
     const redis = app.get(RedisService);
-    await eventually(async () => (redis.runId ? true : undefined));
+    const runId = await eventually(async () => redis.runId);
     await http.get(`/api/user/events/${eventId}/`).expect(200);
-    await eventually(async () => {
-      const keys = await redis.client.keys(`*events:public:${eventId}*`);
-      return keys.length > 0 ? true : undefined;
-    });
+    const entry = redis.key(cacheKeys.entry(runId, cacheKeys.publicEventDetails(eventId)));
+    await eventually(async () => ((await redis.client.exists(entry)) === 1 ? true : undefined));
 
     redis.client.disconnect();
     await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send({ name: 'after the blip' }).expect(200);

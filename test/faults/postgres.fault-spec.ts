@@ -14,7 +14,7 @@ describe('PostgreSQL faults', () => {
 
   afterAll(() => system?.stop());
 
-  it('answers 503 with the error shape while PostgreSQL is down, and api and workers recover without a restart', async () => {
+  it('answers 503 with the error shape while PostgreSQL is down, health "unhealthy" naming it, and api and workers recover without a restart', async () => {
     const eventId = await system.createEvent(100);
     const before = await system.storm(eventId, 60);
     await system.postgres.stop();
@@ -35,6 +35,13 @@ describe('PostgreSQL faults', () => {
       }
       expectErrorShape(booking.body);
       expectErrorShape(read.body);
+      expect(health.body).toMatchObject({
+        status: 'unhealthy',
+        checks: { database: 'down', redis: 'up' },
+        message: expect.stringContaining('database'),
+        error: 'Service temporarily unavailable.',
+        details: expect.stringContaining('database'),
+      });
     } finally {
       await system.postgres.start();
     }
