@@ -76,6 +76,30 @@ describe('accounts: register, login, logout, me', () => {
     expect(JSON.stringify(response.body.details.password)).toContain(rule);
   });
 
+  const asciiPassword = (length: number) => 'correct-horse-battery-staple-'.repeat(5).slice(0, length);
+  /** Characters outside the BMP, two UTF-16 units each: the rule counts characters, as Django does, not units. */
+  const astralPassword = (length: number) =>
+    String.fromCodePoint(...Array.from({ length }, (_, index) => 0x1f600 + index));
+
+  it.each([
+    ['11 characters', asciiPassword(11), 'too short'],
+    ['12 characters', asciiPassword(12), null],
+    ['128 characters', asciiPassword(128), null],
+    ['129 characters', asciiPassword(129), 'too long'],
+    ['11 characters in 22 UTF-16 units', astralPassword(11), 'too short'],
+    ['128 characters in 256 UTF-16 units', astralPassword(128), null],
+  ])('takes passwords of 12 to 128 characters: %s', async (_case, password, rule) => {
+    const body = registration({ password });
+    const response = await http.post('/api/user/auth/register/').send(body);
+    if (rule) {
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(response.body.details.password)).toContain(rule);
+    } else {
+      expect(response.status).toBe(201);
+      await http.post('/api/user/auth/login/').send({ username: body.username, password }).expect(200);
+    }
+  });
+
   it('refuses a taken username and invalid fields with per-field details', async () => {
     const body = registration();
     await http.post('/api/user/auth/register/').send(body).expect(201);
@@ -223,6 +247,39 @@ describe('accounts: register, login, logout, me', () => {
         .expect(400);
       expect(await redis.client.exists(redis.key('login-failures', 'ip', '198.51.100.7'))).toBe(1);
       expect(await redis.client.exists(redis.key('login-failures', 'ip', '203.0.113.66'))).toBe(0);
+    } finally {
+      delete process.env.TRUST_PROXY;
+      await proxied.close();
+    }
+  });
+
+  it('limits failed logins per client IP too, above 100, however many usernames they spread over', async () => {
+    process.env.TRUST_PROXY = 'loopback';
+    const proxied = await createTestApp();
+    try {
+      const fromIp = (ip: string) =>
+        request(proxied.getHttpServer())
+          .post('/api/user/auth/login/')
+          .set('X-Forwarded-For', ip)
+          .send({ username: uniqueName('spray'), password: 'wrong-password!' });
+      const sprayer = '192.0.2.44';
+      // One failure per (unknown) username, so no username comes near its own limit of 10.
+      const statuses: number[] = [];
+      for (let wave = 0; wave < 10; wave++) {
+        const responses = await Promise.all(Array.from({ length: 10 }, () => fromIp(sprayer)));
+        statuses.push(...responses.map((response) => response.status));
+      }
+      expect(statuses).toEqual(Array(100).fill(400));
+      let limited: request.Response | undefined;
+      for (let attempt = 0; attempt < 100 && !limited; attempt++) {
+        const response = await fromIp(sprayer);
+        if (response.status === 429) limited = response;
+        else expect(response.status).toBe(400);
+      }
+      expect(limited?.status).toBe(429);
+      expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
+      await fromIp(sprayer).expect(429);
+      await fromIp('192.0.2.45').expect(400);
     } finally {
       delete process.env.TRUST_PROXY;
       await proxied.close();

@@ -1,11 +1,13 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { BOOKING_JOBS, QUEUES } from '@evently/queue';
 import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
 
+import { holding, waitForBlocked } from '../support/lock-waits';
 import { RunningProcess, startApiProcess, startWorkerProcess } from '../support/processes';
 import { createTestApp } from '../support/test-app';
 
@@ -61,7 +63,11 @@ describe('booking storms across two apis and two workers', () => {
   }
 
   const allSettled = (eventId: string) =>
-    eventually(async () => ((await inventoryOf(db, eventId)).unsettled === 0 ? true : undefined), 60_000, 250);
+    eventually(async () => ((await inventoryOf(db, eventId)).unsettled === 0 ? true : undefined), 60_000, 250).catch(
+      async (error: Error) => {
+        throw new Error(`${error.message}; inventory: ${JSON.stringify(await inventoryOf(db, eventId))}`);
+      },
+    );
 
   /** Once settled: every seat sold, by confirmed bookings the counter matches, none over. */
   async function expectSoldOut(eventId: string, capacity: number): Promise<void> {
@@ -81,7 +87,7 @@ describe('booking storms across two apis and two workers', () => {
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
     await expectSoldOut(eventId, 40);
-  });
+  }, 120_000);
 
   it('sells exactly each event’s capacity when one storm spans several events, settling them together', async () => {
     const eventIds = await Promise.all(
@@ -93,7 +99,7 @@ describe('booking storms across two apis and two workers', () => {
     const settleJobs = await app.get<Queue>(getQueueToken(QUEUES.bookings)).getJobs(['completed']);
     const together = settleJobs.filter((job) => job.name === BOOKING_JOBS.settleEvents);
     expect(together.some((job) => eventIds.some((eventId) => job.data.eventIds.includes(eventId)))).toBe(true);
-  });
+  }, 120_000);
 
   it('with mixed ticket counts, leaves no seat that a refused or failed booking could have had', async () => {
     const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 37 });
@@ -113,7 +119,7 @@ describe('booking storms across two apis and two workers', () => {
     const unserved = [...refused, ...failed.map((booking) => booking.ticket_count)];
     expect(unserved.length).toBeGreaterThan(0);
     expect(Math.min(...unserved)).toBeGreaterThan(37 - inventory.confirmed_tickets);
-  });
+  }, 120_000);
 
   it('control: the same storm against the unguarded allocation oversells, so these tests can catch the race', async () => {
     await restartWorkers({ UNSAFE_UNGUARDED_ALLOCATION: 'true' });
@@ -128,16 +134,31 @@ describe('booking storms across two apis and two workers', () => {
     } finally {
       await restartWorkers();
     }
-  });
+  }, 180_000);
 
   it('settles every booking exactly once after both workers are killed mid-storm (kill -9) and restarted', async () => {
     const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 100 });
-    const stormDone = storm(eventId, Array(400).fill(1));
-    await eventually(async () => ((await inventoryOf(db, eventId)).booked_tickets > 0 ? true : undefined), 30_000, 20);
-    await Promise.all(workers.map((worker) => worker.kill9()));
+    await storm(eventId, Array(50).fill(1));
+    await allSettled(eventId);
+    const locks = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+    // With the event's row held, bookings are still accepted but a worker settling them waits inside its
+    // transaction: however fast the machine, the kill lands mid-job, with seats left to sell.
+    const [stormDone, atKill] = await holding(
+      locks,
+      'SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE',
+      [eventId],
+      async () => {
+        const stormed = storm(eventId, Array(350).fill(1));
+        await waitForBlocked(locks, 'ORDER BY id FOR NO KEY UPDATE');
+        await Promise.all(workers.map((worker) => worker.kill9()));
+        return [stormed, await inventoryOf(db, eventId)] as const;
+      },
+    ).finally(() => locks.end());
     const statuses = await stormDone;
-    expect(statuses.filter((status) => status >= 500)).toEqual([]);
     workers = await Promise.all([startWorkerProcess(), startWorkerProcess()]);
+    expect(atKill).toMatchObject({ booked_tickets: 50, confirmed_tickets: 50 });
+    expect(atKill.unsettled).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status >= 500)).toEqual([]);
     await allSettled(eventId);
     expect(await inventoryOf(db, eventId)).toEqual({
       capacity: 100,
@@ -152,7 +173,7 @@ describe('booking storms across two apis and two workers', () => {
       [eventId],
     );
     expect(Number(duplicates)).toBe(0);
-  });
+  }, 180_000);
 
   it('keeps the counter equal to the rows while cancellations and new bookings race', async () => {
     const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 30 });
@@ -178,5 +199,5 @@ describe('booking storms across two apis and two workers', () => {
     const inventory = await inventoryOf(db, eventId);
     expect(inventory.booked_tickets).toBe(inventory.confirmed_tickets);
     expect(inventory.confirmed_tickets).toBeLessThanOrEqual(30);
-  });
+  }, 180_000);
 });

@@ -41,6 +41,21 @@ describe('bookings: create, poll, list, cancel', () => {
       return ['confirmed', 'failed'].includes(response.body.status) ? response.body : undefined;
     });
 
+  const bookingsOf = async (eventId: string): Promise<number> => {
+    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE event_id = $1', [eventId]);
+    return count;
+  };
+
+  /** Runs `work` with no worker alive (this file's is the only one), so what it books stays processing. */
+  async function withoutWorker<T>(work: () => Promise<T>): Promise<T> {
+    await worker.close();
+    try {
+      return await work();
+    } finally {
+      worker = await startTestWorker();
+    }
+  }
+
   it('accepts a booking as processing with the spec body, then the worker confirms it', async () => {
     const eventId = await newEvent({ price: '25.50', capacity: 10, name: 'Tech Conference' });
     const alice = await loginAs(app);
@@ -104,13 +119,14 @@ describe('bookings: create, poll, list, cancel', () => {
     const erin = await loginAs(app);
     const response = await book(erin, { event_id: eventId, number_of_tickets: 1 }).expect(409);
     expect(response.body.error).toEqual(expect.any(String));
-    expect((await inventoryOf(db, eventId)).unsettled).toBe(0);
+    expect(await bookingsOf(eventId)).toBe(0);
   });
 
-  it('refuses a deleted event with 409', async () => {
+  it('refuses a deleted event with 409, leaving no booking', async () => {
     const eventId = await newEvent();
     await db.query('UPDATE events SET deleted_at = now() WHERE id = $1', [eventId]);
     await book(await loginAs(app), { event_id: eventId, number_of_tickets: 1 }).expect(409);
+    expect(await bookingsOf(eventId)).toBe(0);
   });
 
   it('refuses a sold-out event at once with 409', async () => {
@@ -144,6 +160,30 @@ describe('bookings: create, poll, list, cancel', () => {
 
     await http.delete(`/api/bookings/${body.id}`).set(ivan.headers).expect(409);
     expect((await inventoryOf(db, eventId)).booked_tickets).toBe(0);
+  });
+
+  it('cancels a booking still processing: it held no seat, gives none back, and the worker never confirms it', async () => {
+    const eventId = await newEvent({ capacity: 10 });
+    const [uma, vic] = [await loginAs(app), await loginAs(app)];
+    // Seats already sold, so a cancel that wrongly gave 4 back would show in the counter.
+    const sold = await book(vic, { event_id: eventId, number_of_tickets: 4 }).expect(201);
+    expect((await settled(vic, sold.body.id)).status).toBe('confirmed');
+    const bookingId = await withoutWorker(async () => {
+      const { body } = await book(uma, { event_id: eventId, number_of_tickets: 4 }).expect(201);
+      expect((await http.get(`/api/bookings/${body.id}/`).set(uma.headers).expect(200)).body.status).toBe('processing');
+      const cancel = await http.delete(`/api/bookings/${body.id}/`).set(uma.headers).expect(200);
+      expect(cancel.body).toEqual({ booking_id: body.id, status: 'cancelled' });
+      expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 4, confirmed_tickets: 4, unsettled: 0 });
+      return body.id as string;
+    });
+    // The worker settles an event's bookings oldest first: once this later one is decided, the cancelled one was
+    // seen too. Had the worker confirmed the cancelled 4 seats, these 3 would not fit in the 2 left.
+    const probe = await book(uma, { event_id: eventId, number_of_tickets: 3 }).expect(201);
+    expect((await settled(uma, probe.body.id)).status).toBe('confirmed');
+    expect((await http.get(`/api/bookings/${bookingId}/`).set(uma.headers).expect(200)).body.status).toBe('cancelled');
+    expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 7, confirmed_tickets: 7, unsettled: 0 });
+    await http.delete(`/api/bookings/${bookingId}/`).set(uma.headers).expect(409);
+    expect((await inventoryOf(db, eventId)).booked_tickets).toBe(7);
   });
 
   it('hides other users’ bookings (404) but shows them to staff', async () => {
@@ -273,11 +313,20 @@ describe('bookings: create, poll, list, cancel', () => {
   it('fails, with a reason, bookings that find the event sold out by the time the worker decides', async () => {
     const eventId = await newEvent({ capacity: 3 });
     const users = await Promise.all(Array.from({ length: 5 }, () => loginAs(app)));
-    const accepted = await Promise.all(users.map((u) => book(u, { event_id: eventId, number_of_tickets: 1 })));
-    const ids = accepted.filter((r) => r.status === 201).map((r) => r.body.id as string);
-    const finals = await Promise.all(ids.map((id, index) => settled(users[index], id)));
+    // No worker decides while they arrive, so the sell-out is met in the worker, not at the door.
+    const requests = await withoutWorker(() =>
+      Promise.all(
+        users.map(async (user) => ({ user, response: await book(user, { event_id: eventId, number_of_tickets: 1 }) })),
+      ),
+    );
+    expect(requests.filter(({ response }) => ![201, 409].includes(response.status))).toEqual([]);
+    const accepted = requests.filter(({ response }) => response.status === 201);
+    const finals = await Promise.all(accepted.map(({ user, response }) => settled(user, response.body.id)));
     expect(finals.filter((b) => b.status === 'confirmed')).toHaveLength(3);
-    for (const failed of finals.filter((b) => b.status === 'failed')) expect(failed.failure_reason).toBe('sold out');
+    const failed = finals.filter((b) => b.status === 'failed');
+    expect(failed.length + requests.length - accepted.length).toBe(2);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const booking of failed) expect(booking.failure_reason).toBe('sold out');
     expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 3, confirmed_tickets: 3, unsettled: 0 });
   });
 });

@@ -104,7 +104,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect(cancelled.text).toContain('its 2 ticket(s) released');
     expect(cancelled.html).toContain(bookingId);
     expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(1);
-  });
+  }, 90_000);
 
   it('tells the holder of a booking cancelled before the worker decided it', async () => {
     const { user: organizer } = await loginAs(app, 'staff');
@@ -253,7 +253,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     // The large batch paused mail for a second; only bookings of the few small batches before it could beat that.
     const early = mails.filter((mail) => mail.receivedAt < releasedAt + 900);
     expect(early.length).toBeLessThan(10);
-  });
+  }, 120_000);
 
   it('sends nothing more when a finished job runs again, as after a crash between sending and completing', async () => {
     const name = uniqueName('Rerun');
@@ -271,7 +271,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     }, 30_000);
     expect((await mailQueue.getJob(jobId))!.returnvalue).toBe('already-sent');
     expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(1);
-  });
+  }, 90_000);
 
   it('sends once when two jobs for the same email run side by side', async () => {
     const name = uniqueName('Twins');
@@ -318,7 +318,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     const done = await jobIn(jobId, 'completed');
     expect(done.attemptsMade).toBeGreaterThanOrEqual(2);
     expect(mailsTo(user.email, `Booking cancelled: ${name}`)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('publishes again a mail whose job Redis lost while it waited to retry, and marks delivered jobs finished', async () => {
     const name = uniqueName('Lost');
@@ -352,7 +352,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect(await relay.followUpPublished()).toBe(0);
     expect(await mailQueue.getJob(jobId)).toBeUndefined();
     expect(mailsTo(user.email, `Event cancelled: ${name}`)).toHaveLength(1);
-  });
+  }, 150_000);
 
   it('keeps a mail that can never be delivered as a failed job with its reason, and leaves the booking alone', async () => {
     const name = uniqueName('Bounce');
@@ -389,5 +389,5 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     );
     expect(deliveries.n).toBe(0);
     expect(smtp.to(user.email)).toEqual([] as CapturedMail[]);
-  });
+  }, 120_000);
 });
