@@ -263,7 +263,6 @@ export function bookingIdOf(outcome: Outcome): string {
   return id;
 }
 
-/** fetch, with network failures turned into outcomes carrying their error code. */
 /** A request given up after `timeoutMs`, with how long it took: faults must be answered fast, not just answered. */
 export async function timedRequest(
   url: string,
@@ -275,14 +274,29 @@ export async function timedRequest(
   return { ...outcome, ms: Date.now() - started };
 }
 
+/**
+ * fetch, with network failures turned into outcomes carrying their error code. An answer that is not JSON keeps its
+ * status and its text, so a proxy's or a crashing process's 500 is never taken for a network failure.
+ */
 export async function request(url: string, init: RequestInit = {}): Promise<Outcome> {
+  let status: number;
+  let text: string;
   try {
     const response = await fetch(url, init);
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    status = response.status;
+    text = await response.text();
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { networkError: cause?.code ?? cause?.message ?? (error as Error).message };
+  }
+  return { status, body: text ? parsedOrText(text) : undefined };
+}
+
+function parsedOrText(text: string): Outcome['body'] {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { unparsed: text };
   }
 }
 
