@@ -29,6 +29,8 @@ describe('mail: a worker killed in the middle of a send', () => {
     process.env.REDIS_PREFIX = `${process.env.REDIS_PREFIX}:crash`;
     app = await createTestApp();
     dataSource = app.get(DataSource);
+    // Jobs are refused while the queues' connection is not up, as it is not yet right after the start.
+    await eventually(async () => ((await app.get(JobProducer).connected()) ? true : undefined));
   });
   afterAll(async () => {
     child?.kill('SIGKILL');

@@ -1,8 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 
-import { MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
-import { uniqueName } from '@evently/testing';
+import { JobProducer, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
+import { eventually, uniqueName } from '@evently/testing';
 
 import { createTestApp } from '../support/test-app';
 import { withEnv } from '../support/with-env';
@@ -18,6 +18,8 @@ describe('the outbox follow-up after Redis restarted empty', () => {
     // Queues of its own: the jobs published again here must not reach the mail workers of other files.
     app = await withEnv({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}:follow-up` }, createTestApp);
     dataSource = app.get(DataSource);
+    // The follow-up skips a run while the queues' connection is not up, as it is not yet right after the start.
+    await eventually(async () => ((await app.get(JobProducer).connected()) ? true : undefined));
   });
   afterAll(() => app.close());
 
