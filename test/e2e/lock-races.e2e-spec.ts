@@ -27,10 +27,10 @@ describe('writers meeting on the same rows', () => {
     await app.close();
   });
 
-  const bookingsOf = async (eventId: string) =>
+  const statusesOf = async (eventId: string) =>
     (await dataSource.query(`SELECT status FROM bookings WHERE event_id = $1`, [eventId])) as { status: string }[];
 
-  it('bulk delete and a batch of bookings by the users it deletes: no deadlock, the delete wins, each booking 404', async () => {
+  it('bulk delete deadlocked with a batch of bookings by the users it deletes: the delete wins, each booking 404', async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const prefix = `${marker()}_`;
     const first = await loginAs(app, 'user', `${prefix}a`);
@@ -39,9 +39,9 @@ describe('writers meeting on the same rows', () => {
     const intake = app.get(BookingIntake);
 
     // Bulk delete locks the first user, then waits for the second, which the test holds with a share lock. The
-    // batch, the second user's request first, then checks its foreign keys: in arrival order it would hold the
-    // second user (a share lock, which the test's does not block) and wait for the first, while bulk delete,
-    // once the test lets go, waited for the second: a deadlock.
+    // batch, the second user's request first, checks its foreign keys in arrival order: it holds the second user (a
+    // share lock, which the test's does not block) and waits for the first; once the test lets go, bulk delete waits
+    // for the second: a deadlock. The batch, waiting longest, is its victim, and tries each request alone.
     const [deleted, outcomes] = await holding(
       db,
       `SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE`,
@@ -67,7 +67,26 @@ describe('writers meeting on the same rows', () => {
       'User not found.',
       'User not found.',
     ]);
-    expect(await bookingsOf(eventId)).toEqual([]);
+    expect(await statusesOf(eventId)).toEqual([]);
+  });
+
+  it('a batch keeps its requests in arrival order: the one that came first gets the last seat', async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 1 });
+    const [earlierUser, laterUser] = [await loginAs(app), await loginAs(app)];
+    const intake = app.get(BookingIntake);
+    // One batch (the intake gathers what arrives in one turn), the later-registered user's request first.
+    const [first, second] = await Promise.all(
+      [laterUser, earlierUser].map((session) => intake.accept({ userId: session.user.id, eventId, ticketCount: 1 })),
+    );
+    await app.get(BookingAllocator).settleEvents([eventId]);
+    const statuses: { id: string; status: string }[] = await dataSource.query(
+      `SELECT id, status FROM bookings WHERE event_id = $1`,
+      [eventId],
+    );
+    expect(Object.fromEntries(statuses.map(({ id, status }) => [id, status]))).toEqual({
+      [first.id]: 'confirmed',
+      [second.id]: 'failed',
+    });
   });
 
   it('cancelling a booking deleted while the cancel waited for its event is 404, not 409', async () => {
@@ -108,6 +127,6 @@ describe('writers meeting on the same rows', () => {
     } finally {
       ahead.mockRestore();
     }
-    expect(await bookingsOf(eventId)).toEqual([{ status: 'confirmed' }]);
+    expect(await statusesOf(eventId)).toEqual([{ status: 'confirmed' }]);
   });
 });

@@ -5,7 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { Batcher, BatchOutcome, ConflictError, NotFoundError } from '@evently/common';
-import { Booking, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode } from '@evently/database';
+import { Booking, PG_DEADLOCK_DETECTED, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode } from '@evently/database';
 import { bookingTaskId, JobProducer } from '@evently/queue';
 
 import { MailRushPause } from './mail-rush-pause.service';
@@ -22,6 +22,8 @@ const MAX_BATCH = 250;
 const CONCURRENT_BATCHES = 4;
 /** Beyond this many waiting bookings the database is stalled: refuse (503) rather than queue without bound. */
 const MAX_WAITING = 2_000;
+/** Failures of a batch statement that one request's circumstances can cause: each request is then tried alone. */
+const RETRIED_ALONE = [PG_FOREIGN_KEY_VIOLATION, PG_DEADLOCK_DETECTED];
 
 interface CheckedRow {
   id: string;
@@ -112,16 +114,17 @@ export class BookingIntake implements OnModuleDestroy {
   }
 
   /**
-   * A statement refused for one request's sake (its event or booker deleted mid-batch) is retried per request, so
-   * only that one fails. Any other failure (database down, a timeout) is every request's answer: retrying each
-   * alone would multiply the load on a database already in trouble.
+   * A statement refused for one request's sake is retried per request, so only that one fails: its event or booker
+   * deleted mid-batch, or a deadlock with bulk delete (which locks users in id order while the batch's foreign keys
+   * lock them in arrival order). Any other failure (database down, a timeout) is every request's answer: retrying
+   * each alone would multiply the load on a database already in trouble.
    */
   private async insertBatch(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
     try {
       return await this.insert(this.dataSource.manager, requests);
     } catch (error) {
       if (requests.length === 1) return [asNotFound(error) as Error];
-      if (postgresErrorCode(error) !== PG_FOREIGN_KEY_VIOLATION) return requests.map(() => error as Error);
+      if (!RETRIED_ALONE.includes(postgresErrorCode(error) ?? '')) return requests.map(() => error as Error);
       return Promise.all(requests.map((request) => this.insertOne(this.dataSource.manager, request).catch((e) => e)));
     }
   }
@@ -129,9 +132,8 @@ export class BookingIntake implements OnModuleDestroy {
   /**
    * Checks each request's event and booker and inserts those that may proceed, in one statement (atomic on its
    * own, so it needs no transaction). The counter read here is advisory: the worker decides under the event's
-   * row lock. Rows come back in request order and say why a request was refused. They are inserted in booker
-   * order, so the foreign keys' share locks on the users are taken in id order, as bulk delete locks them: in
-   * arrival order, a batch holding one deleted user while waiting for another deadlocked with it.
+   * row lock. Rows come back in request order and say why a request was refused. They are inserted in arrival
+   * order, which `booking_date` (the clock at each row's insert) keeps for the worker's first come, first served.
    */
   private async insert(manager: EntityManager, requests: BookingRequest[]): Promise<(Booking | Error)[]> {
     const ids = requests.map(() => randomUUID());
@@ -150,7 +152,7 @@ export class BookingIntake implements OnModuleDestroy {
            FROM checked
           WHERE event_id IS NOT NULL AND user_id IS NOT NULL
             AND NOT deleted AND is_active AND NOT started AND available >= ticket_count
-          ORDER BY user_id, position
+          ORDER BY position
          RETURNING id, total_amount, booking_date
        )
        SELECT checked.id, checked.event_id, checked.name, checked.available, checked.is_active, checked.deleted,
