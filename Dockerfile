@@ -8,6 +8,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's preinstall checks the Node.js version first.
+COPY tools/supported-node.mjs ./tools/
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps

@@ -1,6 +1,7 @@
-// Every script that builds or starts Evently imports this first (through ensure-built.mjs): on a Node.js older than
-// package.json's "engines", NestJS 12's ES modules, which the compiled apps load through require(esm), crash the
-// process with a bare "Segmentation fault" (Node 20), so the scripts stop here with a message instead.
+// Run before anything else: by npm ci and npm install (package.json's preinstall), and imported first by the scripts
+// that build or start Evently (ensure-built.mjs, start-all.mjs, the bench and the soak) and by the test setup. On a
+// Node.js older than package.json's "engines", NestJS 12's ES modules, which the compiled apps load through
+// require(esm), crash the process with a bare "Segmentation fault" (Node 20), so these stop with a message instead.
 import { readFileSync } from 'node:fs';
 
 const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
