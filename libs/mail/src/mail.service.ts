@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { MailerService } from '@nestjs-modules/mailer';
@@ -12,8 +13,11 @@ import { Mail, MAIL_SUBJECTS } from './mail-message';
 
 export type DeliveryOutcome = 'sent' | 'already-sent';
 
-/** How long a sent mail's record is retried once its claim's session was lost (a PostgreSQL restart takes seconds). */
-const RECORD_ATTEMPTS = 30;
+/**
+ * How long a sent mail's record is retried once its claim's session was lost (a PostgreSQL restart takes seconds),
+ * kept short of a stopping worker's grace period: the job completes either way.
+ */
+const RECORD_BUDGET_MS = 8000;
 const RECORD_RETRY_MS = 1000;
 
 /** Renders Evently's emails and hands them to SMTP, at most once per deduplication key. */
@@ -33,8 +37,9 @@ export class MailService {
    * job sends again and nothing is lost; a run after the commit finds the key and sends nothing. A second
    * run while the first is still sending waits on the uncommitted row and then skips. Should the commit fail
    * once the server has accepted (PostgreSQL restarted, or the session was cut, during the send), the delivery
-   * is recorded afresh, so the job completes instead of sending again. The one window left for a duplicate is the
-   * process dying between the server's acceptance and that record; the fixed Message-ID lets mail clients fold it.
+   * is recorded afresh, so the job completes instead of sending again. The windows left for a duplicate are the
+   * process dying between the server's acceptance and that record, and PostgreSQL staying away past the record's
+   * budget while Redis loses the completed job too; the fixed Message-ID lets mail clients fold them.
    */
   async sendOnce(mail: Mail): Promise<DeliveryOutcome> {
     let accepted = false;
@@ -61,7 +66,8 @@ export class MailService {
   /** Records a delivery the SMTP server accepted after its claim was lost, retrying while PostgreSQL is away. */
   private async recordAccepted(mail: Mail, lostClaim: Error): Promise<void> {
     this.logger.warn({ dedupeKey: mail.dedupeKey, err: lostClaim.message }, 'mail sent, its claim lost: recording it');
-    for (let attempt = 1; ; attempt++) {
+    const deadline = performance.now() + RECORD_BUDGET_MS;
+    for (;;) {
       try {
         await this.dataSource.query(
           `INSERT INTO mail_deliveries (dedupe_key, recipient, kind) VALUES ($1, $2, $3)
@@ -70,7 +76,7 @@ export class MailService {
         );
         return;
       } catch (error) {
-        if (attempt === RECORD_ATTEMPTS) {
+        if (performance.now() + RECORD_RETRY_MS > deadline) {
           this.logger.error({ dedupeKey: mail.dedupeKey, err: (error as Error).message }, 'mail sent, not recorded');
           return;
         }
