@@ -34,7 +34,7 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
   const newEvent = (capacity: number, name = uniqueName('Analytics'), db = shared) =>
     createEvent(db.dataSource, { organizerId: db.organizerId, capacity, name });
   const get = (path: string, session: TestSession = staff) => http.get(path).set(session.headers);
-  const bookingsOf = (eventId: string, rows: Omit<BookingRow, 'eventId' | 'userId'>[], db = shared) =>
+  const addBookings = (eventId: string, rows: Omit<BookingRow, 'eventId' | 'userId'>[], db = shared) =>
     insertBookings(
       db.dataSource,
       rows.map((row, index) => ({ eventId, userId: db.buyers[index % db.buyers.length], ...row })),
@@ -45,7 +45,7 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
    * Failed bookings and a booking cancelled before confirmation do not count.
    */
   async function seedFestival(eventId: string, db = shared): Promise<void> {
-    await bookingsOf(
+    await addBookings(
       eventId,
       [
         { status: 'confirmed', tickets: 2, bookedAt: at('2024-03-01T00:00:00Z') },
@@ -71,7 +71,7 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
     const festival = await newEvent(20, uniqueName('Festival'), db);
     await seedFestival(festival, db);
     const soldOut = await newEvent(4, uniqueName('Sold out'), db);
-    await bookingsOf(
+    await addBookings(
       soldOut,
       [
         { status: 'confirmed', tickets: 3 },
@@ -80,9 +80,9 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
       db,
     );
     const quiet = await newEvent(1000, uniqueName('Quiet'), db);
-    await bookingsOf(quiet, [{ status: 'cancelled', wasConfirmed: true }, { status: 'failed' }], db);
+    await addBookings(quiet, [{ status: 'cancelled', wasConfirmed: true }, { status: 'failed' }], db);
     const deleted = await newEvent(2, uniqueName('Deleted'), db);
-    await bookingsOf(
+    await addBookings(
       deleted,
       Array.from({ length: 2 }, () => ({ status: 'confirmed' as const })),
       db,
@@ -120,7 +120,7 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
     });
 
     const deleted = await newEvent(5);
-    await bookingsOf(deleted, [{ status: 'confirmed', bookedAt: at('2024-05-05T05:05:05Z') }]);
+    await addBookings(deleted, [{ status: 'confirmed', bookedAt: at('2024-05-05T05:05:05Z') }]);
     await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [deleted]);
     expect((await get(`/api/admin/analytics/${deleted}/`).expect(200)).body).toMatchObject({ total_bookings: 1 });
   });
@@ -193,11 +193,11 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
     const worker: INestApplicationContext = await startTestWorker();
     try {
       const eventId = await newEvent(10);
-      await bookingsOf(eventId, [{ status: 'confirmed', bookedAt: at('2024-02-02T10:00:00Z') }]);
+      await addBookings(eventId, [{ status: 'confirmed', bookedAt: at('2024-02-02T10:00:00Z') }]);
       expect((await get(`/api/admin/analytics/${eventId}/`).expect(200)).body.total_bookings).toBe(1);
 
       // Written behind the api's back, so nothing invalidates: the cached answer stays.
-      await bookingsOf(eventId, [{ status: 'confirmed', bookedAt: at('2024-02-03T10:00:00Z') }]);
+      await addBookings(eventId, [{ status: 'confirmed', bookedAt: at('2024-02-03T10:00:00Z') }]);
       expect((await get(`/api/admin/analytics/${eventId}/`).expect(200)).body.total_bookings).toBe(1);
 
       const buyer = await loginAs(app);

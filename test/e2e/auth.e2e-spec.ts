@@ -7,6 +7,7 @@ import { loginAs, TEST_PASSWORD, uniqueName } from '@evently/testing';
 import { MAX_TOKENS_PER_USER, TokensService } from '@evently/users';
 
 import { createTestApp } from '../support/test-app';
+import { withEnv } from '../support/with-env';
 
 describe('accounts: register, login, logout, me', () => {
   let app: NestFastifyApplication;
@@ -236,8 +237,7 @@ describe('accounts: register, login, logout, me', () => {
   });
 
   it('behind a trusted proxy, takes the client IP from the address that proxy added, not one the client wrote', async () => {
-    process.env.TRUST_PROXY = 'loopback';
-    const proxied = await createTestApp();
+    const proxied = await withEnv({ TRUST_PROXY: 'loopback' }, createTestApp);
     try {
       const redis = proxied.get(RedisService);
       await request(proxied.getHttpServer())
@@ -248,14 +248,12 @@ describe('accounts: register, login, logout, me', () => {
       expect(await redis.client.exists(redis.key('login-failures', 'ip', '198.51.100.7'))).toBe(1);
       expect(await redis.client.exists(redis.key('login-failures', 'ip', '203.0.113.66'))).toBe(0);
     } finally {
-      delete process.env.TRUST_PROXY;
       await proxied.close();
     }
   });
 
   it('limits failed logins per client IP too, above 100, however many usernames they spread over', async () => {
-    process.env.TRUST_PROXY = 'loopback';
-    const proxied = await createTestApp();
+    const proxied = await withEnv({ TRUST_PROXY: 'loopback' }, createTestApp);
     try {
       const fromIp = (ip: string) =>
         request(proxied.getHttpServer())
@@ -281,7 +279,6 @@ describe('accounts: register, login, logout, me', () => {
       await fromIp(sprayer).expect(429);
       await fromIp('192.0.2.45').expect(400);
     } finally {
-      delete process.env.TRUST_PROXY;
       await proxied.close();
     }
   });

@@ -41,7 +41,7 @@ describe('bookings: create, poll, list, cancel', () => {
       return ['confirmed', 'failed'].includes(response.body.status) ? response.body : undefined;
     });
 
-  const bookingsOf = async (eventId: string): Promise<number> => {
+  const bookingCount = async (eventId: string): Promise<number> => {
     const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE event_id = $1', [eventId]);
     return count;
   };
@@ -119,14 +119,14 @@ describe('bookings: create, poll, list, cancel', () => {
     const erin = await loginAs(app);
     const response = await book(erin, { event_id: eventId, number_of_tickets: 1 }).expect(409);
     expect(response.body.error).toEqual(expect.any(String));
-    expect(await bookingsOf(eventId)).toBe(0);
+    expect(await bookingCount(eventId)).toBe(0);
   });
 
   it('refuses a deleted event with 409, leaving no booking', async () => {
     const eventId = await newEvent();
     await db.query('UPDATE events SET deleted_at = now() WHERE id = $1', [eventId]);
     await book(await loginAs(app), { event_id: eventId, number_of_tickets: 1 }).expect(409);
-    expect(await bookingsOf(eventId)).toBe(0);
+    expect(await bookingCount(eventId)).toBe(0);
   });
 
   it('refuses a sold-out event at once with 409', async () => {

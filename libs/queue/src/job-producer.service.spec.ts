@@ -24,10 +24,17 @@ class CuttableRedis {
     });
   }
 
-  async listen(): Promise<{ host: string; port: number; db: number }> {
+  /** Connection options for the hop, with the run's database index and credentials. */
+  async listen() {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as { port: number };
-    return { host: '127.0.0.1', port, db: Number(this.target.pathname.slice(1) || 0) };
+    const { username, password, pathname } = this.target;
+    return {
+      host: '127.0.0.1',
+      port,
+      db: Number(pathname.slice(1) || 0),
+      ...(password && { username: decodeURIComponent(username), password: decodeURIComponent(password) }),
+    };
   }
 
   cut(): void {

@@ -8,7 +8,7 @@ import { isDatabaseGiveUp, isDatabaseUnavailable } from '@evently/database';
 
 import { ErrorBody } from './error-body';
 
-/** Every 503 the api answers (database down, overloaded, shutting down) tells the client when to try again. */
+/** Every request the api refuses with 503 (database down, overloaded, shutting down) says when to try again. */
 export const RETRY_SHORTLY = { 'retry-after': '1' } as const;
 
 interface RenderedError {
