@@ -33,7 +33,11 @@ describe('the outbox follow-up after Redis restarted empty', () => {
       [QUEUES.mail, MAIL_JOBS.bookingCancelled, marker, LOST],
     );
     try {
-      expect(await app.get(OutboxRelay).followUpPublished()).toBe(LOST);
+      // Other files' unfinished rows share the table and look lost to these queues too: count this test's own.
+      expect(await app.get(OutboxRelay).followUpPublished()).toBeGreaterThanOrEqual(LOST);
+      const queue = app.get(JobProducer).queue(QUEUES.mail);
+      const jobs = await Promise.all(Array.from({ length: LOST }, (_, n) => queue.getJob(`${marker}-${n + 1}`)));
+      expect(jobs.filter((job) => !job)).toHaveLength(0);
     } finally {
       await dataSource.query(`DELETE FROM outbox WHERE job_id LIKE $1 || '-%'`, [marker]);
     }
