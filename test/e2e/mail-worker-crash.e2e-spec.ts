@@ -88,7 +88,9 @@ describe('mail: a worker killed in the middle of a send', () => {
   }, 150_000);
 
   it('sends once when its PostgreSQL session is lost in the middle of a send', async () => {
-    const worker = restarted ?? (restarted = await startTestWorker());
+    // A worker of its own, not one the previous test left mid-recovery: its mail slots and SMTP pool start fresh.
+    await restarted?.close();
+    const worker = (restarted = await startTestWorker());
     const { user } = await loginAs(app);
     const eventId = await createEvent(dataSource, { organizerId: user.id });
     const [bookingId] = await insertBookings(dataSource, [{ eventId, userId: user.id, status: 'confirmed' }]);
@@ -97,7 +99,10 @@ describe('mail: a worker killed in the middle of a send', () => {
 
     smtp.holding = true;
     await worker.get(JobProducer).add([{ name: MAIL_JOBS.bookingConfirmed, jobId, payload: { bookingId } }]);
-    await eventually(async () => smtp.held.find(({ mail }) => mail.envelopeTo.includes(user.email.toLowerCase())));
+    await eventually(
+      async () => smtp.held.find(({ mail }) => mail.envelopeTo.includes(user.email.toLowerCase())),
+      40_000,
+    );
     // The claim is the session's uncommitted insert: ending that session rolls it back, as a restart would.
     const [{ ended }] = await dataSource.query(
       `SELECT count(pg_terminate_backend(pid))::int AS ended FROM pg_stat_activity
