@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /** Whether `version` (e.g. "24.9.0") satisfies `range`, which must have the form ">=major.minor.patch". */
-export function satisfies(version, range) {
+function satisfies(version, range) {
   const minimum = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(range.trim());
   if (!minimum) throw new Error(`package.json engines.node must read ">=major.minor.patch", not "${range}"`);
   const actual = version.split('.').map(Number);

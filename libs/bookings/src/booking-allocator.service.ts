@@ -11,6 +11,9 @@ import { jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from '@evently/queue';
 
 import { AllocationDecision, allocateSeats, PendingBooking } from './seat-allocation';
 
+/** The event columns a decision reads; `started` on the database's clock, as the api's intake judges it. */
+const EVENT_COLUMNS = 'id, capacity, booked_tickets, is_active, deleted_at, time <= now() AS started';
+
 /** How many pending bookings one transaction settles. */
 export const SETTLE_BATCH_SIZE = 1000;
 
@@ -20,7 +23,6 @@ interface EventRow {
   booked_tickets: number;
   is_active: boolean;
   deleted_at: Date | null;
-  /** On the database's clock, as the api's intake judges it, not on this process's. */
   started: boolean;
 }
 
@@ -98,7 +100,7 @@ export class BookingAllocator {
   private async decide(manager: EntityManager, eventIds: string[]): Promise<Settlement> {
     await manager.query(`SET LOCAL lock_timeout = '10s'`);
     const events = (await manager.query(
-      `SELECT id, capacity, booked_tickets, is_active, deleted_at, time <= now() AS started FROM events
+      `SELECT ${EVENT_COLUMNS} FROM events
         WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
       [eventIds],
     )) as EventRow[];
@@ -121,10 +123,7 @@ export class BookingAllocator {
    * which configuration refuses outside DEBUG; the storm test's control uses it to prove it catches oversell.
    */
   private async decideUnguarded(manager: EntityManager, eventId: string, bookingId: string) {
-    const events = (await manager.query(
-      `SELECT id, capacity, booked_tickets, is_active, deleted_at, time <= now() AS started FROM events WHERE id = $1`,
-      [eventId],
-    )) as EventRow[];
+    const events = (await manager.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1`, [eventId])) as EventRow[];
     const rows: { id: string; ticket_count: number }[] = await manager.query(
       `SELECT id, ticket_count FROM bookings WHERE id = $1 AND status IN ('pending', 'processing')`,
       [bookingId],

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MailerService } from '@nestjs-modules/mailer';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { AppConfig } from '@evently/config';
 
@@ -19,6 +19,9 @@ export type DeliveryOutcome = 'sent' | 'already-sent';
  */
 const RECORD_BUDGET_MS = 8000;
 const RECORD_RETRY_MS = 1000;
+
+const CLAIM = `INSERT INTO mail_deliveries (dedupe_key, recipient, kind) VALUES ($1, $2, $3)
+               ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1`;
 
 /** Renders Evently's emails and hands them to SMTP, at most once per deduplication key. */
 @Injectable()
@@ -46,12 +49,7 @@ export class MailService {
     try {
       return await this.dataSource.transaction(async (manager) => {
         await manager.query(`SET LOCAL lock_timeout = '30s'`);
-        const claimed: unknown[] = await manager.query(
-          `INSERT INTO mail_deliveries (dedupe_key, recipient, kind) VALUES ($1, $2, $3)
-           ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1`,
-          [mail.dedupeKey, mail.to, mail.kind],
-        );
-        if (claimed.length === 0) return 'already-sent';
+        if (!(await this.claim(manager, mail))) return 'already-sent';
         await this.send(mail);
         accepted = true;
         return 'sent';
@@ -69,11 +67,7 @@ export class MailService {
     const deadline = performance.now() + RECORD_BUDGET_MS;
     for (;;) {
       try {
-        await this.dataSource.query(
-          `INSERT INTO mail_deliveries (dedupe_key, recipient, kind) VALUES ($1, $2, $3)
-           ON CONFLICT (dedupe_key) DO NOTHING`,
-          [mail.dedupeKey, mail.to, mail.kind],
-        );
+        await this.claim(this.dataSource, mail);
         return;
       } catch (error) {
         if (performance.now() + RECORD_RETRY_MS > deadline) {
@@ -83,6 +77,12 @@ export class MailService {
         await sleep(RECORD_RETRY_MS);
       }
     }
+  }
+
+  /** Records the mail's key unless it is recorded already; whether this call recorded it. */
+  private async claim(runner: Pick<EntityManager, 'query'>, mail: Mail): Promise<boolean> {
+    const claimed: unknown[] = await runner.query(CLAIM, [mail.dedupeKey, mail.to, mail.kind]);
+    return claimed.length > 0;
   }
 
   private async send(mail: Mail): Promise<void> {
