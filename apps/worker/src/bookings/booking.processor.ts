@@ -8,6 +8,8 @@ import { jobLogBindings } from '@evently/common';
 import { AppConfig } from '@evently/config';
 import { BOOKING_JOBS, JobPayloads, QUEUES } from '@evently/queue';
 
+import { databasePoolShortfall } from './database-pool-check';
+
 type BookingJobName = (typeof BOOKING_JOBS)[keyof typeof BOOKING_JOBS];
 type SettleHandlers = { [N in BookingJobName]: (payload: JobPayloads[N]) => Promise<void> };
 
@@ -32,6 +34,8 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModu
 
   onModuleInit(): void {
     this.worker.concurrency = this.config.workerConcurrency;
+    const shortfall = databasePoolShortfall(this.config);
+    if (shortfall) this.logger.warn(shortfall);
   }
 
   /** Takes no new jobs and finishes the active ones while the database and Redis are still open. */
