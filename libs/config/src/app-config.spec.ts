@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+
 import { AppConfig, InvalidConfigError } from './app-config';
 import { DEFAULT_SECRET_KEY } from './environment.dto';
 
@@ -19,6 +21,42 @@ describe('AppConfig.fromEnvironment', () => {
       DB_PORT: '6543',
     });
     expect(config.databaseUrl).toBe('postgresql://app:p%40ss%20word@db.internal:6543/evently_db');
+  });
+
+  /** What node-postgres connects with: it parses the URL itself (TypeORM hands it over as `connectionString`). */
+  const connectionOf = (env: Record<string, string>) => {
+    const client = new Client({ connectionString: AppConfig.fromEnvironment(env).databaseUrl }) as Client & {
+      connectionParameters: { host: string; port: number; user: string; password: string; database: string };
+    };
+    const { host, port, user, password, database } = client.connectionParameters;
+    return { host, port, user, password, database };
+  };
+
+  it.each([
+    ['a % in the password', { DB_PASSWORD: 'pa%41ss' }, { password: 'pa%41ss' }],
+    ['a password that is not valid percent-encoding', { DB_PASSWORD: 'abc%zz' }, { password: 'abc%zz' }],
+    [
+      'a user and database name with reserved characters',
+      { DB_USER: 'a:b@c', DB_NAME: 'ev ently %1' },
+      { user: 'a:b@c', database: 'ev ently %1' },
+    ],
+    ['an IPv6 host', { DB_HOST: '::1' }, { host: '::1', port: 5432 }],
+    [
+      "a socket directory, Django's form",
+      { DB_HOST: '/var/run/postgresql', DB_USER: 'app', DB_PASSWORD: 's', DB_PORT: '5433' },
+      { host: '/var/run/postgresql', user: 'app', password: 's', port: 5433 },
+    ],
+  ])('passes %s from the DB_* set to PostgreSQL unchanged', (_case, env, expected) => {
+    expect(connectionOf(env)).toMatchObject({ host: '127.0.0.1', user: 'postgres', database: 'evently', ...expected });
+  });
+
+  it('stops on a DB_HOST that is no host name', () => {
+    expect(() => AppConfig.fromEnvironment({ DB_HOST: 'db host' })).toThrow(/\bDB_HOST\b/);
+  });
+
+  it('takes a sender with a display name, as Django does', () => {
+    const from = 'Evently <noreply@evently.com>';
+    expect(AppConfig.fromEnvironment({ DEFAULT_FROM_EMAIL: from }).mail.from).toBe(from);
   });
 
   it('prefers DATABASE_URL', () => {

@@ -99,13 +99,19 @@ function splitList(value: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * The DB_* set as a URL that node-postgres reads back unchanged: names and password percent-encoded (the URL
+ * setters leave `%` alone), an IPv6 address in brackets, and a socket directory (`DB_HOST=/var/run/postgresql`, as
+ * Django takes it) as the `host` parameter, which node-postgres prefers to the URL's host.
+ */
 function buildDatabaseUrl(env: EnvironmentDto): string {
-  const url = new URL('postgresql://placeholder');
-  url.hostname = env.DB_HOST;
-  url.port = String(env.DB_PORT);
-  url.username = env.DB_USER;
-  url.password = env.DB_PASSWORD;
-  url.pathname = `/${env.DB_NAME}`;
+  const socketDirectory = env.DB_HOST.startsWith('/');
+  const host = socketDirectory ? 'localhost' : env.DB_HOST.includes(':') ? `[${env.DB_HOST}]` : env.DB_HOST;
+  const userInfo = env.DB_PASSWORD
+    ? `${encodeURIComponent(env.DB_USER)}:${encodeURIComponent(env.DB_PASSWORD)}`
+    : encodeURIComponent(env.DB_USER);
+  const url = new URL(`postgresql://${userInfo}@${host}:${env.DB_PORT}/${encodeURIComponent(env.DB_NAME)}`);
+  if (socketDirectory) url.searchParams.set('host', env.DB_HOST);
   return url.toString();
 }
 
@@ -114,10 +120,21 @@ function checkUrls(env: EnvironmentDto): string[] {
   if (env.DATABASE_URL !== undefined && !isUrl(env.DATABASE_URL, ['postgres:', 'postgresql:'])) {
     problems.push('DATABASE_URL: must be a postgresql:// URL');
   }
+  if (env.DATABASE_URL === undefined && !isUrl(tryBuildDatabaseUrl(env), ['postgresql:'])) {
+    problems.push('DB_HOST: must be a host name, an IP address or a socket directory');
+  }
   if (!isUrl(env.REDIS_URL, ['redis:', 'rediss:'])) {
     problems.push('REDIS_URL: must be a redis:// or rediss:// URL');
   }
   return problems;
+}
+
+function tryBuildDatabaseUrl(env: EnvironmentDto): string {
+  try {
+    return buildDatabaseUrl(env);
+  } catch {
+    return '';
+  }
 }
 
 function isUrl(value: string, protocols: string[]): boolean {

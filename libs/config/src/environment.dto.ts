@@ -90,7 +90,8 @@ export class EnvironmentDto {
   @IsOptional() @Transform(toBoolean) @IsBoolean() EMAIL_USE_TLS: boolean = false;
   @IsOptional() @IsString() EMAIL_HOST_USER: string = '';
   @IsOptional() @IsString() EMAIL_HOST_PASSWORD: string = '';
-  @IsOptional() @IsEmail() DEFAULT_FROM_EMAIL: string = 'noreply@evently.com';
+  /** An address, or a display name and an address (`Evently <noreply@evently.com>`), as Django takes it. */
+  @IsOptional() @IsEmail({ allow_display_name: true }) DEFAULT_FROM_EMAIL: string = 'noreply@evently.com';
 
   /** Mail jobs started per second by all workers together; 0 lifts the limit. */
   @IsOptional()

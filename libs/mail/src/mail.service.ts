@@ -10,6 +10,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '@evently/config';
 
 import { Mail, MAIL_SUBJECTS } from './mail-message';
+import { senderDomain } from './sender-domain';
 
 export type DeliveryOutcome = 'sent' | 'already-sent';
 
@@ -99,6 +100,6 @@ export class MailService {
 
   private messageIdFor(dedupeKey: string): string {
     const digest = createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32);
-    return `<${digest}@${this.config.mail.from.split('@').pop()}>`;
+    return `<${digest}@${senderDomain(this.config.mail.from)}>`;
   }
 }
