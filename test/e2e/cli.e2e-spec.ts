@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { AddressInfo, createConnection, createServer, Server } from 'node:net';
 import { promisify } from 'node:util';
 
 import { Client } from 'pg';
@@ -99,6 +100,21 @@ describe('npm run cli', () => {
     expect(result.stdout).toContain('up to date');
   });
 
+  it("migrate connects to an existing database only, never to the server's maintenance database", async () => {
+    // Managed PostgreSQL and PgBouncer setups often refuse connections to the `postgres` database.
+    const proxy = await startupRecordingProxy(5432);
+    try {
+      const url = new URL(process.env.DATABASE_URL ?? '');
+      url.port = String((proxy.server.address() as AddressInfo).port);
+      const result = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
+      expect(result.code).toBe(0);
+      expect(proxy.databases).toContain(url.pathname.slice(1));
+      expect(proxy.databases).not.toContain('postgres');
+    } finally {
+      proxy.server.close();
+    }
+  });
+
   it('seed-demo refuses to run with DEBUG=False, since its accounts share a password the README prints', async () => {
     const client = new Client({ connectionString: process.env.DATABASE_URL });
     await client.connect();
@@ -170,3 +186,20 @@ describe('the npm scripts on an older Node.js', () => {
     expect((await checkAs('25.0.0')).code).toBe(0);
   });
 });
+
+/** A TCP hop to PostgreSQL that notes the database each connection's startup message asks for. */
+async function startupRecordingProxy(postgresPort: number): Promise<{ server: Server; databases: string[] }> {
+  const databases: string[] = [];
+  const server = createServer((client) => {
+    const upstream = createConnection(postgresPort, '127.0.0.1');
+    client.once('data', (startup) => {
+      const fields = startup.subarray(8).toString('utf8').split('\0');
+      databases.push(fields[fields.indexOf('database') + 1]);
+    });
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, databases };
+}

@@ -3,6 +3,9 @@ import { DataSource } from 'typeorm';
 import { databaseOptions } from './database-options';
 import { ListeningClient } from './listening-client';
 
+const INVALID_CATALOG_NAME = '3D000';
+const DUPLICATE_DATABASE = '42P04';
+
 export interface MigrationReport {
   databaseCreated: boolean;
   applied: string[];
@@ -23,24 +26,37 @@ export async function migrateDatabase(url: string, log: (line: string) => void =
   }
 }
 
+/**
+ * Creates the database named by `url` unless a connection to it succeeds. Only a missing database sends it to the
+ * server's `postgres` database, which managed servers and connection poolers often refuse.
+ */
 export async function createDatabaseIfMissing(url: string, log: (line: string) => void = () => {}): Promise<boolean> {
+  if (await databaseExists(url)) return false;
   const name = databaseName(url);
   const client = new ListeningClient({ connectionString: maintenanceUrl(url) });
   await client.connect();
   try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount) return false;
-    try {
-      await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
-    } catch (error) {
-      if ((error as { code?: string }).code !== '42P04') throw error;
-      return false;
-    }
-    log(`created database ${name}`);
-    return true;
+    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== DUPLICATE_DATABASE) throw error;
+    return false;
   } finally {
     await client.end();
   }
+  log(`created database ${name}`);
+  return true;
+}
+
+async function databaseExists(url: string): Promise<boolean> {
+  const client = new ListeningClient({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (error) {
+    if ((error as { code?: string }).code === INVALID_CATALOG_NAME) return false;
+    throw error;
+  }
+  await client.end();
+  return true;
 }
 
 export async function dropDatabase(url: string): Promise<void> {
