@@ -1,14 +1,18 @@
 // Container healthchecks (Dockerfile HEALTHCHECK and docker-compose.yml): exit 0 when healthy, 1 otherwise.
 //   node tools/docker-healthcheck.mjs api     the api answers /api/health/ with the database and Redis up
-//   node tools/docker-healthcheck.mjs worker  this container holds a live BullMQ worker connection in Redis
+//   node tools/docker-healthcheck.mjs worker  a BullMQ worker of this container (host name) is connected to Redis
 /* global AbortSignal */
 import { Buffer } from 'node:buffer';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { networkInterfaces } from 'node:os';
+import { hostname } from 'node:os';
 
 import Redis from 'ioredis';
 
 const TIMEOUT_MS = 4000;
+
+// The apps read `.env` from their working directory as well as the environment (real variables win): so does this.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 async function apiHealthy() {
   const { status, body } = await getHealth(process.env.PORT ?? '8000');
@@ -36,13 +40,14 @@ function getHealth(port) {
   });
 }
 
+/**
+ * A live BullMQ worker of this container: a connection named for the bookings queue and this host (the workers'
+ * name is `<host name>:<pid>`, libs/queue WORKER_NAME). The name, not the address Redis sees, since NAT or a proxy
+ * between the container and Redis shows Redis another address.
+ */
 async function workerHealthy() {
-  const prefix = `${process.env.REDIS_PREFIX ?? 'evently'}:bull:${Buffer.from('bookings').toString('base64')}`;
-  const ownAddresses = new Set(
-    Object.values(networkInterfaces())
-      .flat()
-      .map((address) => address.address),
-  );
+  const queue = `${process.env.REDIS_PREFIX ?? 'evently'}:bull:${Buffer.from('bookings').toString('base64')}`;
+  const ownWorker = `${queue}:w:${hostname()}:`;
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0', {
     lazyConnect: true,
     connectTimeout: TIMEOUT_MS,
@@ -51,12 +56,7 @@ async function workerHealthy() {
   try {
     await redis.connect();
     const clients = String(await redis.client('LIST')).split('\n');
-    return clients.some((line) => {
-      const fields = Object.fromEntries(line.split(' ').map((field) => field.split(/=(.*)/s).slice(0, 2)));
-      const name = fields.name ?? '';
-      const host = (fields.addr ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-      return (name === prefix || name.startsWith(`${prefix}:w:`)) && ownAddresses.has(host);
-    });
+    return clients.some((line) => / name=(\S*)/.exec(line)?.[1].startsWith(ownWorker));
   } finally {
     redis.disconnect();
   }

@@ -2,3 +2,4 @@ export * from './job-producer.service';
 export * from './outbox-relay.service';
 export * from './queue-names';
 export * from './queue.module';
+export * from './worker-name';

@@ -6,7 +6,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { BookingAllocator } from '@evently/bookings';
 import { jobLogBindings } from '@evently/common';
 import { AppConfig } from '@evently/config';
-import { BOOKING_JOBS, JobPayloads, QUEUES } from '@evently/queue';
+import { BOOKING_JOBS, JobPayloads, QUEUES, WORKER_NAME } from '@evently/queue';
 
 import { databasePoolShortfall } from './database-pool-check';
 
@@ -14,7 +14,7 @@ type BookingJobName = (typeof BOOKING_JOBS)[keyof typeof BOOKING_JOBS];
 type SettleHandlers = { [N in BookingJobName]: (payload: JobPayloads[N]) => Promise<void> };
 
 /** Settles events' pending bookings on their signal. A second run finds nothing pending and does nothing. */
-@Processor(QUEUES.bookings)
+@Processor(QUEUES.bookings, { name: WORKER_NAME })
 export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(BookingProcessor.name);
 

@@ -5,7 +5,7 @@ import { PinoLogger } from 'nestjs-pino';
 
 import { jobLogBindings } from '@evently/common';
 import { DeliveryOutcome, isPermanentRejection, Mail, MAIL_CONCURRENCY, MailService } from '@evently/mail';
-import { JobPayloads, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
+import { JobPayloads, MAIL_JOBS, OutboxRelay, QUEUES, WORKER_NAME } from '@evently/queue';
 
 import { MailComposer } from './mail-composer.service';
 
@@ -20,6 +20,7 @@ export type MailJobResult = DeliveryOutcome | 'nothing-to-send';
  * reason. Nothing here ever writes a booking.
  */
 @Processor(QUEUES.mail, {
+  name: WORKER_NAME,
   concurrency: MAIL_CONCURRENCY,
   lockDuration: 15_000,
   stalledInterval: 5_000,
