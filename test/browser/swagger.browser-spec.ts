@@ -74,10 +74,11 @@ describe('Swagger UI in Chromium', () => {
 
   it('authorizes with a token and runs GET /api/user/auth/me/ from the page', async () => {
     await page.locator('.scheme-container button.authorize').click();
-    const dialog = page.locator('.dialog-ux .modal-ux');
-    await dialog.locator('input[type=text]').fill(`Token ${session.token}`);
-    await dialog.locator('button.authorize').click();
-    await dialog.locator('button.btn-done').click();
+    // The dialog has a form per scheme (`token`, the apiKey, and `bearer`); the apiKey one takes the `Token` form.
+    const tokenScheme = page.locator('.dialog-ux .modal-ux .auth-container', { hasText: '(apiKey)' });
+    await tokenScheme.locator('input[type=text]').fill(`Token ${session.token}`);
+    await tokenScheme.locator('button.authorize').click();
+    await tokenScheme.locator('button.btn-done').click();
     await page.locator('.scheme-container button.authorize.locked').waitFor();
 
     const me = page.locator('.opblock-get', { has: page.locator('[data-path="/api/user/auth/me"]') });

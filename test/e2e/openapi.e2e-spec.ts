@@ -1,23 +1,70 @@
+import Ajv from 'ajv';
+
+import { documentOperations, OpenApiDocument, OpenApiSchema } from '../support/openapi-operations';
 import { RunningProcess, startApiProcess } from '../support/processes';
 
-interface Operation {
-  tags?: string[];
-  security?: unknown[];
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
-  requestBody?: unknown;
+/** Money and percentages: the only numbers of the api that are not integers. */
+const FRACTIONAL = [
+  'cancellation_rate',
+  'max_price',
+  'min_price',
+  'price_per_ticket',
+  'total_amount',
+  'utilization_percentage',
+];
+const INSTANTS = ['booking_date', 'confirmed_at', 'created_at', 'time', 'updated_at'];
+const INT32 = { type: 'integer', format: 'int32' };
+
+/** @Public() routes: no token needed, but one that is sent is checked. */
+const PUBLIC = [
+  'POST /api/user/auth/register',
+  'POST /api/user/auth/login',
+  'GET /api/user/events',
+  'GET /api/user/events/{id}',
+  'GET /api/events/{id}/availability',
+  'GET /api/health',
+];
+const STAFF_ONLY = [
+  'POST /api/admin/events',
+  'GET /api/admin/events/list',
+  'GET /api/admin/events/{id}/details',
+  'PUT /api/admin/events/{id}',
+  'DELETE /api/admin/events/{id}/delete',
+  'POST /api/admin/events/{id}/notify',
+  'GET /api/admin/analytics',
+  'GET /api/admin/analytics/{event_id}',
+  'POST /api/admin/users/bulk_delete',
+  'GET /api/metrics',
+];
+const LISTS = ['GET /api/user/events', 'GET /api/admin/events/list', 'GET /api/users/{user_id}/bookings'];
+const JSON_BODY = { 'content-type': 'application/json' };
+
+/** Every property and parameter of the document, by name, nested ones included. */
+function namedSchemas(document: OpenApiDocument): { name: string; schema: OpenApiSchema }[] {
+  const properties = (schema: OpenApiSchema): { name: string; schema: OpenApiSchema }[] => [
+    ...Object.entries(schema.properties ?? {}).flatMap(([name, property]) => [
+      { name, schema: property },
+      ...properties(property),
+    ]),
+    ...(schema.items ? properties(schema.items) : []),
+  ];
+  const parameters = documentOperations(document).flatMap(({ operation }) =>
+    (operation.parameters ?? []).map(({ name, schema }) => ({ name, schema })),
+  );
+  return [...Object.values(document.components.schemas).flatMap(properties), ...parameters];
 }
 
 /** The OpenAPI document of the compiled api, where the Swagger CLI plugin has run, as users get it. */
 describe('OpenAPI document (compiled api)', () => {
   let api: RunningProcess & { url: string };
-  let document: {
-    paths: Record<string, Record<string, Operation>>;
-    components: Record<string, Record<string, unknown>>;
-  };
+  let document: OpenApiDocument;
+  let operations: ReturnType<typeof documentOperations>;
+  const operation = (key: string) => operations.find((candidate) => candidate.key === key)!.operation;
 
   beforeAll(async () => {
     api = await startApiProcess();
-    document = (await (await fetch(`${api.url}/api/docs-json`)).json()) as typeof document;
+    document = (await (await fetch(`${api.url}/api/docs-json`)).json()) as OpenApiDocument;
+    operations = documentOperations(document);
   });
   afterAll(() => api.stop());
 
@@ -27,11 +74,8 @@ describe('OpenAPI document (compiled api)', () => {
   });
 
   it('documents every operation with a tag, a success schema and its error responses', () => {
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, operation })),
-    );
     expect(operations.length).toBeGreaterThanOrEqual(6);
-    for (const { name, operation } of operations) {
+    for (const { key: name, operation } of operations) {
       const statuses = Object.keys(operation.responses);
       const success = statuses.find((status) => status.startsWith('2'));
       expect({ name, tagged: (operation.tags ?? []).length > 0 }).toEqual({ name, tagged: true });
@@ -51,9 +95,145 @@ describe('OpenAPI document (compiled api)', () => {
     const create = document.paths['/api/bookings'].post;
     expect(create.requestBody).toBeDefined();
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '409']));
-    const schema = document.components.schemas.CreateBookingDto as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties)).toEqual(
+    expect(Object.keys(document.components.schemas.CreateBookingDto.properties!)).toEqual(
       expect.arrayContaining(['user_id', 'event_id', 'number_of_tickets']),
     );
+  });
+
+  it('types ids and counts as integers, leaving `number` to money and percentages', () => {
+    const numbers = namedSchemas(document).filter(({ schema }) => schema.type === 'number');
+    expect([...new Set(numbers.map(({ name }) => name))].sort()).toEqual(FRACTIONAL);
+
+    const booking = document.components.schemas.CreateBookingDto.properties!;
+    expect(booking.user_id).toMatchObject(INT32);
+    expect(booking.number_of_tickets).toMatchObject(INT32);
+    expect(document.components.schemas.CreateEventDto.properties!.capacity).toMatchObject(INT32);
+    expect(document.components.schemas.ProfileDto.properties!.id).toMatchObject(INT32);
+    expect(document.components.schemas.BookingDto.properties!.ticket_count).toMatchObject(INT32);
+    const history = operation('GET /api/users/{user_id}/bookings').parameters!;
+    expect(Object.fromEntries(history.map(({ name, schema }) => [name, schema.type]))).toEqual({
+      user_id: 'integer',
+      page: 'integer',
+      page_size: 'integer',
+    });
+    expect(history.find(({ name }) => name === 'user_id')!.schema).toMatchObject(INT32);
+  });
+
+  it('lets ErrorBody.details be null, a string or an object, as real errors send them', async () => {
+    const validate = new Ajv({ keywords: ['example'] }).compile(document.components.schemas.ErrorBody);
+    const answers = await Promise.all([
+      fetch(`${api.url}/api/user/events/00000000-0000-4000-8000-000000000000/`),
+      fetch(`${api.url}/api/user/auth/register/`, { method: 'POST', headers: JSON_BODY, body: '{}' }),
+      // Nested deeper than the body parser allows: a public 400 whose `details` is a string.
+      fetch(`${api.url}/api/user/auth/login/`, { method: 'POST', headers: JSON_BODY, body: '['.repeat(40) }),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([404, 400, 400]);
+    const bodies = (await Promise.all(answers.map((answer) => answer.json()))) as { details: unknown }[];
+    expect(bodies.map(({ details }) => (details === null ? 'null' : typeof details))).toEqual([
+      'null',
+      'object',
+      'string',
+    ]);
+    for (const body of bodies) expect({ body, valid: validate(body) }).toEqual({ body, valid: true });
+  });
+
+  it('documents 503 on every operation, 413 on every one with a body, and Retry-After on 429 and 503', () => {
+    for (const { key, operation } of operations) {
+      const statuses = Object.keys(operation.responses);
+      const expected = ['503', ...(operation.requestBody ? ['413'] : [])];
+      expect({ key, statuses }).toEqual({ key, statuses: expect.arrayContaining(expected) });
+      for (const status of statuses.filter((candidate) => ['429', '503'].includes(candidate))) {
+        const headers = Object.keys(operation.responses[status].headers ?? {});
+        expect({ key, status, headers }).toEqual({ key, status, headers: ['Retry-After'] });
+      }
+    }
+    expect(operation('POST /api/user/auth/login').responses['429']).toBeDefined();
+    const created = operation('POST /api/bookings').responses['201'];
+    expect(Object.keys(created.headers ?? {})).toEqual(['Idempotent-Replayed']);
+  });
+
+  it('documents the 401 of public routes, which check a token only when one is sent', async () => {
+    for (const key of PUBLIC) {
+      expect({ key, security: operation(key).security }).toEqual({ key, security: undefined });
+      expect({ key, description: operation(key).responses['401']?.description }).toEqual({
+        key,
+        description: expect.stringMatching(/only when an invalid token is sent/i),
+      });
+    }
+    const withBadToken = await fetch(`${api.url}/api/user/events/`, {
+      headers: { authorization: 'Token not-a-token' },
+    });
+    expect(withBadToken.status).toBe(401);
+  });
+
+  it('accepts `Bearer <token>` wherever it accepts `Token <token>`', () => {
+    expect(document.components.securitySchemes.token.description).toMatch(/include the word Token/i);
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const secured = operations.filter(({ operation }) => operation.security);
+    expect(secured.length + PUBLIC.length).toBe(operations.length);
+    for (const { key, operation } of secured) {
+      expect({ key, security: operation.security }).toEqual({ key, security: [{ token: [] }, { bearer: [] }] });
+    }
+  });
+
+  it('keeps the event update partial: no default on is_active, and an example with only some fields', () => {
+    const update = document.components.schemas.UpdateEventDto.properties!;
+    expect(update.is_active).toEqual({ type: 'boolean', description: expect.any(String) });
+    expect(document.components.schemas.CreateEventDto.properties!.is_active).toMatchObject({ default: true });
+    const examples = Object.values(
+      operation('PUT /api/admin/events/{id}').requestBody!.content['application/json'].examples!,
+    );
+    expect(examples.map(({ value }) => Object.keys(value).sort())).toEqual([['capacity', 'name']]);
+  });
+
+  it('gives booking creation an example body without user_id, which would be a 403 for most callers', () => {
+    expect(document.components.schemas.CreateBookingDto.properties!.user_id.example).toBeUndefined();
+    const body = operation('POST /api/bookings').requestBody!.content['application/json'];
+    const examples = Object.values(body.examples ?? {});
+    expect(examples.length).toBeGreaterThan(0);
+    for (const { value } of examples) expect(Object.keys(value).sort()).toEqual(['event_id', 'number_of_tickets']);
+  });
+
+  it('says which operations are for staff only, and who may list whose bookings', () => {
+    for (const key of STAFF_ONLY) {
+      const { summary, description } = operation(key);
+      expect({ key, text: `${summary} ${description}` }).toEqual({ key, text: expect.stringContaining('Staff only.') });
+    }
+    const history = operation('GET /api/users/{user_id}/bookings');
+    expect(history.summary).toMatch(/own.*staff/);
+    expect(history.responses['403'].description).toMatch(/own id.*not staff/);
+  });
+
+  it('documents the metrics errors as the JSON they are sent as', async () => {
+    const { responses } = operation('GET /api/metrics');
+    expect(Object.keys(responses['200'].content!)).toEqual(['text/plain']);
+    for (const status of ['401', '403', '503']) {
+      expect({ status, types: Object.keys(responses[status].content!) }).toEqual({
+        status,
+        types: ['application/json'],
+      });
+    }
+    const anonymous = await fetch(`${api.url}/api/metrics/`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('formats instants as date-time and page links as nullable URIs; a list page past the last is a 404', () => {
+    const instants = namedSchemas(document).filter(({ name }) => INSTANTS.includes(name));
+    expect(instants.length).toBeGreaterThanOrEqual(10);
+    for (const { name, schema } of instants) {
+      expect({ name, format: schema.format }).toEqual({ name, format: 'date-time' });
+    }
+
+    const links = namedSchemas(document).filter(({ name }) => name === 'next' || name === 'previous');
+    expect(links.length).toBe(2 * LISTS.length);
+    for (const { schema } of links) expect(schema).toMatchObject({ type: 'string', format: 'uri', nullable: true });
+
+    for (const key of LISTS) {
+      expect({ key, description: operation(key).responses['404'].description }).toEqual({
+        key,
+        description: expect.stringContaining('Invalid page.'),
+      });
+    }
   });
 });

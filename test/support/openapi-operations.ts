@@ -1,5 +1,44 @@
 import request from 'supertest';
 
+/** The parts of the served OpenAPI 3.0 document the tests read. */
+export interface OpenApiSchema {
+  type?: string;
+  format?: string;
+  nullable?: boolean;
+  default?: unknown;
+  example?: unknown;
+  $ref?: string;
+  properties?: Record<string, OpenApiSchema>;
+  items?: OpenApiSchema;
+  anyOf?: OpenApiSchema[];
+}
+
+export interface OpenApiResponse {
+  description: string;
+  headers?: Record<string, { schema?: OpenApiSchema }>;
+  content?: Record<string, { schema?: OpenApiSchema }>;
+}
+
+export interface OpenApiOperationObject {
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; schema: OpenApiSchema }[];
+  requestBody?: {
+    content: Record<string, { schema?: OpenApiSchema; examples?: Record<string, { value: Record<string, unknown> }> }>;
+  };
+  responses: Record<string, OpenApiResponse>;
+}
+
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperationObject>>;
+  components: {
+    schemas: Record<string, OpenApiSchema>;
+    securitySchemes: Record<string, Record<string, unknown>>;
+  };
+}
+
 export interface ApiOperation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** The document's path template, e.g. `/api/bookings/{id}`. */
@@ -11,20 +50,27 @@ export interface ApiOperation {
 
 const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
 
-/** Every operation the app's own OpenAPI document lists, so suites over "every endpoint" grow with the api. */
-export async function apiOperations(http: ReturnType<typeof request>): Promise<ApiOperation[]> {
-  const { body } = await http.get('/api/docs-json').expect(200);
-  const paths = body.paths as Record<string, Record<string, unknown>>;
-  return Object.entries(paths).flatMap(([path, methods]) =>
-    Object.keys(methods)
-      .filter((method) => METHODS.has(method))
-      .map((method) => ({
+/** Every operation of an OpenAPI document, with its object. */
+export function documentOperations(
+  document: Pick<OpenApiDocument, 'paths'>,
+): (ApiOperation & { operation: OpenApiOperationObject })[] {
+  return Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods)
+      .filter(([method]) => METHODS.has(method))
+      .map(([method, operation]) => ({
         method: method as ApiOperation['method'],
         path,
         key: `${method.toUpperCase()} ${path}`,
         params: [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]),
+        operation,
       })),
   );
+}
+
+/** Every operation the app's own OpenAPI document lists, so suites over "every endpoint" grow with the api. */
+export async function apiOperations(http: ReturnType<typeof request>): Promise<ApiOperation[]> {
+  const { body } = await http.get('/api/docs-json').expect(200);
+  return documentOperations(body as OpenApiDocument).map(({ operation: _operation, ...rest }) => rest);
 }
 
 /** The operation's URL (with the trailing slash the original API's clients send), params substituted. */

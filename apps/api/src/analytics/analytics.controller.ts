@@ -3,7 +3,7 @@ import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { StaffOnly } from '@evently/auth';
 
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors, NOT_STAFF } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/id-params';
 import { AnalyticsService } from './analytics.service';
 import {
@@ -14,7 +14,7 @@ import {
 } from './dto/analytics-responses.dto';
 
 const COUNTING_RULE =
-  'A booking counts once it has been confirmed: bookings confirmed now plus those cancelled after ' +
+  'Staff only. A booking counts once it has been confirmed: bookings confirmed now plus those cancelled after ' +
   'confirmation; pending, processing, failed and never-confirmed cancelled bookings do not count. ' +
   'Percentages have one decimal. Cached for 30 minutes and refreshed whenever a booking changes.';
 
@@ -32,7 +32,7 @@ export class AnalyticsController {
       `${COUNTING_RULE} Covers events that are not deleted. Utilization = tickets of confirmed bookings / ` +
       'capacity × 100; events without confirmed tickets are left out of that list. Both lists hold at most 10.',
   })
-  @ApiErrors(401, 403)
+  @ApiErrors(401, NOT_STAFF)
   async overview(): Promise<AnalyticsOverviewDto> {
     return mapAnalyticsOverview(await this.analytics.overview());
   }
@@ -45,7 +45,7 @@ export class AnalyticsController {
       'daily_bookings groups counted bookings by the UTC day they were made, oldest first, leaving out days ' +
       'without any. Deleted events can still be read here.',
   })
-  @ApiErrors(401, 403, 404)
+  @ApiErrors(401, NOT_STAFF, 404)
   async forEvent(@Param('event_id', UuidParam) eventId: string): Promise<EventAnalyticsDto> {
     return mapEventAnalytics(await this.analytics.forEvent(eventId.toLowerCase()));
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { CurrentUser } from '@evently/auth';
@@ -7,8 +7,9 @@ import { BookingsService } from '@evently/bookings';
 import { BadRequestError, pageRequest, Page, toPage } from '@evently/common';
 import { User } from '@evently/database';
 
+import { ApiBodyExample } from '../common/api-body-example.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { IntIdParam, UuidParam } from '../common/id-params';
+import { ApiIntIdParam, IntIdParam, UuidParam } from '../common/id-params';
 import { PaginationQueryDto } from '../common/pagination.dto';
 import { RequestUrl } from '../common/request-url.decorator';
 import {
@@ -33,7 +34,21 @@ export class BookingsController {
    */
   @Post('bookings')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 characters, scoped to the caller' })
-  @ApiErrors(400, 401, 403, 404, 409, 422, 503)
+  // Without user_id: the caller's own id is the one that works for everyone.
+  @ApiBodyExample(CreateBookingDto, 'For yourself', {
+    event_id: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+    number_of_tickets: 2,
+  })
+  @ApiCreatedResponse({
+    type: BookingDto,
+    headers: {
+      'Idempotent-Replayed': {
+        description: '`true` when this replays the first response to the same Idempotency-Key and body',
+        schema: { type: 'string', enum: ['true'] },
+      },
+    },
+  })
+  @ApiErrors(400, 401, 403, 404, 409, 422)
   async create(
     @CurrentUser() user: User,
     @Body() dto: CreateBookingDto,
@@ -66,9 +81,18 @@ export class BookingsController {
     return { booking_id: booking.id, status: 'cancelled' };
   }
 
-  /** A user's bookings, newest first. */
+  /** A user's bookings, newest first: the caller's own, or any user's for staff. */
   @Get('users/:user_id/bookings')
-  @ApiErrors(400, 401, 403, 404)
+  @ApiIntIdParam('user_id')
+  @ApiErrors(
+    400,
+    401,
+    { status: 403, description: "`user_id` is not the caller's own id, and the caller is not staff" },
+    {
+      status: 404,
+      description: '`Invalid page.` (a page past the last), a malformed user_id, or, for staff, an unknown one',
+    },
+  )
   async history(
     @CurrentUser() user: User,
     @Param('user_id', IntIdParam) userId: number,

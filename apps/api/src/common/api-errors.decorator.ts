@@ -3,20 +3,42 @@ import { ApiResponse } from '@nestjs/swagger';
 
 import { ErrorBody } from './error-body';
 
-const DESCRIPTIONS: Record<number, string> = {
+/**
+ * The error statuses a route declares itself. 413, 503 and a public route's 401 hold for every route they can
+ * apply to, so setupSwagger adds them to the whole document instead.
+ */
+export type RouteErrorStatus = 400 | 401 | 403 | 404 | 409 | 422 | 429;
+
+/** A status whose meaning on this route is narrower than the usual one. */
+export interface SpecificError {
+  status: RouteErrorStatus;
+  description: string;
+}
+
+const DESCRIPTIONS: Record<RouteErrorStatus, string> = {
   400: 'Invalid input; `details` holds the per-field messages',
   401: 'No token, or an invalid one',
   403: 'Authenticated, but not allowed',
   404: 'Unknown id',
   409: 'The current state forbids it',
-  413: 'Body larger than 1 MB',
   422: 'Idempotency-Key reused with a different body',
   429: 'Rate limited; see Retry-After',
-  503: 'A dependency is down or the api is overloaded; retry after Retry-After seconds',
+};
+
+export const NOT_STAFF: SpecificError = { status: 403, description: 'Staff only: the caller is not staff' };
+
+/** Lists answer 404 for a page past the last, as the original API (DRF) did. */
+export const INVALID_PAGE: SpecificError = {
+  status: 404,
+  description: '`Invalid page.`: `page` is past the last page',
 };
 
 /** Documents the `{error, details}` responses a route can give. */
-export const ApiErrors = (...statuses: number[]) =>
+export const ApiErrors = (...errors: (RouteErrorStatus | SpecificError)[]) =>
   applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorBody })),
+    ...errors.map((error) => {
+      const { status, description } =
+        typeof error === 'number' ? { status: error, description: DESCRIPTIONS[error] } : error;
+      return ApiResponse({ status, description, type: ErrorBody });
+    }),
   );

@@ -1,4 +1,5 @@
 import { NotFoundException, ParseUUIDPipe, PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 
 /** A malformed id in a path is an unknown id: 404, as the contract says. */
 export const UuidParam = new ParseUUIDPipe({
@@ -16,3 +17,7 @@ export const IntIdParam: PipeTransform<string, number> = {
     return id;
   },
 };
+
+/** Documents a path param read with {@link IntIdParam}, which the Swagger plugin would call a `number`. */
+export const ApiIntIdParam = (name: string) =>
+  ApiParam({ name, schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_INT_ID } });

@@ -5,7 +5,7 @@ import { QueryNumber } from '@evently/common';
 
 /** `page` from 1 and `page_size` (default 10, over 100 clamped to 100), shared by every list. */
 export class PaginationQueryDto {
-  @ApiProperty({ required: false, minimum: 1, default: 1 })
+  @ApiProperty({ required: false, type: 'integer', format: 'int32', minimum: 1, default: 1 })
   @IsOptional()
   @QueryNumber()
   @IsInt()
@@ -13,11 +13,29 @@ export class PaginationQueryDto {
   @Max(1_000_000)
   page?: number;
 
-  @ApiProperty({ required: false, minimum: 1, default: 10, description: 'values over 100 are clamped to 100' })
+  @ApiProperty({
+    required: false,
+    type: 'integer',
+    minimum: 1,
+    default: 10,
+    description: 'values over 100 are clamped to 100',
+  })
   @IsOptional()
   @QueryNumber()
   @IsInt()
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
   page_size?: number;
+}
+
+/** The fields of every list answer besides its `results`. */
+export class ListPageDto {
+  @ApiProperty({ type: 'integer', format: 'int32', description: 'Matching items over all pages' })
+  count!: number;
+
+  @ApiProperty({ type: String, format: 'uri', nullable: true, description: 'Absolute URL of the next page' })
+  next!: string | null;
+
+  @ApiProperty({ type: String, format: 'uri', nullable: true, description: 'Absolute URL of the previous page' })
+  previous!: string | null;
 }

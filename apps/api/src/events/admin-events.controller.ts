@@ -6,7 +6,8 @@ import { pageRequest, toPage } from '@evently/common';
 import { User } from '@evently/database';
 import { EventQueries, EventsService } from '@evently/events';
 
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiBodyExample } from '../common/api-body-example.decorator';
+import { ApiErrors, INVALID_PAGE, NOT_STAFF, SpecificError } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/id-params';
 import { RequestUrl } from '../common/request-url.decorator';
 import { CreateEventDto, toEventChanges, toNewEvent, UpdateEventDto } from './dto/create-event.dto';
@@ -21,6 +22,11 @@ import {
   mapCreatedEvent,
 } from './dto/event-responses.dto';
 
+const NOT_ORGANIZER: SpecificError = {
+  status: 403,
+  description: 'Not staff, or staff who is neither the organizer nor a superuser',
+};
+
 /** Event management for staff. Deleted events answer 404 here too. */
 @ApiTags('admin-events')
 @ApiSecurity('token')
@@ -32,34 +38,36 @@ export class AdminEventsController {
     private readonly queries: EventQueries,
   ) {}
 
-  /** Creates an event organised by the caller. Times in the past are refused (400). */
+  /** Staff only. Creates an event organised by the caller. Times in the past are refused (400). */
   @Post()
-  @ApiErrors(400, 401, 403, 413)
+  @ApiErrors(400, 401, NOT_STAFF)
   async create(@CurrentUser() user: User, @Body() dto: CreateEventDto): Promise<CreatedEventDto> {
     return mapCreatedEvent(await this.events.create(user, toNewEvent(dto)));
   }
 
-  /** Every event that is not deleted, newest first unless `ordering` says otherwise. */
+  /** Staff only. Every event that is not deleted, newest first unless `ordering` says otherwise. */
   @Get('list')
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, NOT_STAFF, INVALID_PAGE)
   async list(@Query() query: AdminEventsQueryDto, @RequestUrl() url: string): Promise<AdminEventPageDto> {
     const page = pageRequest(query);
     const { records, count } = await this.queries.listAdmin(toAdminEventFilter(query), page);
     return toPage(records.map(mapAdminEvent), count, page, url);
   }
 
+  /** Staff only. Any event that is not deleted, with its bookings and utilization. */
   @Get(':id/details')
-  @ApiErrors(401, 403, 404)
+  @ApiErrors(401, NOT_STAFF, 404)
   async details(@Param('id', UuidParam) id: string): Promise<AdminEventDetailsDto> {
     return mapAdminEventDetails(await this.queries.findAdminDetails(id));
   }
 
   /**
-   * Partial update, by the organizer or a superuser (other staff: 403). Lowering the capacity below the
-   * tickets already confirmed is a 409. Answers the event's details.
+   * Staff only. Partial update, by the organizer or a superuser (other staff: 403). Lowering the capacity below
+   * the tickets already confirmed is a 409. Answers the event's details.
    */
   @Put(':id')
-  @ApiErrors(400, 401, 403, 404, 409, 413)
+  @ApiBodyExample(UpdateEventDto, 'Only the fields to change', { name: 'Updated Tech Conference 2030', capacity: 600 })
+  @ApiErrors(400, 401, NOT_ORGANIZER, 404, 409)
   async update(
     @CurrentUser() user: User,
     @Param('id', UuidParam) id: string,
@@ -69,11 +77,11 @@ export class AdminEventsController {
   }
 
   /**
-   * Soft delete, by the organizer or a superuser: the event disappears everywhere, its live bookings are
-   * cancelled (seats returned) and their holders are emailed.
+   * Staff only. Soft delete, by the organizer or a superuser: the event disappears everywhere, its live bookings
+   * are cancelled (seats returned) and their holders are emailed.
    */
   @Delete(':id/delete')
-  @ApiErrors(401, 403, 404)
+  @ApiErrors(401, NOT_ORGANIZER, 404)
   async remove(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<DeletedEventDto> {
     return { event_id: await this.events.remove(user, id), status: 'deleted' };
   }

@@ -5,7 +5,7 @@ import { Public } from '@evently/auth';
 import { pageRequest, toPageJson } from '@evently/common';
 import { EventCatalog, publicReadVersions } from '@evently/events';
 
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors, INVALID_PAGE } from '../common/api-errors.decorator';
 import { Replayable } from '../common/answer-replay';
 import { UuidParam } from '../common/id-params';
 import { JsonText } from '../common/json-text.decorator';
@@ -24,7 +24,7 @@ export class PublicEventsController {
   @Get()
   @JsonText(PublicEventPageDto)
   @Replayable(publicReadVersions.list)
-  @ApiErrors(400, 404)
+  @ApiErrors(400, INVALID_PAGE)
   async list(@Query() query: PublicEventsQueryDto, @RequestUrl() url: string): Promise<string> {
     const page = pageRequest(query);
     return toPageJson(await this.catalog.list(toPublicEventFilter(query), page, mapPublicEvent), page, url);

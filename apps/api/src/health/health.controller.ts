@@ -24,7 +24,8 @@ export class HealthController {
     status: 503,
     description:
       '`degraded` (no worker, or the oldest waiting booking job is older than HEALTH_MAX_JOB_AGE_SECONDS) or ' +
-      '`unhealthy` (database or Redis down); `message` names the failing parts',
+      '`unhealthy` (database or Redis down); `message` names the failing parts. While the api is overloaded or ' +
+      'shutting down, an error body `{error, details}` with Retry-After instead',
     type: HealthReportDto,
   })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {

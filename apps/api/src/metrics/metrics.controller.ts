@@ -1,9 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { StaffOnly } from '@evently/auth';
 
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors, NOT_STAFF } from '../common/api-errors.decorator';
 import { MetricsScrapeService } from './metrics-scrape.service';
 
 @ApiTags('system')
@@ -20,10 +20,14 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (staff)' })
-  @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'Prometheus text exposition format', type: String })
-  @ApiErrors(401, 403)
+  @ApiOperation({ summary: 'Prometheus metrics. Staff only.' })
+  // Content given on the 200 alone: @ApiProduces would make the JSON error responses text/plain too.
+  @ApiResponse({
+    status: 200,
+    description: 'Prometheus text exposition format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
+  @ApiErrors(401, NOT_STAFF)
   metrics(): Promise<string> {
     return this.scrape.render();
   }

@@ -4,7 +4,7 @@ import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, StaffOnly } from '@evently/auth';
 import { User } from '@evently/database';
 
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors, NOT_STAFF } from '../common/api-errors.decorator';
 import { UuidParam } from '../common/id-params';
 import { mapNotifyResponse, NotifyAttendeesDto, NotifyResponseDto } from './dto/notify-attendees.dto';
 import { NotificationsService } from './notifications.service';
@@ -21,11 +21,11 @@ export class NotificationsController {
   @ApiOperation({
     summary: 'Email a message to everyone holding a confirmed booking of the event',
     description:
-      'Each distinct user with at least one confirmed booking gets one email, however many bookings they hold; ' +
-      'users whose bookings were all cancelled get nothing. Answers at once: the worker sends the emails ' +
-      'through the mail queue, with retries. Unknown or deleted events are 404.',
+      'Staff only. Each distinct user with at least one confirmed booking gets one email, however many ' +
+      'bookings they hold; users whose bookings were all cancelled get nothing. Answers at once: the worker ' +
+      'sends the emails through the mail queue, with retries. Unknown or deleted events are 404.',
   })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, NOT_STAFF, 404)
   async notify(
     @CurrentUser() user: User,
     @Param('id', UuidParam) id: string,

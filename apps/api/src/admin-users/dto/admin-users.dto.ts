@@ -21,6 +21,6 @@ export class BulkDeleteUsersDto {
 }
 
 export class BulkDeleteResultDto {
-  @ApiProperty({ example: 25 }) deleted_users!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 25 }) deleted_users!: number;
   @ApiProperty({ example: 'test_' }) prefix!: string;
 }

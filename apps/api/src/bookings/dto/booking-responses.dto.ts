@@ -4,13 +4,15 @@ import { decimalToNumber, toIsoUtc } from '@evently/common';
 import { Booking, BOOKING_STATUSES } from '@evently/database';
 import type { BookingStatus } from '@evently/database';
 
+import { ListPageDto } from '../../common/pagination.dto';
+
 class BookingEventRefDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
 }
 
 class BookingUserRefDto {
-  @ApiProperty() id!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 1 }) id!: number;
   @ApiProperty() username!: string;
 }
 
@@ -18,9 +20,9 @@ export class BookingDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: BookingEventRefDto }) event!: BookingEventRefDto;
   @ApiProperty({ type: BookingUserRefDto }) user!: BookingUserRefDto;
-  @ApiProperty({ example: 2 }) ticket_count!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 2 }) ticket_count!: number;
   @ApiProperty({ example: 300.0 }) total_amount!: number;
-  @ApiProperty({ example: '2024-01-15T10:30:00Z' }) booking_date!: string;
+  @ApiProperty({ format: 'date-time', example: '2024-01-15T10:30:00Z' }) booking_date!: string;
   @ApiProperty({ enum: BOOKING_STATUSES }) status!: BookingStatus;
   @ApiProperty({ nullable: true, type: String, description: 'Why the worker failed the booking' })
   failure_reason!: string | null;
@@ -32,22 +34,19 @@ class BookingHistoryEventDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() venue!: string;
-  @ApiProperty({ example: '2024-06-15T09:00:00Z' }) time!: string;
+  @ApiProperty({ format: 'date-time', example: '2024-06-15T09:00:00Z' }) time!: string;
 }
 
 export class BookingHistoryItemDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: BookingHistoryEventDto }) event!: BookingHistoryEventDto;
-  @ApiProperty() ticket_count!: number;
+  @ApiProperty({ type: 'integer', format: 'int32' }) ticket_count!: number;
   @ApiProperty() total_amount!: number;
-  @ApiProperty() booking_date!: string;
+  @ApiProperty({ format: 'date-time' }) booking_date!: string;
   @ApiProperty({ enum: BOOKING_STATUSES }) status!: BookingStatus;
 }
 
-export class BookingHistoryPageDto {
-  @ApiProperty() count!: number;
-  @ApiProperty({ nullable: true, type: String }) next!: string | null;
-  @ApiProperty({ nullable: true, type: String }) previous!: string | null;
+export class BookingHistoryPageDto extends ListPageDto {
   @ApiProperty({ type: [BookingHistoryItemDto] }) results!: BookingHistoryItemDto[];
 }
 

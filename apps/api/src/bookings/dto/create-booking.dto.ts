@@ -7,7 +7,8 @@ import { MAX_INT_ID } from '../../common/id-params';
 
 export class CreateBookingDto {
   /** Must be the caller's own id (staff may book for anyone); defaults to the caller. */
-  @ApiProperty({ required: false, example: 1 })
+  // No example: any fixed id is someone else's for most callers, and "Try it out" would answer 403.
+  @ApiProperty({ required: false, type: 'integer', format: 'int32' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -18,7 +19,7 @@ export class CreateBookingDto {
   @IsUUID('all')
   event_id!: string;
 
-  @ApiProperty({ minimum: 1, maximum: MAX_TICKETS_PER_BOOKING, example: 2 })
+  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_TICKETS_PER_BOOKING, example: 2 })
   @IsInt()
   @Min(1)
   @Max(MAX_TICKETS_PER_BOOKING)

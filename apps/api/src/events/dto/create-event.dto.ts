@@ -4,6 +4,7 @@ import { centsToDecimalString } from '@evently/common';
 import { EventChanges, NewEvent } from '@evently/events';
 
 import {
+  EventActiveChangeField,
   EventActiveField,
   EventCapacityField,
   EventDescriptionField,
@@ -67,7 +68,7 @@ export class UpdateEventDto {
   price_per_ticket?: number;
 
   @Omittable()
-  @EventActiveField()
+  @EventActiveChangeField()
   is_active?: boolean;
 }
 

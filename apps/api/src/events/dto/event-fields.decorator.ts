@@ -35,6 +35,7 @@ export const EventTextField = (example: string, required: boolean) =>
 export const EventTimeField = (required: boolean) =>
   applyDecorators(
     ApiProperty({
+      format: 'date-time',
       example: '2030-06-15T09:00:00Z',
       description: 'ISO 8601 with a zone (Z or an offset); must lie in the future',
       required,
@@ -44,7 +45,7 @@ export const EventTimeField = (required: boolean) =>
 
 export const EventCapacityField = (required: boolean) =>
   applyDecorators(
-    ApiProperty({ example: 500, minimum: 1, maximum: MAX_CAPACITY, required }),
+    ApiProperty({ type: 'integer', format: 'int32', example: 500, minimum: 1, maximum: MAX_CAPACITY, required }),
     IsInt(),
     Min(1),
     Max(MAX_CAPACITY),
@@ -76,3 +77,7 @@ export const EventPriceField = (required: boolean) =>
   );
 
 export const EventActiveField = () => applyDecorators(ApiProperty({ required: false, default: true }), IsBoolean());
+
+/** Without the create's default: a client generated with one would re-activate every event it updates. */
+export const EventActiveChangeField = () =>
+  applyDecorators(ApiProperty({ required: false, description: 'Left out: unchanged' }), IsBoolean());

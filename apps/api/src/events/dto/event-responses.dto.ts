@@ -10,12 +10,14 @@ import {
   PublicEventRecord,
 } from '@evently/events';
 
+import { ListPageDto } from '../../common/pagination.dto';
+
 export class CreatedEventDto {
   @ApiProperty({ format: 'uuid' }) event_id!: string;
   @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
   @ApiProperty({ example: 'Convention Center' }) venue!: string;
-  @ApiProperty({ example: '2030-06-15T09:00:00Z' }) time!: string;
-  @ApiProperty({ example: 500 }) capacity!: number;
+  @ApiProperty({ format: 'date-time', example: '2030-06-15T09:00:00Z' }) time!: string;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 500 }) capacity!: number;
 }
 
 /** The fields every event list shows. */
@@ -23,9 +25,9 @@ export class EventSummaryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
   @ApiProperty({ example: 'Convention Center' }) venue!: string;
-  @ApiProperty({ example: '2030-06-15T09:00:00Z' }) time!: string;
-  @ApiProperty({ example: 500 }) capacity!: number;
-  @ApiProperty({ example: 450 }) available_tickets!: number;
+  @ApiProperty({ format: 'date-time', example: '2030-06-15T09:00:00Z' }) time!: string;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 500 }) capacity!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 450 }) available_tickets!: number;
   @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
   /** The organizer's username. */
   @ApiProperty({ example: 'admin_user' }) organizer!: string;
@@ -35,32 +37,26 @@ export class PublicEventDto extends EventSummaryDto {
   @ApiProperty({ nullable: true, type: String, example: 'Annual technology conference' }) description!: string | null;
 }
 
-export class PublicEventPageDto {
-  @ApiProperty() count!: number;
-  @ApiProperty({ nullable: true, type: String }) next!: string | null;
-  @ApiProperty({ nullable: true, type: String }) previous!: string | null;
+export class PublicEventPageDto extends ListPageDto {
   @ApiProperty({ type: [PublicEventDto] }) results!: PublicEventDto[];
 }
 
 export class AvailabilityDto {
   @ApiProperty({ format: 'uuid' }) event_id!: string;
-  @ApiProperty({ example: 450 }) available_tickets!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 450 }) available_tickets!: number;
 }
 
 export class AdminEventDto extends EventSummaryDto {
   @ApiProperty() is_active!: boolean;
-  @ApiProperty({ example: '2030-01-01T10:00:00Z' }) created_at!: string;
+  @ApiProperty({ format: 'date-time', example: '2030-01-01T10:00:00Z' }) created_at!: string;
 }
 
-export class AdminEventPageDto {
-  @ApiProperty() count!: number;
-  @ApiProperty({ nullable: true, type: String }) next!: string | null;
-  @ApiProperty({ nullable: true, type: String }) previous!: string | null;
+export class AdminEventPageDto extends ListPageDto {
   @ApiProperty({ type: [AdminEventDto] }) results!: AdminEventDto[];
 }
 
 export class EventOrganizerDto {
-  @ApiProperty({ example: 1 }) id!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 1 }) id!: number;
   @ApiProperty({ example: 'admin_user' }) username!: string;
   @ApiProperty({ example: 'admin@example.com' }) email!: string;
 }
@@ -69,19 +65,19 @@ export class AdminEventDetailsDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
   @ApiProperty({ example: 'Convention Center' }) venue!: string;
-  @ApiProperty({ example: '2030-06-15T09:00:00Z' }) time!: string;
-  @ApiProperty({ example: 500 }) capacity!: number;
+  @ApiProperty({ format: 'date-time', example: '2030-06-15T09:00:00Z' }) time!: string;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 500 }) capacity!: number;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
   @ApiProperty({ type: EventOrganizerDto }) organizer!: EventOrganizerDto;
   @ApiProperty() is_active!: boolean;
-  @ApiProperty({ example: 450 }) available_tickets!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 450 }) available_tickets!: number;
   /** Confirmed bookings. */
-  @ApiProperty({ example: 50 }) total_bookings!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 50 }) total_bookings!: number;
   /** Confirmed tickets over capacity, in percent with one decimal. */
   @ApiProperty({ example: 10.0 }) utilization_percentage!: number;
-  @ApiProperty({ example: '2030-01-01T10:00:00Z' }) created_at!: string;
-  @ApiProperty({ example: '2030-01-01T10:00:00Z' }) updated_at!: string;
+  @ApiProperty({ format: 'date-time', example: '2030-01-01T10:00:00Z' }) created_at!: string;
+  @ApiProperty({ format: 'date-time', example: '2030-01-01T10:00:00Z' }) updated_at!: string;
 }
 
 export class DeletedEventDto {

@@ -3,22 +3,23 @@ import { ApiProperty } from '@nestjs/swagger';
 export class HealthChecksDto {
   @ApiProperty({ enum: ['up', 'down'] }) database!: 'up' | 'down';
   @ApiProperty({ enum: ['up', 'down'] }) redis!: 'up' | 'down';
-  @ApiProperty() workers!: number;
+  @ApiProperty({ type: 'integer' }) workers!: number;
 }
 
 export class QueueStatsDto {
-  @ApiProperty({ description: 'Jobs waiting for a worker' }) waiting!: number;
-  @ApiProperty({ description: 'Jobs a worker is running now' }) active!: number;
-  @ApiProperty({ description: 'Jobs waiting for a retry or a delay' }) delayed!: number;
-  @ApiProperty({ description: 'Jobs that failed for good (kept 7 days)' }) failed!: number;
-  @ApiProperty({ description: 'Age of the oldest waiting job; 0 when none waits' }) oldest_waiting_seconds!: number;
+  @ApiProperty({ type: 'integer', description: 'Jobs waiting for a worker' }) waiting!: number;
+  @ApiProperty({ type: 'integer', description: 'Jobs a worker is running now' }) active!: number;
+  @ApiProperty({ type: 'integer', description: 'Jobs waiting for a retry or a delay' }) delayed!: number;
+  @ApiProperty({ type: 'integer', description: 'Jobs that failed for good (kept 7 days)' }) failed!: number;
+  @ApiProperty({ type: 'integer', description: 'Age of the oldest waiting job; 0 when none waits' })
+  oldest_waiting_seconds!: number;
 }
 
 export class HealthReportDto {
   @ApiProperty({ enum: ['healthy', 'degraded', 'unhealthy'] }) status!: 'healthy' | 'degraded' | 'unhealthy';
   @ApiProperty({ enum: ['running', 'not running', 'unknown'], description: 'Kept for clients of the original API' })
   celery!: 'running' | 'not running' | 'unknown';
-  @ApiProperty({ description: 'Live worker processes on the bookings queue' }) workers!: number;
+  @ApiProperty({ type: 'integer', description: 'Live worker processes on the bookings queue' }) workers!: number;
   @ApiProperty({ example: 'redis://127.0.0.1:6379/0', description: 'The broker URL, password redacted' })
   broker!: string;
   @ApiProperty({ type: [String] }) processes!: string[];

@@ -20,7 +20,7 @@ export class NotifyResponseDto {
   @ApiProperty({ example: 'Notification sent to 150 users' }) message!: string;
   @ApiProperty({ format: 'uuid' }) event_id!: string;
   /** Distinct users holding a confirmed booking of the event; each gets one email. */
-  @ApiProperty({ example: 150 }) users_notified!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 150 }) users_notified!: number;
 }
 
 export function mapNotifyResponse(eventId: string, usersNotified: number): NotifyResponseDto {

@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { User } from '@evently/database';
 
 export class RegisterResponseDto {
-  @ApiProperty({ example: 1 }) id!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 1 }) id!: number;
   @ApiProperty({ example: 'john_doe' }) username!: string;
   @ApiProperty({ example: 'john@example.com' }) email!: string;
   @ApiProperty({ example: '9f2c…' }) token!: string;
@@ -18,7 +18,7 @@ export class LogoutResponseDto {
 }
 
 export class ProfileDto {
-  @ApiProperty({ example: 1 }) id!: number;
+  @ApiProperty({ type: 'integer', format: 'int32', example: 1 }) id!: number;
   @ApiProperty({ example: 'john_doe' }) username!: string;
   @ApiProperty({ example: 'john@example.com' }) email!: string;
   @ApiProperty({ example: 'John' }) first_name!: string;
