@@ -49,6 +49,7 @@ describe('HTTP conventions', () => {
       .send(JSON.stringify({ username: 'x', address: 'a'.repeat(1024 * 1024) }))
       .expect(413);
     expectErrorShape(response.body);
+    expect(response.body.details).toBe('The limit is 1 MB.');
   });
 
   it('rejects a non-JSON body with a 4xx in the error shape', async () => {

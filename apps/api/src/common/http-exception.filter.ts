@@ -77,7 +77,12 @@ function renderHttpException(exception: HttpException): RenderedError {
   }
   const message =
     typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
-  return { status, body: { error: message, details: null } };
+  return { status, body: { error: message, details: detailsFor(status) } };
+}
+
+/** Every 413, whether Fastify's parser or Nest's adapter raised it, says what the limit is. */
+function detailsFor(status: number): string | null {
+  return status === 413 ? 'The limit is 1 MB.' : null;
 }
 
 const CLIENT_ERROR_MESSAGES: Record<string, string> = {
@@ -96,5 +101,5 @@ function renderClientError(status: number, error: Error & { code?: string }): Re
   const message =
     CLIENT_ERROR_MESSAGES[error.code ?? ''] ??
     (error instanceof SyntaxError ? 'Malformed JSON in request body.' : error.message);
-  return { status, body: { error: message, details: status === 413 ? 'The limit is 1 MB.' : null } };
+  return { status, body: { error: message, details: detailsFor(status) } };
 }
