@@ -102,9 +102,9 @@ describe('npm run cli', () => {
 
   it("migrate connects to an existing database only, never to the server's maintenance database", async () => {
     // Managed PostgreSQL and PgBouncer setups often refuse connections to the `postgres` database.
-    const proxy = await startupRecordingProxy(5432);
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    const proxy = await startupRecordingProxy(url.hostname, Number(url.port || 5432));
     try {
-      const url = new URL(process.env.DATABASE_URL ?? '');
       url.port = String((proxy.server.address() as AddressInfo).port);
       const result = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
       expect(result.code).toBe(0);
@@ -188,10 +188,13 @@ describe('the npm scripts on an older Node.js', () => {
 });
 
 /** A TCP hop to PostgreSQL that notes the database each connection's startup message asks for. */
-async function startupRecordingProxy(postgresPort: number): Promise<{ server: Server; databases: string[] }> {
+async function startupRecordingProxy(
+  postgresHost: string,
+  postgresPort: number,
+): Promise<{ server: Server; databases: string[] }> {
   const databases: string[] = [];
   const server = createServer((client) => {
-    const upstream = createConnection(postgresPort, '127.0.0.1');
+    const upstream = createConnection(postgresPort, postgresHost);
     client.once('data', (startup) => {
       const fields = startup.subarray(8).toString('utf8').split('\0');
       databases.push(fields[fields.indexOf('database') + 1]);
