@@ -143,10 +143,7 @@ describe('HTTP conventions', () => {
     it('builds list links from a well-formed Host with a port', async () => {
       const { user } = await loginAs(app, 'staff');
       for (const _ of [1, 2]) await createEvent(dataSourceOf(app), { organizerId: user.id });
-      const response = await http
-        .get('/api/user/events/?page=2&page_size=1')
-        .set('Host', 'localhost:8000')
-        .expect(200);
+      const response = await http.get('/api/user/events/?page=2&page_size=1').set('Host', 'localhost:8000').expect(200);
       expect(response.body.previous).toBe('http://localhost:8000/api/user/events/?page_size=1');
     });
 
