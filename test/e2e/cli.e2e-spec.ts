@@ -158,11 +158,48 @@ describe('npm run cli', () => {
     }
   });
 
-  it('rejects an unknown command with usage and a non-zero exit', async () => {
-    const result = await cli('frobnicate');
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('usage');
+  it('rejects an unknown command, no command, or an option a command does not take, with usage and exit 2', async () => {
+    for (const args of [['frobnicate'], [], ['seed-demo', '--force'], ['migrate', 'now']]) {
+      const result = await cli(...args);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toContain('usage');
+    }
   });
+
+  it('refuses an option given without its value instead of taking the next option as the value', async () => {
+    const username = uniqueName('root');
+    const result = await cli('createsuperuser', '--username', '--email', 'root@example.com', '--password', username);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--username');
+  });
+
+  it('prints its usage for --help or -h after any command, and does nothing else', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_help';
+    for (const args of [
+      ['migrate', '--help'],
+      ['seed-demo', '-h'],
+      ['createsuperuser', '--help'],
+    ]) {
+      const result = await cliWith({ DATABASE_URL: url.toString() }, ...args);
+      expect({ args, code: result.code }).toEqual({ args, code: 0 });
+      expect(result.stdout).toContain('usage');
+    }
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [url.pathname.slice(1)]);
+    await client.end();
+    expect(rows).toEqual([]);
+  });
+
+  it.each(['migrate', 'seed-demo', 'createsuperuser'])(
+    '%s says in one line that PostgreSQL cannot be reached, without a stack trace',
+    async (command) => {
+      const result = await cliWith({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/evently' }, command);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*ECONNREFUSED/)]);
+    },
+  );
 });
 
 describe('the npm scripts on an older Node.js', () => {

@@ -57,7 +57,12 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     return503OnClosing: false,
     frameworkErrors: replyToRouterError,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
+  // abortOnError off: a start-up failure (database unreachable, say) reaches main's one-line message, where Nest would
+  // print its stack and exit by itself.
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
   await registerRequestLog(app);
   app.setGlobalPrefix('api');

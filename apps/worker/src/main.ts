@@ -5,7 +5,8 @@ import { WorkerModule } from './worker.module';
 
 /** The worker: BullMQ processors plus the outbox relay, the booking sweeper and the retention pruner; no HTTP. */
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
+  // abortOnError off: a start-up failure reaches the one-line message below instead of Nest's stack and exit.
+  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
   // Exit rather than re-raise the signal once the shutdown hooks ran: only an 'exit' lets the log batch write the

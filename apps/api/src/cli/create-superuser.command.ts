@@ -69,9 +69,10 @@ function terminalPrompt() {
   const readline = createInterface({ input: process.stdin, output, terminal: true, historySize: 0 });
   const cancel = new AbortController();
   readline.on('SIGINT', () => cancel.abort(new Error('cancelled')));
-  const answer = async (question: string) => (await readline.question(question, { signal: cancel.signal })).trim();
+  const answer = (question: string) => readline.question(question, { signal: cancel.signal });
   return {
-    ask: answer,
+    ask: async (question: string) => (await answer(question)).trim(),
+    /** Not trimmed: a password's spaces are its own, as the API keeps them. */
     askUnseen: async (question: string) => {
       process.stdout.write(question);
       muted = true;

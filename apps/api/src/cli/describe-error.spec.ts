@@ -1,0 +1,17 @@
+import { describeError } from './describe-error';
+
+describe('describeError', () => {
+  it('names each address a connection to a host name was refused on, where the error itself says nothing', () => {
+    const refused = (address: string) =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: 'ECONNREFUSED' });
+    const error = Object.assign(new AggregateError([refused('::1:5432'), refused('127.0.0.1:5432')]), {
+      code: 'ECONNREFUSED',
+    });
+    expect(describeError(error)).toBe('connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432');
+  });
+
+  it("adds a domain error's details", () => {
+    const error = Object.assign(new Error('Invalid input.'), { details: { password: ['too short'] } });
+    expect(describeError(error)).toBe('Invalid input. {"password":["too short"]}');
+  });
+});
