@@ -23,5 +23,10 @@ const builtAt = Math.min(...OUTPUTS.map((file) => (existsSync(file) ? statSync(f
 const changedAt = Math.max(newestSource('apps'), newestSource('libs'), statSync('tsconfig.json').mtimeMs);
 if (builtAt < changedAt) {
   console.log('Building api and worker (sources changed since the last build)...');
-  execSync('npm run -s build', { stdio: 'inherit' });
+  try {
+    execSync('npm run -s build', { stdio: 'inherit' });
+  } catch (error) {
+    // The compiler has printed the errors; a stack trace of execSync would only bury them.
+    process.exit(error.status ?? 1);
+  }
 }

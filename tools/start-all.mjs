@@ -5,7 +5,14 @@ import { execSync, spawn } from 'node:child_process';
 
 import { appArguments } from './app-command.mjs';
 
-const run = (command) => execSync(command, { stdio: 'inherit' });
+/** Runs a step; when it fails, its own output has said why, so exit with its status rather than a stack trace. */
+function run(command) {
+  try {
+    execSync(command, { stdio: 'inherit' });
+  } catch (error) {
+    process.exit(error.status ?? 1);
+  }
+}
 
 run('node tools/ensure-built.mjs');
 console.log('Applying database migrations...');
@@ -18,7 +25,8 @@ const children = [
 for (const child of children) {
   child.on('exit', (code) => {
     for (const other of children) if (other !== child) other.kill('SIGTERM');
-    process.exitCode = code ?? 1;
+    // The first to exit says how the run ended: the other's exit after our SIGTERM is a clean 0.
+    process.exitCode ??= code ?? 1;
   });
 }
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -202,6 +202,30 @@ describe('npm run cli', () => {
   );
 });
 
+describe('npm start', () => {
+  it('exits non-zero when the api cannot start, although the worker it then stops exits cleanly', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const env = { PORT: port, REDIS_PREFIX: `${process.env.REDIS_PREFIX}-start-all`, LISTEN_SOCKETS: '1' };
+      const result = await runScript('tools/start-all.mjs', env);
+      expect(result.code).not.toBe(0);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
+});
+
+async function runScript(script: string, env: Record<string, string>) {
+  try {
+    await run(process.execPath, [script], { env: { ...process.env, ...env }, timeout: 50_000 });
+    return { code: 0 };
+  } catch (error) {
+    return { code: (error as { code: number | null }).code };
+  }
+}
+
 describe('the npm scripts on an older Node.js', () => {
   /** Runs the check the scripts start with, as if Node.js were `version`. */
   async function checkAs(version: string) {
