@@ -16,7 +16,7 @@ import { dropDatabase, migrate, seedUsers } from './lib/database.mjs';
 import { deleteKeys } from './lib/redis.mjs';
 import { elapsedSeconds, progress } from './lib/progress.mjs';
 import { machine, STORMS, table, targets } from './lib/report.mjs';
-import { cpuProbeMs, freePort, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
+import { cpuProbeMs, freePort, onInterrupt, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
 import { bareHttpBaseline, bookingLoopBaseline } from './scenarios/baselines.mjs';
 import { browse } from './scenarios/browse.mjs';
 import { bookingStorm } from './scenarios/storms.mjs';
@@ -41,18 +41,13 @@ async function main() {
   const processes = new ProcessGroup(RESULTS);
   let pool;
   const cleanup = async () => {
-    await processes.stop().catch(() => {});
+    await processes.close().catch(() => {});
     await pool?.end().catch(() => {});
     await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
     const keys = await deleteKeys(redisUrl, env.REDIS_PREFIX).catch(() => 0);
     progress(`cleaned up: dropped ${databaseUrl.pathname.slice(1)}, deleted ${keys} Redis keys`);
   };
-  let interrupted = false;
-  process.once('SIGINT', () => {
-    interrupted = true;
-    progress('interrupted: cleaning up');
-    cleanup().finally(() => process.exit(130));
-  });
+  const interrupted = onInterrupt(cleanup);
 
   const results = { runId, machine: machineInfo, config: { ...BENCH, env: SYSTEM_ENV } };
   try {
@@ -81,7 +76,7 @@ async function main() {
     // The storms get fresh processes, as they would without the browsing: its heaps and memos are no part of an on-sale.
     const browseMemory = processes.memory().map((entry) => ({ ...entry, name: `${entry.name} (browse)` }));
     // Ctrl-C's cleanup has stopped the processes it knew of; starting new ones now would leave them running.
-    if (interrupted) throw new Error('interrupted');
+    if (interrupted()) throw new Error('interrupted');
     progress('restarting the apps for the storms');
     await processes.stop();
     ctx.apiPorts = await startSystem(processes, env);
@@ -99,7 +94,7 @@ async function main() {
     processes.notePhase('many events');
     results.memory = [...browseMemory, ...processes.memory()];
   } finally {
-    if (!interrupted) await cleanup();
+    if (!interrupted()) await cleanup();
   }
   // Once the apps have stopped: the workers are still sending the storms' mail until then.
   machineInfo.cpuProbeMs.end = cpuProbeMs();

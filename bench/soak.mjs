@@ -20,15 +20,15 @@ import { createEvents, dropDatabase, migrate, seedUsers } from './lib/database.m
 import { progress } from './lib/progress.mjs';
 import { deleteKeys } from './lib/redis.mjs';
 import { summarize } from './lib/stats.mjs';
-import { freePort, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
+import { freePort, onInterrupt, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
 
 const RESULTS = 'bench/results';
 const SOAK = {
-  minutes: Number(process.env.SOAK_MINUTES ?? 10),
-  restartEverySeconds: Number(process.env.SOAK_RESTART_SECONDS ?? 60),
-  virtualUsers: Number(process.env.SOAK_VIRTUAL_USERS ?? 8),
+  minutes: numberFromEnv('SOAK_MINUTES', 10, { min: 0.1 }),
+  restartEverySeconds: numberFromEnv('SOAK_RESTART_SECONDS', 60, { min: 5 }),
+  virtualUsers: numberFromEnv('SOAK_VIRTUAL_USERS', 8, { min: 1, integer: true }),
   /** Pause of each virtual user between requests: 8 users at ~120 ms give a moderate ~50 req/s. */
-  thinkMs: Number(process.env.SOAK_THINK_MS ?? 100),
+  thinkMs: numberFromEnv('SOAK_THINK_MS', 100, { min: 0 }),
   rssEverySeconds: 10,
   users: 200,
   events: 40,
@@ -59,6 +59,13 @@ async function main() {
 
   const processes = new ProcessGroup(RESULTS);
   let pool;
+  const cleanup = async () => {
+    await processes.close().catch(() => {});
+    await pool?.end().catch(() => {});
+    await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
+    await deleteKeys(env.REDIS_URL, env.REDIS_PREFIX).catch(() => 0);
+  };
+  const interrupted = onInterrupt(cleanup);
   try {
     migrate(env);
     pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 3 });
@@ -88,11 +95,20 @@ async function main() {
     console.log(`\n${render(results)}\nWrote ${RESULTS}/soak-latest.json`);
     if (!results.invariants.ok || results.traffic.unexpected > 0) process.exitCode = 1;
   } finally {
-    await processes.stop().catch(() => {});
-    await pool?.end().catch(() => {});
-    await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
-    await deleteKeys(env.REDIS_URL, env.REDIS_PREFIX).catch(() => 0);
+    if (!interrupted()) await cleanup();
   }
+}
+
+/** A number from the environment, or the default; anything else stops the soak before it starts, naming the variable. */
+function numberFromEnv(name, fallback, { min, integer = false }) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    console.error(`${name}=${raw}: must be ${integer ? 'a whole number' : 'a number'} of at least ${min}`);
+    process.exit(2);
+  }
+  return value;
 }
 
 /** SMTP sink, 2 apis, 2 workers; resolves once both apis see both workers. */

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 
 import pg from 'pg';
@@ -7,9 +7,12 @@ const MIGRATE_ENTRY = 'dist/apps/api/apps/api/src/cli/main.js';
 const VENUES = ['Grand Hall', 'Riverside Arena', 'Old Theatre', 'Harbour Club', 'City Stadium', 'Jazz Cellar'];
 const KINDS = ['jazz', 'rock', 'tech', 'summit', 'film', 'food', 'art', 'comedy', 'poetry', 'science'];
 
-/** Creates and migrates the bench database with the real CLI, as `npm run migration:run` would. */
+/** Creates and migrates the bench database with the real CLI, as `npm run migration:run` would; a failure says why. */
 export function migrate(env) {
-  execFileSync(process.execPath, [MIGRATE_ENTRY, 'migrate'], { env, stdio: 'ignore' });
+  const result = spawnSync(process.execPath, [MIGRATE_ENTRY, 'migrate'], { env, encoding: 'utf8' });
+  if (result.status === 0) return;
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() || result.error?.message;
+  throw new Error(`migrating the bench database failed: ${output}`);
 }
 
 export async function dropDatabase(url) {

@@ -61,6 +61,7 @@ export class ProcessGroup {
 
   /** A name started again (the bench restarts the apps after browsing, the soak its workers) appends to its log. */
   start(name, args, env) {
+    if (this.closed) throw new Error(`interrupted: not starting ${name}`);
     const log = openSync(`${this.logDirectory}/${name}.log`, this.logged.has(name) ? 'a' : 'w');
     this.logged.add(name);
     const child = spawn(process.execPath, [...args.slice(0, -1), ...NODE_ARGS, args.at(-1)], {
@@ -143,11 +144,36 @@ export class ProcessGroup {
   }
 
   async stop(entries = this.processes) {
+    const stopping = [...entries];
     this.stopping = true;
-    await Promise.all(entries.map((entry) => stopOne(entry)));
-    this.processes = this.processes.filter((entry) => !entries.includes(entry));
+    await Promise.all(stopping.map((entry) => stopOne(entry)));
+    this.processes = this.processes.filter((entry) => !stopping.includes(entry));
     this.stopping = false;
   }
+
+  /** Stops every process, and any a run still starting after this call would have started: for the final cleanup. */
+  async close() {
+    this.closed = true;
+    while (this.processes.length > 0) await this.stop();
+  }
+}
+
+/**
+ * Runs `cleanup` once on Ctrl-C or SIGTERM (a CI cancel, `timeout`) and exits as the signal would have; returns
+ * whether that happened, for the run to stop at its next step.
+ */
+export function onInterrupt(cleanup) {
+  let interrupted = false;
+  const exitCodes = { SIGINT: 130, SIGTERM: 143 };
+  for (const [signal, code] of Object.entries(exitCodes)) {
+    process.once(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      progress(`${signal}: cleaning up`);
+      cleanup().finally(() => process.exit(code));
+    });
+  }
+  return () => interrupted;
 }
 
 function sampleRss(entry) {
