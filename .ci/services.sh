@@ -9,6 +9,8 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 fi
+pg_isready -h 127.0.0.1 -p 5432 -q || { echo "ci: PostgreSQL does not answer on 127.0.0.1:5432"; exit 1; }
+redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { echo "ci: Redis does not answer on 127.0.0.1:6379"; exit 1; }
 if ! command -v chromium >/dev/null 2>&1; then
   echo "ci: installing Debian's chromium for the browser test"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
