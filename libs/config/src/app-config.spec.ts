@@ -37,10 +37,12 @@ describe('AppConfig.fromEnvironment', () => {
     ['a password that is not valid percent-encoding', { DB_PASSWORD: 'abc%zz' }, { password: 'abc%zz' }],
     [
       'a user and database name with reserved characters',
-      { DB_USER: 'a:b@c', DB_NAME: 'ev ently %1' },
-      { user: 'a:b@c', database: 'ev ently %1' },
+      { DB_USER: 'a:b@c', DB_NAME: 'ev ently %1 a:b@c$+,;=&é' },
+      { user: 'a:b@c', database: 'ev ently %1 a:b@c$+,;=&é' },
     ],
     ['an IPv6 host', { DB_HOST: '::1' }, { host: '::1', port: 5432 }],
+    ['an IPv6 host in brackets', { DB_HOST: '[::1]' }, { host: '::1', port: 5432 }],
+    ['an empty host, localhost as Django reads it', { DB_HOST: '' }, { host: 'localhost' }],
     [
       "a socket directory, Django's form",
       { DB_HOST: '/var/run/postgresql', DB_USER: 'app', DB_PASSWORD: 's', DB_PORT: '5433' },
@@ -50,8 +52,14 @@ describe('AppConfig.fromEnvironment', () => {
     expect(connectionOf(env)).toMatchObject({ host: '127.0.0.1', user: 'postgres', database: 'evently', ...expected });
   });
 
-  it('stops on a DB_HOST that is no host name', () => {
+  it('stops on a DB_HOST that is no host name, and on a DB_NAME no URL path carries', () => {
     expect(() => AppConfig.fromEnvironment({ DB_HOST: 'db host' })).toThrow(/\bDB_HOST\b/);
+    expect(() => AppConfig.fromEnvironment({ DB_NAME: 'a/b' })).toThrow(/\bDB_NAME\b/);
+  });
+
+  it('blames DB_PORT alone for a port that is no number', () => {
+    expect(() => AppConfig.fromEnvironment({ DB_PORT: 'abc' })).toThrow(/\bDB_PORT\b/);
+    expect(() => AppConfig.fromEnvironment({ DB_PORT: 'abc' })).not.toThrow(/\bDB_HOST\b/);
   });
 
   it('takes a sender with a display name, as Django does', () => {

@@ -99,20 +99,31 @@ function splitList(value: string): string[] {
     .filter(Boolean);
 }
 
+/** Characters a database name cannot carry through a URL's path (node-postgres decodes it with `decodeURI`). */
+const NOT_IN_DATABASE_NAME = /[/?#]/;
+
 /**
- * The DB_* set as a URL that node-postgres reads back unchanged: names and password percent-encoded (the URL
- * setters leave `%` alone), an IPv6 address in brackets, and a socket directory (`DB_HOST=/var/run/postgresql`, as
- * Django takes it) as the `host` parameter, which node-postgres prefers to the URL's host.
+ * The DB_* set as a URL that node-postgres reads back unchanged: user and password percent-encoded (the URL setters
+ * leave `%` alone), the name escaped only as far as `decodeURI` undoes, and the host as {@link urlHost} gives it.
  */
 function buildDatabaseUrl(env: EnvironmentDto): string {
-  const socketDirectory = env.DB_HOST.startsWith('/');
-  const host = socketDirectory ? 'localhost' : env.DB_HOST.includes(':') ? `[${env.DB_HOST}]` : env.DB_HOST;
   const userInfo = env.DB_PASSWORD
     ? `${encodeURIComponent(env.DB_USER)}:${encodeURIComponent(env.DB_PASSWORD)}`
     : encodeURIComponent(env.DB_USER);
-  const url = new URL(`postgresql://${userInfo}@${host}:${env.DB_PORT}/${encodeURIComponent(env.DB_NAME)}`);
-  if (socketDirectory) url.searchParams.set('host', env.DB_HOST);
+  const url = new URL(`postgresql://${userInfo}@${urlHost(env.DB_HOST)}:${env.DB_PORT}/${encodeURI(env.DB_NAME)}`);
+  if (env.DB_HOST.startsWith('/')) url.searchParams.set('host', env.DB_HOST);
   return url.toString();
+}
+
+/**
+ * DB_HOST as a URL's host: an IPv6 address, bare or bracketed, in brackets; empty, as Django reads it, is
+ * localhost; a socket directory (`/var/run/postgresql`, Django's form) goes in the `host` parameter, which
+ * node-postgres prefers to the URL's host.
+ */
+function urlHost(host: string): string {
+  if (host === '' || host.startsWith('/')) return 'localhost';
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  return bare.includes(':') ? `[${bare}]` : bare;
 }
 
 function checkUrls(env: EnvironmentDto): string[] {
@@ -120,21 +131,16 @@ function checkUrls(env: EnvironmentDto): string[] {
   if (env.DATABASE_URL !== undefined && !isUrl(env.DATABASE_URL, ['postgres:', 'postgresql:'])) {
     problems.push('DATABASE_URL: must be a postgresql:// URL');
   }
-  if (env.DATABASE_URL === undefined && !isUrl(tryBuildDatabaseUrl(env), ['postgresql:'])) {
+  if (env.DATABASE_URL === undefined && !isUrl(`postgresql://${urlHost(env.DB_HOST)}`, ['postgresql:'])) {
     problems.push('DB_HOST: must be a host name, an IP address or a socket directory');
+  }
+  if (env.DATABASE_URL === undefined && NOT_IN_DATABASE_NAME.test(env.DB_NAME)) {
+    problems.push('DB_NAME: may not contain /, ? or #');
   }
   if (!isUrl(env.REDIS_URL, ['redis:', 'rediss:'])) {
     problems.push('REDIS_URL: must be a redis:// or rediss:// URL');
   }
   return problems;
-}
-
-function tryBuildDatabaseUrl(env: EnvironmentDto): string {
-  try {
-    return buildDatabaseUrl(env);
-  } catch {
-    return '';
-  }
 }
 
 function isUrl(value: string, protocols: string[]): boolean {

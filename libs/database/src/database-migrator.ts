@@ -69,8 +69,9 @@ export async function dropDatabase(url: string): Promise<void> {
   }
 }
 
+/** The database `url` names, decoded as node-postgres decodes it (`decodeURI`), so both mean the same database. */
 export function databaseName(url: string): string {
-  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  const name = decodeURI(new URL(url).pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL names no database');
   return name;
 }
