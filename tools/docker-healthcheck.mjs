@@ -11,8 +11,9 @@ import Redis from 'ioredis';
 
 const TIMEOUT_MS = 4000;
 
-// The apps read `.env` from their working directory as well as the environment (real variables win): so does this.
-if (existsSync('.env')) process.loadEnvFile('.env');
+// The apps read `.env` from their working directory as well as the environment (real variables win), except under
+// NODE_ENV=test: so does this.
+if (process.env.NODE_ENV !== 'test' && existsSync('.env')) process.loadEnvFile('.env');
 
 async function apiHealthy() {
   const { status, body } = await getHealth(process.env.PORT ?? '8000');

@@ -57,8 +57,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     return503OnClosing: false,
     frameworkErrors: replyToRouterError,
   });
-  // abortOnError off: a start-up failure (database unreachable, say) reaches main's one-line message, where Nest would
-  // print its stack and exit by itself.
+  // abortOnError off: a start-up failure (database unreachable, say) is thrown to the caller after Nest logged it, so
+  // main exits 1 with its message and a test sees the error, where Nest would end the process itself.
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, {
     bufferLogs: true,
     abortOnError: false,

@@ -5,7 +5,8 @@ import { WorkerModule } from './worker.module';
 
 /** The worker: BullMQ processors plus the outbox relay, the booking sweeper and the retention pruner; no HTTP. */
 async function bootstrap(): Promise<void> {
-  // abortOnError off: a start-up failure reaches the one-line message below instead of Nest's stack and exit.
+  // abortOnError off: a start-up failure is thrown here after Nest logged it, and exits below, where Nest would end
+  // the process itself.
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
