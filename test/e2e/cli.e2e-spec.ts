@@ -18,7 +18,11 @@ function cli(...args: string[]) {
 
 async function cliWith(env: Record<string, string>, ...args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    // Killed if it hangs, so that a regression fails its test instead of keeping Jest waiting for the child.
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      timeout: 15_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -187,10 +191,26 @@ describe('npm run cli', () => {
     }
     const client = new Client({ connectionString: process.env.DATABASE_URL });
     await client.connect();
-    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [url.pathname.slice(1)]);
+    const name = url.pathname.slice(1);
+    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    // A failing run leaves nothing behind (the teardown drops only the run's own database).
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await client.end();
     expect(rows).toEqual([]);
   });
+
+  it('migrate gives up on a server that accepts the connection but never answers, instead of waiting minutes', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const result = await cliWith({ DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/evently` }, 'migrate');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error: .*timeout/im);
+    } finally {
+      silent.close();
+    }
+  }, 20_000);
 
   it.each(['migrate', 'seed-demo', 'createsuperuser'])(
     '%s says in one line that PostgreSQL cannot be reached, without a stack trace',

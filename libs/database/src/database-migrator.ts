@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 
-import { databaseOptions } from './database-options';
+import { CONNECT_TIMEOUT_MS, databaseOptions } from './database-options';
 import { ListeningClient } from './listening-client';
 
 const INVALID_CATALOG_NAME = '3D000';
@@ -33,7 +33,7 @@ export async function migrateDatabase(url: string, log: (line: string) => void =
 export async function createDatabaseIfMissing(url: string, log: (line: string) => void = () => {}): Promise<boolean> {
   if (await databaseExists(url)) return false;
   const name = databaseName(url);
-  const client = new ListeningClient({ connectionString: maintenanceUrl(url) });
+  const client = clientOf(maintenanceUrl(url));
   await client.connect();
   try {
     await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
@@ -48,7 +48,7 @@ export async function createDatabaseIfMissing(url: string, log: (line: string) =
 }
 
 async function databaseExists(url: string): Promise<boolean> {
-  const client = new ListeningClient({ connectionString: url });
+  const client = clientOf(url);
   try {
     await client.connect();
   } catch (error) {
@@ -60,7 +60,7 @@ async function databaseExists(url: string): Promise<boolean> {
 }
 
 export async function dropDatabase(url: string): Promise<void> {
-  const client = new ListeningClient({ connectionString: maintenanceUrl(url) });
+  const client = clientOf(maintenanceUrl(url));
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(databaseName(url))} WITH (FORCE)`);
@@ -74,6 +74,11 @@ export function databaseName(url: string): string {
   const name = decodeURI(new URL(url).pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL names no database');
   return name;
+}
+
+/** A single connection for the migrator's own statements; it gives up opening as the apps' pools do. */
+function clientOf(url: string): ListeningClient {
+  return new ListeningClient({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
 }
 
 function maintenanceUrl(url: string): string {

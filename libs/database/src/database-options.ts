@@ -4,6 +4,9 @@ import { ENTITIES } from './entities';
 import { ListeningClient } from './listening-client';
 import { MIGRATIONS } from './migrations';
 
+/** How long any connection to PostgreSQL may take to open before the attempt fails. */
+export const CONNECT_TIMEOUT_MS = 3000;
+
 export interface DatabaseConnectionSettings {
   url: string;
   poolSize: number;
@@ -36,7 +39,7 @@ export function databaseOptions({
       // Kept connections can sit idle for hours: TCP keepalives stop a NAT or firewall from silently dropping them.
       keepAlive: true,
       keepAliveInitialDelayMillis: 30_000,
-      connectionTimeoutMillis: 3000,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
       ...(requestTimeouts && { statement_timeout: 15000, lock_timeout: 5000 }),
       application_name: 'evently',
