@@ -75,7 +75,7 @@ async function main() {
     processes.notePhase('browse');
     // The storms get fresh processes, as they would without the browsing: its heaps and memos are no part of an on-sale.
     const browseMemory = processes.memory().map((entry) => ({ ...entry, name: `${entry.name} (browse)` }));
-    // Ctrl-C's cleanup has stopped the processes it knew of; starting new ones now would leave them running.
+    // Once interrupted, the cleanup owns the rest of the run (and the process group refuses to start more apps).
     if (interrupted()) throw new Error('interrupted');
     progress('restarting the apps for the storms');
     await processes.stop();

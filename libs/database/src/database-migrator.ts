@@ -2,9 +2,7 @@ import { DataSource } from 'typeorm';
 
 import { CONNECT_TIMEOUT_MS, databaseOptions } from './database-options';
 import { ListeningClient } from './listening-client';
-
-const INVALID_CATALOG_NAME = '3D000';
-const DUPLICATE_DATABASE = '42P04';
+import { PG_DUPLICATE_DATABASE, PG_INVALID_CATALOG_NAME, postgresErrorCode } from './postgres-errors';
 
 export interface MigrationReport {
   databaseCreated: boolean;
@@ -38,7 +36,7 @@ export async function createDatabaseIfMissing(url: string, log: (line: string) =
   try {
     await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
   } catch (error) {
-    if ((error as { code?: string }).code !== DUPLICATE_DATABASE) throw error;
+    if (postgresErrorCode(error) !== PG_DUPLICATE_DATABASE) throw error;
     return false;
   } finally {
     await client.end();
@@ -52,7 +50,7 @@ async function databaseExists(url: string): Promise<boolean> {
   try {
     await client.connect();
   } catch (error) {
-    if ((error as { code?: string }).code === INVALID_CATALOG_NAME) return false;
+    if (postgresErrorCode(error) === PG_INVALID_CATALOG_NAME) return false;
     throw error;
   }
   await client.end();

@@ -1,6 +1,8 @@
 import { NotFoundException, ParseUUIDPipe, PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 
+import { INT32 } from './openapi-types';
+
 /** A malformed id in a path is an unknown id: 404, as the contract says. */
 export const UuidParam = new ParseUUIDPipe({
   version: 'all',
@@ -20,4 +22,4 @@ export const IntIdParam: PipeTransform<string, number> = {
 
 /** Documents a path param read with {@link IntIdParam}, which the Swagger plugin would call a `number`. */
 export const ApiIntIdParam = (name: string) =>
-  ApiParam({ name, schema: { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_INT_ID } });
+  ApiParam({ name, schema: { ...INT32, minimum: 1, maximum: MAX_INT_ID } });

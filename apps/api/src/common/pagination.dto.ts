@@ -3,9 +3,11 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 import { QueryNumber } from '@evently/common';
 
+import { INT32 } from './openapi-types';
+
 /** `page` from 1 and `page_size` (default 10, over 100 clamped to 100), shared by every list. */
 export class PaginationQueryDto {
-  @ApiProperty({ required: false, type: 'integer', format: 'int32', minimum: 1, default: 1 })
+  @ApiProperty({ required: false, ...INT32, minimum: 1, default: 1 })
   @IsOptional()
   @QueryNumber()
   @IsInt()
@@ -30,7 +32,7 @@ export class PaginationQueryDto {
 
 /** The fields of every list answer besides its `results`. */
 export class ListPageDto {
-  @ApiProperty({ type: 'integer', format: 'int32', description: 'Matching items over all pages' })
+  @ApiProperty({ ...INT32, description: 'Matching items over all pages' })
   count!: number;
 
   @ApiProperty({ type: String, format: 'uri', nullable: true, description: 'Absolute URL of the next page' })

@@ -3,6 +3,7 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 
 import { HasNoNulBytes } from '@evently/common';
 
+import { INT32 } from '../../common/openapi-types';
 import { RegisterDto } from '../../users/dto/register.dto';
 
 export { toNewUser } from '../../users/dto/register.dto';
@@ -21,6 +22,6 @@ export class BulkDeleteUsersDto {
 }
 
 export class BulkDeleteResultDto {
-  @ApiProperty({ type: 'integer', format: 'int32', example: 25 }) deleted_users!: number;
+  @ApiProperty({ ...INT32, example: 25 }) deleted_users!: number;
   @ApiProperty({ example: 'test_' }) prefix!: string;
 }

@@ -4,6 +4,7 @@ import { decimalToNumber, toIsoUtc } from '@evently/common';
 import { Booking, BOOKING_STATUSES } from '@evently/database';
 import type { BookingStatus } from '@evently/database';
 
+import { INT32 } from '../../common/openapi-types';
 import { ListPageDto } from '../../common/pagination.dto';
 
 class BookingEventRefDto {
@@ -12,7 +13,7 @@ class BookingEventRefDto {
 }
 
 class BookingUserRefDto {
-  @ApiProperty({ type: 'integer', format: 'int32', example: 1 }) id!: number;
+  @ApiProperty({ ...INT32, example: 1 }) id!: number;
   @ApiProperty() username!: string;
 }
 
@@ -20,7 +21,7 @@ export class BookingDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: BookingEventRefDto }) event!: BookingEventRefDto;
   @ApiProperty({ type: BookingUserRefDto }) user!: BookingUserRefDto;
-  @ApiProperty({ type: 'integer', format: 'int32', example: 2 }) ticket_count!: number;
+  @ApiProperty({ ...INT32, example: 2 }) ticket_count!: number;
   @ApiProperty({ example: 300.0 }) total_amount!: number;
   @ApiProperty({ format: 'date-time', example: '2024-01-15T10:30:00Z' }) booking_date!: string;
   @ApiProperty({ enum: BOOKING_STATUSES }) status!: BookingStatus;
@@ -40,7 +41,7 @@ class BookingHistoryEventDto {
 export class BookingHistoryItemDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ type: BookingHistoryEventDto }) event!: BookingHistoryEventDto;
-  @ApiProperty({ type: 'integer', format: 'int32' }) ticket_count!: number;
+  @ApiProperty({ ...INT32 }) ticket_count!: number;
   @ApiProperty() total_amount!: number;
   @ApiProperty({ format: 'date-time' }) booking_date!: string;
   @ApiProperty({ enum: BOOKING_STATUSES }) status!: BookingStatus;

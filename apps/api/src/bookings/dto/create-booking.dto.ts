@@ -4,11 +4,12 @@ import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { MAX_TICKETS_PER_BOOKING } from '@evently/bookings';
 
 import { MAX_INT_ID } from '../../common/id-params';
+import { INT32 } from '../../common/openapi-types';
 
 export class CreateBookingDto {
   /** Must be the caller's own id (staff may book for anyone); defaults to the caller. */
   // No example: any fixed id is someone else's for most callers, and "Try it out" would answer 403.
-  @ApiProperty({ required: false, type: 'integer', format: 'int32' })
+  @ApiProperty({ required: false, ...INT32 })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -19,7 +20,7 @@ export class CreateBookingDto {
   @IsUUID('all')
   event_id!: string;
 
-  @ApiProperty({ type: 'integer', format: 'int32', minimum: 1, maximum: MAX_TICKETS_PER_BOOKING, example: 2 })
+  @ApiProperty({ ...INT32, minimum: 1, maximum: MAX_TICKETS_PER_BOOKING, example: 2 })
   @IsInt()
   @Min(1)
   @Max(MAX_TICKETS_PER_BOOKING)

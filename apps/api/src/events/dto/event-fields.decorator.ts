@@ -5,6 +5,8 @@ import { IsBoolean, IsInt, IsNumber, IsString, Length, Max, MaxLength, Min, Vali
 
 import { HasNoNulBytes, IsZonedInstant, QueryNumber } from '@evently/common';
 
+import { INT32 } from '../../common/openapi-types';
+
 export const MAX_CAPACITY = 1_000_000;
 export const MAX_PRICE = 99_999_999.99;
 export const MAX_DESCRIPTION_LENGTH = 10_000;
@@ -45,7 +47,7 @@ export const EventTimeField = (required: boolean) =>
 
 export const EventCapacityField = (required: boolean) =>
   applyDecorators(
-    ApiProperty({ type: 'integer', format: 'int32', example: 500, minimum: 1, maximum: MAX_CAPACITY, required }),
+    ApiProperty({ ...INT32, example: 500, minimum: 1, maximum: MAX_CAPACITY, required }),
     IsInt(),
     Min(1),
     Max(MAX_CAPACITY),

@@ -10,6 +10,7 @@ import {
   PublicEventRecord,
 } from '@evently/events';
 
+import { INT32 } from '../../common/openapi-types';
 import { ListPageDto } from '../../common/pagination.dto';
 
 export class CreatedEventDto {
@@ -17,7 +18,7 @@ export class CreatedEventDto {
   @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
   @ApiProperty({ example: 'Convention Center' }) venue!: string;
   @ApiProperty({ format: 'date-time', example: '2030-06-15T09:00:00Z' }) time!: string;
-  @ApiProperty({ type: 'integer', format: 'int32', example: 500 }) capacity!: number;
+  @ApiProperty({ ...INT32, example: 500 }) capacity!: number;
 }
 
 /** The fields every event list shows. */
@@ -26,8 +27,8 @@ export class EventSummaryDto {
   @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
   @ApiProperty({ example: 'Convention Center' }) venue!: string;
   @ApiProperty({ format: 'date-time', example: '2030-06-15T09:00:00Z' }) time!: string;
-  @ApiProperty({ type: 'integer', format: 'int32', example: 500 }) capacity!: number;
-  @ApiProperty({ type: 'integer', format: 'int32', example: 450 }) available_tickets!: number;
+  @ApiProperty({ ...INT32, example: 500 }) capacity!: number;
+  @ApiProperty({ ...INT32, example: 450 }) available_tickets!: number;
   @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
   /** The organizer's username. */
   @ApiProperty({ example: 'admin_user' }) organizer!: string;
@@ -43,7 +44,7 @@ export class PublicEventPageDto extends ListPageDto {
 
 export class AvailabilityDto {
   @ApiProperty({ format: 'uuid' }) event_id!: string;
-  @ApiProperty({ type: 'integer', format: 'int32', example: 450 }) available_tickets!: number;
+  @ApiProperty({ ...INT32, example: 450 }) available_tickets!: number;
 }
 
 export class AdminEventDto extends EventSummaryDto {
@@ -56,7 +57,7 @@ export class AdminEventPageDto extends ListPageDto {
 }
 
 export class EventOrganizerDto {
-  @ApiProperty({ type: 'integer', format: 'int32', example: 1 }) id!: number;
+  @ApiProperty({ ...INT32, example: 1 }) id!: number;
   @ApiProperty({ example: 'admin_user' }) username!: string;
   @ApiProperty({ example: 'admin@example.com' }) email!: string;
 }
@@ -66,14 +67,14 @@ export class AdminEventDetailsDto {
   @ApiProperty({ example: 'Tech Conference 2030' }) name!: string;
   @ApiProperty({ example: 'Convention Center' }) venue!: string;
   @ApiProperty({ format: 'date-time', example: '2030-06-15T09:00:00Z' }) time!: string;
-  @ApiProperty({ type: 'integer', format: 'int32', example: 500 }) capacity!: number;
+  @ApiProperty({ ...INT32, example: 500 }) capacity!: number;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ example: 150.0 }) price_per_ticket!: number;
   @ApiProperty({ type: EventOrganizerDto }) organizer!: EventOrganizerDto;
   @ApiProperty() is_active!: boolean;
-  @ApiProperty({ type: 'integer', format: 'int32', example: 450 }) available_tickets!: number;
+  @ApiProperty({ ...INT32, example: 450 }) available_tickets!: number;
   /** Confirmed bookings. */
-  @ApiProperty({ type: 'integer', format: 'int32', example: 50 }) total_bookings!: number;
+  @ApiProperty({ ...INT32, example: 50 }) total_bookings!: number;
   /** Confirmed tickets over capacity, in percent with one decimal. */
   @ApiProperty({ example: 10.0 }) utilization_percentage!: number;
   @ApiProperty({ format: 'date-time', example: '2030-01-01T10:00:00Z' }) created_at!: string;

@@ -3,6 +3,8 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 
 import { HasNoNulBytes } from '@evently/common';
 
+import { INT32 } from '../../common/openapi-types';
+
 export const MAX_NOTICE_LENGTH = 5000;
 
 export class NotifyAttendeesDto {
@@ -20,7 +22,7 @@ export class NotifyResponseDto {
   @ApiProperty({ example: 'Notification sent to 150 users' }) message!: string;
   @ApiProperty({ format: 'uuid' }) event_id!: string;
   /** Distinct users holding a confirmed booking of the event; each gets one email. */
-  @ApiProperty({ type: 'integer', format: 'int32', example: 150 }) users_notified!: number;
+  @ApiProperty({ ...INT32, example: 150 }) users_notified!: number;
 }
 
 export function mapNotifyResponse(eventId: string, usersNotified: number): NotifyResponseDto {

@@ -2,8 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 
 import { User } from '@evently/database';
 
+import { INT32 } from '../../common/openapi-types';
+
 export class RegisterResponseDto {
-  @ApiProperty({ type: 'integer', format: 'int32', example: 1 }) id!: number;
+  @ApiProperty({ ...INT32, example: 1 }) id!: number;
   @ApiProperty({ example: 'john_doe' }) username!: string;
   @ApiProperty({ example: 'john@example.com' }) email!: string;
   @ApiProperty({ example: '9f2c…' }) token!: string;
@@ -18,7 +20,7 @@ export class LogoutResponseDto {
 }
 
 export class ProfileDto {
-  @ApiProperty({ type: 'integer', format: 'int32', example: 1 }) id!: number;
+  @ApiProperty({ ...INT32, example: 1 }) id!: number;
   @ApiProperty({ example: 'john_doe' }) username!: string;
   @ApiProperty({ example: 'john@example.com' }) email!: string;
   @ApiProperty({ example: 'John' }) first_name!: string;
