@@ -77,6 +77,14 @@ describe('accounts: register, login, logout, me', () => {
     expect(JSON.stringify(response.body.details.password)).toContain(rule);
   });
 
+  it('refuses a password containing the username however short the username is', async () => {
+    const response = await http
+      .post('/api/user/auth/register/')
+      .send(registration({ username: 'jo', password: 'JO-correct-horse-battery' }))
+      .expect(400);
+    expect(JSON.stringify(response.body.details.password)).toContain('username');
+  });
+
   const asciiPassword = (length: number) => 'correct-horse-battery-staple-'.repeat(5).slice(0, length);
   /** Characters outside the BMP, two UTF-16 units each: the rule counts characters, as Django does, not units. */
   const astralPassword = (length: number) =>
@@ -207,6 +215,35 @@ describe('accounts: register, login, logout, me', () => {
     } finally {
       await otherApp.close();
     }
+  });
+
+  it("counts each username's failures on their own: a case variant's successful login forgives nothing", async () => {
+    const victim = (await http.post('/api/user/auth/register/').send(registration()).expect(201)).body.username;
+    const variant = victim.toUpperCase();
+    await http.post('/api/user/auth/register/').send(registration({ username: variant })).expect(201);
+    const failAsVictim = () =>
+      http.post('/api/user/auth/login/').send({ username: victim, password: 'wrong-password!' }).expect(400);
+    for (let attempt = 0; attempt < 9; attempt++) await failAsVictim();
+    await http.post('/api/user/auth/login/').send({ username: variant, password: 'correct-horse-battery' }).expect(200);
+    await failAsVictim();
+    await http.post('/api/user/auth/login/').send({ username: victim, password: 'correct-horse-battery' }).expect(429);
+  });
+
+  it('starts the 15-minute window at the first failure, and every counter expires', async () => {
+    const { user } = await loginAs(app);
+    const redis = app.get(RedisService);
+    const fail = () =>
+      http.post('/api/user/auth/login/').send({ username: user.username, password: 'wrong-password!' }).expect(400);
+    await fail();
+    const userKey = redis.key('login-failures', 'user', user.username);
+    expect(await redis.client.ttl(userKey)).toBeGreaterThan(890);
+    expect(await redis.client.ttl(userKey)).toBeLessThanOrEqual(900);
+    for (const ipKey of await redis.client.keys(redis.key('login-failures', 'ip', '*'))) {
+      expect(await redis.client.ttl(ipKey)).toBeGreaterThan(0);
+    }
+    await redis.client.expire(userKey, 100);
+    await fail();
+    expect(await redis.client.ttl(userKey)).toBeLessThanOrEqual(100);
   });
 
   it('counts failed logins sent at once: no more than 10 reach the password check', async () => {

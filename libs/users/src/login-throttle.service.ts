@@ -10,6 +10,8 @@ export const MAX_FAILURES_PER_IP = 100;
 /**
  * Refuses (0 and the TTL of the full counter) when either counter is at its limit; otherwise counts the attempt
  * against both (1). Checking and counting in one step is what holds the limit against attempts sent at once.
+ * The window starts at a counter's first failure; EXPIRE's NX option would say so more briefly, but Redis 6 lacks it,
+ * and a script stopped by that error after its INCR left a counter that never expired.
  */
 const RESERVE_ATTEMPT = `
 for i, key in ipairs(KEYS) do
@@ -19,7 +21,7 @@ for i, key in ipairs(KEYS) do
 end
 for _, key in ipairs(KEYS) do
   redis.call('INCR', key)
-  redis.call('EXPIRE', key, ARGV[3], 'NX')
+  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[3]) end
 end
 return {1, 0}`;
 
@@ -91,7 +93,9 @@ export class LoginThrottle {
 
   private keys(username: string, ip: string) {
     return {
-      user: this.redis.key('login-failures', 'user', username.toLowerCase()),
+      // Exactly as looked up: usernames differ by case (as Django's do), and a shared counter would let a
+      // case variant's successful login forgive the other account's failures.
+      user: this.redis.key('login-failures', 'user', username),
       ip: this.redis.key('login-failures', 'ip', ip),
     };
   }

@@ -14,4 +14,8 @@ describe('passwordProblems', () => {
   ])('refuses %p (%s)', (password, rule) => {
     expect(passwordProblems(password, 'john_doe'.slice(0, 4)).join(' ')).toContain(rule);
   });
+
+  it.each(['jo', 'J'])('refuses a password containing the username however short it is (%p)', (username) => {
+    expect(passwordProblems('violet-JOHN-lantern', username).join(' ')).toContain('username');
+  });
 });

@@ -17,7 +17,7 @@ export function passwordProblems(password: string, username: string): string[] {
   if (COMMON_PASSWORDS.has(lowered) || isSingleRepeatedCharacter(lowered)) {
     problems.push('This password is too common.');
   }
-  if (username.length >= 3 && lowered.includes(username.toLowerCase())) {
+  if (username.length > 0 && lowered.includes(username.toLowerCase())) {
     problems.push('The password must not contain the username.');
   }
   return problems;
