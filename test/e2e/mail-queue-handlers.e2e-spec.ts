@@ -65,28 +65,63 @@ describe('queues: every job name has exactly one handler', () => {
   });
 });
 
-describe('mail: a confirmation whose booking was cancelled before it went out', () => {
+describe('mail: what a mail is about changed before it went out', () => {
   let worker: INestApplicationContext;
+  let dataSource: DataSource;
+  let composer: MailComposer;
 
   beforeAll(async () => {
     worker = await startTestWorker();
+    dataSource = worker.get(DataSource);
+    composer = worker.get(MailComposer);
   });
   afterAll(() => worker.close());
 
-  it('is not sent, while the cancellation is', async () => {
-    const dataSource = worker.get(DataSource);
+  const createUser = async (): Promise<number> => {
     const username = uniqueName('late');
     const [user] = await dataSource.query(
       `INSERT INTO users (username, email, password) VALUES ($1, $2, 'unusable') RETURNING id`,
       [username, `${username}@example.com`],
     );
-    const eventId = await createEvent(dataSource, { organizerId: user.id });
+    return user.id;
+  };
+
+  const noticeOf = async (eventId: string): Promise<string> => {
+    const [notice] = await dataSource.query(
+      `INSERT INTO event_notices (event_id, message, recipient_count) VALUES ($1, 'Doors open at 8.', 1) RETURNING id`,
+      [eventId],
+    );
+    return notice.id;
+  };
+
+  it('a confirmation whose booking was cancelled is not sent, while the cancellation is', async () => {
+    const userId = await createUser();
+    const eventId = await createEvent(dataSource, { organizerId: userId });
     const [bookingId] = await insertBookings(dataSource, [
-      { eventId, userId: user.id, status: 'cancelled', wasConfirmed: true },
+      { eventId, userId, status: 'cancelled', wasConfirmed: true },
     ]);
-    const composer = worker.get(MailComposer);
 
     expect(await composer.bookingConfirmed(bookingId)).toBeNull();
     expect(await composer.bookingCancelled(bookingId)).toMatchObject({ kind: 'booking-cancelled' });
+  });
+
+  it("an event's notice goes to a holder of a confirmed booking, and not once the event is deleted", async () => {
+    const userId = await createUser();
+    const eventId = await createEvent(dataSource, { organizerId: userId });
+    await insertBookings(dataSource, [{ eventId, userId, status: 'confirmed' }]);
+    const noticeId = await noticeOf(eventId);
+    expect(await composer.eventNotice(noticeId, userId)).toMatchObject({ kind: 'event-notice' });
+
+    await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [eventId]);
+    expect(await composer.eventNotice(noticeId, userId)).toBeNull();
+    expect(await composer.eventCancelled(eventId, userId)).toMatchObject({ kind: 'event-cancelled' });
+  });
+
+  it("an event's notice does not go to a recipient who has cancelled since", async () => {
+    const userId = await createUser();
+    const eventId = await createEvent(dataSource, { organizerId: userId });
+    await insertBookings(dataSource, [{ eventId, userId, status: 'cancelled', wasConfirmed: true }]);
+
+    expect(await composer.eventNotice(await noticeOf(eventId), userId)).toBeNull();
   });
 });

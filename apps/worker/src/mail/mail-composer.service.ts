@@ -47,11 +47,16 @@ export class MailComposer {
     });
   }
 
+  /**
+   * Nothing once the event is deleted or the recipient holds no confirmed booking of it any more (notices go out at
+   * the mail rate, minutes after the notify): they have been told of the cancellation, which a notice would contradict.
+   */
   async eventNotice(noticeId: string, userId: number): Promise<Mail<'event-notice'> | null> {
     const [row]: NoticeRow[] = await this.dataSource.query(
       `SELECT ${RECIPIENT_COLUMNS}, n.id AS notice_id, n.message
          FROM event_notices n JOIN events e ON e.id = n.event_id JOIN users u ON u.id = $2
-        WHERE n.id = $1`,
+        WHERE n.id = $1 AND e.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = e.id AND b.user_id = u.id AND b.status = 'confirmed')`,
       [noticeId, userId],
     );
     if (!row) return null;
