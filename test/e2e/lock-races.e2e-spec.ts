@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { BookingAllocator, BookingIntake } from '@evently/bookings';
+import { jobIds } from '@evently/queue';
 import { createEvent, loginAs, TestSession } from '@evently/testing';
 
 import { marker } from '../support/event-fixtures';
@@ -89,6 +90,43 @@ describe('writers meeting on the same rows', () => {
     });
   });
 
+  it("a booking accepted as its event's deletion committed ends cancelled and its holder told, as the others", async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const [early, late] = [await loginAs(app), await loginAs(app)];
+    const intake = app.get(BookingIntake);
+    await intake.accept({ userId: early.user.id, eventId, ticketCount: 1 });
+
+    // The late booking's statement reads the event live, then waits for its foreign key on the user, which the test
+    // holds; the deletion commits meanwhile and cannot see the row that is not yet inserted.
+    const [accepting, deletion] = await holding(
+      db,
+      `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`,
+      [late.user.id],
+      async () => {
+        const booking = intake.accept({ userId: late.user.id, eventId, ticketCount: 1 });
+        await waitForBlocked(db, 'INSERT INTO bookings');
+        const deleted = await app.inject({
+          method: 'DELETE',
+          url: `/api/admin/events/${eventId}/delete/`,
+          headers: staff.headers,
+        });
+        return [booking, deleted] as const;
+      },
+    );
+    expect(deletion.statusCode).toBe(200);
+    expect((await accepting).status).toBe('processing');
+
+    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 0, failed: 0, cancelled: 1 });
+    expect(await statusesOf(eventId)).toEqual([{ status: 'cancelled' }, { status: 'cancelled' }]);
+    const told: { job_id: string }[] = await dataSource.query(
+      `SELECT job_id FROM outbox WHERE job_name = 'event-cancelled' AND payload->>'eventId' = $1 ORDER BY job_id`,
+      [eventId],
+    );
+    expect(told.map(({ job_id: jobId }) => jobId)).toEqual(
+      [jobIds.eventCancelled(eventId, early.user.id), jobIds.eventCancelled(eventId, late.user.id)].sort(),
+    );
+  });
+
   it('cancelling a booking deleted while the cancel waited for its event is 404, not 409', async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const buyer = await loginAs(app);
@@ -123,7 +161,11 @@ describe('writers meeting on the same rows', () => {
     const realNow = Date.now;
     const ahead = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 2 * 60 * 60_000);
     try {
-      expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 1, failed: 0 });
+      expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({
+        confirmed: 1,
+        failed: 0,
+        cancelled: 0,
+      });
     } finally {
       ahead.mockRestore();
     }

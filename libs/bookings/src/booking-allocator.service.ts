@@ -33,6 +33,13 @@ interface EventBooking extends PendingBooking {
 export interface SettleResult {
   confirmed: number;
   failed: number;
+  /** Bookings of an event deleted after they were accepted: cancelled as the deletion cancelled its others. */
+  cancelled: number;
+}
+
+/** How many bookings a settlement decided; a full batch means more may be waiting. */
+export function decidedCount(result: SettleResult): number {
+  return result.confirmed + result.failed + result.cancelled;
 }
 
 interface Settlement {
@@ -71,7 +78,7 @@ export class BookingAllocator {
     }
     let result: SettleResult;
     do result = await this.settleEvents(eventIds);
-    while (result.confirmed + result.failed === SETTLE_BATCH_SIZE);
+    while (decidedCount(result) === SETTLE_BATCH_SIZE);
   }
 
   /** Settles up to one batch of the events' pending bookings, oldest first. */
@@ -84,7 +91,7 @@ export class BookingAllocator {
       'READ COMMITTED',
       async (manager) => {
         const settlement = await decide(manager);
-        const decided = settlement.result.confirmed + settlement.result.failed > 0;
+        const decided = decidedCount(settlement.result) > 0;
         return { ...settlement, owed: decided ? await this.invalidation.owe(manager, settlement.eventIds) : undefined };
       },
     );
@@ -161,8 +168,14 @@ export class BookingAllocator {
     pending: EventBooking[],
     counterUpdate: 'increment' | 'absolute' = 'increment',
   ): Promise<Settlement> {
-    if (pending.length === 0) return { result: { confirmed: 0, failed: 0 }, outboxed: [], eventIds: [] };
-    const decisions = decideEach(events, pending);
+    if (pending.length === 0) {
+      return { result: { confirmed: 0, failed: 0, cancelled: 0 }, outboxed: [], eventIds: [] };
+    }
+    const deletedEventIds = new Set(events.filter((event) => event.deleted_at).map((event) => event.id));
+    const decisions = decideEach(
+      events,
+      pending.filter((booking) => !deletedEventIds.has(booking.eventId)),
+    );
     const confirmed = decisions.flatMap(({ decision }) => decision.confirmed);
     const outcomes = [
       ...confirmed.map((booking) => ({ id: booking.id, status: 'confirmed', reason: null })),
@@ -170,6 +183,34 @@ export class BookingAllocator {
         decision.failed.map(({ booking, reason }) => ({ id: booking.id, status: 'failed', reason })),
       ),
     ];
+    await this.record(manager, outcomes);
+    await this.takeSeats(manager, decisions, counterUpdate);
+    const holders = await this.cancelOfDeletedEvents(
+      manager,
+      pending.filter((booking) => deletedEventIds.has(booking.eventId)),
+    );
+    const outboxed = await this.outbox.write(manager, [
+      ...confirmed.map((booking) => ({
+        name: MAIL_JOBS.bookingConfirmed,
+        jobId: jobIds.bookingConfirmed(booking.id),
+        payload: { bookingId: booking.id },
+      })),
+      ...holders.map(({ eventId, userId }) => ({
+        name: MAIL_JOBS.eventCancelled,
+        jobId: jobIds.eventCancelled(eventId, userId),
+        payload: { eventId, userId },
+      })),
+    ]);
+    const result = {
+      confirmed: confirmed.length,
+      failed: outcomes.length - confirmed.length,
+      cancelled: pending.length - outcomes.length,
+    };
+    return { result, outboxed, eventIds: [...decisions.map(({ eventId }) => eventId), ...deletedEventIds] };
+  }
+
+  private async record(manager: EntityManager, outcomes: { id: string; status: string; reason: string | null }[]) {
+    if (outcomes.length === 0) return;
     await manager.query(
       `UPDATE bookings AS b
           SET status = o.status,
@@ -180,17 +221,28 @@ export class BookingAllocator {
         WHERE b.id = o.id`,
       [outcomes.map((o) => o.id), outcomes.map((o) => o.status), outcomes.map((o) => o.reason)],
     );
-    await this.takeSeats(manager, decisions, counterUpdate);
-    const outboxed = await this.outbox.write(
-      manager,
-      confirmed.map((booking) => ({
-        name: MAIL_JOBS.bookingConfirmed,
-        jobId: jobIds.bookingConfirmed(booking.id),
-        payload: { bookingId: booking.id },
-      })),
+  }
+
+  /**
+   * A booking accepted from a snapshot taken before its event's deletion committed is inserted after the deletion
+   * cancelled the event's others, so the deletion could not see it. It ends as theirs did: cancelled, its holder
+   * told once (the job id is per event and holder). Returns each holder it cancelled for, once.
+   */
+  private async cancelOfDeletedEvents(
+    manager: EntityManager,
+    bookings: EventBooking[],
+  ): Promise<{ eventId: string; userId: number }[]> {
+    if (bookings.length === 0) return [];
+    const holders: { event_id: string; user_id: number }[] = await manager.query(
+      `WITH cancelled AS (
+         UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+          WHERE id = ANY($1::uuid[])
+         RETURNING event_id, user_id
+       )
+       SELECT DISTINCT event_id, user_id FROM cancelled ORDER BY event_id, user_id`,
+      [bookings.map((booking) => booking.id)],
     );
-    const result = { confirmed: confirmed.length, failed: outcomes.length - confirmed.length };
-    return { result, outboxed, eventIds: decisions.map(({ eventId }) => eventId) };
+    return holders.map((holder) => ({ eventId: holder.event_id, userId: holder.user_id }));
   }
 
   /** Adds each event's seats taken to its counter; the control writes the value it read plus its seats instead. */
@@ -243,7 +295,6 @@ function decideEach(events: EventRow[], pending: EventBooking[]): EventDecision[
 }
 
 function closedReason(event: EventRow): string | null {
-  if (event.deleted_at) return 'event deleted';
   if (!event.is_active) return 'event is not active';
   if (event.started) return 'event has already started';
   return null;

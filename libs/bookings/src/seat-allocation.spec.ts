@@ -18,8 +18,8 @@ describe('allocateSeats', () => {
   });
 
   it('fails every booking of a closed event', () => {
-    const decision = allocateSeats([booking('a', 1)], 10, 'event deleted');
+    const decision = allocateSeats([booking('a', 1)], 10, 'event is not active');
     expect(decision.confirmed).toEqual([]);
-    expect(decision.failed).toEqual([{ booking: booking('a', 1), reason: 'event deleted' }]);
+    expect(decision.failed).toEqual([{ booking: booking('a', 1), reason: 'event is not active' }]);
   });
 });

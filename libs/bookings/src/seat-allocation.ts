@@ -12,7 +12,7 @@ export interface AllocationDecision {
 /**
  * First come, first served over one event's pending bookings, oldest first. A booking that does not fit
  * fails while later, smaller ones may still fit, so no seat stays empty that a failed booking could
- * have had. `closedReason` fails everything (event deleted, deactivated or already started).
+ * have had. `closedReason` fails everything (event deactivated or already started).
  */
 export function allocateSeats(
   pending: PendingBooking[],

@@ -48,10 +48,10 @@ export class Metrics {
   }
 
   /** One settling transaction's outcome: the counters and the batch size. */
-  recordSettlement(result: { confirmed: number; failed: number }): void {
+  recordSettlement(result: { confirmed: number; failed: number; cancelled: number }): void {
     this.bookingsConfirmed.inc(result.confirmed);
     this.bookingsFailed.inc(result.failed);
-    this.settleBatchSize.observe(result.confirmed + result.failed);
+    this.settleBatchSize.observe(result.confirmed + result.failed + result.cancelled);
   }
 
   /** The registry in Prometheus' text exposition format. */

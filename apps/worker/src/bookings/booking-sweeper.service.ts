@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { BookingAllocator, SETTLE_BATCH_SIZE, SettleResult } from '@evently/bookings';
+import { BookingAllocator, decidedCount, SETTLE_BATCH_SIZE, SettleResult } from '@evently/bookings';
 import { PeriodicTask } from '@evently/common';
 
 const SWEEP_INTERVAL_MS = 5000;
@@ -55,8 +55,8 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       do {
         result = await this.allocator.settleEvents(eventIds);
-        if (result.confirmed + result.failed > 0) this.logger.warn({ eventIds, ...result }, 'swept stuck bookings');
-      } while (result.confirmed + result.failed === SETTLE_BATCH_SIZE);
+        if (decidedCount(result) > 0) this.logger.warn({ eventIds, ...result }, 'swept stuck bookings');
+      } while (decidedCount(result) === SETTLE_BATCH_SIZE);
     } catch (error) {
       this.logger.warn({ eventIds, err: (error as Error).message }, 'sweep of these events failed; next tick retries');
     }
