@@ -4,6 +4,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
+import { BookingAllocator } from '@evently/bookings';
 import { jobIds } from '@evently/queue';
 import { createEvent, inventoryOf, loginAs, TestSession, uniqueName } from '@evently/testing';
 
@@ -450,6 +451,20 @@ describe('admin events: create, list, details, update, delete', () => {
       await http.put(`/api/admin/events/${unknown}/`).set(superuser.headers).send(past).expect(404);
       await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send(past).expect(400);
     });
+
+    it("takes an event's own time sent back after it started, as a client that PUTs the whole object does", async () => {
+      const started = past(1);
+      const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, time: started });
+      const shown = (await http.get(`/api/admin/events/${eventId}/details/`).set(organizer.headers).expect(200)).body;
+      const response = await http
+        .put(`/api/admin/events/${eventId}/`)
+        .set(organizer.headers)
+        .send({ name: shown.name, time: shown.time, is_active: false })
+        .expect(200);
+      expect(response.body).toMatchObject({ time: shown.time, is_active: false });
+      const moved = new Date(started.getTime() - 60_000).toISOString();
+      await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send({ time: moved }).expect(400);
+    });
   });
 
   describe('DELETE /api/admin/events/{id}/delete/', () => {
@@ -507,6 +522,34 @@ describe('admin events: create, list, details, update, delete', () => {
         .set(alice.headers)
         .send({ event_id: eventId, number_of_tickets: 1 })
         .expect((res) => expect([400, 404, 409]).toContain(res.status));
+    });
+
+    it('removes an event that has already taken place from view, without cancelling its bookings or mailing', async () => {
+      const holder = await loginAs(app, 'user');
+      const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, capacity: 20, time: past(1) });
+      const [attended] = await seedBookings(dataSource, { eventId, userId: holder.user.id, status: 'confirmed' });
+
+      await http.delete(`/api/admin/events/${eventId}/delete/`).set(organizer.headers).expect(200);
+
+      await http.get(`/api/admin/events/${eventId}/details/`).set(organizer.headers).expect(404);
+      const [booking] = await dataSource.query(`SELECT status FROM bookings WHERE id = $1`, [attended]);
+      expect(booking.status).toBe('confirmed');
+      const [event] = await dataSource.query(`SELECT booked_tickets FROM events WHERE id = $1`, [eventId]);
+      expect(event.booked_tickets).toBe(1);
+      const mails = await dataSource.query(
+        `SELECT 1 FROM outbox WHERE job_name = 'event-cancelled' AND payload->>'eventId' = $1`,
+        [eventId],
+      );
+      expect(mails).toEqual([]);
+
+      const [late] = await seedBookings(dataSource, { eventId, userId: holder.user.id, status: 'pending' });
+      expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({
+        confirmed: 0,
+        failed: 1,
+        cancelled: 0,
+      });
+      const [settled] = await dataSource.query(`SELECT status, failure_reason FROM bookings WHERE id = $1`, [late]);
+      expect(settled).toEqual({ status: 'failed', failure_reason: 'event has already started' });
     });
 
     it('lets a superuser delete any event and answers 404 for unknown ids', async () => {

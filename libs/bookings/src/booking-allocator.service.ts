@@ -171,7 +171,10 @@ export class BookingAllocator {
     if (pending.length === 0) {
       return { result: { confirmed: 0, failed: 0, cancelled: 0 }, outboxed: [], eventIds: [] };
     }
-    const deletedEventIds = new Set(events.filter((event) => event.deleted_at).map((event) => event.id));
+    // An event deleted after it started kept its bookings (it took place); its late ones fail as any started event's.
+    const deletedEventIds = new Set(
+      events.filter((event) => event.deleted_at && !event.started).map((event) => event.id),
+    );
     const decisions = decideEach(
       events,
       pending.filter((booking) => !deletedEventIds.has(booking.eventId)),

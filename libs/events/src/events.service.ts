@@ -6,7 +6,7 @@ import { hasRole } from '@evently/auth';
 import { CacheInvalidation, OwedBump } from '@evently/cache';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, toIsoUtc } from '@evently/common';
 import { User } from '@evently/database';
-import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
+import { jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from '@evently/queue';
 
 import { SqlFilter } from './event-filters';
 import { AdminEventDetailsRecord, CreatedEventRecord } from './event-records';
@@ -75,8 +75,10 @@ export class EventsService {
    */
   async update(caller: User, eventId: string, changes: EventChanges): Promise<AdminEventDetailsRecord> {
     const id = eventId.toLowerCase();
-    await this.assertMayManage(caller, id);
-    if (changes.time) assertFuture(changes.time);
+    const current = await this.assertMayManage(caller, id);
+    // A client that sends the whole object back (DRF's browsable API, generated clients) resends an event's own
+    // time, in the past once the event has started: only a new time must lie in the future.
+    if (changes.time && !sameSecond(changes.time, current.time)) assertFuture(changes.time);
     const owed = await this.applyChanges(id, changes);
     if (owed) await this.invalidation.pay(owed);
     return this.queries.findAdminDetails(id);
@@ -85,56 +87,61 @@ export class EventsService {
   /**
    * Soft delete in one transaction: the event row is locked first (as every seat-changing write does), its
    * live bookings are cancelled with their seats returned, and each holder of a live booking (pending, processing or
-   * confirmed) gets one cancellation email through the outbox. The rows stay for analytics. Returns the event's id.
+   * confirmed) gets one cancellation email through the outbox. An event that has already started is only removed
+   * from view: it took place, so its bookings stay as they are and nobody is told it was cancelled. The rows stay for
+   * analytics. Returns the event's id.
    */
   async remove(caller: User, eventId: string): Promise<string> {
     const id = eventId.toLowerCase();
     const { owed, outboxed } = await this.dataSource.transaction(async (manager) => {
       const [event] = await manager.query(
-        `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE`,
+        `SELECT organizer_id, time <= now() AS started FROM events WHERE id = $1 AND deleted_at IS NULL
+           FOR NO KEY UPDATE`,
         [id],
       );
       if (!event) throw new NotFoundError('Event not found.');
       assertOrganizerOrSuperuser(caller, event.organizer_id);
-      // The holders are those the update cancelled: a booking inserted after a separate read would be cancelled
-      // without its email (the event lock does not hold off inserts).
-      const holders: { user_id: number }[] = await manager.query(
-        `WITH cancelled AS (
-           UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now()
-            WHERE event_id = $1 AND status IN ('pending', 'processing', 'confirmed')
-           RETURNING user_id
-         )
-         SELECT DISTINCT user_id FROM cancelled ORDER BY user_id`,
-        [id],
-      );
-      await manager.query(
-        `UPDATE events SET deleted_at = now(), booked_tickets = 0, updated_at = now() WHERE id = $1`,
-        [id],
-      );
-      return {
-        owed: await this.invalidation.owe(manager, [id]),
-        outboxed: await this.outbox.write(
-          manager,
-          holders.map(({ user_id: userId }) => ({
-            name: MAIL_JOBS.eventCancelled,
-            jobId: jobIds.eventCancelled(id, userId),
-            payload: { eventId: id, userId },
-          })),
-        ),
-      };
+      const outboxed = event.started ? [] : await this.cancelLiveBookings(manager, id);
+      await manager.query(`UPDATE events SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
+      return { owed: await this.invalidation.owe(manager, [id]), outboxed };
     });
     await this.invalidation.pay(owed);
     await this.outbox.publish(outboxed);
     return id;
   }
 
-  private async assertMayManage(caller: User, id: string): Promise<void> {
+  /** Cancels the event's live bookings, returning their seats, and writes each holder's email to the outbox once. */
+  private async cancelLiveBookings(manager: EntityManager, id: string): Promise<OutboxEntry[]> {
+    // The holders are those the update cancelled: a booking inserted after a separate read would be cancelled
+    // without its email (the event lock does not hold off inserts).
+    const holders: { user_id: number }[] = await manager.query(
+      `WITH cancelled AS (
+         UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+          WHERE event_id = $1 AND status IN ('pending', 'processing', 'confirmed')
+         RETURNING user_id
+       )
+       SELECT DISTINCT user_id FROM cancelled ORDER BY user_id`,
+      [id],
+    );
+    await manager.query(`UPDATE events SET booked_tickets = 0 WHERE id = $1`, [id]);
+    return this.outbox.write(
+      manager,
+      holders.map(({ user_id: userId }) => ({
+        name: MAIL_JOBS.eventCancelled,
+        jobId: jobIds.eventCancelled(id, userId),
+        payload: { eventId: id, userId },
+      })),
+    );
+  }
+
+  private async assertMayManage(caller: User, id: string): Promise<{ time: Date }> {
     const [event] = await this.dataSource.query(
-      `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL`,
+      `SELECT organizer_id, time FROM events WHERE id = $1 AND deleted_at IS NULL`,
       [id],
     );
     if (!event) throw new NotFoundError('Event not found.');
     assertOrganizerOrSuperuser(caller, event.organizer_id);
+    return { time: event.time };
   }
 
   /** One conditional UPDATE and the cache bump it owes; undefined when there was nothing to change. */
@@ -169,6 +176,11 @@ function assertOrganizerOrSuperuser(caller: User, organizerId: number): void {
   if (caller.id !== organizerId && !hasRole(caller, 'superuser')) {
     throw new ForbiddenError('Only the organizer or a superuser may change this event.');
   }
+}
+
+/** Times are shown to the second, so a time sent back as it was shown is the same time. */
+function sameSecond(a: Date, b: Date): boolean {
+  return Math.floor(a.getTime() / 1000) === Math.floor(b.getTime() / 1000);
 }
 
 function assertFuture(time: Date): void {
