@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 
 import { BookingAllocator, BookingIntake } from '@evently/bookings';
 import { jobIds } from '@evently/queue';
-import { createEvent, loginAs, TestSession } from '@evently/testing';
+import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
 
 import { marker } from '../support/event-fixtures';
 import { holding, waitForBlocked } from '../support/lock-waits';
@@ -126,6 +126,31 @@ describe('writers meeting on the same rows', () => {
       [jobIds.eventCancelled(eventId, early.user.id), jobIds.eventCancelled(eventId, late.user.id)].sort(),
     );
   });
+
+  it("a batch that timed out waiting for one booker's row retries each request alone: the others get through", async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const [held, other] = [await loginAs(app), await loginAs(app)];
+    const intake = app.get(BookingIntake);
+    const bookingsOf = (userId: number) =>
+      dataSource.query(`SELECT 1 FROM bookings WHERE event_id = $1 AND user_id = $2`, [eventId, userId]);
+
+    // The test holds the booker's row as a long bulk delete would, past the batch statement's lock timeout.
+    const [batch] = await holding(db, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [held.user.id], async () => {
+      const accepting = Promise.all(
+        [held, other].map((session) =>
+          intake.accept({ userId: session.user.id, eventId, ticketCount: 1 }).catch((error: Error) => error),
+        ),
+      );
+      await eventually(async () => ((await bookingsOf(other.user.id)).length > 0 ? true : undefined), 15_000, 100);
+      return [accepting] as const;
+    });
+    const outcomes = await batch;
+
+    expect(outcomes.map((outcome) => (outcome instanceof Error ? outcome.message : outcome.status))).toEqual([
+      'processing',
+      'processing',
+    ]);
+  }, 30_000);
 
   it('cancelling a booking deleted while the cancel waited for its event is 404, not 409', async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });

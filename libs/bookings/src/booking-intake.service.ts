@@ -5,7 +5,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { Batcher, BatchOutcome, ConflictError, NotFoundError } from '@evently/common';
-import { Booking, PG_DEADLOCK_DETECTED, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode } from '@evently/database';
+import {
+  Booking,
+  PG_DEADLOCK_DETECTED,
+  PG_FOREIGN_KEY_VIOLATION,
+  PG_LOCK_NOT_AVAILABLE,
+  postgresErrorCode,
+} from '@evently/database';
 import { bookingTaskId, JobProducer } from '@evently/queue';
 
 import { MailRushPause } from './mail-rush-pause.service';
@@ -23,7 +29,7 @@ const CONCURRENT_BATCHES = 4;
 /** Beyond this many waiting bookings the database is stalled: refuse (503) rather than queue without bound. */
 const MAX_WAITING = 2_000;
 /** Failures of a batch statement that one request's circumstances can cause: each request is then tried alone. */
-const RETRIED_ALONE = [PG_FOREIGN_KEY_VIOLATION, PG_DEADLOCK_DETECTED];
+const RETRIED_ALONE = [PG_FOREIGN_KEY_VIOLATION, PG_DEADLOCK_DETECTED, PG_LOCK_NOT_AVAILABLE];
 
 interface CheckedRow {
   id: string;
@@ -115,9 +121,10 @@ export class BookingIntake implements OnModuleDestroy {
 
   /**
    * A statement refused for one request's sake is retried per request, so only that one fails: its event or booker
-   * deleted mid-batch, or a deadlock with bulk delete (which locks users in id order while the batch's foreign keys
-   * lock them in arrival order). Any other failure (database down, a timeout) is every request's answer: retrying
-   * each alone would multiply the load on a database already in trouble.
+   * deleted mid-batch, a deadlock with bulk delete (which locks users in id order while the batch's foreign keys
+   * lock them in arrival order), or the lock timeout on a booker's row that a long bulk delete holds (no writer
+   * locks an event row against the batch's foreign-key check). Any other failure (database down, a statement
+   * timeout) is every request's answer: retrying each alone would multiply the load on a database already in trouble.
    */
   private async insertBatch(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
     try {

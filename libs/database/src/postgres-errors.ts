@@ -3,11 +3,12 @@ export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_CHECK_VIOLATION = '23514';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_DEADLOCK_DETECTED = '40P01';
+export const PG_LOCK_NOT_AVAILABLE = '55P03';
 export const PG_INVALID_CATALOG_NAME = '3D000';
 export const PG_DUPLICATE_DATABASE = '42P04';
 
 /** Statement or lock timeout, deadlock, serialization failure: the database gave up, a retry may well work. */
-const GAVE_UP = ['57014', '55P03', PG_DEADLOCK_DETECTED, '40001'];
+const GAVE_UP = ['57014', PG_LOCK_NOT_AVAILABLE, PG_DEADLOCK_DETECTED, '40001'];
 
 export function postgresErrorCode(error: unknown): string | undefined {
   const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
