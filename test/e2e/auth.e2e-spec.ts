@@ -220,7 +220,10 @@ describe('accounts: register, login, logout, me', () => {
   it("counts each username's failures on their own: a case variant's successful login forgives nothing", async () => {
     const victim = (await http.post('/api/user/auth/register/').send(registration()).expect(201)).body.username;
     const variant = victim.toUpperCase();
-    await http.post('/api/user/auth/register/').send(registration({ username: variant })).expect(201);
+    await http
+      .post('/api/user/auth/register/')
+      .send(registration({ username: variant }))
+      .expect(201);
     const failAsVictim = () =>
       http.post('/api/user/auth/login/').send({ username: victim, password: 'wrong-password!' }).expect(400);
     for (let attempt = 0; attempt < 9; attempt++) await failAsVictim();

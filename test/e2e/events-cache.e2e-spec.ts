@@ -378,7 +378,11 @@ describe('caching: public reads are cached and never stale after a write', () =>
         status: 'processing',
         count: 2,
       });
-      expect(await offline.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 2, failed: 0, cancelled: 0 });
+      expect(await offline.get(BookingAllocator).settleEvents([eventId])).toEqual({
+        confirmed: 2,
+        failed: 0,
+        cancelled: 0,
+      });
       expect(await owed(eventId)).toBe(3);
       await offlineHttp.delete(`/api/bookings/${cancelled}/`).set(leaving.headers).expect(200);
       expect(await owed(eventId)).toBe(4);

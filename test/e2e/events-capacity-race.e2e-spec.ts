@@ -78,7 +78,11 @@ describe('capacity shrink racing booking settlement', () => {
     const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, capacity: 100 });
     await seedBookings(dataSource, { eventId, userId: buyer.user.id, status: 'processing', count: 60 });
     await shrink(eventId, 30).expect(200);
-    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 30, failed: 30, cancelled: 0 });
+    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({
+      confirmed: 30,
+      failed: 30,
+      cancelled: 0,
+    });
     expect(await expectConsistent(eventId)).toMatchObject({ capacity: 30, booked_tickets: 30, unsettled: 0 });
     await http.get(`/api/events/${eventId}/availability/`).expect(200, { event_id: eventId, available_tickets: 0 });
   });
