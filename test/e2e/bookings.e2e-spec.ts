@@ -288,12 +288,116 @@ describe('bookings: create, poll, list, cancel', () => {
       expect(count).toBe(1);
     });
 
-    it('stores nothing for a refused request, so a retry can succeed', async () => {
+    it('replays a 409 refusal for the same key and body after its cause is gone, and books nothing', async () => {
       const eventId = await newEvent({ isActive: false });
       const rita = await loginAs(app);
-      await book(rita, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'retry' }).expect(409);
+      const body = { event_id: eventId, number_of_tickets: 1 };
+      const first = await book(rita, body, { 'Idempotency-Key': 'retry' }).expect(409);
+      expect(first.body).toEqual({ error: 'Event is not active.', details: null });
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
       await db.query('UPDATE events SET is_active = true WHERE id = $1', [eventId]);
-      await book(rita, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'retry' }).expect(201);
+      const again = await book(rita, body, { 'Idempotency-Key': 'retry' }).expect(409);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(await bookingCount(eventId)).toBe(0);
+      // The event takes bookings again: only the key's first answer is fixed.
+      await book(rita, body, { 'Idempotency-Key': 'another' }).expect(201);
+    });
+
+    it('replays a sold-out refusal, details included, once seats are freed', async () => {
+      const eventId = await newEvent({ capacity: 1 });
+      const [holder, sara] = [await loginAs(app), await loginAs(app)];
+      const held = await book(holder, { event_id: eventId, number_of_tickets: 1 }).expect(201);
+      expect((await settled(holder, held.body.id)).status).toBe('confirmed');
+      const body = { event_id: eventId, number_of_tickets: 1 };
+      const first = await book(sara, body, { 'Idempotency-Key': 'sold-out' }).expect(409);
+      expect(first.body).toEqual({ error: 'Not enough tickets available.', details: { available_tickets: 0 } });
+      await http.delete(`/api/bookings/${held.body.id}/`).set(holder.headers).expect(200);
+      const again = await book(sara, body, { 'Idempotency-Key': 'sold-out' }).expect(409);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [
+        sara.user.id,
+      ]);
+      expect(count).toBe(0);
+    });
+
+    it('replays a 404 for an unknown event', async () => {
+      const tess = await loginAs(app);
+      const body = { event_id: '00000000-0000-4000-8000-000000000000', number_of_tickets: 1 };
+      const first = await book(tess, body, { 'Idempotency-Key': 'unknown' }).expect(404);
+      const again = await book(tess, body, { 'Idempotency-Key': 'unknown' }).expect(404);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+    });
+
+    it('answers 422 for the same key with another body after a refusal', async () => {
+      const eventId = await newEvent({ isActive: false });
+      const uma = await loginAs(app);
+      await book(uma, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'k' }).expect(409);
+      const other = await newEvent();
+      await book(uma, { event_id: other, number_of_tickets: 1 }, { 'Idempotency-Key': 'k' }).expect(422);
+      expect(await bookingCount(other)).toBe(0);
+    });
+
+    it('replays the 404 of a booker deleted while the insert waited, which aborted the statement', async () => {
+      const eventId = await newEvent();
+      const doomed = await loginAs(app);
+      const body = { event_id: eventId, number_of_tickets: 1, user_id: doomed.user.id };
+      const deleting = db.createQueryRunner();
+      await deleting.startTransaction();
+      let first: Awaited<ReturnType<typeof book>>;
+      try {
+        await deleting.query('DELETE FROM users WHERE id = $1', [doomed.user.id]);
+        // then() sends the request now; the insert's foreign-key check waits for the uncommitted delete, then fails
+        // once it commits.
+        const pending = book(staff, body, { 'Idempotency-Key': 'booker-gone' }).then((response) => response);
+        await eventually(async () => {
+          const waiting = await db.query(
+            `SELECT 1 FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO bookings%'`,
+          );
+          return waiting.length > 0 ? true : undefined;
+        });
+        await deleting.commitTransaction();
+        first = await pending;
+      } finally {
+        if (deleting.isTransactionActive) await deleting.rollbackTransaction();
+        await deleting.release();
+      }
+      expect({ status: first.status, body: first.body }).toEqual({
+        status: 404,
+        body: { error: 'User not found.', details: null },
+      });
+      const again = await book(staff, body, { 'Idempotency-Key': 'booker-gone' }).expect(404);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+    });
+
+    it('stores nothing for a request refused before the intake (400, 403), so a retry can succeed', async () => {
+      const eventId = await newEvent();
+      const [vic, wes] = [await loginAs(app), await loginAs(app)];
+      await book(vic, { event_id: eventId, number_of_tickets: 0 }, { 'Idempotency-Key': 'early' }).expect(400);
+      await book(
+        vic,
+        { event_id: eventId, number_of_tickets: 1, user_id: wes.user.id },
+        { 'Idempotency-Key': 'early' },
+      ).expect(403);
+      const created = await book(vic, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'early' });
+      expect(created.status).toBe(201);
+      expect(created.headers['idempotent-replayed']).toBeUndefined();
+    });
+
+    it('gives concurrent requests with one key the same refusal, one of them first', async () => {
+      const eventId = await newEvent({ isActive: false });
+      const xena = await loginAs(app);
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          book(xena, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'burst-refused' }),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(8).fill(409));
+      expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(7);
     });
   });
 

@@ -27,6 +27,15 @@ export interface StoredResponse<T> {
   replayed: boolean;
 }
 
+/** A refusal of the intake's (unknown event or booker: 404; an event that cannot be booked: 409). */
+export type BookingRefusal = NotFoundError | ConflictError;
+
+/** How the caller answers a booking request: the body of a booking it accepted, or its rendering of a refusal. */
+export interface BookingAnswers<T, R> {
+  accepted: (booking: Booking) => T;
+  refused: (refusal: BookingRefusal) => { status: number; body: R };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Accepting, reading and cancelling bookings; the worker's {@link BookingAllocator} decides them. */
@@ -45,36 +54,20 @@ export class BookingsService {
   /**
    * Records a booking as `processing` and hands it to the worker. The booking row is its own outbox:
    * if the enqueue is lost, the worker's sweeper settles it anyway. With an idempotency key, the first
-   * response is stored in the same transaction and replayed for the same key and body.
+   * response, a refusal of the intake's included, is stored in the same transaction and replayed for the
+   * same key and body.
    */
-  async create<T>(
+  async create<T, R>(
     caller: User,
     request: BookingRequest,
-    render: (booking: Booking) => T,
+    answers: BookingAnswers<T, R>,
     idempotencyKey?: string,
-  ): Promise<StoredResponse<T>> {
+  ): Promise<StoredResponse<T | R>> {
     this.assertMayActFor(caller, request.userId);
-    if (!idempotencyKey) {
-      const booking = await this.intake.accept(request);
-      this.recordAccepted(booking);
-      return { status: 201, body: render(booking), replayed: false };
-    }
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const replay = await this.claimIdempotencyKey<T>(manager, caller.id, idempotencyKey, request);
-      if (replay) return replay;
-      const booking = await this.intake.insertOne(manager, request);
-      const body = render(booking);
-      await manager.query(
-        `UPDATE idempotency_keys SET response_status = 201, response_body = $3 WHERE user_id = $1 AND key = $2`,
-        [caller.id, idempotencyKey, JSON.stringify(body)],
-      );
-      return { status: 201, body, replayed: false, booking };
-    });
-    if ('booking' in outcome && outcome.booking) {
-      this.recordAccepted(outcome.booking);
-      this.intake.signalSoon([outcome.booking.eventId]);
-    }
-    return { status: outcome.status, body: outcome.body, replayed: outcome.replayed };
+    if (idempotencyKey) return this.createOnce(caller, request, answers, idempotencyKey);
+    const booking = await this.intake.accept(request);
+    this.recordAccepted(booking);
+    return { status: 201, body: answers.accepted(booking), replayed: false };
   }
 
   async findVisible(caller: User, bookingId: string): Promise<Booking> {
@@ -159,6 +152,52 @@ export class BookingsService {
     );
   }
 
+  /**
+   * Following Stripe, the first response is kept once the request reached the intake, its refusals included, so a
+   * retry cannot book what the first attempt was refused; what is refused before (400, 401, 403, 429, 503) or
+   * fails (the database down) stores nothing and may be retried. The first request throws its refusal like any
+   * other; the replays answer the body the caller rendered from it.
+   */
+  private async createOnce<T, R>(
+    caller: User,
+    request: BookingRequest,
+    answers: BookingAnswers<T, R>,
+    idempotencyKey: string,
+  ): Promise<StoredResponse<T | R>> {
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const replay = await this.claimIdempotencyKey<T | R>(manager, caller.id, idempotencyKey, request);
+      if (replay) return { replay };
+      const inserted = await this.insertOrRefusal(manager, request);
+      const { status, body } =
+        inserted instanceof Error ? answers.refused(inserted) : { status: 201, body: answers.accepted(inserted) };
+      await manager.query(
+        `UPDATE idempotency_keys SET response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`,
+        [caller.id, idempotencyKey, status, JSON.stringify(body)],
+      );
+      return { inserted, body };
+    });
+    if (outcome.replay) return outcome.replay;
+    if (outcome.inserted instanceof Error) throw outcome.inserted;
+    this.recordAccepted(outcome.inserted);
+    this.intake.signalSoon([outcome.inserted.eventId]);
+    return { status: 201, body: outcome.body, replayed: false };
+  }
+
+  /**
+   * The booking, or the refusal to store as the first response. A refusal can come from a failed statement (the
+   * event or booker deleted meanwhile), which aborts the transaction: the savepoint keeps it usable for the store.
+   */
+  private async insertOrRefusal(manager: EntityManager, request: BookingRequest): Promise<Booking | BookingRefusal> {
+    await manager.query('SAVEPOINT intake');
+    try {
+      return await this.intake.insertOne(manager, request);
+    } catch (error) {
+      if (!(error instanceof NotFoundError || error instanceof ConflictError)) throw error;
+      await manager.query('ROLLBACK TO SAVEPOINT intake');
+      return error;
+    }
+  }
+
   /** Returns the stored response to replay, or null when this request holds the key and should proceed. */
   private async claimIdempotencyKey<T>(
     manager: EntityManager,
@@ -189,7 +228,7 @@ export class BookingsService {
   }
 }
 
-/** The booker (or event) was deleted while the insert waited for its row lock: the foreign key refuses it. */
+/** A user may act on their own bookings; staff on anyone's. */
 function mayAccess(caller: User, userId: number): boolean {
   return caller.id === userId || caller.isStaff || caller.isSuperuser;
 }

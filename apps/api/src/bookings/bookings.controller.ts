@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { CurrentUser } from '@evently/auth';
@@ -9,6 +9,8 @@ import { User } from '@evently/database';
 
 import { ApiBodyExample } from '../common/api-body-example.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
+import { ErrorBody } from '../common/error-body';
+import { renderRefusal } from '../common/http-exception.filter';
 import { ApiIntIdParam, IntIdParam, UuidParam } from '../common/id-params';
 import { PaginationQueryDto } from '../common/pagination.dto';
 import { RequestUrl } from '../common/request-url.decorator';
@@ -22,6 +24,14 @@ import {
 } from './dto/booking-responses.dto';
 import { CreateBookingDto } from './dto/create-booking.dto';
 
+/** Sent with every replay of an `Idempotency-Key`'s first response, whatever its status. */
+const IDEMPOTENT_REPLAYED = {
+  'Idempotent-Replayed': {
+    description: '`true` when this replays the first response to the same Idempotency-Key and body',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
+
 @ApiTags('bookings')
 @ApiSecurity('token')
 @Controller()
@@ -30,7 +40,8 @@ export class BookingsController {
 
   /**
    * Accepts a booking as `processing` (201); the worker then confirms or fails it, so poll
-   * `GET /api/bookings/{id}/`. An `Idempotency-Key` replays the first response for 24 hours.
+   * `GET /api/bookings/{id}/`. An `Idempotency-Key` replays the first response for 24 hours, a 404 or 409
+   * refusal included.
    */
   @Post('bookings')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 characters, scoped to the caller' })
@@ -39,26 +50,31 @@ export class BookingsController {
     event_id: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
     number_of_tickets: 2,
   })
-  @ApiCreatedResponse({
-    type: BookingDto,
-    headers: {
-      'Idempotent-Replayed': {
-        description: '`true` when this replays the first response to the same Idempotency-Key and body',
-        schema: { type: 'string', enum: ['true'] },
-      },
-    },
+  @ApiCreatedResponse({ type: BookingDto, headers: IDEMPOTENT_REPLAYED })
+  @ApiErrors(400, 401, 403, 422)
+  @ApiResponse({
+    status: 404,
+    description: 'Unknown event (or booker); replayed for the same Idempotency-Key and body',
+    type: ErrorBody,
+    headers: IDEMPOTENT_REPLAYED,
   })
-  @ApiErrors(400, 401, 403, 404, 409, 422)
+  @ApiResponse({
+    status: 409,
+    description:
+      'The event is inactive, deleted, past or has too few tickets left; replayed for the same Idempotency-Key and body',
+    type: ErrorBody,
+    headers: IDEMPOTENT_REPLAYED,
+  })
   async create(
     @CurrentUser() user: User,
     @Body() dto: CreateBookingDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<BookingDto> {
+  ): Promise<BookingDto | ErrorBody> {
     const outcome = await this.bookings.create(
       user,
       { userId: dto.user_id ?? user.id, eventId: dto.event_id.toLowerCase(), ticketCount: dto.number_of_tickets },
-      mapBooking,
+      { accepted: mapBooking, refused: renderRefusal },
       validIdempotencyKey(idempotencyKey),
     );
     reply.status(outcome.status);

@@ -39,6 +39,14 @@ export function replyToRouterError(error: FastifyError, request: FastifyRequest,
   void reply.header('x-request-id', request.id).status(rendered.status).send(rendered.body);
 }
 
+/**
+ * A domain refusal as this filter answers it, for a route that stores its answer to replay it (the first response
+ * to an `Idempotency-Key`), so that the replay is the very answer the filter gave.
+ */
+export function renderRefusal(refusal: DomainError): RenderedError {
+  return renderError(refusal, new Logger('HttpError'));
+}
+
 export function renderError(exception: unknown, logger: Logger): RenderedError {
   if (exception instanceof TooManyRequestsError) {
     return {
