@@ -1,7 +1,13 @@
 import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
-const ZONED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+/**
+ * What Django's parse_datetime (behind DRF's DateTimeField) reads, less a time without zone: `T` or a space between
+ * date and time, optional seconds, a fraction after `.` or `,` of 1 to 6 digits and up to 6 more that are ignored,
+ * then `Z`, `±HH`, `±HHMM` or `±HH:MM`. Like Django, 1-digit fields and blanks before the zone pass too.
+ */
+const ZONED_INSTANT =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d{0,6})?)?\s*(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/i;
 
 /** An ISO 8601 instant that names its zone (`Z` or an offset); a bare local time is rejected. */
 export function IsZonedInstant(options?: ValidationOptions) {
@@ -15,32 +21,45 @@ export function IsZonedInstant(options?: ValidationOptions) {
         ...options,
       },
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && ZONED_INSTANT.test(value) && isRealCalendarTime(value),
+        validate: (value: unknown) => typeof value === 'string' && parseZonedInstant(value) !== undefined,
       },
     });
   };
 }
 
-/** Date.parse rolls 2030-02-30 over to 2 March; a real date and time must survive a round trip. */
-function isRealCalendarTime(value: string): boolean {
-  const [year, month, day, hour, minute, second] = value
-    .match(CALENDAR_PARTS)!
-    .slice(1)
-    .map((part) => Number(part ?? 0));
-  const parts = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return (
-    !Number.isNaN(Date.parse(value)) &&
-    parts.getUTCFullYear() === year &&
-    parts.getUTCMonth() === month - 1 &&
-    parts.getUTCDate() === day &&
-    parts.getUTCHours() === hour &&
-    parts.getUTCMinutes() === minute &&
-    parts.getUTCSeconds() === second
-  );
+/**
+ * The instant an @IsZonedInstant string names, read from its parts (Date.parse takes neither a space, a comma, `+05`
+ * nor, in every engine, more than 3 fraction digits), to the millisecond: digits beyond are dropped, as times are
+ * shown to the second. Undefined when it is no such string, or names no real time (30 February, 24:00, year 0, an
+ * offset of a day or more), which Python's datetime refuses too.
+ */
+export function parseZonedInstant(value: string): Date | undefined {
+  const match = ZONED_INSTANT.exec(value);
+  if (!match) return undefined;
+  const parts = match.slice(1, 7).map((part) => Number(part ?? 0));
+  const [year, month, day, hour, minute, second] = parts;
+  const [offsetHours, offsetMinutes] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
+  const local = new Date(0);
+  // Unlike Date.UTC, setUTCFullYear takes years 1 to 99 as they are, not as 1901 to 1999.
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(hour, minute, second, Number((match[7] ?? '').padEnd(3, '0').slice(0, 3)));
+  if (!isRealCalendarTime(local, parts) || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const offsetMinutesEast = (match[8] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return new Date(local.getTime() - offsetMinutesEast * 60_000);
 }
 
-const CALENDAR_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/;
+/** Dates roll 30 February over to 2 March, and 24:00 to the next day: a real time keeps the parts it was built from. */
+function isRealCalendarTime(date: Date, [year, month, day, hour, minute, second]: number[]): boolean {
+  return (
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
+}
 
 /** Rejects NUL bytes, which PostgreSQL text cannot store. */
 export function HasNoNulBytes(options?: ValidationOptions) {

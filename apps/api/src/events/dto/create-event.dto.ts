@@ -1,6 +1,6 @@
 import { IsOptional, ValidateIf } from 'class-validator';
 
-import { centsToDecimalString } from '@evently/common';
+import { centsToDecimalString, parseZonedInstant } from '@evently/common';
 import { EventChanges, NewEvent } from '@evently/events';
 
 import {
@@ -76,7 +76,7 @@ export function toNewEvent(dto: CreateEventDto): NewEvent {
   return {
     name: dto.name,
     venue: dto.venue,
-    time: new Date(dto.time),
+    time: parseZonedInstant(dto.time)!,
     capacity: dto.capacity,
     description: dto.description ?? null,
     pricePerTicket: toDecimal(dto.price_per_ticket),
@@ -88,7 +88,7 @@ export function toEventChanges(dto: UpdateEventDto): EventChanges {
   return {
     name: dto.name,
     venue: dto.venue,
-    time: dto.time === undefined ? undefined : new Date(dto.time),
+    time: dto.time === undefined ? undefined : parseZonedInstant(dto.time)!,
     capacity: dto.capacity,
     description: dto.description,
     pricePerTicket: dto.price_per_ticket === undefined ? undefined : toDecimal(dto.price_per_ticket),
