@@ -83,7 +83,7 @@ describe('public events: browse, details, availability', () => {
       expect(await ids({ search: name, upcoming_only: 0 })).toEqual([finished, upcoming]);
     });
 
-    it('searches name, venue and description case-insensitively, never across two fields', async () => {
+    it('searches name, venue and description case-insensitively, each term in one field', async () => {
       const word = marker();
       const inName = await event({ name: `The ${word.toUpperCase()} Show`, time: future(1) });
       const inVenue = await event({ venue: `${word} Arena`, time: future(2) });
@@ -94,7 +94,60 @@ describe('public events: browse, details, availability', () => {
       expect(await ids({ search: word.toUpperCase() })).toEqual([inName, inVenue, inDescription, spanning]);
       expect(await ids({ search: `${word} left` })).toEqual([spanning]);
       expect(await ids({ search: `your ${word}` })).toEqual([inDescription]);
-      expect(await ids({ search: `${word} left right` })).toEqual([]);
+      // DRF's SearchFilter: every term in some field, different terms in different fields; one term never spans two.
+      expect(await ids({ search: `${word} left right` })).toEqual([spanning]);
+      expect(await ids({ search: `${word} "left right"` })).toEqual([]);
+    });
+
+    it('splits search into terms as DRF does: on spaces and commas, keeping a quoted phrase whole', async () => {
+      const word = marker();
+      const venue = `${word} Hall`;
+      const jazzNight = await event({ name: `${word} jazz night`, venue: 'Blue Note', time: future(1) });
+      const nightOfJazz = await event({ name: `${word} night of jazz`, venue: 'Red Hall', time: future(2) });
+      const rock = await event({
+        name: `${word} rock`,
+        venue: 'Jazz Cellar',
+        description: 'Late night',
+        time: future(3),
+      });
+      const other = await event({ name: `${word} folk`, venue, time: future(4) });
+
+      expect(await ids({ search: `night ${word} jazz` })).toEqual([jazzNight, nightOfJazz, rock]);
+      expect(await ids({ search: `JAZZ late ${word}` })).toEqual([rock]);
+      expect(await ids({ search: `${word} rock ` })).toEqual([rock]);
+      expect(await ids({ search: `  ${word}\tfolk\n` })).toEqual([other]);
+      expect(await ids({ search: `${word},blue` })).toEqual([jazzNight]);
+      expect(await ids({ search: `,${word},, note,` })).toEqual([jazzNight]);
+      expect(await ids({ search: `${word} "night of"` })).toEqual([nightOfJazz]);
+      expect(await ids({ search: `${word} ,"jazz night",` })).toEqual([jazzNight]);
+      // As in DRF, where a quote does not open its token the quotes are part of the term.
+      expect(await ids({ search: `"jazz night",${word}` })).toEqual([]);
+      expect(await ids({ search: `'${word} rock'` })).toEqual([rock]);
+      expect(await ids({ search: `"${word} rock jazz"` })).toEqual([]);
+      expect(await ids({ search: `${word} "of jazz` })).toEqual([]); // an unclosed quote is part of its term
+      for (const blank of [' ', ',', ' , ,, ', '""', "''"]) {
+        expect(await ids({ venue, search: blank })).toEqual([other]);
+      }
+    });
+
+    it('takes every one of many search terms, and never fails on as many as search holds', async () => {
+      const word = marker();
+      const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+      const eventId = await event({ name: `${word} ${alphabet}`, time: future(1) });
+      const terms = [word, ...alphabet];
+      expect(await ids({ search: terms.join(' ') })).toEqual([eventId]);
+      expect(await ids({ search: [...terms].reverse().join(',') })).toEqual([eventId]);
+      expect(await ids({ search: [...terms, '\u00e9'].join(' ') })).toEqual([]);
+      const distinct = Array.from({ length: 127 }, (_, n) => String.fromCodePoint(0x4e00 + n));
+      expect(await ids({ search: [word, ...distinct].join(' ').slice(0, 255) })).toEqual([]);
+      const filters = {
+        upcoming_only: false,
+        min_price: 0,
+        max_price: 100,
+        venue: 'test hall',
+        date_from: '2000-01-01',
+      };
+      expect(await ids({ ...filters, search: terms.join(' ') })).toEqual([eventId]);
     });
 
     it('finds an event by its new name, venue and description once its organizer edits them', async () => {
@@ -161,6 +214,46 @@ describe('public events: browse, details, availability', () => {
       expect(await ids({ search: name, available_only: false })).toEqual([cheap, middle, dear]);
     });
 
+    it('compares prices exactly as decimals, and never answers one price from the cache entry of another', async () => {
+      const name = marker();
+      const eventId = await event({ name, price: '25.50', time: future(1) });
+
+      // Asked twice each: the list cache stores a filtered answer from its second request on.
+      for (let round = 0; round < 2; round++) {
+        expect(await ids({ search: name, max_price: '25.5' })).toEqual([eventId]);
+        expect(await ids({ search: name, max_price: '025.500' })).toEqual([eventId]);
+        expect(await ids({ search: name, max_price: '25.499999999999999999' })).toEqual([]);
+        expect(await ids({ search: name, min_price: '25.5' })).toEqual([eventId]);
+        expect(await ids({ search: name, min_price: '25.500000000000000001' })).toEqual([]);
+        expect(await ids({ search: name, min_price: '25.49', max_price: ' 25.51 ' })).toEqual([eventId]);
+        expect(await ids({ search: name, min_price: '-0.00', max_price: `1${'0'.repeat(300)}` })).toEqual([eventId]);
+      }
+    });
+
+    it.each([
+      [
+        'min_price',
+        'abc',
+        ['min_price must not be less than 0', 'min_price must be a number conforming to the specified constraints'],
+      ],
+      ['min_price', '-1', ['min_price must not be less than 0']],
+      ['min_price', '-0.01', ['min_price must not be less than 0']],
+      [
+        'max_price',
+        '1e3',
+        ['max_price must not be less than 0', 'max_price must be a number conforming to the specified constraints'],
+      ],
+      [
+        'max_price',
+        '.5',
+        ['max_price must not be less than 0', 'max_price must be a number conforming to the specified constraints'],
+      ],
+      ['max_price', '9'.repeat(400), ['max_price must be a number conforming to the specified constraints']],
+    ])('refuses %s=%s with the messages it always gave', async (field, value, messages) => {
+      const response = await browse({ [field]: value }).expect(400);
+      expect(response.body.details).toEqual({ [field]: messages });
+    });
+
     it.each([
       [undefined, [1, 2, 3]],
       ['time', [1, 2, 3]],
@@ -178,6 +271,38 @@ describe('public events: browse, details, availability', () => {
       ];
       const query: Query = ordering ? { search: name, ordering } : { search: name };
       expect(await ids(query)).toEqual(expected.map((n) => created[n - 1]));
+    });
+
+    it('orders by a comma-separated list of fields, each in turn, as DRF does', async () => {
+      const name = marker();
+      const early = await event({ name, time: future(1), price: '10.00' });
+      const late = await event({ name, time: future(2), price: '10.00' });
+      const cheap = await event({ name, time: future(3), price: '5.00' });
+
+      expect(await ids({ search: name, ordering: 'price_per_ticket,-time' })).toEqual([cheap, late, early]);
+      expect(await ids({ search: name, ordering: 'price_per_ticket,time' })).toEqual([cheap, early, late]);
+      expect(await ids({ search: name, ordering: '-price_per_ticket,-created_at' })).toEqual([late, early, cheap]);
+      // Spaces around a field and empty items are ignored, and a field named again adds nothing, as in DRF.
+      expect(await ids({ search: name, ordering: ' price_per_ticket , -time ,' })).toEqual([cheap, late, early]);
+      expect(await ids({ search: name, ordering: '-time,time,price_per_ticket' })).toEqual([cheap, late, early]);
+      expect(await ids({ search: name, ordering: ',' })).toEqual([early, late, cheap]);
+      for (const unknown of ['price_per_ticket,name', 'time,capacity', 'time,--time', 'time;-time']) {
+        const response = await browse({ search: name, ordering: unknown }).expect(400);
+        expect(Object.keys(response.body.details)).toEqual(['ordering']);
+      }
+    });
+
+    it('orders the admin list by a comma-separated list of its fields too', async () => {
+      const name = marker();
+      const small = await event({ name, time: future(1), capacity: 5 });
+      const bigEarly = await event({ name, time: future(2), capacity: 50 });
+      const bigLate = await event({ name, time: future(3), capacity: 50 });
+      const list = (ordering: string) =>
+        http.get('/api/admin/events/list/').query({ search: name, ordering }).set(organizer.headers);
+
+      const response = await list('-capacity,-time').expect(200);
+      expect(response.body.results.map((e: { id: string }) => e.id)).toEqual([bigLate, bigEarly, small]);
+      await list('capacity,price_per_ticket').expect(400);
     });
 
     it('paginates with absolute next/previous links that keep the filters, and clamps page_size to 100', async () => {
@@ -214,6 +339,15 @@ describe('public events: browse, details, availability', () => {
       await browse({ search: name, page: 999 }).expect(404);
       const huge = await browse({ search: name, page: '100000000000000000000' });
       expect([400, 404]).toContain(huge.status);
+      for (const size of ['99999999999999999999', '9'.repeat(400), '100.0', '00000000000000000000101']) {
+        const clamped = await browse({ search: name, page_size: size }).expect(200);
+        expect(clamped.body.results.map((e: { id: string }) => e.id)).toEqual(created.slice(0, 100));
+        expect(Object.fromEntries(new URL(clamped.body.next).searchParams)).toEqual({
+          search: name,
+          page_size: size,
+          page: '2',
+        });
+      }
       const none = await browse({ search: marker() }).expect(200);
       expect(none.body).toEqual({ count: 0, next: null, previous: null, results: [] });
     });
@@ -239,7 +373,7 @@ describe('public events: browse, details, availability', () => {
       expect(last.body).toMatchObject({ count: 1200, next: null });
       expect(last.body.results).toHaveLength(100);
 
-      const few = await browse({ search: `${name} 11` }).expect(200);
+      const few = await browse({ search: `"${name} 11"` }).expect(200);
       expect(few.body.count).toBe(111); // "… 11", "… 110"–"… 119", "… 1100"–"… 1199": exact below the cap
     });
 
@@ -259,6 +393,14 @@ describe('public events: browse, details, availability', () => {
       ['page', '0'],
       ['page', '1.5'],
       ['page_size', 'ten'],
+      ['page_size', '0'],
+      ['page_size', '-5'],
+      ['page_size', '-99999999999999999999'],
+      ['page_size', '10.5'],
+      ['page_size', '99999999999999999999.5'],
+      ['page_size', '1e3'],
+      ['max_price', '9'.repeat(400)],
+      ['ordering', 'time,name'],
       ['search', 'x\u0000y'],
       ['search', 's'.repeat(256)],
       ['venue', '\u0000'],

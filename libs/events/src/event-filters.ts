@@ -1,15 +1,10 @@
-export const PUBLIC_ORDERINGS = [
-  'time',
-  '-time',
-  'created_at',
-  '-created_at',
-  'price_per_ticket',
-  '-price_per_ticket',
-] as const;
-export type PublicOrdering = (typeof PUBLIC_ORDERINGS)[number];
+import { Ordering, searchTerms } from '@evently/common';
 
-export const ADMIN_ORDERINGS = ['time', '-time', 'created_at', '-created_at', 'capacity', '-capacity'] as const;
-export type AdminOrdering = (typeof ADMIN_ORDERINGS)[number];
+export const PUBLIC_ORDER_FIELDS = ['time', 'created_at', 'price_per_ticket'] as const;
+export type PublicOrdering = Ordering<(typeof PUBLIC_ORDER_FIELDS)[number]>;
+
+export const ADMIN_ORDER_FIELDS = ['time', 'created_at', 'capacity'] as const;
+export type AdminOrdering = Ordering<(typeof ADMIN_ORDER_FIELDS)[number]>;
 
 export const EVENT_STATUSES = ['upcoming', 'past'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -20,11 +15,13 @@ export interface PublicEventFilter {
   dateFrom?: string;
   dateTo?: string;
   venue?: string;
-  minPrice?: number;
-  maxPrice?: number;
+  /** Plain decimal text (`25.5`), compared exactly as numeric. */
+  minPrice?: string;
+  maxPrice?: string;
   availableOnly: boolean;
   upcomingOnly: boolean;
-  ordering: PublicOrdering;
+  /** Fields to order by in turn, at least one. */
+  ordering: readonly PublicOrdering[];
 }
 
 export interface AdminEventFilter {
@@ -32,7 +29,8 @@ export interface AdminEventFilter {
   venue?: string;
   isActive?: boolean;
   search?: string;
-  ordering: AdminOrdering;
+  /** Fields to order by in turn, at least one. */
+  ordering: readonly AdminOrdering[];
 }
 
 /** Collects AND-ed conditions and their bind parameters; values never enter the SQL text. */
@@ -62,28 +60,53 @@ export function escapeLike(text: string): string {
 }
 
 /**
- * Case-insensitive substring search over name and venue, the admin view's fields. The first condition repeats
- * the trigram index's expression exactly so PostgreSQL can use it; the second keeps Django's per-field semantics
- * (a match may not span two fields).
+ * A search's terms as LIKE patterns, each once: DRF's terms (see `searchTerms`), of which an event must hold every one.
+ * An empty term (from `""`) matches every event, so it is left out; none left means no search.
  */
-export function whereAdminSearch(filter: SqlFilter, search: string): void {
-  const pattern = filter.param(`%${escapeLike(search)}%`);
-  const indexed = `lower(e.name || ' ' || e.venue || ' ' || coalesce(e.description, ''))`;
-  filter
-    .where(`${indexed} LIKE lower(${pattern})`)
-    .where(`(lower(e.name) LIKE lower(${pattern}) OR lower(e.venue) LIKE lower(${pattern}))`);
+function searchPatterns(search: string): string[] {
+  const terms = new Set(searchTerms(search).filter((term) => term !== ''));
+  return [...terms].map((term) => `%${escapeLike(term)}%`);
 }
 
 /**
- * Case-insensitive substring search over name, venue and description, one field at a time, in one condition:
- * `search_text` holds the three lower-cased and joined by chr(1), which no search may contain.
+ * Case-insensitive substring search over name and venue, the admin view's fields, every term in one of them. For each
+ * term, the first condition repeats the trigram index's expression exactly so PostgreSQL can use it; the second keeps
+ * Django's per-field semantics (a term may not span two fields).
+ */
+export function whereAdminSearch(filter: SqlFilter, search: string): void {
+  const indexed = `lower(e.name || ' ' || e.venue || ' ' || coalesce(e.description, ''))`;
+  for (const term of searchPatterns(search)) {
+    const pattern = filter.param(term);
+    filter
+      .where(`${indexed} LIKE lower(${pattern})`)
+      .where(`(lower(e.name) LIKE lower(${pattern}) OR lower(e.venue) LIKE lower(${pattern}))`);
+  }
+}
+
+/**
+ * Terms of a public search that get a condition of their own, each able to use the trigram index. More than anyone
+ * types share one condition, since the capped count's `format()` takes at most 100 arguments, one per parameter.
+ */
+const OWN_CONDITION_TERMS = 32;
+
+/**
+ * Case-insensitive substring search over name, venue and description, every term in one of them, one condition a
+ * term: `search_text` holds the three lower-cased and joined by chr(1), which no term may contain, so a term never
+ * spans two fields. One term is one condition, exactly as the column's trigram index and the planner know it.
  */
 export function wherePublicSearch(filter: SqlFilter, search: string): void {
-  if (search.includes('\u0001')) {
+  const patterns = searchPatterns(search);
+  if (patterns.some((pattern) => pattern.includes('\u0001'))) {
     filter.where('false');
     return;
   }
-  filter.where(`e.search_text LIKE lower(${filter.param(`%${escapeLike(search)}%`)})`);
+  for (const pattern of patterns.slice(0, OWN_CONDITION_TERMS)) {
+    filter.where(`e.search_text LIKE lower(${filter.param(pattern)})`);
+  }
+  const rest = patterns.slice(OWN_CONDITION_TERMS);
+  if (rest.length > 0) {
+    filter.where(`e.search_text LIKE ALL (SELECT lower(term) FROM unnest(${filter.param(rest)}::text[]) AS term)`);
+  }
 }
 
 export function applyPublicFilter(filter: SqlFilter, query: PublicEventFilter): SqlFilter {
@@ -92,8 +115,9 @@ export function applyPublicFilter(filter: SqlFilter, query: PublicEventFilter): 
   if (query.venue) filter.where(`lower(e.venue) = lower(${filter.param(query.venue)})`);
   if (query.dateFrom) filter.where(`e.time >= ${filter.param(startOfUtcDay(query.dateFrom, 0))}`);
   if (query.dateTo) filter.where(`e.time < ${filter.param(startOfUtcDay(query.dateTo, 1))}`);
-  if (query.minPrice !== undefined) filter.where(`e.price_per_ticket >= ${filter.param(String(query.minPrice))}`);
-  if (query.maxPrice !== undefined) filter.where(`e.price_per_ticket <= ${filter.param(String(query.maxPrice))}`);
+  // Bound as text, the parameters are typed numeric (without the column's scale) by the comparison: exact.
+  if (query.minPrice !== undefined) filter.where(`e.price_per_ticket >= ${filter.param(query.minPrice)}`);
+  if (query.maxPrice !== undefined) filter.where(`e.price_per_ticket <= ${filter.param(query.maxPrice)}`);
   if (query.availableOnly) filter.where('e.booked_tickets < e.capacity');
   if (query.upcomingOnly) filter.where('e.time > now()');
   return filter;
@@ -116,12 +140,26 @@ const ORDER_COLUMNS: Record<string, string> = {
   capacity: 'e.capacity',
 };
 
-/** `ORDER BY` for a validated ordering; the id breaks ties so pages never overlap (and matches the indexes). */
-export function orderBy(ordering: PublicOrdering | AdminOrdering): string {
-  const direction = ordering.startsWith('-') ? 'DESC' : 'ASC';
-  const column = ORDER_COLUMNS[ordering.replace(/^-/, '')];
-  if (!column) throw new Error(`unknown ordering ${ordering}`);
-  return `ORDER BY ${column} ${direction}, e.id ${direction}`;
+/**
+ * `ORDER BY` for a validated ordering, by each field in turn. The id breaks the last ties so the order is total and
+ * pages never overlap; it runs in the first field's direction, which makes a one-field order that of its
+ * `(column, id)` index, read forward or backward.
+ */
+export function orderBy(ordering: EventOrdering | readonly EventOrdering[]): string {
+  const fields = typeof ordering === 'string' ? [ordering] : ordering;
+  if (fields.length === 0) throw new Error('no ordering');
+  const keys = fields.map((field) => {
+    const name = field.replace(/^-/, '');
+    if (!Object.hasOwn(ORDER_COLUMNS, name)) throw new Error(`unknown ordering ${field}`);
+    return `${ORDER_COLUMNS[name]} ${direction(field)}`;
+  });
+  return `ORDER BY ${keys.join(', ')}, e.id ${direction(fields[0])}`;
+}
+
+type EventOrdering = PublicOrdering | AdminOrdering;
+
+function direction(field: string): 'ASC' | 'DESC' {
+  return field.startsWith('-') ? 'DESC' : 'ASC';
 }
 
 /** Midnight UTC of `day` (YYYY-MM-DD) plus `plusDays`. */

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-import { QueryNumber } from '@evently/common';
+import { QueryNumber, QueryPageSize } from '@evently/common';
 
 import { INT32 } from './openapi-types';
 
@@ -23,10 +23,9 @@ export class PaginationQueryDto {
     description: 'values over 100 are clamped to 100',
   })
   @IsOptional()
-  @QueryNumber()
+  @QueryPageSize()
   @IsInt()
   @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
   page_size?: number;
 }
 

@@ -1,22 +1,32 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsISO8601, IsNumber, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
-import { HasNoNulBytes, QueryBoolean, QueryNumber } from '@evently/common';
 import {
-  ADMIN_ORDERINGS,
+  HasNoNulBytes,
+  IsNonNegativeDecimal,
+  IsOrdering,
+  parseOrdering,
+  QueryBoolean,
+  QueryDecimal,
+} from '@evently/common';
+import {
+  ADMIN_ORDER_FIELDS,
   AdminEventFilter,
   EVENT_STATUSES,
-  PUBLIC_ORDERINGS,
+  PUBLIC_ORDER_FIELDS,
   PublicEventFilter,
 } from '@evently/events';
-import type { AdminOrdering, EventStatus, PublicOrdering } from '@evently/events';
+import type { EventStatus } from '@evently/events';
 
 import { PaginationQueryDto } from '../../common/pagination.dto';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class PublicEventsQueryDto extends PaginationQueryDto {
-  /** Case-insensitive substring of the name, venue or description; `%` and `_` match literally. */
+  /**
+   * Terms separated by spaces or commas (a "quoted phrase" is one term), each a case-insensitive substring of the
+   * name, venue or description; `%` and `_` match literally.
+   */
   @IsOptional()
   @IsString()
   @MaxLength(255)
@@ -44,17 +54,19 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
   @HasNoNulBytes()
   venue?: string;
 
+  /** Events priced at least this; compared exactly, as a decimal. */
+  @ApiProperty({ required: false, type: 'number', minimum: 0 })
   @IsOptional()
-  @QueryNumber()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  min_price?: number;
+  @QueryDecimal()
+  @IsNonNegativeDecimal()
+  min_price?: string;
 
+  /** Events priced at most this; compared exactly, as a decimal. */
+  @ApiProperty({ required: false, type: 'number', minimum: 0 })
   @IsOptional()
-  @QueryNumber()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  max_price?: number;
+  @QueryDecimal()
+  @IsNonNegativeDecimal()
+  max_price?: string;
 
   /** Only events with at least one ticket left. */
   @ApiProperty({ required: false, default: false })
@@ -70,11 +82,14 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
   @IsBoolean()
   upcoming_only?: boolean;
 
-  /** A `-` prefix sorts descending. */
-  @ApiProperty({ required: false, enum: PUBLIC_ORDERINGS, default: 'time' })
+  /**
+   * Fields to sort by in turn, separated by commas, from `time`, `created_at` and `price_per_ticket`; a `-` prefix
+   * sorts descending. An unknown field is 400.
+   */
+  @ApiProperty({ required: false, default: 'time', example: 'price_per_ticket,-time' })
   @IsOptional()
-  @IsIn(PUBLIC_ORDERINGS)
-  ordering?: PublicOrdering;
+  @IsOrdering(PUBLIC_ORDER_FIELDS)
+  ordering?: string;
 }
 
 export class AdminEventsQueryDto extends PaginationQueryDto {
@@ -96,18 +111,24 @@ export class AdminEventsQueryDto extends PaginationQueryDto {
   @IsBoolean()
   is_active?: boolean;
 
-  /** Case-insensitive substring of the name or venue; `%` and `_` match literally. */
+  /**
+   * Terms separated by spaces or commas (a "quoted phrase" is one term), each a case-insensitive substring of the
+   * name or venue; `%` and `_` match literally.
+   */
   @IsOptional()
   @IsString()
   @MaxLength(255)
   @HasNoNulBytes()
   search?: string;
 
-  /** A `-` prefix sorts descending; newest first by default. */
-  @ApiProperty({ required: false, enum: ADMIN_ORDERINGS, default: '-created_at' })
+  /**
+   * Fields to sort by in turn, separated by commas, from `time`, `created_at` and `capacity`; a `-` prefix sorts
+   * descending. Newest first by default; an unknown field is 400.
+   */
+  @ApiProperty({ required: false, default: '-created_at', example: '-capacity,time' })
   @IsOptional()
-  @IsIn(ADMIN_ORDERINGS)
-  ordering?: AdminOrdering;
+  @IsOrdering(ADMIN_ORDER_FIELDS)
+  ordering?: string;
 }
 
 export function toPublicEventFilter(query: PublicEventsQueryDto): PublicEventFilter {
@@ -120,7 +141,7 @@ export function toPublicEventFilter(query: PublicEventsQueryDto): PublicEventFil
     maxPrice: query.max_price,
     availableOnly: query.available_only ?? false,
     upcomingOnly: query.upcoming_only ?? true,
-    ordering: query.ordering ?? 'time',
+    ordering: orderingOr(parseOrdering(query.ordering ?? '', PUBLIC_ORDER_FIELDS), 'time'),
   };
 }
 
@@ -130,6 +151,11 @@ export function toAdminEventFilter(query: AdminEventsQueryDto): AdminEventFilter
     venue: query.venue || undefined,
     isActive: query.is_active,
     search: query.search || undefined,
-    ordering: query.ordering ?? '-created_at',
+    ordering: orderingOr(parseOrdering(query.ordering ?? '', ADMIN_ORDER_FIELDS), '-created_at'),
   };
+}
+
+/** A validated ordering, or the view's default when it names no field (`ordering=,`). */
+function orderingOr<T extends string>(ordering: T[] | undefined, fallback: T): T[] {
+  return ordering && ordering.length > 0 ? ordering : [fallback];
 }

@@ -1,0 +1,78 @@
+import { Transform } from 'class-transformer';
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+import { MAX_PAGE_SIZE } from './pagination';
+
+/** What `QueryNumber` (validation.ts) takes for a number: digits, an optional `-` and an optional fraction. */
+const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+const DECIMAL_PARTS = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** PostgreSQL's numeric holds no more digits after the point; a longer fraction would fail the query. */
+const MAX_FRACTION_DIGITS = 16_383;
+
+/**
+ * A plain decimal's one spelling: no leading zeros before the point, no trailing zeros after it, no `-0`
+ * (`007.50` → `7.5`, `-0.00` → `0`), so equal values share a cache entry and different values never do.
+ */
+export function canonicalDecimal(decimal: string): string {
+  const [, sign, whole, fraction = ''] = DECIMAL_PARTS.exec(decimal)!;
+  const integer = whole.replace(/^0+(?=\d)/, '');
+  let end = fraction.length;
+  while (end > 0 && fraction[end - 1] === '0') end--;
+  const digits = end > 0 ? `${integer}.${fraction.slice(0, end)}` : integer;
+  return sign && digits !== '0' ? `-${digits}` : digits;
+}
+
+/**
+ * Query-string decimals kept as text, exactly (`25.499999999999999999` is not 25.5), in their canonical spelling;
+ * anything else stays as given and fails {@link IsNonNegativeDecimal}.
+ */
+export const QueryDecimal = () =>
+  Transform(({ value }) =>
+    typeof value === 'string' && PLAIN_DECIMAL.test(value.trim()) ? canonicalDecimal(value.trim()) : value,
+  );
+
+/**
+ * A {@link QueryDecimal} of at least 0, refused with the messages (and in the order) that `@IsNumber() @Min(0)`
+ * gave when the value was a JavaScript number, including for a value too large for one (over about 1.8e308).
+ */
+export function IsNonNegativeDecimal(options?: ValidationOptions) {
+  return function (target: object, propertyName: string) {
+    registerDecorator({
+      name: 'min',
+      target: target.constructor,
+      propertyName,
+      options: { message: `${propertyName} must not be less than 0`, ...options },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && PLAIN_DECIMAL.test(value) && value[0] !== '-',
+      },
+    });
+    registerDecorator({
+      name: 'isNumber',
+      target: target.constructor,
+      propertyName,
+      options: { message: `${propertyName} must be a number conforming to the specified constraints`, ...options },
+      validator: { validate: isDecimalWithinRange },
+    });
+  };
+}
+
+function isDecimalWithinRange(value: unknown): boolean {
+  if (typeof value !== 'string' || !PLAIN_DECIMAL.test(value) || !Number.isFinite(Number(value))) return false;
+  const point = value.indexOf('.');
+  return point < 0 || value.length - point - 1 <= MAX_FRACTION_DIGITS;
+}
+
+/**
+ * `page_size` as a number: a whole number over {@link MAX_PAGE_SIZE} (however many digits it has) is the maximum, as
+ * the contract clamps it; a fraction, even one a double would round to a whole number, is NaN and fails `@IsInt`;
+ * anything else stays as given, for `@IsInt` and `@Min(1)` to refuse.
+ */
+export const QueryPageSize = () =>
+  Transform(({ value }) => {
+    if (typeof value !== 'string' || !PLAIN_DECIMAL.test(value.trim())) return value;
+    const decimal = canonicalDecimal(value.trim());
+    const size = Number(decimal);
+    if (decimal.includes('.')) return Number.isInteger(size) ? Number.NaN : size;
+    return Math.min(size, MAX_PAGE_SIZE);
+  });
