@@ -452,6 +452,18 @@ describe('admin events: create, list, details, update, delete', () => {
       await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send(past).expect(400);
     });
 
+    it('tells who may not change an event, or that it is gone, before judging any field of the body', async () => {
+      const eventId = await createEvent(dataSource, { organizerId: organizer.user.id });
+      const otherStaff = await loginAs(app, 'staff');
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      for (const invalid of [{ capacity: 0 }, { name: '' }, { price_per_ticket: 'free' }]) {
+        await http.put(`/api/admin/events/${eventId}/`).set(otherStaff.headers).send(invalid).expect(403);
+        await http.put(`/api/admin/events/${unknown}/`).set(superuser.headers).send(invalid).expect(404);
+        await http.put('/api/admin/events/nope/').set(superuser.headers).send(invalid).expect(404);
+        await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send(invalid).expect(400);
+      }
+    });
+
     it("takes an event's own time sent back after it started, as a client that PUTs the whole object does", async () => {
       const started = past(1);
       const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, time: started });

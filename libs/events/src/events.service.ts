@@ -134,7 +134,8 @@ export class EventsService {
     );
   }
 
-  private async assertMayManage(caller: User, id: string): Promise<{ time: Date }> {
+  /** 404 for an unknown or deleted event, 403 unless the caller is its organizer or a superuser; its time if not. */
+  async assertMayManage(caller: User, id: string): Promise<{ time: Date }> {
     const [event] = await this.dataSource.query(
       `SELECT organizer_id, time FROM events WHERE id = $1 AND deleted_at IS NULL`,
       [id],

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { CurrentUser, StaffOnly } from '@evently/auth';
@@ -21,6 +21,7 @@ import {
   mapAdminEventDetails,
   mapCreatedEvent,
 } from './dto/event-responses.dto';
+import { EventManagerGuard } from './event-manager.guard';
 
 const NOT_ORGANIZER: SpecificError = {
   status: 403,
@@ -66,6 +67,7 @@ export class AdminEventsController {
    * the tickets already confirmed is a 409. Answers the event's details.
    */
   @Put(':id')
+  @UseGuards(EventManagerGuard)
   @ApiBodyExample(UpdateEventDto, 'Only the fields to change', { name: 'Updated Tech Conference 2030', capacity: 600 })
   @ApiErrors(400, 401, NOT_ORGANIZER, 404, 409)
   async update(
