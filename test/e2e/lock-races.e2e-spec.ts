@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { BookingAllocator, BookingIntake } from '@evently/bookings';
+import { PG_LOCK_NOT_AVAILABLE, postgresErrorCode } from '@evently/database';
 import { jobIds } from '@evently/queue';
 import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
 
@@ -127,7 +128,24 @@ describe('writers meeting on the same rows', () => {
     );
   });
 
-  it("a batch that timed out waiting for one booker's row retries each request alone: the others get through", async () => {
+  it('a late booking of an event deleted before it started is cancelled, and its holder told, even once it would have started', async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const buyer = await loginAs(app);
+    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    // As if the deletion had committed unseen by this booking, and no worker came to it before the event's time.
+    await dataSource.query(
+      `UPDATE events SET deleted_at = now() - interval '2 minutes', time = now() - interval '1 minute' WHERE id = $1`,
+      [eventId],
+    );
+
+    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 0, failed: 0, cancelled: 1 });
+    const told = await dataSource.query(`SELECT 1 FROM outbox WHERE job_id = $1`, [
+      jobIds.eventCancelled(eventId, buyer.user.id),
+    ]);
+    expect(told).toHaveLength(1);
+  });
+
+  it("a batch that timed out on bookers' rows a bulk delete holds fails only their requests, the others get through", async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const [held, other] = [await loginAs(app), await loginAs(app)];
     const intake = app.get(BookingIntake);
@@ -146,10 +164,10 @@ describe('writers meeting on the same rows', () => {
     });
     const outcomes = await batch;
 
-    expect(outcomes.map((outcome) => (outcome instanceof Error ? outcome.message : outcome.status))).toEqual([
-      'processing',
-      'processing',
-    ]);
+    expect(outcomes.map((outcome) => (outcome instanceof Error ? postgresErrorCode(outcome) : outcome.status))).toEqual(
+      [PG_LOCK_NOT_AVAILABLE, 'processing'],
+    );
+    expect(await bookingsOf(held.user.id)).toEqual([]);
   }, 30_000);
 
   it('cancelling a booking deleted while the cancel waited for its event is 404, not 409', async () => {

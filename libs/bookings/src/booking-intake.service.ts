@@ -29,7 +29,7 @@ const CONCURRENT_BATCHES = 4;
 /** Beyond this many waiting bookings the database is stalled: refuse (503) rather than queue without bound. */
 const MAX_WAITING = 2_000;
 /** Failures of a batch statement that one request's circumstances can cause: each request is then tried alone. */
-const RETRIED_ALONE = [PG_FOREIGN_KEY_VIOLATION, PG_DEADLOCK_DETECTED, PG_LOCK_NOT_AVAILABLE];
+const RETRIED_ALONE = [PG_FOREIGN_KEY_VIOLATION, PG_DEADLOCK_DETECTED];
 
 interface CheckedRow {
   id: string;
@@ -121,19 +121,42 @@ export class BookingIntake implements OnModuleDestroy {
 
   /**
    * A statement refused for one request's sake is retried per request, so only that one fails: its event or booker
-   * deleted mid-batch, a deadlock with bulk delete (which locks users in id order while the batch's foreign keys
-   * lock them in arrival order), or the lock timeout on a booker's row that a long bulk delete holds (no writer
-   * locks an event row against the batch's foreign-key check). Any other failure (database down, a statement
-   * timeout) is every request's answer: retrying each alone would multiply the load on a database already in trouble.
+   * deleted mid-batch, or a deadlock with bulk delete (which locks users in id order while the batch's foreign keys
+   * lock them in arrival order). A lock timeout on bookers' rows (a long bulk delete holds them; no writer locks an
+   * event row against the batch's foreign-key check) fails only those bookers' requests. Any other failure (database
+   * down, a statement timeout) is every request's answer: retrying each alone would multiply the load on a database
+   * already in trouble.
    */
   private async insertBatch(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
     try {
       return await this.insert(this.dataSource.manager, requests);
     } catch (error) {
       if (requests.length === 1) return [asNotFound(error) as Error];
-      if (!RETRIED_ALONE.includes(postgresErrorCode(error) ?? '')) return requests.map(() => error as Error);
+      const code = postgresErrorCode(error) ?? '';
+      if (code === PG_LOCK_NOT_AVAILABLE) return this.insertAroundLockedBookers(requests, error as Error);
+      if (!RETRIED_ALONE.includes(code)) return requests.map(() => error as Error);
       return Promise.all(requests.map((request) => this.insertOne(this.dataSource.manager, request).catch((e) => e)));
     }
+  }
+
+  /**
+   * The requests whose bookers are locked now keep the lock timeout as their answer (503); the others go again as one
+   * batch. Retried alone, each locked booker's request would hold a connection for another lock timeout, and a bulk
+   * delete of many bookers could take the whole pool. Nothing locked any more (the holder finished): all fail, once.
+   */
+  private async insertAroundLockedBookers(
+    requests: BookingRequest[],
+    timeout: Error,
+  ): Promise<BatchOutcome<Booking>[]> {
+    const free: { id: number }[] = await this.dataSource.query(
+      `SELECT id FROM users WHERE id = ANY($1::int[]) FOR KEY SHARE SKIP LOCKED`,
+      [requests.map((request) => request.userId)],
+    );
+    const freeIds = new Set(free.map((user) => user.id));
+    const proceeding = requests.filter((request) => freeIds.has(request.userId));
+    if (proceeding.length === requests.length) return requests.map(() => timeout);
+    const outcomes = proceeding.length > 0 ? await this.insertBatch(proceeding) : [];
+    return requests.map((request) => (freeIds.has(request.userId) ? outcomes.shift()! : timeout));
   }
 
   /**
