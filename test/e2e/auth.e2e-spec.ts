@@ -249,6 +249,17 @@ describe('accounts: register, login, logout, me', () => {
     expect(await redis.client.ttl(userKey)).toBeLessThanOrEqual(100);
   });
 
+  it('gives a full counter found without an expiry one, so the lockout it holds ends', async () => {
+    const { user } = await loginAs(app);
+    const redis = app.get(RedisService);
+    const userKey = redis.key('login-failures', 'user', user.username);
+    await redis.client.set(userKey, '10');
+    await http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD }).expect(429);
+    const ttl = await redis.client.ttl(userKey);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(900);
+  });
+
   it('counts failed logins sent at once: no more than 10 reach the password check', async () => {
     const { user } = await loginAs(app);
     const attempts = await Promise.all(

@@ -12,7 +12,8 @@ import { jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from '@evently/queue';
 import { AllocationDecision, allocateSeats, PendingBooking } from './seat-allocation';
 
 /** The event columns a decision reads; `started` on the database's clock, as the api's intake judges it. */
-const EVENT_COLUMNS = 'id, capacity, booked_tickets, is_active, deleted_at, time <= now() AS started';
+const EVENT_COLUMNS =
+  'id, capacity, booked_tickets, is_active, deleted_at < time AS deleted_before_start, time <= now() AS started';
 
 /** How many pending bookings one transaction settles. */
 export const SETTLE_BATCH_SIZE = 1000;
@@ -22,7 +23,8 @@ interface EventRow {
   capacity: number;
   booked_tickets: number;
   is_active: boolean;
-  deleted_at: Date | null;
+  /** Null while not deleted. A deletion cancels the event only if it came before the start (EventsService.remove). */
+  deleted_before_start: boolean | null;
   started: boolean;
 }
 
@@ -172,9 +174,7 @@ export class BookingAllocator {
       return { result: { confirmed: 0, failed: 0, cancelled: 0 }, outboxed: [], eventIds: [] };
     }
     // An event deleted after it started kept its bookings (it took place); its late ones fail as any started event's.
-    const deletedEventIds = new Set(
-      events.filter((event) => event.deleted_at && !event.started).map((event) => event.id),
-    );
+    const deletedEventIds = new Set(events.filter((event) => event.deleted_before_start).map((event) => event.id));
     const decisions = decideEach(
       events,
       pending.filter((booking) => !deletedEventIds.has(booking.eventId)),

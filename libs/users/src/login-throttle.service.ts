@@ -11,12 +11,18 @@ export const MAX_FAILURES_PER_IP = 100;
  * Refuses (0 and the TTL of the full counter) when either counter is at its limit; otherwise counts the attempt
  * against both (1). Checking and counting in one step is what holds the limit against attempts sent at once.
  * The window starts at a counter's first failure; EXPIRE's NX option would say so more briefly, but Redis 6 lacks it,
- * and a script stopped by that error after its INCR left a counter that never expired.
+ * and a script stopped by that error after its INCR left a counter that never expired. A full counter found without
+ * an expiry (one such) gets one, so the lockout it holds ends.
  */
 const RESERVE_ATTEMPT = `
 for i, key in ipairs(KEYS) do
   if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i]) then
-    return {0, redis.call('TTL', key)}
+    local ttl = redis.call('TTL', key)
+    if ttl < 0 then
+      redis.call('EXPIRE', key, ARGV[3])
+      ttl = tonumber(ARGV[3])
+    end
+    return {0, ttl}
   end
 end
 for _, key in ipairs(KEYS) do
