@@ -10,7 +10,7 @@ import { AuthenticatedRequest } from './authenticated-request';
 const SCHEMES = new Set(['token', 'bearer']);
 
 /**
- * The one guard of the api, registered globally: resolves `Authorization: Token|Bearer <token>` to a user,
+ * The api's global guard: resolves `Authorization: Token|Bearer <token>` to a user,
  * requires one unless the route is @Public(), then checks @StaffOnly()/@SuperuserOnly().
  */
 @Injectable()

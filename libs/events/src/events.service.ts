@@ -78,8 +78,9 @@ export class EventsService {
     const current = await this.assertMayManage(caller, id);
     // A client that sends the whole object back (DRF's browsable API, generated clients) resends an event's own
     // time, in the past once the event has started: only a new time must lie in the future.
-    if (changes.time && !sameSecond(changes.time, current.time)) assertFuture(changes.time);
-    const owed = await this.applyChanges(id, changes);
+    const unchangedTime = changes.time && sameSecond(changes.time, current.time);
+    if (changes.time && !unchangedTime) assertFuture(changes.time);
+    const owed = await this.applyChanges(id, unchangedTime ? { ...changes, time: undefined } : changes);
     if (owed) await this.invalidation.pay(owed);
     return this.queries.findAdminDetails(id);
   }

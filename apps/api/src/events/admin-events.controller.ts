@@ -63,8 +63,9 @@ export class AdminEventsController {
   }
 
   /**
-   * Staff only. Partial update, by the organizer or a superuser (other staff: 403). Lowering the capacity below
-   * the tickets already confirmed is a 409. Answers the event's details.
+   * Staff only. Partial update, by the organizer or a superuser (other staff: 403), judged before the body. Lowering
+   * the capacity below the tickets already confirmed is a 409; a new time must lie in the future (the event's own time
+   * sent back is taken). Answers the event's details.
    */
   @Put(':id')
   @UseGuards(EventManagerGuard)
@@ -80,7 +81,8 @@ export class AdminEventsController {
 
   /**
    * Staff only. Soft delete, by the organizer or a superuser: the event disappears everywhere, its live bookings
-   * are cancelled (seats returned) and their holders are emailed.
+   * are cancelled (seats returned) and their holders are emailed; an event that has already started keeps its
+   * bookings and nobody is emailed.
    */
   @Delete(':id/delete')
   @ApiErrors(401, NOT_ORGANIZER, 404)

@@ -39,7 +39,9 @@ export const EventTimeField = (required: boolean) =>
     ApiProperty({
       format: 'date-time',
       example: '2030-06-15T09:00:00Z',
-      description: 'ISO 8601 with a zone (Z or an offset); must lie in the future',
+      description:
+        'ISO 8601 with a zone (Z, ±HH, ±HHMM or ±HH:MM), as Django reads it (T or a space, a fraction after . or ,); ' +
+        "must lie in the future, unless an update sends back the event's own time",
       required,
     }),
     property(IsZonedInstant()),
