@@ -474,6 +474,8 @@ describe('admin events: create, list, details, update, delete', () => {
         .send({ name: shown.name, time: shown.time, is_active: false })
         .expect(200);
       expect(response.body).toMatchObject({ time: shown.time, is_active: false });
+      const [stored] = await dataSource.query(`SELECT time FROM events WHERE id = $1`, [eventId]);
+      expect(stored.time.getTime()).toBe(started.getTime());
       const moved = new Date(started.getTime() - 60_000).toISOString();
       await http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send({ time: moved }).expect(400);
     });

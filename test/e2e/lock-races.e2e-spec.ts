@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { BookingAllocator, BookingIntake } from '@evently/bookings';
+import { NotFoundError } from '@evently/common';
 import { PG_LOCK_NOT_AVAILABLE, postgresErrorCode } from '@evently/database';
 import { jobIds } from '@evently/queue';
 import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
@@ -10,6 +11,8 @@ import { createEvent, eventually, loginAs, TestSession } from '@evently/testing'
 import { marker } from '../support/event-fixtures';
 import { holding, waitForBlocked } from '../support/lock-waits';
 import { createTestApp } from '../support/test-app';
+
+const MISSING_USER_ID = 2_147_483_000;
 
 /** Writers that meet on the same rows, each interleaving forced with a lock the test holds. */
 describe('writers meeting on the same rows', () => {
@@ -155,8 +158,8 @@ describe('writers meeting on the same rows', () => {
     // The test holds the booker's row as a long bulk delete would, past the batch statement's lock timeout.
     const [batch] = await holding(db, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [held.user.id], async () => {
       const accepting = Promise.all(
-        [held, other].map((session) =>
-          intake.accept({ userId: session.user.id, eventId, ticketCount: 1 }).catch((error: Error) => error),
+        [held.user.id, other.user.id, MISSING_USER_ID].map((userId) =>
+          intake.accept({ userId, eventId, ticketCount: 1 }).catch((error: Error) => error),
         ),
       );
       await eventually(async () => ((await bookingsOf(other.user.id)).length > 0 ? true : undefined), 15_000, 100);
@@ -164,9 +167,10 @@ describe('writers meeting on the same rows', () => {
     });
     const outcomes = await batch;
 
-    expect(outcomes.map((outcome) => (outcome instanceof Error ? postgresErrorCode(outcome) : outcome.status))).toEqual(
-      [PG_LOCK_NOT_AVAILABLE, 'processing'],
+    const answers = outcomes.map((outcome) =>
+      outcome instanceof NotFoundError ? 404 : outcome instanceof Error ? postgresErrorCode(outcome) : outcome.status,
     );
+    expect(answers).toEqual([PG_LOCK_NOT_AVAILABLE, 'processing', 404]);
     expect(await bookingsOf(held.user.id)).toEqual([]);
   }, 30_000);
 

@@ -140,23 +140,25 @@ export class BookingIntake implements OnModuleDestroy {
   }
 
   /**
-   * The requests whose bookers are locked now keep the lock timeout as their answer (503); the others go again as one
-   * batch. Retried alone, each locked booker's request would hold a connection for another lock timeout, and a bulk
-   * delete of many bookers could take the whole pool. Nothing locked any more (the holder finished): all fail, once.
+   * The requests whose bookers are locked now keep the lock timeout as their answer (503); the others, a booker who
+   * does not exist among them (their 404), go again as one batch. Retried alone, each locked booker's request would
+   * hold a connection for another lock timeout, and a bulk delete of many bookers could take the whole pool. Nothing
+   * locked any more (the holder finished): all fail, once.
    */
   private async insertAroundLockedBookers(
     requests: BookingRequest[],
     timeout: Error,
   ): Promise<BatchOutcome<Booking>[]> {
-    const free: { id: number }[] = await this.dataSource.query(
-      `SELECT id FROM users WHERE id = ANY($1::int[]) FOR KEY SHARE SKIP LOCKED`,
+    const locked: { id: number }[] = await this.dataSource.query(
+      `SELECT id FROM users WHERE id = ANY($1::int[])
+          AND id NOT IN (SELECT id FROM users WHERE id = ANY($1::int[]) FOR KEY SHARE SKIP LOCKED)`,
       [requests.map((request) => request.userId)],
     );
-    const freeIds = new Set(free.map((user) => user.id));
-    const proceeding = requests.filter((request) => freeIds.has(request.userId));
+    const lockedIds = new Set(locked.map((user) => user.id));
+    const proceeding = requests.filter((request) => !lockedIds.has(request.userId));
     if (proceeding.length === requests.length) return requests.map(() => timeout);
     const outcomes = proceeding.length > 0 ? await this.insertBatch(proceeding) : [];
-    return requests.map((request) => (freeIds.has(request.userId) ? outcomes.shift()! : timeout));
+    return requests.map((request) => (lockedIds.has(request.userId) ? timeout : outcomes.shift()!));
   }
 
   /**
