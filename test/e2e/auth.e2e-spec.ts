@@ -85,6 +85,9 @@ describe('accounts: register, login, logout, me', () => {
     expect(JSON.stringify(response.body.details.password)).toContain('username');
   });
 
+  const failLogin = (username: string) =>
+    http.post('/api/user/auth/login/').send({ username, password: 'wrong-password!' }).expect(400);
+
   const asciiPassword = (length: number) => 'correct-horse-battery-staple-'.repeat(5).slice(0, length);
   /** Characters outside the BMP, two UTF-16 units each: the rule counts characters, as Django does, not units. */
   const astralPassword = (length: number) =>
@@ -195,12 +198,7 @@ describe('accounts: register, login, logout, me', () => {
 
   it('limits failed logins per username with 429 and Retry-After, shared through Redis', async () => {
     const { user } = await loginAs(app);
-    for (let attempt = 0; attempt < 10; attempt++) {
-      await http
-        .post('/api/user/auth/login/')
-        .send({ username: user.username, password: 'wrong-password!' })
-        .expect(400);
-    }
+    for (let attempt = 0; attempt < 10; attempt++) await failLogin(user.username);
     const limited = await http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
@@ -224,8 +222,7 @@ describe('accounts: register, login, logout, me', () => {
       .post('/api/user/auth/register/')
       .send(registration({ username: variant }))
       .expect(201);
-    const failAsVictim = () =>
-      http.post('/api/user/auth/login/').send({ username: victim, password: 'wrong-password!' }).expect(400);
+    const failAsVictim = () => failLogin(victim);
     for (let attempt = 0; attempt < 9; attempt++) await failAsVictim();
     await http.post('/api/user/auth/login/').send({ username: variant, password: 'correct-horse-battery' }).expect(200);
     await failAsVictim();
@@ -235,8 +232,7 @@ describe('accounts: register, login, logout, me', () => {
   it('starts the 15-minute window at the first failure, and every counter expires', async () => {
     const { user } = await loginAs(app);
     const redis = app.get(RedisService);
-    const fail = () =>
-      http.post('/api/user/auth/login/').send({ username: user.username, password: 'wrong-password!' }).expect(400);
+    const fail = () => failLogin(user.username);
     await fail();
     const userKey = redis.key('login-failures', 'user', user.username);
     expect(await redis.client.ttl(userKey)).toBeGreaterThan(890);
@@ -275,8 +271,7 @@ describe('accounts: register, login, logout, me', () => {
   it('a successful login takes back the attempt it held on the client IP: the limit counts failures only', async () => {
     const { user } = await loginAs(app);
     const redis = app.get(RedisService);
-    const fail = () =>
-      http.post('/api/user/auth/login/').send({ username: user.username, password: 'wrong-password!' }).expect(400);
+    const fail = () => failLogin(user.username);
     await fail();
     const [ipKey] = await redis.client.keys(redis.key('login-failures', 'ip', '*'));
     const ipFailures = async () => Number(await redis.client.get(ipKey));

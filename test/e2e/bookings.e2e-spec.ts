@@ -35,6 +35,11 @@ describe('bookings: create, poll, list, cancel', () => {
       .set({ ...session.headers, ...headers })
       .send(body);
 
+  const bookingCountOf = async (userId: number): Promise<number> => {
+    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [userId]);
+    return count;
+  };
+
   const settled = (session: TestSession, id: string) =>
     eventually(async () => {
       const response = await http.get(`/api/bookings/${id}/`).set(session.headers).expect(200);
@@ -100,10 +105,7 @@ describe('bookings: create, poll, list, cancel', () => {
     const carol = await loginAs(app);
     const response = await book(carol, { event_id: eventId, number_of_tickets: 1, ...change }).expect(400);
     expect(response.body).toEqual({ error: expect.any(String), details: expect.any(Object) });
-    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [
-      carol.user.id,
-    ]);
-    expect(count).toBe(0);
+    expect(await bookingCountOf(carol.user.id)).toBe(0);
   });
 
   it('refuses an unknown event with 404', async () => {
@@ -247,10 +249,7 @@ describe('bookings: create, poll, list, cancel', () => {
       const again = await book(mia, body, { 'Idempotency-Key': 'order-1' }).expect(201);
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
-      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [
-        mia.user.id,
-      ]);
-      expect(count).toBe(1);
+      expect(await bookingCountOf(mia.user.id)).toBe(1);
     });
 
     it('answers 422 for the same key with another body', async () => {
@@ -282,10 +281,7 @@ describe('bookings: create, poll, list, cancel', () => {
       );
       expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
       expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
-      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [
-        quinn.user.id,
-      ]);
-      expect(count).toBe(1);
+      expect(await bookingCountOf(quinn.user.id)).toBe(1);
     });
 
     it('replays a 409 refusal for the same key and body after its cause is gone, and books nothing', async () => {
@@ -316,10 +312,7 @@ describe('bookings: create, poll, list, cancel', () => {
       const again = await book(sara, body, { 'Idempotency-Key': 'sold-out' }).expect(409);
       expect(again.body).toEqual(first.body);
       expect(again.headers['idempotent-replayed']).toBe('true');
-      const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE user_id = $1', [
-        sara.user.id,
-      ]);
-      expect(count).toBe(0);
+      expect(await bookingCountOf(sara.user.id)).toBe(0);
     });
 
     it('replays a 404 for an unknown event', async () => {

@@ -7,7 +7,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CacheInvalidation } from '@evently/cache';
 import { AppConfig } from '@evently/config';
 import { Metrics } from '@evently/metrics';
-import { jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from '@evently/queue';
+import { eventCancelledMail, jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from '@evently/queue';
 
 import { AllocationDecision, allocateSeats, PendingBooking } from './seat-allocation';
 
@@ -198,11 +198,7 @@ export class BookingAllocator {
         jobId: jobIds.bookingConfirmed(booking.id),
         payload: { bookingId: booking.id },
       })),
-      ...holders.map(({ eventId, userId }) => ({
-        name: MAIL_JOBS.eventCancelled,
-        jobId: jobIds.eventCancelled(eventId, userId),
-        payload: { eventId, userId },
-      })),
+      ...holders.map(({ eventId, userId }) => eventCancelledMail(eventId, userId)),
     ]);
     const result = {
       confirmed: confirmed.length,

@@ -3,8 +3,8 @@ import { registerDecorator, ValidationOptions } from 'class-validator';
 
 import { MAX_PAGE_SIZE } from './pagination';
 
-/** What `QueryNumber` (validation.ts) takes for a number: digits, an optional `-` and an optional fraction. */
-const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+/** A number as a query string spells it: digits, an optional `-` and an optional fraction. */
+export const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
 const DECIMAL_PARTS = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /** PostgreSQL's numeric holds no more digits after the point; a longer fraction would fail the query. */

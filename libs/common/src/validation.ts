@@ -1,6 +1,8 @@
 import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
+import { PLAIN_DECIMAL } from './query-decimal';
+
 /**
  * What Django's parse_datetime (behind DRF's DateTimeField) reads, less a time without zone: `T` or a space between
  * date and time, optional seconds, a fraction after `.` or `,` of 1 to 6 digits and up to 6 more that are ignored,
@@ -91,4 +93,4 @@ export const QueryBoolean = () =>
 
 /** Query-string numbers: a plain decimal becomes a number; anything else stays as given and fails validation. */
 export const QueryNumber = () =>
-  Transform(({ value }) => (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value));
+  Transform(({ value }) => (typeof value === 'string' && PLAIN_DECIMAL.test(value.trim()) ? Number(value) : value));

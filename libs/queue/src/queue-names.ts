@@ -53,6 +53,13 @@ export interface OutgoingJob<N extends JobName = JobName> {
   payload: JobPayloads[N];
 }
 
+/** The mail telling a holder their event is cancelled: once per event and holder, whoever cancels it. */
+export const eventCancelledMail = (eventId: string, userId: number): OutgoingJob<typeof MAIL_JOBS.eventCancelled> => ({
+  name: MAIL_JOBS.eventCancelled,
+  jobId: jobIds.eventCancelled(eventId, userId),
+  payload: { eventId, userId },
+});
+
 /**
  * A booking's `task_id`: the settlement that decides it. Bookings are settled by event, in batches, so this
  * names the booking's share of that work rather than a queue job of its own.

@@ -17,14 +17,14 @@ interface RenderedError {
   headers?: Readonly<Record<string, string>>;
 }
 
+const logger = new Logger('HttpError');
+
 /** The api's one exception filter: every error leaves as `{error, details}` with its status, never a stack. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpError');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const rendered = renderError(exception, this.logger);
+    const rendered = renderError(exception);
     if (rendered.headers) reply.headers(rendered.headers);
     void reply.status(rendered.status).send(rendered.body);
   }
@@ -35,7 +35,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
  * them the filter's way (the request id is set here, as the onRequest hook never runs).
  */
 export function replyToRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const rendered = renderError(error, new Logger('HttpError'));
+  const rendered = renderError(error);
   void reply.header('x-request-id', request.id).status(rendered.status).send(rendered.body);
 }
 
@@ -44,10 +44,10 @@ export function replyToRouterError(error: FastifyError, request: FastifyRequest,
  * to an `Idempotency-Key`), so that the replay is the very answer the filter gave.
  */
 export function renderRefusal(refusal: DomainError): RenderedError {
-  return renderError(refusal, new Logger('HttpError'));
+  return renderError(refusal);
 }
 
-export function renderError(exception: unknown, logger: Logger): RenderedError {
+function renderError(exception: unknown): RenderedError {
   if (exception instanceof TooManyRequestsError) {
     return {
       status: 429,
