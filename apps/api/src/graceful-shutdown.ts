@@ -1,5 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
+import { describeError } from '@evently/common';
+
 import { RETRY_SHORTLY } from './common/http-exception.filter';
 
 /** How long requests already received may take to finish once the api is told to stop. */
@@ -36,9 +38,14 @@ export function closeConnectionsOnClose(app: NestFastifyApplication): void {
  */
 export function shutDownOnSignals(app: NestFastifyApplication): void {
   const shutDown = async () => {
-    await app.getHttpAdapter().close();
-    await app.close();
-    process.exit(0);
+    try {
+      await app.getHttpAdapter().close();
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      console.error(`shutdown failed: ${describeError(error)}`);
+      process.exit(1);
+    }
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutDown());
 }

@@ -1,3 +1,4 @@
+import { describeError } from '@evently/common';
 import { AppConfig } from '@evently/config';
 
 import { createApiApp } from './api-app';
@@ -14,7 +15,7 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-bootstrap().catch((error: Error) => {
-  console.error(error.message);
+bootstrap().catch((error: unknown) => {
+  console.error(describeError(error));
   process.exit(1);
 });

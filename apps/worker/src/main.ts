@@ -1,6 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
+import { describeError } from '@evently/common';
+
 import { WorkerModule } from './worker.module';
 
 /** The worker: BullMQ processors plus the outbox relay, the booking sweeper and the retention pruner; no HTTP. */
@@ -17,7 +19,7 @@ async function bootstrap(): Promise<void> {
   logger.log('Evently worker ready: processing the bookings and mail queues');
 }
 
-bootstrap().catch((error: Error) => {
-  console.error(error.message);
+bootstrap().catch((error: unknown) => {
+  console.error(describeError(error));
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 export * from './batcher';
 export * from './bounded-memo';
+export * from './describe-error';
 export * from './domain-errors';
 export * from './drf-filters';
 export * from './iso-date';

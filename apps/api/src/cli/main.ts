@@ -2,12 +2,12 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 
 import { NestFactory } from '@nestjs/core';
 
+import { describeError } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
 import { migrateDatabase } from '@evently/database';
 
 import { CliModule } from './cli.module';
 import { createSuperuser } from './create-superuser.command';
-import { describeError } from './describe-error';
 import { seedDemo } from './seed-demo.command';
 
 const USAGE = `usage: npm run cli -- <command> [options]

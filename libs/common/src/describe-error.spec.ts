@@ -14,4 +14,12 @@ describe('describeError', () => {
     const error = Object.assign(new Error('Invalid input.'), { details: { password: ['too short'] } });
     expect(describeError(error)).toBe('Invalid input. {"password":["too short"]}');
   });
+
+  it('says which variable to set when PostgreSQL asks for a password that is not configured', () => {
+    const error = new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string');
+    expect(describeError(error)).toBe(
+      'PostgreSQL asks for a password and none is set: set DB_PASSWORD, or give one in DATABASE_URL ' +
+        '(SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string)',
+    );
+  });
 });
