@@ -20,7 +20,20 @@ function newestSource(directory) {
 }
 
 const builtAt = Math.min(...OUTPUTS.map((file) => (existsSync(file) ? statSync(file).mtimeMs : 0)));
-const changedAt = Math.max(newestSource('apps'), newestSource('libs'), statSync('tsconfig.json').mtimeMs);
+// Besides the sources, what shapes the build: compiler and Nest CLI options (the Swagger plugin, the mail templates'
+// copy) and the installed packages.
+const BUILD_INPUTS = [
+  'tsconfig.json',
+  'apps/api/tsconfig.app.json',
+  'apps/worker/tsconfig.app.json',
+  'nest-cli.json',
+  'package-lock.json',
+];
+const changedAt = Math.max(
+  newestSource('apps'),
+  newestSource('libs'),
+  ...BUILD_INPUTS.filter((file) => existsSync(file)).map((file) => statSync(file).mtimeMs),
+);
 if (builtAt < changedAt) {
   console.log('Building api and worker (sources changed since the last build)...');
   try {
