@@ -12,13 +12,26 @@ const DEFAULT_JOB_OPTIONS = {
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 24 * 3600, count: 50_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
-  // A failed job is kept a week with a stack trace per attempt (12 for a mail job) in a Redis that must not evict:
-  // the last one is enough, next to the failure's reason.
+  // A failed job is kept a week with a stack trace per attempt (up to 100 for a mail job) in a Redis that must not
+  // evict: the last one is enough, next to the failure's reason.
   stackTraceLimit: 1,
 };
 
-/** SMTP outages last longer than database blips: 12 attempts from 5 s apart retry for about 2.8 hours. */
-const MAIL_RETRIES = { attempts: 12, backoff: { type: 'exponential', delay: 5000 } };
+/** The mail queue's backoff: exponential from the job's `delay`, capped; the mail worker computes it. */
+export const MAIL_BACKOFF = 'mail-capped-exponential';
+const MAIL_RETRY_CAP_MS = 15 * 60_000;
+
+/**
+ * SMTP outages last longer than database blips, a night's sometimes: retries double from 5 s up to one every 15
+ * minutes, 100 attempts in about 23 hours, so mail queued during a long outage goes out within 15 minutes of its
+ * end. (An uncapped doubling that lasted a day would leave gaps of 11 hours.)
+ */
+export const MAIL_RETRIES = { attempts: 100, backoff: { type: MAIL_BACKOFF, delay: 5000 } };
+
+/** The wait before a mail job's next attempt, after `attemptsMade` failed ones. */
+export function mailRetryDelay(attemptsMade: number, delay: number): number {
+  return Math.min(delay * 2 ** (attemptsMade - 1), MAIL_RETRY_CAP_MS);
+}
 
 /**
  * A settle signal waiting for its retry also stands for every booking of its event accepted meanwhile (signals

@@ -1,17 +1,32 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { BackoffOptions, Job, MinimalJob, UnrecoverableError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 
 import { jobLogBindings } from '@evently/common';
 import { DeliveryOutcome, isPermanentRejection, Mail, MAIL_CONCURRENCY, MailService } from '@evently/mail';
-import { JobPayloads, MAIL_JOBS, OutboxRelay, QUEUES, WORKER_NAME } from '@evently/queue';
+import {
+  JobPayloads,
+  MAIL_BACKOFF,
+  MAIL_JOBS,
+  mailRetryDelay,
+  OutboxRelay,
+  QUEUES,
+  WORKER_NAME,
+} from '@evently/queue';
 
 import { MailComposer } from './mail-composer.service';
 
 type MailJobName = (typeof MAIL_JOBS)[keyof typeof MAIL_JOBS];
 type MailHandlers = { [N in MailJobName]: (payload: JobPayloads[N]) => Promise<Mail | null> };
 export type MailJobResult = DeliveryOutcome | 'nothing-to-send';
+
+/** BullMQ asks the worker for the delays of backoff types it does not know itself: the mail queue's is one. */
+export function mailBackoff(attemptsMade: number, type?: string, _error?: Error, job?: MinimalJob): number {
+  const delay = (job?.opts.backoff as BackoffOptions | undefined)?.delay;
+  if (type !== MAIL_BACKOFF || delay === undefined) throw new Error(`unknown backoff ${type}`);
+  return mailRetryDelay(attemptsMade, delay);
+}
 
 /**
  * Sends Evently's emails, the only place that does. Retries with exponential backoff come from the queue's
@@ -25,6 +40,7 @@ export type MailJobResult = DeliveryOutcome | 'nothing-to-send';
   lockDuration: 15_000,
   stalledInterval: 5_000,
   maxStalledCount: 3,
+  settings: { backoffStrategy: mailBackoff },
 })
 export class MailProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(MailProcessor.name);
