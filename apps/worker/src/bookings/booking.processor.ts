@@ -13,8 +13,13 @@ import { databasePoolShortfall } from './database-pool-check';
 type BookingJobName = (typeof BOOKING_JOBS)[keyof typeof BOOKING_JOBS];
 type SettleHandlers = { [N in BookingJobName]: (payload: JobPayloads[N]) => Promise<void> };
 
-/** Settles events' pending bookings on their signal. A second run finds nothing pending and does nothing. */
-@Processor(QUEUES.bookings, { name: WORKER_NAME })
+/**
+ * Settles events' pending bookings on their signal. A second run finds nothing pending and does nothing. A short
+ * lock lets another worker take over a killed one's job within about 15 s: until then the event's later signals wait
+ * behind it (one job per event), and BullMQ's default 30 s lock and stall check would leave its bookings to the
+ * sweeper for up to a minute.
+ */
+@Processor(QUEUES.bookings, { name: WORKER_NAME, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 3 })
 export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(BookingProcessor.name);
 
