@@ -19,7 +19,7 @@ export const STUCK_AFTER_SECONDS = 10;
 export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BookingSweeper.name);
   private readonly sweeps = new PeriodicTask(
-    () => this.sweep(),
+    (stopping) => this.sweep(stopping),
     SWEEP_INTERVAL_MS,
     (error) => this.logger.warn(`sweep failed: ${error.message}`),
   );
@@ -37,14 +37,15 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     await this.sweeps.stop();
   }
 
-  async sweep(): Promise<void> {
+  /** With `stopping`, a worker shutting down ends the sweep after the group in hand; the next worker's tick goes on. */
+  async sweep(stopping?: AbortSignal): Promise<void> {
     const stuck: { event_id: string }[] = await this.dataSource.query(
       `SELECT DISTINCT event_id FROM bookings
         WHERE status IN ('pending', 'processing') AND booking_date < now() - make_interval(secs => $1)`,
       [STUCK_AFTER_SECONDS],
     );
     const eventIds = stuck.map(({ event_id: eventId }) => eventId);
-    for (let start = 0; start < eventIds.length; start += SWEEP_EVENTS_PER_TRANSACTION) {
+    for (let start = 0; start < eventIds.length && !stopping?.aborted; start += SWEEP_EVENTS_PER_TRANSACTION) {
       await this.sweepEvents(eventIds.slice(start, start + SWEEP_EVENTS_PER_TRANSACTION));
     }
   }

@@ -1,0 +1,54 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+
+import { BookingAllocator } from '@evently/bookings';
+import { createEvent, loginAs } from '@evently/testing';
+
+import { BookingSweeper } from '../../apps/worker/src/bookings/booking-sweeper.service';
+import { seedBookings } from '../support/event-fixtures';
+import { createTestApp } from '../support/test-app';
+
+/** The sweeper settles stuck bookings group by group (100 events a transaction), and a shutdown ends it between two. */
+describe('booking sweeper', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('stops after the group in hand when its worker shuts down, leaving the rest to the next sweep', async () => {
+    const dataSource = app.get(DataSource);
+    const allocator = app.get(BookingAllocator);
+    const booker = await loginAs(app, 'user');
+    const eventIds: string[] = [];
+    for (let index = 0; index < 101; index += 1) {
+      const eventId = await createEvent(dataSource, { organizerId: booker.user.id });
+      await seedBookings(dataSource, { eventId, userId: booker.user.id, status: 'processing' });
+      eventIds.push(eventId);
+    }
+    await dataSource.query(
+      `UPDATE bookings SET booking_date = now() - interval '1 minute' WHERE event_id = ANY($1::uuid[])`,
+      [eventIds],
+    );
+    const stopping = new AbortController();
+    // Stands for the worker's shutdown arriving while the first group settles.
+    const settle = jest.spyOn(allocator, 'settleEvents').mockImplementation(async () => {
+      stopping.abort();
+      return { confirmed: 0, failed: 0, cancelled: 0 };
+    });
+    try {
+      await new BookingSweeper(dataSource, allocator).sweep(stopping.signal);
+      expect(settle).toHaveBeenCalledTimes(1);
+    } finally {
+      settle.mockRestore();
+    }
+
+    await new BookingSweeper(dataSource, allocator).sweep();
+    const [{ stuck }] = await dataSource.query(
+      `SELECT count(*)::int AS stuck FROM bookings WHERE event_id = ANY($1::uuid[]) AND status = 'processing'`,
+      [eventIds],
+    );
+    expect(stuck).toBe(0);
+  });
+});
