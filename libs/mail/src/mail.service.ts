@@ -49,7 +49,8 @@ export class MailService {
     let accepted = false;
     try {
       return await this.dataSource.transaction(async (manager) => {
-        await manager.query(`SET LOCAL lock_timeout = '30s'`);
+        // Both: the connection's statement_timeout (15 s) would otherwise end the wait before the lock timeout does.
+        await manager.query(`SET LOCAL lock_timeout = '30s'; SET LOCAL statement_timeout = '35s'`);
         if (!(await this.claim(manager, mail))) return 'already-sent';
         await this.send(mail);
         accepted = true;
