@@ -5,15 +5,7 @@ import { PinoLogger } from 'nestjs-pino';
 
 import { jobLogBindings } from '@evently/common';
 import { DeliveryOutcome, isPermanentRejection, Mail, MAIL_CONCURRENCY, MailService } from '@evently/mail';
-import {
-  JobPayloads,
-  MAIL_BACKOFF,
-  MAIL_JOBS,
-  mailRetryDelay,
-  OutboxRelay,
-  QUEUES,
-  WORKER_NAME,
-} from '@evently/queue';
+import { JobPayloads, MAIL_BACKOFF, MAIL_JOBS, mailRetryDelay, OutboxRelay, QUEUES, WORKER_NAME } from '@evently/queue';
 
 import { MailComposer } from './mail-composer.service';
 
