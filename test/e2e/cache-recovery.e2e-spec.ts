@@ -3,7 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { cacheKeys, RedisService } from '@evently/cache';
-import { createEvent, eventually, loginAs } from '@evently/testing';
+import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
 
 import { createTestApp } from '../support/test-app';
 
@@ -36,6 +36,79 @@ describe('cache invalidation across a lost Redis connection', () => {
 
     const after = await http.get(`/api/user/events/${eventId}/`).expect(200);
     expect(after.body.name).toBe('after the blip');
+  });
+
+  describe('a write whose bump only its writer knows failed', () => {
+    let reader: NestFastifyApplication;
+
+    beforeAll(async () => {
+      reader = await createTestApp();
+    });
+    afterAll(() => reader.close());
+
+    /** Event details cached by `reader` under the event's current version, and their organizer. */
+    async function cachedEvent(name: string): Promise<{ eventId: string; organizer: TestSession }> {
+      const organizer = await loginAs(app, 'staff');
+      const eventId = await createEvent(app.get(DataSource), { organizerId: organizer.user.id, name });
+      const redis = reader.get(RedisService);
+      const runId = await eventually(async () => redis.runId);
+      await request(reader.getHttpServer()).get(`/api/user/events/${eventId}/`).expect(200);
+      const entry = redis.key(cacheKeys.entry(runId, cacheKeys.publicEventDetails(eventId)));
+      await eventually(async () => ((await redis.client.exists(entry)) === 1 ? true : undefined));
+      return { eventId, organizer };
+    }
+
+    async function rename({ eventId, organizer }: { eventId: string; organizer: TestSession }, name: string) {
+      await request(app.getHttpServer())
+        .put(`/api/admin/events/${eventId}/`)
+        .set(organizer.headers)
+        .send({ name })
+        .expect(200);
+    }
+
+    it('is paid by another api when it reconnects, before it reads the cache again', async () => {
+      const event = await cachedEvent('before the blip');
+      const { eventId } = event;
+      const writerRedis = app.get(RedisService);
+      const readerRedis = reader.get(RedisService);
+      writerRedis.client.disconnect();
+      try {
+        await rename(event, 'during the blip');
+        readerRedis.client.disconnect(true); // the same blip, but the reader is back first
+        await eventually(async () => (readerRedis.runId === undefined ? true : undefined));
+        await eventually(async () => (readerRedis.runId ? true : undefined));
+
+        const read = await request(reader.getHttpServer()).get(`/api/user/events/${eventId}/`).expect(200);
+        expect(read.body.name).toBe('during the blip');
+      } finally {
+        await writerRedis.client.connect();
+      }
+    });
+
+    it('makes every api read around the cache while Redis refuses the increments but still answers reads', async () => {
+      const event = await cachedEvent('before the refusal');
+      const { eventId } = event;
+      const refuseIncrements = (app: NestFastifyApplication) => {
+        const client = app.get(RedisService).client;
+        const multi = client.multi.bind(client) as () => ReturnType<typeof client.multi>;
+        return jest.spyOn(client, 'multi').mockImplementation((() => {
+          const pipeline = multi();
+          pipeline.exec = () => Promise.reject(new Error('OOM command not allowed when used memory > maxmemory'));
+          return pipeline;
+        }) as typeof client.multi);
+      };
+      const refusals = [refuseIncrements(app), refuseIncrements(reader)];
+      try {
+        await rename(event, 'after the refusal');
+        // The reader learns of the owed bump once it is overdue (2 s), at its next payment round (every second).
+        await eventually(async () => {
+          const read = await request(reader.getHttpServer()).get(`/api/user/events/${eventId}/`).expect(200);
+          return read.body.name === 'after the refusal' ? true : undefined;
+        }, 10_000);
+      } finally {
+        for (const refusal of refusals) refusal.mockRestore();
+      }
+    });
   });
 
   it('keeps asking for the Redis run id when the first answer is lost, so the cache comes back on', async () => {

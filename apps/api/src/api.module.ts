@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 
 import { TokenAuthGuard } from '@evently/auth';
-import { CacheModule } from '@evently/cache';
+import { CacheModule, OwedBumpKeeper } from '@evently/cache';
 import { LoggerModule } from '@evently/common';
 import { ConfigModule } from '@evently/config';
 import { DatabaseModule } from '@evently/database';
@@ -42,6 +42,7 @@ import { UsersModule } from './users/users.module';
     QueueDashboardModule,
   ],
   providers: [
+    OwedBumpKeeper,
     { provide: APP_GUARD, useClass: TokenAuthGuard },
     { provide: APP_PIPE, useClass: AppValidationPipe },
     { provide: APP_FILTER, useClass: HttpExceptionFilter },

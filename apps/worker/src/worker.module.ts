@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Logger, Module } from '@nestjs/common';
 
-import { CacheModule } from '@evently/cache';
+import { CacheModule, OwedBumpKeeper } from '@evently/cache';
 import { LoggerModule } from '@evently/common';
 import { ConfigModule } from '@evently/config';
 import { DatabaseModule } from '@evently/database';
@@ -27,6 +27,7 @@ import { RetentionModule } from './retention/retention.module';
     RetentionModule,
     WorkerMetricsModule,
   ],
+  providers: [OwedBumpKeeper],
 })
 export class WorkerModule implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');

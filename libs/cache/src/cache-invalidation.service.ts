@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { eventVersionKeys } from './cache-keys';
 import { ResponseCache } from './response-cache.service';
 
-/** A record this old is the sweep's to pay: its writer has died, or cannot reach Redis. */
+/** A record this old is every process's to pay: its writer has died, or cannot reach Redis. */
 export const OWED_BUMP_OVERDUE_SECONDS = 2;
 const SWEEP_BATCH = 1000;
 
@@ -19,8 +19,8 @@ export interface OwedBump {
  * Cache invalidation that outlives its writer. A write records the versions it outdates inside its own
  * transaction ({@link owe}), bumps them once it has committed and clears the record ({@link pay}). A record left
  * behind, because the process was killed between its commit and its bump or cannot reach Redis while the others
- * can, is paid by the workers' sweep ({@link payOverdue}) within seconds; until then the other processes would
- * serve the outdated entries until they expired.
+ * can, is paid by every process's OwedBumpKeeper ({@link payOverdue}) within seconds; until then the other
+ * processes would serve the outdated entries until they expired.
  */
 @Injectable()
 export class CacheInvalidation {
@@ -54,14 +54,17 @@ export class CacheInvalidation {
     }
   }
 
-  /** Pays what writers left owing, oldest first, in one bump per batch; returns how many records it cleared. */
-  async payOverdue(): Promise<number> {
+  /**
+   * Pays what writers left owing for at least `minAgeSeconds`, oldest first, in one bump per batch; returns how many
+   * records it cleared. A bump Redis refuses stops it, and makes this process read around the cache until it is paid.
+   */
+  async payOverdue(minAgeSeconds = OWED_BUMP_OVERDUE_SECONDS): Promise<number> {
     let cleared = 0;
     for (;;) {
       const rows: { id: string; version_keys: string[] }[] = await this.dataSource.query(
         `SELECT id, version_keys FROM cache_bumps_owed
           WHERE created_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2`,
-        [OWED_BUMP_OVERDUE_SECONDS, SWEEP_BATCH],
+        [minAgeSeconds, SWEEP_BATCH],
       );
       if (rows.length === 0) return cleared;
       if (!(await this.cache.bump([...new Set(rows.flatMap((row) => row.version_keys))]))) return cleared;

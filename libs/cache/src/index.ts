@@ -2,6 +2,7 @@ export * from './cache-invalidation.service';
 export * from './cache-keys';
 export * from './cache.module';
 export * from './near-cache';
+export * from './owed-bump-keeper';
 export * from './redis.service';
 export * from './response-cache.service';
 export * from './second-request-admission';

@@ -26,6 +26,8 @@ export class ResponseCache {
   private readonly logger = new Logger(ResponseCache.name);
 
   private readonly unbumped = new Set<string>();
+  /** Catch-ups in flight after a reconnect: until they end, reads go around the cache. */
+  private catchingUp = 0;
   private readonly loading = new Map<string, Promise<string>>();
   private replayTimer?: NodeJS.Timeout;
   private readonly near: NearCache;
@@ -52,7 +54,7 @@ export class ResponseCache {
     admission?: SecondRequestAdmission,
   ): Promise<string> {
     const runId = this.redis.runId;
-    if (runId === undefined || this.unbumped.size > 0) return JSON.stringify(await load());
+    if (runId === undefined || this.unbumped.size > 0 || this.catchingUp > 0) return JSON.stringify(await load());
     const entryKey = this.redis.key(cacheKeys.entry(runId, key));
     if (admission?.admits(key) === false) return this.loadUnadmitted(versionKey, entryKey, load);
     const redisVersionKey = this.redis.key(versionKey);
@@ -114,6 +116,18 @@ export class ResponseCache {
     const loading = load().finally(() => this.loading.delete(flightKey));
     this.loading.set(flightKey, loading);
     return loading;
+  }
+
+  /**
+   * Reads go around the cache while `work` runs: for what must happen before this process trusts the cache again
+   * (paying other writers' owed bumps after a reconnect). Versions learned meanwhile are forgotten once it ends.
+   */
+  catchUp(work: () => Promise<void>): void {
+    this.catchingUp += 1;
+    void work().finally(() => {
+      this.watch.forget([]);
+      this.catchingUp -= 1;
+    });
   }
 
   /** {@link json}, parsed: for answers that are reshaped after the cache. */
