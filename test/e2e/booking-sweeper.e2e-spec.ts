@@ -1,14 +1,14 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 
-import { BookingAllocator } from '@evently/bookings';
+import { BookingAllocator, SETTLE_BATCH_SIZE } from '@evently/bookings';
 import { createEvent, loginAs } from '@evently/testing';
 
 import { BookingSweeper } from '../../apps/worker/src/bookings/booking-sweeper.service';
 import { seedBookings } from '../support/event-fixtures';
 import { createTestApp } from '../support/test-app';
 
-/** The sweeper settles stuck bookings group by group (100 events a transaction), and a shutdown ends it between two. */
+/** The sweeper settles stuck bookings group by group (100 events), batch by batch, and a shutdown ends it between two. */
 describe('booking sweeper', () => {
   let app: NestFastifyApplication;
 
@@ -32,11 +32,15 @@ describe('booking sweeper', () => {
       [eventIds],
     );
     const stopping = new AbortController();
-    // Stands for the worker's shutdown arriving while the first group settles.
-    const settle = jest.spyOn(allocator, 'settleEvents').mockImplementation(async () => {
-      stopping.abort();
-      return { confirmed: 0, failed: 0, cancelled: 0 };
-    });
+    // Stands for the worker's shutdown arriving while the first batch settles, one that filled a whole batch (so
+    // more may be waiting in the group): neither that group's next batch nor the next group runs.
+    const settle = jest
+      .spyOn(allocator, 'settleEvents')
+      .mockImplementationOnce(async () => {
+        stopping.abort();
+        return { confirmed: SETTLE_BATCH_SIZE, failed: 0, cancelled: 0 };
+      })
+      .mockResolvedValue({ confirmed: 0, failed: 0, cancelled: 0 });
     try {
       await new BookingSweeper(dataSource, allocator).sweep(stopping.signal);
       expect(settle).toHaveBeenCalledTimes(1);

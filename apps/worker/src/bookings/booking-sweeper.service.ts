@@ -37,7 +37,7 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     await this.sweeps.stop();
   }
 
-  /** With `stopping`, a worker shutting down ends the sweep after the group in hand; the next worker's tick goes on. */
+  /** With `stopping`, a worker shutting down ends the sweep after the batch in hand; the next worker's tick goes on. */
   async sweep(stopping?: AbortSignal): Promise<void> {
     const stuck: { event_id: string }[] = await this.dataSource.query(
       `SELECT DISTINCT event_id FROM bookings
@@ -46,18 +46,18 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     );
     const eventIds = stuck.map(({ event_id: eventId }) => eventId);
     for (let start = 0; start < eventIds.length && !stopping?.aborted; start += SWEEP_EVENTS_PER_TRANSACTION) {
-      await this.sweepEvents(eventIds.slice(start, start + SWEEP_EVENTS_PER_TRANSACTION));
+      await this.sweepEvents(eventIds.slice(start, start + SWEEP_EVENTS_PER_TRANSACTION), stopping);
     }
   }
 
   /** One group of events, batch after batch; a failure (a lock timeout) costs this group's turn, not the sweep's. */
-  private async sweepEvents(eventIds: string[]): Promise<void> {
+  private async sweepEvents(eventIds: string[], stopping?: AbortSignal): Promise<void> {
     let result: SettleResult;
     try {
       do {
         result = await this.allocator.settleEvents(eventIds);
         if (decidedCount(result) > 0) this.logger.warn({ eventIds, ...result }, 'swept stuck bookings');
-      } while (decidedCount(result) === SETTLE_BATCH_SIZE);
+      } while (decidedCount(result) === SETTLE_BATCH_SIZE && !stopping?.aborted);
     } catch (error) {
       this.logger.warn({ eventIds, err: (error as Error).message }, 'sweep of these events failed; next tick retries');
     }
