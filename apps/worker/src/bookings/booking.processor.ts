@@ -19,7 +19,7 @@ type SettleHandlers = { [N in BookingJobName]: (payload: JobPayloads[N]) => Prom
  * behind it (one job per event), and BullMQ's default 30 s lock and stall check would leave its bookings to the
  * sweeper for up to a minute.
  */
-@Processor(QUEUES.bookings, { name: WORKER_NAME, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 3 })
+@Processor(QUEUES.bookings, { name: WORKER_NAME, lockDuration: 10_000, stalledInterval: 5_000 })
 export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(BookingProcessor.name);
 
