@@ -3,10 +3,12 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { PeriodicTask } from '@evently/common';
 
 import { CacheInvalidation } from './cache-invalidation.service';
-import { RedisService } from './redis.service';
+import { RedisService, withTimeout } from './redis.service';
 import { ResponseCache } from './response-cache.service';
 
 const PAY_EVERY_MS = 1000;
+/** How long a reconnected process reads around the cache at most, waiting for the owed bumps to be paid. */
+const CATCH_UP_BUDGET_MS = 1000;
 
 /**
  * Pays, in every api and worker, the cache bumps writers left owing (killed after their commit, or cut off from
@@ -14,8 +16,8 @@ const PAY_EVERY_MS = 1000;
  * - every second, those overdue (see {@link CacheInvalidation.payOverdue}); where Redis refuses the increments (OOM
  *   under `noeviction`, READONLY after a failover) while it still answers reads, the failed bump makes this process
  *   read around the cache until Redis takes it, so no api goes on serving what only the writer knew was outdated;
- * - on each reconnect, every one, before this process reads the cache again: a writer cut off by the same blip may
- *   still be waiting to reconnect.
+ * - on each reconnect, every one, before this process reads the cache again (for at most a second, past which it goes
+ *   on and the periodic payments finish the work): a writer cut off by the same blip may still be reconnecting.
  */
 @Injectable()
 export class OwedBumpKeeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,14 +43,16 @@ export class OwedBumpKeeper implements OnApplicationBootstrap, OnModuleDestroy {
     await this.payments.stop();
   }
 
+  /** Not while Redis is away: the bump would fail at once, and the replay on its return pays what this one owes. */
   private async payOverdue(): Promise<void> {
+    if (!this.redis.isReady) return;
     const paid = await this.invalidation.payOverdue();
     if (paid > 0) this.logger.warn({ records: paid }, 'paid cache bumps that writers left owing');
   }
 
   private async payAll(): Promise<void> {
     try {
-      await this.invalidation.payOverdue(0);
+      await withTimeout(this.invalidation.payOverdue(0), CATCH_UP_BUDGET_MS);
     } catch (error) {
       this.logger.warn(`owed cache bumps after reconnecting: ${(error as Error).message}`);
     }

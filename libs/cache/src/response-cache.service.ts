@@ -119,15 +119,14 @@ export class ResponseCache {
   }
 
   /**
-   * Reads go around the cache while `work` runs: for what must happen before this process trusts the cache again
-   * (paying other writers' owed bumps after a reconnect). Versions learned meanwhile are forgotten once it ends.
+   * Reads go around the cache while `work` runs, and no version is trusted from memory (the near caches and the
+   * answer replay) until read again: for what must happen before this process trusts the cache again (paying other
+   * writers' owed bumps after a reconnect).
    */
   catchUp(work: () => Promise<void>): void {
     this.catchingUp += 1;
-    void work().finally(() => {
-      this.watch.forget([]);
-      this.catchingUp -= 1;
-    });
+    this.watch.forgetAll();
+    void work().finally(() => (this.catchingUp -= 1));
   }
 
   /** {@link json}, parsed: for answers that are reshaped after the cache. */

@@ -67,6 +67,12 @@ export class VersionWatch implements OnApplicationShutdown {
     return token;
   }
 
+  /** Trusts no version until learned again: for when this process may have missed changes it cannot name. */
+  forgetAll(): void {
+    this.generation += 1;
+    this.trustedTokens.clear();
+  }
+
   /** For this process's own bumps, before and after they reach Redis, so it never waits for its own message. */
   forget(versionKeys: Iterable<string>): void {
     this.generation += 1;

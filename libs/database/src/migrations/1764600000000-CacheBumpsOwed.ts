@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The cache versions each write must bump, recorded in the write's own transaction and cleared once the bump is
  * done (libs/cache/src/cache-invalidation.service.ts): what a writer killed between its commit and its bump left
- * owing, the workers' sweep pays. Rows live for milliseconds, or seconds while Redis is away.
+ * owing, every process pays (OwedBumpKeeper). Rows live for milliseconds, or seconds while Redis is away.
  */
 export class CacheBumpsOwed1764600000000 implements MigrationInterface {
   name = 'CacheBumpsOwed1764600000000';
