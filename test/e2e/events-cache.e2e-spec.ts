@@ -221,7 +221,46 @@ describe('caching: public reads are cached and never stale after a write', () =>
     await expectNothingOwed(eventId);
   });
 
-  it('is made fresh by a worker within seconds when a writer died between its commit and its cache bump', async () => {
+  /** What a settling worker leaves between its commit and its cache bump: the booking confirmed, the bump owed. */
+  async function confirmWithoutBump(bookingId: string, eventId: string, tickets: number): Promise<void> {
+    await dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE bookings SET status = 'confirmed', confirmed_at = now(), updated_at = now() WHERE id = $1`,
+        [bookingId],
+      );
+      await manager.query(`UPDATE events SET booked_tickets = booked_tickets + $2 WHERE id = $1`, [eventId, tickets]);
+      await app.get(CacheInvalidation).owe(manager, [eventId]);
+    });
+  }
+
+  it("shows a polled booking confirmed only once its event's reads count its seats", async () => {
+    const name = marker();
+    const eventId = await newEvent(name);
+    const bookingId = await book(eventId, 2);
+    await primeAndSneak(eventId, name);
+    await confirmWithoutBump(bookingId, eventId, 2);
+
+    const polled = await http.get(`/api/bookings/${bookingId}/`).set(buyer.headers).expect(200);
+    expect(polled.body.status).toBe('confirmed');
+    await expectFresh(eventId, name);
+    await expectNothingOwed(eventId);
+  });
+
+  it("shows a booking confirmed in its holder's history only once its event's reads count its seats", async () => {
+    const holder = await loginAs(app, 'user');
+    const name = marker();
+    const eventId = await newEvent(name);
+    const bookingId = await book(eventId, 3, holder);
+    await primeAndSneak(eventId, name);
+    await confirmWithoutBump(bookingId, eventId, 3);
+
+    const history = await http.get(`/api/users/${holder.user.id}/bookings/`).set(holder.headers).expect(200);
+    expect(history.body.results).toContainEqual(expect.objectContaining({ status: 'confirmed' }));
+    await expectFresh(eventId, name);
+    await expectNothingOwed(eventId);
+  });
+
+  it('is made fresh within seconds when a writer died between its commit and its cache bump', async () => {
     const name = marker();
     const eventId = await newEvent(name);
     await primeAndSneak(eventId, name);

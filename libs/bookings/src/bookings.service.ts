@@ -13,7 +13,7 @@ import {
   PageRequest,
   UnprocessableError,
 } from '@evently/common';
-import { Booking, User } from '@evently/database';
+import { Booking, UNSETTLED_STATUSES, User } from '@evently/database';
 import { Metrics } from '@evently/metrics';
 import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
 
@@ -81,6 +81,16 @@ export class BookingsService {
     return booking;
   }
 
+  /**
+   * A booking as its holder polls it. Before a booking just settled or cancelled is shown final, what its writer still
+   * owes the cache is paid, so the client's next read of the event (its availability) counts the seats it holds.
+   */
+  async poll(caller: User, bookingId: string): Promise<Booking> {
+    const booking = await this.findVisible(caller, bookingId);
+    await this.invalidation.payOwedFor(justDecidedEventIds([booking]));
+    return booking;
+  }
+
   /** A user's bookings, newest first; staff asking for a user who does not exist get a 404. */
   async listForUser(caller: User, userId: number, page: PageRequest): Promise<[Booking[], number]> {
     this.assertMayActFor(caller, userId);
@@ -92,6 +102,7 @@ export class BookingsService {
       take: page.pageSize,
     });
     if (count === 0 && userId !== caller.id) await this.assertUserExists(userId);
+    await this.invalidation.payOwedFor(justDecidedEventIds(bookings));
     return [bookings, count];
   }
 
@@ -231,4 +242,18 @@ export class BookingsService {
 /** A user may act on their own bookings; staff on anyone's. */
 function mayAccess(caller: User, userId: number): boolean {
   return caller.id === userId || caller.isStaff || caller.isSuperuser;
+}
+
+/**
+ * Decided this long ago at most, a booking's writer may still owe its cache bump: writers pay at once, and every
+ * process pays what is left within about 3 s, so older bookings are not looked up.
+ */
+const JUST_DECIDED_MS = 10_000;
+
+/** Events of the bookings settled or cancelled in the last {@link JUST_DECIDED_MS}. */
+function justDecidedEventIds(bookings: Booking[]): string[] {
+  const since = Date.now() - JUST_DECIDED_MS;
+  return bookings
+    .filter((booking) => !UNSETTLED_STATUSES.includes(booking.status) && booking.updatedAt.getTime() >= since)
+    .map((booking) => booking.eventId);
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { eventVersionKeys } from './cache-keys';
+import { cacheKeys, eventVersionKeys } from './cache-keys';
 import { ResponseCache } from './response-cache.service';
 
 /** A record this old is every process's to pay: its writer has died, or cannot reach Redis. */
@@ -51,6 +51,27 @@ export class CacheInvalidation {
       await this.clear([owed.id]);
     } catch (error) {
       this.logger.warn(`owed cache bump ${owed.id} left for the sweep: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Pays now what writers still owe for these events: for a reader about to show a write's outcome (a booking's
+   * final status) whose writer may not have bumped yet, so that the client's next read of the event, on any api, is
+   * fresh. Never throws: the answer stays right, only the next read may be stale until the writer or a keeper pays.
+   */
+  async payOwedFor(eventIds: string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    try {
+      const rows: { id: string; version_keys: string[] }[] = await this.dataSource.query(
+        `SELECT id, version_keys FROM cache_bumps_owed WHERE version_keys && $1::text[]`,
+        [[...new Set(eventIds)].map(cacheKeys.eventVersion)],
+      );
+      if (rows.length === 0) return;
+      if (await this.cache.bump([...new Set(rows.flatMap((row) => row.version_keys))])) {
+        await this.clear(rows.map((row) => row.id));
+      }
+    } catch (error) {
+      this.logger.warn(`owed cache bumps of events just read: ${(error as Error).message}`);
     }
   }
 

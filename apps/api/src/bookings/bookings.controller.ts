@@ -86,7 +86,7 @@ export class BookingsController {
   @Get('bookings/:id')
   @ApiErrors(401, 404)
   async findOne(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<BookingDto> {
-    return mapBooking(await this.bookings.findVisible(user, id));
+    return mapBooking(await this.bookings.poll(user, id));
   }
 
   /** Cancels a booking and returns its seats; cancelling twice is a 409. */
