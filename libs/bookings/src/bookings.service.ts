@@ -246,9 +246,10 @@ function mayAccess(caller: User, userId: number): boolean {
 
 /**
  * Decided this long ago at most, a booking's writer may still owe its cache bump: writers pay at once, and every
- * process pays what is left within about 3 s, so older bookings are not looked up.
+ * process pays what is left within about 3 s, so older bookings are not looked up. The margin is for `updated_at`,
+ * which is its transaction's start (a settlement may wait up to 10 s for a lock first), and for clocks that differ.
  */
-const JUST_DECIDED_MS = 10_000;
+const JUST_DECIDED_MS = 60_000;
 
 /** Events of the bookings settled or cancelled in the last {@link JUST_DECIDED_MS}. */
 function justDecidedEventIds(bookings: Booking[]): string[] {

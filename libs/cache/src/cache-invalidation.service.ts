@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { cacheKeys, eventVersionKeys } from './cache-keys';
+import { RedisService } from './redis.service';
 import { ResponseCache } from './response-cache.service';
 
 /** A record this old is every process's to pay: its writer has died, or cannot reach Redis. */
@@ -29,6 +30,7 @@ export class CacheInvalidation {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cache: ResponseCache,
+    private readonly redis: RedisService,
   ) {}
 
   /** Inside the writer's transaction: the events' entries, every list and the analytics are outdated by it. */
@@ -60,7 +62,8 @@ export class CacheInvalidation {
    * fresh. Never throws: the answer stays right, only the next read may be stale until the writer or a keeper pays.
    */
   async payOwedFor(eventIds: string[]): Promise<void> {
-    if (eventIds.length === 0) return;
+    // While Redis is away the bump would fail at once; the writer's replay pays on its return.
+    if (eventIds.length === 0 || !this.redis.isReady) return;
     try {
       const rows: { id: string; version_keys: string[] }[] = await this.dataSource.query(
         `SELECT id, version_keys FROM cache_bumps_owed WHERE version_keys && $1::text[]`,

@@ -26,9 +26,6 @@ export class RedisService implements OnApplicationShutdown {
       lazyConnect: false,
       enableAutoPipelining: true,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-      // A primary demoted to replica (a failover) refuses writes with READONLY on a connection that stays up:
-      // reconnect, so that a name that now points at the new primary is resolved again.
-      reconnectOnError: (error) => error.message.startsWith('READONLY'),
     });
     this.client.on('error', (error) => this.logger.debug(`redis: ${error.message}`));
     this.client.on('ready', () => void this.readRunId());
