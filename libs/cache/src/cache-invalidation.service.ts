@@ -10,6 +10,12 @@ import { ResponseCache } from './response-cache.service';
 export const OWED_BUMP_OVERDUE_SECONDS = 2;
 const SWEEP_BATCH = 1000;
 
+/** A row of `cache_bumps_owed`. */
+interface OwedRecord {
+  id: string;
+  version_keys: string[];
+}
+
 /** Cache versions a write must bump, as recorded in its transaction. */
 export interface OwedBump {
   id: string;
@@ -65,14 +71,11 @@ export class CacheInvalidation {
     // While Redis is away the bump would fail at once; the writer's replay pays on its return.
     if (eventIds.length === 0 || !this.redis.isReady) return;
     try {
-      const rows: { id: string; version_keys: string[] }[] = await this.dataSource.query(
+      const records: OwedRecord[] = await this.dataSource.query(
         `SELECT id, version_keys FROM cache_bumps_owed WHERE version_keys && $1::text[]`,
         [[...new Set(eventIds)].map(cacheKeys.eventVersion)],
       );
-      if (rows.length === 0) return;
-      if (await this.cache.bump([...new Set(rows.flatMap((row) => row.version_keys))])) {
-        await this.clear(rows.map((row) => row.id));
-      }
+      if (records.length > 0) await this.payRecords(records);
     } catch (error) {
       this.logger.warn(`owed cache bumps of events just read: ${(error as Error).message}`);
     }
@@ -85,17 +88,22 @@ export class CacheInvalidation {
   async payOverdue(minAgeSeconds = OWED_BUMP_OVERDUE_SECONDS): Promise<number> {
     let cleared = 0;
     for (;;) {
-      const rows: { id: string; version_keys: string[] }[] = await this.dataSource.query(
+      const records: OwedRecord[] = await this.dataSource.query(
         `SELECT id, version_keys FROM cache_bumps_owed
           WHERE created_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2`,
         [minAgeSeconds, SWEEP_BATCH],
       );
-      if (rows.length === 0) return cleared;
-      if (!(await this.cache.bump([...new Set(rows.flatMap((row) => row.version_keys))]))) return cleared;
-      await this.clear(rows.map((row) => row.id));
-      cleared += rows.length;
-      if (rows.length < SWEEP_BATCH) return cleared;
+      if (records.length === 0 || !(await this.payRecords(records))) return cleared;
+      cleared += records.length;
+      if (records.length < SWEEP_BATCH) return cleared;
     }
+  }
+
+  /** One bump for every version the records name, then the records cleared; false, clearing nothing, if refused. */
+  private async payRecords(records: OwedRecord[]): Promise<boolean> {
+    if (!(await this.cache.bump([...new Set(records.flatMap((record) => record.version_keys))]))) return false;
+    await this.clear(records.map((record) => record.id));
+    return true;
   }
 
   private async clear(ids: string[]): Promise<void> {

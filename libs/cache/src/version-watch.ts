@@ -155,7 +155,6 @@ export class VersionWatch implements OnApplicationShutdown {
   private distrust(live: boolean): void {
     this.live = live;
     this.epoch += 1;
-    this.generation += 1;
-    this.trustedTokens.clear();
+    this.forgetAll();
   }
 }

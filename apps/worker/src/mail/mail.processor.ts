@@ -22,9 +22,9 @@ export function mailBackoff(attemptsMade: number, type?: string, _error?: Error,
 
 /**
  * Sends Evently's emails, the only place that does. The number of retries comes from the queue's default job
- * options, their backoff from {@link mailBackoff}; a short lock lets a restarted worker take over the jobs of a killed one within
- * about 20 seconds. Rejections that no retry can fix fail the job at once, and the failed job keeps its
- * reason. Nothing here ever writes a booking.
+ * options, their backoff from {@link mailBackoff}; a short lock lets a restarted worker take over the jobs of a
+ * killed one within about 20 seconds. Rejections that no retry can fix fail the job at once, and the failed job
+ * keeps its reason. Nothing here ever writes a booking.
  */
 @Processor(QUEUES.mail, {
   name: WORKER_NAME,
