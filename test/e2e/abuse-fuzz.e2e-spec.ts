@@ -92,6 +92,7 @@ const extremes = fc.constantFrom<unknown>(
   'a\u0000b',
   '\u0000',
   '\uD800',
+  'a\uFE0F'.repeat(200),
   '%',
   "'; DROP TABLE events; --",
   true,

@@ -84,6 +84,7 @@ describe('admin users: staff creation and bulk delete of test users', () => {
       ['a bad email', { email: 'nope' }, 'email'],
       ['a bad username', { username: 'bad name' }, 'username'],
       ['a NUL in the name', { first_name: 'a\u0000' }, 'first_name'],
+      ['a 200-character name, half of it variation selectors', { last_name: '\u2764\uFE0F'.repeat(100) }, 'last_name'],
     ])('refuses %s with 400', async (_case, overrides, field) => {
       const response = await http
         .post('/api/admin/users/staff/')

@@ -99,6 +99,18 @@ describe('admin events: create, list, details, update, delete', () => {
       expect(details.body).toMatchObject({ ...text, description });
     });
 
+    it('counts characters as PostgreSQL does: 255 emoji, or 255 with variation selectors among them, fit a name', async () => {
+      for (const name of ['😀'.repeat(255), `${'\u2764\uFE0F'.repeat(127)}x`]) {
+        const { body } = await http
+          .post('/api/admin/events/')
+          .set(organizer.headers)
+          .send(validEvent({ name }))
+          .expect(201);
+        const details = await http.get(`/api/admin/events/${body.event_id}/details/`).set(organizer.headers);
+        expect(details.body.name).toBe(name);
+      }
+    });
+
     it('keeps price exact at the bounds', async () => {
       for (const price of [0, 0.01, 0.29, 99_999_999.99]) {
         const { body } = await http
@@ -133,6 +145,7 @@ describe('admin events: create, list, details, update, delete', () => {
       ['an empty name', { name: '' }, 'name'],
       ['a blank name', { name: '   ' }, 'name'],
       ['a 256-character name', { name: 'n'.repeat(256) }, 'name'],
+      ['a name of 400 characters, half of them variation selectors', { name: 'a\uFE0F'.repeat(200) }, 'name'],
       ['a numeric name', { name: 42 }, 'name'],
       ['a NUL in the name', { name: 'bad\u0000name' }, 'name'],
       ['no venue', { venue: undefined }, 'venue'],

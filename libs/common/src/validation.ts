@@ -80,6 +80,34 @@ export function HasNoNulBytes(options?: ValidationOptions) {
 }
 
 /**
+ * A string of `min` to `max` characters counted as PostgreSQL counts them (code points). class-validator's
+ * length checks leave out variation selectors (U+FE0E, U+FE0F), so text they passed could overflow a `varchar`.
+ */
+export function CharLength(min: number, max: number, options?: ValidationOptions) {
+  return function (target: object, propertyName: string) {
+    registerDecorator({
+      name: 'charLength',
+      target: target.constructor,
+      propertyName,
+      constraints: [min, max],
+      options: { message: charLengthMessage(propertyName, min, max), ...options },
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          const length = [...value].length;
+          return length >= min && length <= max;
+        },
+      },
+    });
+  };
+}
+
+function charLengthMessage(propertyName: string, min: number, max: number): string {
+  if (min === 0) return `${propertyName} must be shorter than or equal to ${max} characters`;
+  return `${propertyName} must be ${min} to ${max} characters long`;
+}
+
+/**
  * Query-string booleans: `true`/`false` in any case (Django clients send `True`), or 1/0; anything else
  * stays as given and fails `@IsBoolean`.
  */

@@ -6,6 +6,7 @@ export const PG_DEADLOCK_DETECTED = '40P01';
 export const PG_LOCK_NOT_AVAILABLE = '55P03';
 export const PG_INVALID_CATALOG_NAME = '3D000';
 export const PG_DUPLICATE_DATABASE = '42P04';
+export const PG_STRING_TOO_LONG = '22001';
 
 /** Statement or lock timeout, deadlock, serialization failure: the database gave up, a retry may well work. */
 const GAVE_UP = ['57014', PG_LOCK_NOT_AVAILABLE, PG_DEADLOCK_DETECTED, '40001'];

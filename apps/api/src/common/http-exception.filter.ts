@@ -4,7 +4,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { DomainError, TooManyRequestsError } from '@evently/common';
-import { isDatabaseGiveUp, isDatabaseUnavailable } from '@evently/database';
+import { isDatabaseGiveUp, isDatabaseUnavailable, PG_STRING_TOO_LONG, postgresErrorCode } from '@evently/database';
 
 import { ErrorBody } from './error-body';
 
@@ -71,6 +71,11 @@ function renderError(exception: unknown): RenderedError {
       body: { error: 'Service temporarily unavailable.', details: 'database' },
       headers: RETRY_SHORTLY,
     };
+  }
+  // Validation counts characters as PostgreSQL does; this is the backstop should a field's check ever fall short.
+  if (postgresErrorCode(exception) === PG_STRING_TOO_LONG) {
+    logger.warn(`a value too long for its column passed validation: ${(exception as Error).message}`);
+    return { status: 400, body: { error: 'Validation failed.', details: 'A value is longer than its field allows.' } };
   }
   const errorId = randomUUID();
   logger.error(`unexpected error ${errorId}: ${exception instanceof Error ? exception.stack : String(exception)}`);

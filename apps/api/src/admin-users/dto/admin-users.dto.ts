@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString } from 'class-validator';
 
-import { HasNoNulBytes } from '@evently/common';
+import { CharLength, HasNoNulBytes } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 import { RegisterDto } from '../../users/dto/register.dto';
@@ -15,8 +15,7 @@ export class BulkDeleteUsersDto {
   /** At least 3 characters, matched literally at the start of usernames (`%` and `_` are not wildcards). */
   @ApiProperty({ example: 'test_', minLength: 3, maxLength: 150 })
   @IsString()
-  @MinLength(3)
-  @MaxLength(150)
+  @CharLength(3, 150)
   @HasNoNulBytes()
   prefix!: string;
 }

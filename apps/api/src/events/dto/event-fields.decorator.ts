@@ -1,9 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsNumber, IsString, Length, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsString, Max, Min, ValidateBy } from 'class-validator';
 
-import { HasNoNulBytes, IsZonedInstant, QueryNumber } from '@evently/common';
+import { CharLength, HasNoNulBytes, IsZonedInstant, QueryNumber } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 
@@ -30,7 +30,7 @@ export const EventTextField = (example: string, required: boolean) =>
     ApiProperty({ example, minLength: 1, maxLength: 255, required }),
     trim(),
     IsString(),
-    Length(1, 255),
+    property(CharLength(1, 255)),
     property(HasNoNulBytes()),
   );
 
@@ -59,7 +59,7 @@ export const EventDescriptionField = () =>
   applyDecorators(
     ApiProperty({ required: false, nullable: true, type: String, example: 'Annual technology conference' }),
     IsString(),
-    MaxLength(MAX_DESCRIPTION_LENGTH),
+    property(CharLength(0, MAX_DESCRIPTION_LENGTH)),
     property(HasNoNulBytes()),
   );
 

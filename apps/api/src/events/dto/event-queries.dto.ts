@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
 
 import {
+  CharLength,
   HasNoNulBytes,
   IsNonNegativeDecimal,
   IsOrdering,
@@ -29,7 +30,7 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
    */
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @CharLength(0, 255)
   @HasNoNulBytes()
   search?: string;
 
@@ -50,7 +51,7 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
   /** The venue, case-insensitively. */
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @CharLength(0, 255)
   @HasNoNulBytes()
   venue?: string;
 
@@ -101,7 +102,7 @@ export class AdminEventsQueryDto extends PaginationQueryDto {
   /** The venue, case-insensitively. */
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @CharLength(0, 255)
   @HasNoNulBytes()
   venue?: string;
 
@@ -117,7 +118,7 @@ export class AdminEventsQueryDto extends PaginationQueryDto {
    */
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @CharLength(0, 255)
   @HasNoNulBytes()
   search?: string;
 

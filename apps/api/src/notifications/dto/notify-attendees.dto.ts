@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsString } from 'class-validator';
 
-import { HasNoNulBytes } from '@evently/common';
+import { CharLength, HasNoNulBytes } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 
@@ -11,8 +11,7 @@ export class NotifyAttendeesDto {
   /** The text every attendee receives, 1 to 5,000 characters. */
   @ApiProperty({ example: 'Event details have been updated. Please check the new information.' })
   @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_NOTICE_LENGTH)
+  @CharLength(1, MAX_NOTICE_LENGTH)
   @HasNoNulBytes()
   message!: string;
 }

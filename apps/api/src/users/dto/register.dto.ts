@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
 
-import { HasNoNulBytes } from '@evently/common';
+import { CharLength, HasNoNulBytes } from '@evently/common';
 import {
   MAX_EMAIL_LENGTH,
   MAX_USERNAME_LENGTH,
@@ -14,35 +14,34 @@ export class RegisterDto {
   /** Letters and digits of any script, and @/./+/-/_; stored in Unicode NFKC, as Django stores it. */
   @ApiProperty({ example: 'john_doe' })
   @IsString()
-  @MinLength(1)
-  @MaxLength(MAX_USERNAME_LENGTH)
+  @CharLength(1, MAX_USERNAME_LENGTH)
   @Matches(USERNAME_PATTERN, { message: USERNAME_CHARACTERS_MESSAGE })
   username!: string;
 
   @ApiProperty({ example: 'john@example.com' })
   @IsEmail()
-  @MaxLength(MAX_EMAIL_LENGTH)
+  @CharLength(0, MAX_EMAIL_LENGTH)
   email!: string;
 
   /** 12 to 128 characters, not a common password, not containing the username. */
   @ApiProperty({ example: 'correct-horse-battery', minLength: 12, maxLength: 128 })
   @IsString()
   @HasNoNulBytes()
-  @MaxLength(1024)
+  @CharLength(0, 1024)
   password!: string;
 
   @ApiProperty({ required: false, example: 'John' })
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
-  @MaxLength(150)
+  @CharLength(0, 150)
   first_name?: string;
 
   @ApiProperty({ required: false, example: 'Doe' })
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
-  @MaxLength(150)
+  @CharLength(0, 150)
   last_name?: string;
 
   @ApiProperty({ required: false, nullable: true, example: '+1234567890' })
@@ -51,14 +50,14 @@ export class RegisterDto {
   @Matches(/^(\+?[0-9 ()-]{3,15})?$/, {
     message: 'phone_number must be empty or up to 15 characters: an optional + then 3+ digits, spaces, -, ( or )',
   })
-  @MaxLength(15)
+  @CharLength(0, 15)
   phone_number?: string | null;
 
   @ApiProperty({ required: false, nullable: true, example: '123 Main St, City' })
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
-  @MaxLength(1000)
+  @CharLength(0, 1000)
   address?: string | null;
 }
 
