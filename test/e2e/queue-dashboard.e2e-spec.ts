@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 
 import { JobProducer, QUEUES } from '@evently/queue';
 import { loginAs, TEST_PASSWORD } from '@evently/testing';
+import { TokensService } from '@evently/users';
 
 import { createTestApp } from '../support/test-app';
 
@@ -22,6 +23,16 @@ describe('Bull Board at /api/admin/queues', () => {
   const logIn = (username: string, password = TEST_PASSWORD) =>
     http.post(`${BOARD}/login`).type('form').send({ username, password });
   const cookieOf = (response: request.Response) => String(response.headers['set-cookie']).split(';')[0];
+  const tokenOf = (cookie: string) => cookie.slice(cookie.indexOf('=') + 1);
+  const asApiCaller = (token: string) => http.get('/api/user/auth/me/').set('Authorization', `Token ${token}`);
+  /** Moves one token's creation and expiry into the past, as if that many minutes had gone by. */
+  const age = (token: string, minutes: number) =>
+    app.get(DataSource).query(
+      `UPDATE auth_tokens
+          SET created_at = created_at - make_interval(mins => $2), expires_at = expires_at - make_interval(mins => $2)
+        WHERE token_hash = $1`,
+      [app.get(TokensService).digest(token), minutes],
+    );
 
   it('sends an anonymous browser to the login form and answers anything else 401', async () => {
     const page = await http.get(`${BOARD}/`).set('Accept', 'text/html').expect(303);
@@ -97,8 +108,18 @@ describe('Bull Board at /api/admin/queues', () => {
       .get(DataSource)
       .query(`UPDATE auth_tokens SET created_at = now() - interval '61 minutes' WHERE user_id = $1`, [staff.user.id]);
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
-    const token = cookie.slice(cookie.indexOf('=') + 1);
-    await http.get('/api/user/auth/me/').set('Authorization', `Token ${token}`).expect(401);
+    await asApiCaller(tokenOf(cookie)).expect(401);
+  });
+
+  it('lets the api take a dashboard token until DASHBOARD_SESSION_MINUTES end, even one the dashboard never sees again', async () => {
+    const staff = await loginAs(app, 'staff');
+    const token = tokenOf(cookieOf(await logIn(staff.user.username).expect(303)));
+    await asApiCaller(token).expect(200);
+    await age(token, 59);
+    await asApiCaller(token).expect(200);
+    await age(token, 2);
+    await asApiCaller(token).expect(401);
+    await asApiCaller(staff.token).expect(200); // the same user's api token does not expire
   });
 
   it('marks the cookie Secure when DEBUG is False', async () => {

@@ -25,7 +25,8 @@ export class AccountsService {
     return { user, token: await this.tokens.issue(user.id) };
   }
 
-  async login(rawUsername: string, password: string, clientIp: string): Promise<string> {
+  /** A token that lasts until logout, or `lifetimeMinutes` at most (see {@link TokensService.issue}). */
+  async login(rawUsername: string, password: string, clientIp: string, lifetimeMinutes?: number): Promise<string> {
     const username = normalizeUsername(rawUsername);
     const counted = await this.throttle.reserveAttempt(username, clientIp);
     const user = await this.authenticate(username, password).catch(async (error: unknown) => {
@@ -36,7 +37,7 @@ export class AccountsService {
     if (!user) throw new BadRequestError(INVALID_CREDENTIALS);
     await this.throttle.recordSuccess(username, clientIp, counted);
     await this.users.recordLogin(user.id);
-    return this.tokens.issue(user.id);
+    return this.tokens.issue(user.id, lifetimeMinutes);
   }
 
   logout(token: string): Promise<void> {

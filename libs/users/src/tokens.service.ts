@@ -34,22 +34,26 @@ export class TokensService {
 
   /**
    * A new token; beyond {@link MAX_TOKENS_PER_USER}, the user's oldest sessions end. Logins at the same moment each
-   * see the same older tokens, so they may leave a few more, which the next login trims.
+   * see the same older tokens, so they may leave a few more, which the next login trims. Without `lifetimeMinutes`
+   * the token lasts until logout; with it (a queue dashboard session), it stops authenticating anywhere once that
+   * time has passed on the database's clock.
    */
-  async issue(userId: number): Promise<string> {
+  async issue(userId: number, lifetimeMinutes?: number): Promise<string> {
     const token = randomBytes(32).toString('hex');
     // The DELETE sees the tokens from before the INSERT, so it keeps the newest MAX - 1 of them beside the new one.
+    // make_interval(mins => NULL) is NULL, and so is expires_at: a token without a lifetime.
     await this.tokens.query(
-      `WITH issued AS (INSERT INTO auth_tokens (token_hash, user_id) VALUES ($1, $2))
+      `WITH issued AS (INSERT INTO auth_tokens (token_hash, user_id, expires_at)
+                       VALUES ($1, $2, now() + make_interval(mins => $4::int)))
        DELETE FROM auth_tokens WHERE token_hash IN (
          SELECT token_hash FROM auth_tokens WHERE user_id = $2 ORDER BY created_at DESC, token_hash OFFSET $3)`,
-      [this.digest(token), userId, MAX_TOKENS_PER_USER - 1],
+      [this.digest(token), userId, MAX_TOKENS_PER_USER - 1, lifetimeMinutes ?? null],
     );
     return token;
   }
 
   /**
-   * The active user a token belongs to, or null for an unknown, revoked or deactivated one. Runs on every
+   * The active user a token belongs to, or null for an unknown, revoked, expired or deactivated one. Runs on every
    * authenticated request, so concurrent requests share one statement (a storm pays PostgreSQL one round trip
    * per batch, not per request); each lookup still starts after its request arrived, so a logout or a
    * deactivation is refused at once on every process. Nothing is cached.
@@ -78,7 +82,7 @@ export class TokensService {
       `SELECT t.token_hash, u.id, u.username, u.email, u.first_name, u.last_name, u.phone_number, u.address,
               u.is_staff, u.is_superuser, u.is_active, u.last_login, u.created_at, u.updated_at
          FROM auth_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = ANY($1::text[]) AND u.is_active`,
+        WHERE t.token_hash = ANY($1::text[]) AND u.is_active AND (t.expires_at IS NULL OR t.expires_at > now())`,
       [digests],
     );
     const byDigest = new Map(rows.map((row) => [row.token_hash, row]));

@@ -13,9 +13,10 @@ export type SessionCheck = 'superuser' | 'staff' | 'not-staff' | 'none';
 
 /**
  * Sessions of the queue dashboard. Browsers cannot send a Token header to a dashboard, so a staff login yields
- * an ordinary token carried in an HttpOnly, SameSite=Strict cookie scoped to the dashboard; every dashboard
- * request checks it against the token table with the guard's rules (active user, staff), and refuses tokens
- * older than the session lifetime.
+ * a token carried in an HttpOnly, SameSite=Strict cookie scoped to the dashboard; every dashboard request checks
+ * it against the token table with the guard's rules (active user, staff), and refuses tokens older than the
+ * session lifetime. The token is issued with that lifetime, so whoever copies the cookie cannot use it on the
+ * api beyond it either, even if it is never presented to the dashboard again.
  */
 @Injectable()
 export class DashboardSessionService {
@@ -28,7 +29,7 @@ export class DashboardSessionService {
 
   /** Logs a staff member in (same throttling as the api's login); returns the Set-Cookie value. */
   async signIn(username: string, password: string, clientIp: string): Promise<string> {
-    const token = await this.accounts.login(username, password, clientIp);
+    const token = await this.accounts.login(username, password, clientIp, this.config.dashboardSessionMinutes);
     if (!isStaffSession(await this.check(token))) {
       await this.tokens.revoke(token);
       throw new ForbiddenError('The queue dashboard is for staff only.');
@@ -49,11 +50,15 @@ export class DashboardSessionService {
     return token ? this.check(token) : 'none';
   }
 
-  /** A session past its lifetime is revoked when presented, so its token stops working on the api too. */
+  /**
+   * A session ends at its token's expiry or a lifetime after its creation, whichever comes first (LEAST skips the
+   * NULL expiry of an api token put in the cookie); one past its end is revoked when presented.
+   */
   private async check(token: string): Promise<SessionCheck> {
     if (!this.tokens.isWellFormed(token)) return 'none';
     const [row] = await this.dataSource.query(
-      `SELECT u.is_staff, u.is_superuser, t.created_at <= now() - make_interval(mins => $2) AS expired
+      `SELECT u.is_staff, u.is_superuser,
+              LEAST(t.expires_at, t.created_at + make_interval(mins => $2)) <= now() AS expired
          FROM auth_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1 AND u.is_active`,
       [this.tokens.digest(token), this.config.dashboardSessionMinutes],

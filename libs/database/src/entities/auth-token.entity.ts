@@ -17,4 +17,8 @@ export class AuthToken {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** When a queue dashboard session stops authenticating; null for api tokens, which last until logout. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
 }

@@ -6,6 +6,7 @@ import { EstimatedRowsFunction1764400000000 } from './1764400000000-EstimatedRow
 import { RetentionIndexes1764500000000 } from './1764500000000-RetentionIndexes';
 import { CacheBumpsOwed1764600000000 } from './1764600000000-CacheBumpsOwed';
 import { OutboxFinished1764700000000 } from './1764700000000-OutboxFinished';
+import { TokenExpiry1764800000000 } from './1764800000000-TokenExpiry';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   RetentionIndexes1764500000000,
   CacheBumpsOwed1764600000000,
   OutboxFinished1764700000000,
+  TokenExpiry1764800000000,
 ];
