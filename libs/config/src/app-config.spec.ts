@@ -126,4 +126,9 @@ describe('AppConfig.fromEnvironment', () => {
     const config = AppConfig.fromEnvironment({ REDIS_URL: 'redis://:hunter2@cache:6379/0' });
     expect(config.redactedRedisUrl).toBe('redis://:***@cache:6379/0');
   });
+
+  it('redacts a password given as a query option, which ioredis reads too', () => {
+    const config = AppConfig.fromEnvironment({ REDIS_URL: 'redis://cache:6379/0?password=hunter2&family=6' });
+    expect(config.redactedRedisUrl).toBe('redis://cache:6379/0?password=***&family=6');
+  });
 });

@@ -151,10 +151,14 @@ function isUrl(value: string, protocols: string[]): boolean {
   }
 }
 
+/** The URL with its secrets masked: the password, and any query option naming one (ioredis reads `?password=`). */
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value);
     if (url.password) url.password = '***';
+    for (const name of [...url.searchParams.keys()]) {
+      if (/pass|secret|token/i.test(name)) url.searchParams.set(name, '***');
+    }
     return url.toString();
   } catch {
     return '<invalid url>';
