@@ -60,9 +60,10 @@ describe('GET /api/health/', () => {
     }
   });
 
-  it('reports the depth and oldest waiting job of each queue, and a booking backlog as degraded', async () => {
+  it('reports the depth and oldest waiting job of each queue; a booking backlog is degraded only where configured', async () => {
     // Queues of their own: jobs other files left waiting would sit behind the backdated one.
-    const backlogged = await createAppWithOwnQueues('backlog');
+    const backlogged = await createAppWithOwnQueues('backlog', { HEALTH_MAX_JOB_AGE_SECONDS: '60' });
+    const unconfigured = await createAppWithOwnQueues('backlog');
     const bookings = backlogged.get<Queue>(getQueueToken(QUEUES.bookings));
     const tenMinutesAgo = Date.now() - 600_000;
     const stale = await bookings.add(
@@ -93,8 +94,15 @@ describe('GET /api/health/', () => {
         waiting: expect.any(Number),
         oldest_waiting_seconds: expect.any(Number),
       });
+
+      // By default only the missing worker (none runs on these queues) degrades it: the contract's parts.
+      const byDefault = await request(unconfigured.getHttpServer()).get('/api/health/');
+      expect(byDefault.body).toMatchObject({ status: 'degraded', details: 'workers' });
+      expect(byDefault.body.queues.bookings.oldest_waiting_seconds).toBeGreaterThanOrEqual(599);
     } finally {
-      await Promise.all([stale.remove(), fresh.remove()]).finally(() => backlogged.close());
+      await Promise.all([stale.remove(), fresh.remove()]).finally(() =>
+        Promise.all([backlogged.close(), unconfigured.close()]),
+      );
     }
   });
 
@@ -158,6 +166,6 @@ function ownQueues(suffix: string): Record<string, string> {
   return { REDIS_PREFIX: `${process.env.REDIS_PREFIX}-${suffix}` };
 }
 
-function createAppWithOwnQueues(suffix: string): Promise<NestFastifyApplication> {
-  return withEnv(ownQueues(suffix), createTestApp);
+function createAppWithOwnQueues(suffix: string, env: Record<string, string> = {}): Promise<NestFastifyApplication> {
+  return withEnv({ ...ownQueues(suffix), ...env }, createTestApp);
 }

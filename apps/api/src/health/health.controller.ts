@@ -23,7 +23,7 @@ export class HealthController {
   @ApiResponse({
     status: 503,
     description:
-      '`degraded` (no worker, or the oldest waiting booking job is older than HEALTH_MAX_JOB_AGE_SECONDS) or ' +
+      '`degraded` (no worker, or, where HEALTH_MAX_JOB_AGE_SECONDS is set, a booking job waiting longer) or ' +
       '`unhealthy` (database or Redis down); `message` names the failing parts. While the api is overloaded or ' +
       'shutting down, an error body `{error, details}` with Retry-After instead',
     type: HealthReportDto,
