@@ -336,9 +336,10 @@ describe('public events: browse, details, availability', () => {
 
       const beyond = await browse({ search: name, page: 12 }).expect(404); // DRF's answer past the last page
       expect(beyond.body).toEqual({ error: 'Invalid page.', details: null });
-      await browse({ search: name, page: 999 }).expect(404);
-      const huge = await browse({ search: name, page: '100000000000000000000' });
-      expect([400, 404]).toContain(huge.status);
+      for (const page of [999, 1_000_001, '100000000000000000000']) {
+        const far = await browse({ search: name, page }).expect(404);
+        expect(far.body).toEqual({ error: 'Invalid page.', details: null });
+      }
       for (const size of ['99999999999999999999', '9'.repeat(400), '100.0', '00000000000000000000101']) {
         const clamped = await browse({ search: name, page_size: size }).expect(200);
         expect(clamped.body.results.map((e: { id: string }) => e.id)).toEqual(created.slice(0, 100));

@@ -16,8 +16,15 @@ export interface Page<T> {
   results: T[];
 }
 
-/** Reads `page` and `page_size` the way every list does: page from 1, size defaulting to 10, clamped to 100. */
+/** Pages past this one are not looked for: no list holds 100 million items, and the OFFSET stays bounded. */
+const MAX_PAGE = 1_000_000;
+
+/**
+ * Reads `page` and `page_size` the way every list does: page from 1, size defaulting to 10, clamped to 100. A page
+ * too far to exist is DRF's 404 for a page past the last, like any other.
+ */
 export function pageRequest(query: { page?: number; page_size?: number }): PageRequest {
+  if (query.page !== undefined && query.page > MAX_PAGE) throw new NotFoundError('Invalid page.');
   const page = query.page && query.page > 0 ? query.page : 1;
   const size = query.page_size && query.page_size > 0 ? query.page_size : DEFAULT_PAGE_SIZE;
   return { page, pageSize: Math.min(size, MAX_PAGE_SIZE) };

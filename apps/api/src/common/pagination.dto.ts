@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Min } from 'class-validator';
 
 import { QueryNumber, QueryPageSize } from '@evently/common';
 
@@ -12,7 +12,6 @@ export class PaginationQueryDto {
   @QueryNumber()
   @IsInt()
   @Min(1)
-  @Max(1_000_000)
   page?: number;
 
   @ApiProperty({
