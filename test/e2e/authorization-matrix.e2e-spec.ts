@@ -143,6 +143,8 @@ describe('authorization matrix: every operation × every role', () => {
       expect(response.body).toEqual({ error: expect.any(String), details: null });
       expect(await snapshot()).toEqual(before);
     }
+    // DRF's TokenAuthentication challenges with its scheme; only a 401 carries one.
+    expect(response.headers['www-authenticate']).toBe(response.status === 401 ? 'Token' : undefined);
   });
 
   it('refuses a bad token with 401 even on public routes', async () => {
@@ -151,7 +153,8 @@ describe('authorization matrix: every operation × every role', () => {
       await http
         .get(path)
         .set('Authorization', `Token ${'f'.repeat(64)}`)
-        .expect(401);
+        .expect(401)
+        .expect('www-authenticate', 'Token');
     }
   });
 

@@ -19,6 +19,12 @@ interface RenderedError {
 
 const logger = new Logger('HttpError');
 
+/** A 401 names the scheme to authenticate with, as DRF's TokenAuthentication does. */
+const HEADERS_BY_STATUS: Readonly<Record<number, Readonly<Record<string, string>>>> = {
+  401: { 'www-authenticate': 'Token' },
+  503: RETRY_SHORTLY,
+};
+
 /** The api's one exception filter: every error leaves as `{error, details}` with its status, never a stack. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -57,7 +63,7 @@ function renderError(exception: unknown): RenderedError {
   }
   if (exception instanceof DomainError) {
     const body = { error: exception.message, details: exception.details };
-    return { status: exception.status, body, headers: exception.status === 503 ? RETRY_SHORTLY : undefined };
+    return { status: exception.status, body, headers: HEADERS_BY_STATUS[exception.status] };
   }
   if (exception instanceof HttpException) return renderHttpException(exception);
   const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
