@@ -82,6 +82,19 @@ describe('bookings: create, poll, list, cancel', () => {
     expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 3, confirmed_tickets: 3, unsettled: 0 });
   });
 
+  it('reads whole numbers sent as text, as DRF does: quoted in JSON, or a form body', async () => {
+    const eventId = await newEvent({ capacity: 10 });
+    const erin = await loginAs(app);
+    const quoted = await book(erin, { user_id: String(erin.user.id), event_id: eventId, number_of_tickets: '2.0' });
+    expect([quoted.status, quoted.body.ticket_count]).toEqual([201, 2]);
+    const form = await http
+      .post('/api/bookings/')
+      .set(erin.headers)
+      .type('form')
+      .send(`event_id=${eventId}&number_of_tickets=3`);
+    expect([form.status, form.body.ticket_count]).toEqual([201, 3]);
+  });
+
   it('exact money: 3 tickets at 0.10 cost 0.30', async () => {
     const eventId = await newEvent({ price: '0.10' });
     const bob = await loginAs(app);
@@ -94,7 +107,8 @@ describe('bookings: create, poll, list, cancel', () => {
     ['negative tickets', { number_of_tickets: -1 }],
     ['more than 10 tickets', { number_of_tickets: 11 }],
     ['fractional tickets', { number_of_tickets: 2.5 }],
-    ['tickets as a string', { number_of_tickets: '2' }],
+    ['tickets as a fractional string', { number_of_tickets: '2.5' }],
+    ['tickets as words', { number_of_tickets: 'two' }],
     ['null tickets', { number_of_tickets: null }],
     ['missing tickets', { number_of_tickets: undefined }],
     ['a malformed event id', { event_id: 'not-a-uuid' }],

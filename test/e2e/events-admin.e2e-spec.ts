@@ -111,6 +111,21 @@ describe('admin events: create, list, details, update, delete', () => {
       }
     });
 
+    it('reads a capacity and is_active sent as text, as DRF does', async () => {
+      const overrides = { capacity: '500', is_active: 'False', price_per_ticket: '12.50' };
+      const { body } = await http
+        .post('/api/admin/events/')
+        .set(organizer.headers)
+        .send(validEvent(overrides))
+        .expect(201);
+      const url = `/api/admin/events/${body.event_id}/`;
+      const created = await http.get(`${url}details/`).set(organizer.headers);
+      expect(created.body).toMatchObject({ capacity: 500, is_active: false, price_per_ticket: 12.5 });
+      await http.put(url).set(organizer.headers).send({ is_active: 'on', capacity: '400' }).expect(200);
+      const updated = await http.get(`${url}details/`).set(organizer.headers);
+      expect(updated.body).toMatchObject({ capacity: 400, is_active: true });
+    });
+
     it('keeps price exact at the bounds', async () => {
       for (const price of [0, 0.01, 0.29, 99_999_999.99]) {
         const { body } = await http
@@ -157,7 +172,8 @@ describe('admin events: create, list, details, update, delete', () => {
       ['capacity 0', { capacity: 0 }, 'capacity'],
       ['capacity 1,000,001', { capacity: 1_000_001 }, 'capacity'],
       ['a fractional capacity', { capacity: 1.5 }, 'capacity'],
-      ['a string capacity', { capacity: '10' }, 'capacity'],
+      ['a capacity in words', { capacity: 'ten' }, 'capacity'],
+      ['a fractional capacity as text', { capacity: '10.5' }, 'capacity'],
       ['no price', { price_per_ticket: undefined }, 'price_per_ticket'],
       ['a negative price', { price_per_ticket: -1 }, 'price_per_ticket'],
       ['a price over 99,999,999.99', { price_per_ticket: 100_000_000 }, 'price_per_ticket'],
@@ -172,7 +188,8 @@ describe('admin events: create, list, details, update, delete', () => {
       ['29 February of a common year', { time: '2031-02-29T10:00:00+02:00' }, 'time'],
       ['a time in words', { time: 'tomorrow' }, 'time'],
       ['a time in the past', { time: '2020-01-01T00:00:00Z' }, 'time'],
-      ['a non-boolean is_active', { is_active: 'yes' }, 'is_active'],
+      ['a non-boolean is_active', { is_active: 'maybe' }, 'is_active'],
+      ['an is_active of 2', { is_active: 2 }, 'is_active'],
     ])('refuses %s with 400 and per-field details', async (_case, overrides, field) => {
       const response = await http.post('/api/admin/events/').set(organizer.headers).send(validEvent(overrides));
       expect(response.status).toBe(400);

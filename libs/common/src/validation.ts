@@ -119,6 +119,26 @@ export const QueryBoolean = () =>
     return value;
   });
 
-/** Query-string numbers: a plain decimal becomes a number; anything else stays as given and fails validation. */
+const TRUE_TEXTS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
+const FALSE_TEXTS = new Set(['false', 'f', 'no', 'n', 'off', '0']);
+
+/**
+ * Body booleans as DRF's BooleanField reads them, for form bodies and JSON clients that send `"true"` or 1:
+ * `true`/`t`/`yes`/`y`/`on`/`1` and their opposites, in any case. Anything else stays as given and fails `@IsBoolean`.
+ */
+export const BodyBoolean = () =>
+  Transform(({ value }) => {
+    if (typeof value === 'boolean') return value;
+    const text = typeof value === 'string' || typeof value === 'number' ? String(value).toLowerCase() : '';
+    if (TRUE_TEXTS.has(text)) return true;
+    if (FALSE_TEXTS.has(text)) return false;
+    return value;
+  });
+
+/**
+ * Numbers sent as text, as DRF's number fields read them (query strings, form bodies, and JSON clients that quote
+ * them): a plain decimal becomes a number, so `"2"` and `"2.0"` are 2 and `"2.5"` fails `@IsInt`; anything else stays
+ * as given and fails validation.
+ */
 export const QueryNumber = () =>
   Transform(({ value }) => (typeof value === 'string' && PLAIN_DECIMAL.test(value.trim()) ? Number(value) : value));

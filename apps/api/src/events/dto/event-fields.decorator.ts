@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsNumber, IsString, Max, Min, ValidateBy } from 'class-validator';
 
-import { CharLength, HasNoNulBytes, IsZonedInstant, QueryNumber } from '@evently/common';
+import { BodyBoolean, CharLength, HasNoNulBytes, IsZonedInstant, QueryNumber } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 
@@ -50,6 +50,7 @@ export const EventTimeField = (required: boolean) =>
 export const EventCapacityField = (required: boolean) =>
   applyDecorators(
     ApiProperty({ ...INT32, example: 500, minimum: 1, maximum: MAX_CAPACITY, required }),
+    QueryNumber(),
     IsInt(),
     Min(1),
     Max(MAX_CAPACITY),
@@ -80,8 +81,9 @@ export const EventPriceField = (required: boolean) =>
     Max(MAX_PRICE),
   );
 
-export const EventActiveField = () => applyDecorators(ApiProperty({ required: false, default: true }), IsBoolean());
+export const EventActiveField = () =>
+  applyDecorators(ApiProperty({ required: false, default: true }), BodyBoolean(), IsBoolean());
 
 /** Without the create's default: a client generated with one would re-activate every event it updates. */
 export const EventActiveChangeField = () =>
-  applyDecorators(ApiProperty({ required: false, description: 'Left out: unchanged' }), IsBoolean());
+  applyDecorators(ApiProperty({ required: false, description: 'Left out: unchanged' }), BodyBoolean(), IsBoolean());
