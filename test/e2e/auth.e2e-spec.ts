@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -87,6 +89,11 @@ describe('accounts: register, login, logout, me', () => {
 
   const failLogin = (username: string) =>
     http.post('/api/user/auth/login/').send({ username, password: 'wrong-password!' }).expect(400);
+  const failureLog = (redis: RedisService, ...parts: string[]) => redis.key('login-failure-times', ...parts);
+  const redisNowMs = async (redis: RedisService) => {
+    const [seconds, microseconds] = await redis.client.time();
+    return Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000);
+  };
 
   const asciiPassword = (length: number) => 'correct-horse-battery-staple-'.repeat(5).slice(0, length);
   /** Characters outside the BMP, two UTF-16 units each: the rule counts characters, as Django does, not units. */
@@ -229,31 +236,55 @@ describe('accounts: register, login, logout, me', () => {
     await http.post('/api/user/auth/login/').send({ username: victim, password: 'correct-horse-battery' }).expect(429);
   });
 
-  it('starts the 15-minute window at the first failure, and every counter expires', async () => {
+  it('keeps each failure for 15 minutes, and every failure log expires once none of it counts', async () => {
     const { user } = await loginAs(app);
     const redis = app.get(RedisService);
     const fail = () => failLogin(user.username);
     await fail();
-    const userKey = redis.key('login-failures', 'user', user.username);
+    const userKey = failureLog(redis, 'user', user.username);
     expect(await redis.client.ttl(userKey)).toBeGreaterThan(890);
     expect(await redis.client.ttl(userKey)).toBeLessThanOrEqual(900);
-    for (const ipKey of await redis.client.keys(redis.key('login-failures', 'ip', '*'))) {
+    for (const ipKey of await redis.client.keys(failureLog(redis, 'ip', '*'))) {
       expect(await redis.client.ttl(ipKey)).toBeGreaterThan(0);
     }
     await redis.client.expire(userKey, 100);
     await fail();
-    expect(await redis.client.ttl(userKey)).toBeLessThanOrEqual(100);
+    expect(await redis.client.ttl(userKey)).toBeGreaterThan(890);
   });
 
-  it('gives a full counter found without an expiry one, so the lockout it holds ends', async () => {
+  it('slides the 15-minute window: a failure that leaves it lets one more attempt in, not another ten', async () => {
     const { user } = await loginAs(app);
     const redis = app.get(RedisService);
-    const userKey = redis.key('login-failures', 'user', user.username);
-    await redis.client.set(userKey, '10');
+    const now = await redisNowMs(redis);
+    const failuresAt = (time: number, count: number) =>
+      Array.from({ length: count }, (_, index) => [time, `${time}-${index}`]).flat();
+    await redis.client.zadd(
+      failureLog(redis, 'user', user.username),
+      ...failuresAt(now - 16 * 60_000, 9), // out of the window: no longer counted
+      ...failuresAt(now - 15 * 60_000 + 2000, 1), // a fixed window that began here would end in 2 seconds
+      ...failuresAt(now - 30_000, 8),
+    );
+    const logIn = () => http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD });
+
+    await failLogin(user.username);
+    const untilOldestLeaves = await logIn().expect(429);
+    const retryAfter = Number(untilOldestLeaves.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(2);
+
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000 + 100));
+    await failLogin(user.username);
+    const untilNextLeaves = await logIn().expect(429);
+    expect(Number(untilNextLeaves.headers['retry-after'])).toBeGreaterThan(840);
+    expect(Number(untilNextLeaves.headers['retry-after'])).toBeLessThanOrEqual(870);
+  });
+
+  it('counts afresh beside a fixed-window counter the previous version left, without tripping over its type', async () => {
+    const { user } = await loginAs(app);
+    const redis = app.get(RedisService);
+    await redis.client.set(redis.key('login-failures', 'user', user.username), '5', 'EX', 900);
+    for (let attempt = 0; attempt < 10; attempt++) await failLogin(user.username);
     await http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD }).expect(429);
-    const ttl = await redis.client.ttl(userKey);
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(900);
   });
 
   it('counts failed logins sent at once: no more than 10 reach the password check', async () => {
@@ -273,8 +304,8 @@ describe('accounts: register, login, logout, me', () => {
     const redis = app.get(RedisService);
     const fail = () => failLogin(user.username);
     await fail();
-    const [ipKey] = await redis.client.keys(redis.key('login-failures', 'ip', '*'));
-    const ipFailures = async () => Number(await redis.client.get(ipKey));
+    const [ipKey] = await redis.client.keys(failureLog(redis, 'ip', '*'));
+    const ipFailures = () => redis.client.zcard(ipKey);
     const before = await ipFailures();
     await fail();
     await fail();
@@ -291,8 +322,8 @@ describe('accounts: register, login, logout, me', () => {
         .set('X-Forwarded-For', '203.0.113.66, 198.51.100.7')
         .send({ username: uniqueName('ghost'), password: 'wrong-password!' })
         .expect(400);
-      expect(await redis.client.exists(redis.key('login-failures', 'ip', '198.51.100.7'))).toBe(1);
-      expect(await redis.client.exists(redis.key('login-failures', 'ip', '203.0.113.66'))).toBe(0);
+      expect(await redis.client.exists(failureLog(redis, 'ip', '198.51.100.7'))).toBe(1);
+      expect(await redis.client.exists(failureLog(redis, 'ip', '203.0.113.66'))).toBe(0);
     } finally {
       await proxied.close();
     }
@@ -324,6 +355,32 @@ describe('accounts: register, login, logout, me', () => {
       expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
       await fromIp(sprayer).expect(429);
       await fromIp('192.0.2.45').expect(400);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('counts IPv6 clients by their /64: fresh addresses in one /64 share its limit, the next /64 has its own', async () => {
+    const proxied = await withEnv({ TRUST_PROXY: 'loopback' }, createTestApp);
+    try {
+      const fromIp = (ip: string) =>
+        request(proxied.getHttpServer())
+          .post('/api/user/auth/login/')
+          .set('X-Forwarded-For', ip)
+          .send({ username: uniqueName('spray'), password: 'wrong-password!' });
+      const site = `2001:db8:${randomInt(0x10000).toString(16)}`;
+      const subnet = `${site}:7`;
+      const nextSubnet = `${site}:8`;
+      const statuses: number[] = [];
+      for (let wave = 0; wave < 10; wave++) {
+        const addresses = Array.from({ length: 10 }, (_, index) => `${subnet}:${wave}:${index}::1`);
+        const responses = await Promise.all(addresses.map(fromIp));
+        statuses.push(...responses.map((response) => response.status));
+      }
+      expect(statuses).toEqual(Array(100).fill(400));
+      const limited = await fromIp(`${subnet}:ffff:ffff:ffff:fffe`).expect(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      await fromIp(`${nextSubnet}::1`).expect(400);
     } finally {
       await proxied.close();
     }

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+
 import { Injectable, Logger } from '@nestjs/common';
+import ipaddr from 'ipaddr.js';
 
 import { RedisService } from '@evently/cache';
 import { TooManyRequestsError } from '@evently/common';
@@ -8,40 +11,42 @@ export const MAX_FAILURES_PER_USERNAME = 10;
 export const MAX_FAILURES_PER_IP = 100;
 
 /**
- * Refuses (0 and the TTL of the full counter) when either counter is at its limit; otherwise counts the attempt
- * against both (1). Checking and counting in one step is what holds the limit against attempts sent at once.
- * The window starts at a counter's first failure; EXPIRE's NX option would say so more briefly, but Redis 6 lacks it,
- * and a script stopped by that error after its INCR left a counter that never expired. A full counter found without
- * an expiry (one such) gets one, so the lockout it holds ends.
+ * Refuses (0 and the milliseconds until enough counted failures leave the window to let one more in) when either
+ * log is at its limit; otherwise logs the attempt in both (1). Checking and logging in one step is what holds the
+ * limit against attempts sent at once. A log is a sorted set of failures scored by when they happened, on the Redis
+ * clock so every api process agrees, each under its own member so failures in the same millisecond all count. A
+ * failure leaves the window 15 minutes after it happened, so the window slides instead of starting afresh; a log
+ * expires a window after its newest failure, when none of it counts any more.
  */
 const RESERVE_ATTEMPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local window = tonumber(ARGV[3])
+local retryAfter = 0
 for i, key in ipairs(KEYS) do
-  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i]) then
-    local ttl = redis.call('TTL', key)
-    if ttl < 0 then
-      redis.call('EXPIRE', key, ARGV[3])
-      ttl = tonumber(ARGV[3])
-    end
-    return {0, ttl}
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local excess = redis.call('ZCARD', key) - tonumber(ARGV[i])
+  if excess >= 0 then
+    local leavingLast = redis.call('ZRANGE', key, excess, excess, 'WITHSCORES')
+    retryAfter = math.max(retryAfter, tonumber(leavingLast[2]) + window - now)
   end
 end
+if retryAfter > 0 then return {0, retryAfter} end
 for _, key in ipairs(KEYS) do
-  redis.call('INCR', key)
-  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[3]) end
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, window)
 end
 return {1, 0}`;
 
-/** Takes one attempt back from each counter that still holds one, so a counter never goes below 0. */
+/** Takes the newest failure back from each log: attempts in flight at once are alike, whichever of them it was. */
 const RELEASE_ATTEMPT = `
-for _, key in ipairs(KEYS) do
-  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
-end`;
+for _, key in ipairs(KEYS) do redis.call('ZPOPMAX', key) end`;
 
 /**
- * Counts failed logins per username and per client IP in Redis, shared by every api process. An attempt counts as
- * a failure from the moment it is let through until it succeeds, so attempts sent at once cannot all pass the check
- * before the first of them fails. If Redis is unreachable the limit is not enforced (logins keep working) and a
- * warning is logged.
+ * Counts failed logins per username and per client IP in Redis, shared by every api process, over the last 15
+ * minutes. An attempt counts as a failure from the moment it is let through until it succeeds, so attempts sent at
+ * once cannot all pass the check before the first of them fails. If Redis is unreachable the limit is not enforced
+ * (logins keep working) and a warning is logged.
  */
 @Injectable()
 export class LoginThrottle {
@@ -64,14 +69,15 @@ export class LoginThrottle {
         keys.ip,
         MAX_FAILURES_PER_USERNAME,
         MAX_FAILURES_PER_IP,
-        WINDOW_SECONDS,
+        WINDOW_SECONDS * 1000,
+        randomUUID(),
       )) as [number, number];
     } catch (error) {
       this.warn(error as Error);
       return false;
     }
-    const [allowed, ttlSeconds] = verdict;
-    if (!allowed) this.refuse(ttlSeconds);
+    const [allowed, retryAfterMs] = verdict;
+    if (!allowed) this.refuse(retryAfterMs);
     return true;
   }
 
@@ -92,17 +98,34 @@ export class LoginThrottle {
     this.logger.warn(`login throttle unavailable: ${error.message}`);
   }
 
-  private refuse(ttlSeconds: number): never {
-    const retryAfter = ttlSeconds > 0 ? ttlSeconds : WINDOW_SECONDS;
+  private refuse(retryAfterMs: number): never {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     throw new TooManyRequestsError('Too many failed login attempts. Try again later.', retryAfter);
   }
 
   private keys(username: string, ip: string) {
+    // Not the 'login-failures' of the fixed-window counters this replaced: those are strings, and may outlive an
+    // upgrade by up to 15 minutes, where a sorted-set command on one would fail and so skip the limit.
     return {
       // Exactly as looked up: usernames differ by case (as Django's do), and a shared counter would let a
       // case variant's successful login forgive the other account's failures.
-      user: this.redis.key('login-failures', 'user', username),
-      ip: this.redis.key('login-failures', 'ip', ip),
+      user: this.redis.key('login-failure-times', 'user', username),
+      ip: this.redis.key('login-failure-times', 'ip', ipLimitScope(ip)),
     };
   }
+}
+
+/**
+ * What the per-IP limit counts by: an IPv4 address (an IPv4-mapped IPv6 one in its IPv4 form), or an IPv6 address's
+ * /64, because a single client is routinely handed a whole /64 and could otherwise guess from a fresh address each
+ * time. Anything else is counted as it is written.
+ */
+export function ipLimitScope(ip: string): string {
+  if (!ipaddr.isValid(ip)) return ip;
+  const address = ipaddr.process(ip);
+  if (address instanceof ipaddr.IPv4) return address.toString();
+  return `${address.parts
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
 }
