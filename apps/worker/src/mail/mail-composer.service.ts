@@ -90,12 +90,20 @@ function mailFor<K extends Mail['kind']>(
   details: Omit<Mail<K>['context'], keyof EventFacts>,
 ): Mail<K> {
   const facts: EventFacts = {
-    name: row.first_name || row.username,
-    eventName: row.event_name,
-    venue: row.venue,
+    name: oneLine(row.first_name) || row.username,
+    eventName: oneLine(row.event_name),
+    venue: oneLine(row.venue),
     eventTime: formatTime(row.time),
   };
   return { kind, dedupeKey, to: row.email, context: { ...facts, ...details } as Mail<K>['context'] };
+}
+
+/**
+ * Text a user or organizer typed, as one line: line breaks and other control characters become a space, so a name
+ * cannot start paragraphs of its own in the plain-text mail (anyone may register with anyone's address).
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
 }
 
 /** `2030-06-15 09:00 UTC`: every time Evently shows is UTC. */
