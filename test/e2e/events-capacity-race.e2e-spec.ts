@@ -1,14 +1,36 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Pool } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
-import { BookingAllocator } from '@evently/bookings';
+import { BookingAllocator, SettleResult } from '@evently/bookings';
 import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
 
 import { seedBookings } from '../support/event-fixtures';
+import { holding, waitForBlocked } from '../support/lock-waits';
 import { createTestApp, dataSourceOf } from '../support/test-app';
+
+/** The statements that wait for the event's row lock: the allocator's, then the api's capacity update. */
+const ALLOCATOR_LOCK = 'ORDER BY id FOR NO KEY UPDATE';
+const CAPACITY_UPDATE = 'UPDATE events SET capacity';
+
+/** 60 pending one-ticket bookings of a 100-seat event, shrunk to 30: what each order of the two must leave. */
+const SHRINK_FIRST = {
+  status: 200,
+  capacity: 30,
+  booked_tickets: 30,
+  unsettled: 0,
+  settled: { confirmed: 30, failed: 30, cancelled: 0 },
+};
+const SETTLEMENT_FIRST = {
+  status: 409,
+  capacity: 100,
+  booked_tickets: 60,
+  unsettled: 0,
+  settled: { confirmed: 60, failed: 0, cancelled: 0 },
+};
 
 /**
  * Lowering capacity while bookings settle: the decision must be made by the database under the event's
@@ -18,6 +40,7 @@ describe('capacity shrink racing booking settlement', () => {
   let app: NestFastifyApplication;
   let http: ReturnType<typeof request>;
   let dataSource: DataSource;
+  let db: Pool;
   let organizer: TestSession;
   let buyer: TestSession;
 
@@ -25,10 +48,14 @@ describe('capacity shrink racing booking settlement', () => {
     app = await createTestApp();
     http = request(app.getHttpServer());
     dataSource = dataSourceOf(app);
+    db = new Pool({ connectionString: process.env.DATABASE_URL, max: 3 });
     organizer = await loginAs(app, 'staff');
     buyer = await loginAs(app, 'user');
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await db.end();
+    await app.close();
+  });
 
   const shrink = (eventId: string, capacity: number) =>
     http.put(`/api/admin/events/${eventId}/`).set(organizer.headers).send({ capacity });
@@ -38,6 +65,20 @@ describe('capacity shrink racing booking settlement', () => {
     expect(inventory.booked_tickets).toBe(inventory.confirmed_tickets);
     expect(inventory.booked_tickets).toBeLessThanOrEqual(inventory.capacity);
     return inventory;
+  }
+
+  async function eventWithPendingBookings(): Promise<string> {
+    const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, capacity: 100 });
+    await seedBookings(dataSource, { eventId, userId: buyer.user.id, status: 'processing', count: 60 });
+    return eventId;
+  }
+
+  /** What the shrink to 30 and the settlement left, once the inventory and the availability shown are checked. */
+  async function outcomeOf(eventId: string, response: request.Response, settled: SettleResult) {
+    const { capacity, booked_tickets, unsettled } = await expectConsistent(eventId);
+    const availability = await http.get(`/api/events/${eventId}/availability/`).expect(200);
+    expect(availability.body.available_tickets).toBe(capacity - booked_tickets);
+    return { status: response.status, capacity, booked_tickets, unsettled, settled };
   }
 
   it('refuses the shrink (409) when the settlement holding the row lock commits first', async () => {
@@ -87,30 +128,44 @@ describe('capacity shrink racing booking settlement', () => {
     await http.get(`/api/events/${eventId}/availability/`).expect(200, { event_id: eventId, available_tickets: 0 });
   });
 
+  it.each([
+    ['the settlement', 'refuses the shrink (409)', SETTLEMENT_FIRST],
+    ['the shrink', 'settles within the new capacity', SHRINK_FIRST],
+  ] as const)(
+    'with the real allocator and api both waiting on the event row lock, %s queued first: %s',
+    async (first, _outcome, expected) => {
+      const eventId = await eventWithPendingBookings();
+      let shrinking!: Promise<request.Response>;
+      let settling!: Promise<SettleResult>;
+      const queueShrink = async () => {
+        shrinking = shrink(eventId, 30).then((response) => response);
+        await waitForBlocked(db, CAPACITY_UPDATE);
+      };
+      const queueSettlement = async () => {
+        settling = app.get(BookingAllocator).settleEvents([eventId]);
+        await waitForBlocked(db, ALLOCATOR_LOCK);
+      };
+
+      // Another writer holds the event, as a settlement in another worker would. Row lock waiters are served in
+      // the order they queued, so the one queued first decides first once it lets go.
+      await holding(db, `SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [eventId], async () => {
+        const order = first === 'the settlement' ? [queueSettlement, queueShrink] : [queueShrink, queueSettlement];
+        for (const queue of order) await queue();
+      });
+
+      expect(await outcomeOf(eventId, await shrinking, await settling)).toEqual(expected);
+    },
+  );
+
   it('never oversells nor answers 500 when the real allocator and the shrink run together', async () => {
-    const outcomes = { shrunk: 0, refused: 0 };
     for (let round = 0; round < 12; round++) {
-      const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, capacity: 100 });
-      await seedBookings(dataSource, { eventId, userId: buyer.user.id, status: 'processing', count: 60 });
-      // The shrink leaves first and the allocator a little later each round, so both orders occur.
+      const eventId = await eventWithPendingBookings();
+      // The shrink leaves first and the allocator a little later each round; either may take the lock first.
       const [response, settled] = await Promise.all([
         shrink(eventId, 30).then((res) => res),
         sleep(round).then(() => app.get(BookingAllocator).settleEvents([eventId])),
       ]);
-      const inventory = await expectConsistent(eventId);
-      if (response.status === 200) {
-        outcomes.shrunk++;
-        expect(inventory).toMatchObject({ capacity: 30, booked_tickets: 30 });
-        expect(settled).toEqual({ confirmed: 30, failed: 30, cancelled: 0 });
-      } else {
-        expect(response.status).toBe(409);
-        outcomes.refused++;
-        expect(inventory).toMatchObject({ capacity: 100, booked_tickets: 60 });
-        expect(settled).toEqual({ confirmed: 60, failed: 0, cancelled: 0 });
-      }
-      const availability = await http.get(`/api/events/${eventId}/availability/`).expect(200);
-      expect(availability.body.available_tickets).toBe(inventory.capacity - inventory.booked_tickets);
+      expect([SHRINK_FIRST, SETTLEMENT_FIRST]).toContainEqual(await outcomeOf(eventId, response, settled));
     }
-    expect(outcomes.shrunk + outcomes.refused).toBe(12);
   });
 });
