@@ -1,3 +1,5 @@
+import { setTimeout } from 'node:timers/promises';
+
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -194,6 +196,58 @@ describe('writers meeting on the same rows', () => {
 
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ error: 'Booking not found.', details: null });
+  });
+
+  it('a settlement that waited for its event past the start fails the booking as started, however early it began', async () => {
+    const startsAt = Date.now() + 2000;
+    const eventId = await createEvent(dataSource, {
+      organizerId: staff.user.id,
+      capacity: 10,
+      time: new Date(startsAt),
+    });
+    const buyer = await loginAs(app);
+    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+
+    // A tuple: returned alone, the promise would be awaited while the lock is still held.
+    const [settling] = await holding(db, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [eventId], async () => {
+      const settlement = app.get(BookingAllocator).settleEvents([eventId]);
+      await waitForBlocked(db, 'ORDER BY id FOR NO KEY UPDATE');
+      await setTimeout(startsAt + 300 - Date.now());
+      return [settlement] as const;
+    });
+
+    expect(await settling).toEqual({ confirmed: 0, failed: 1, cancelled: 0 });
+    expect(
+      await dataSource.query(`SELECT status, failure_reason FROM bookings WHERE event_id = $1`, [eventId]),
+    ).toEqual([{ status: 'failed', failure_reason: 'event has already started' }]);
+  });
+
+  it('a deletion that waited for its event past the start only removes it from view: bookings kept, nobody told', async () => {
+    const startsAt = Date.now() + 2000;
+    const eventId = await createEvent(dataSource, {
+      organizerId: staff.user.id,
+      capacity: 10,
+      time: new Date(startsAt),
+    });
+    const buyer = await loginAs(app);
+    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    await app.get(BookingAllocator).settleEvents([eventId]);
+
+    const [deleting] = await holding(db, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [eventId], async () => {
+      const deletion = app.inject({
+        method: 'DELETE',
+        url: `/api/admin/events/${eventId}/delete/`,
+        headers: staff.headers,
+      });
+      await waitForBlocked(db, 'SELECT organizer_id FROM events');
+      await setTimeout(startsAt + 300 - Date.now());
+      return [deletion] as const;
+    });
+
+    expect((await deleting).statusCode).toBe(200);
+    expect(await statusesOf(eventId)).toEqual([{ status: 'confirmed' }]);
+    const told = await dataSource.query(`SELECT 1 FROM outbox WHERE payload->>'eventId' = $1`, [eventId]);
+    expect(told).toEqual([]);
   });
 
   it('a worker whose clock runs ahead still confirms a booking for an event that has not started', async () => {

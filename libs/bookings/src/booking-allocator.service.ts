@@ -11,9 +11,12 @@ import { eventCancelledMail, jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from 
 
 import { AllocationDecision, allocateSeats, PendingBooking } from './seat-allocation';
 
-/** The event columns a decision reads; `started` on the database's clock, as the api's intake judges it. */
+/**
+ * The event columns a decision reads; `started` on the database's clock, as the api's intake judges it, when the
+ * statement runs: `now()` is the transaction's start, which may come seconds before a wait for the event's lock ended.
+ */
 const EVENT_COLUMNS =
-  'id, capacity, booked_tickets, is_active, deleted_at < time AS deleted_before_start, time <= now() AS started';
+  'id, capacity, booked_tickets, is_active, deleted_at < time AS deleted_before_start, time <= statement_timestamp() AS started';
 
 /** How many pending bookings one transaction settles. */
 export const SETTLE_BATCH_SIZE = 1000;
@@ -108,11 +111,11 @@ export class BookingAllocator {
 
   private async decide(manager: EntityManager, eventIds: string[]): Promise<Settlement> {
     await manager.query(`SET LOCAL lock_timeout = '10s'`);
-    const events = (await manager.query(
-      `SELECT ${EVENT_COLUMNS} FROM events
-        WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
-      [eventIds],
-    )) as EventRow[];
+    await manager.query(`SELECT 1 FROM events WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [eventIds]);
+    // Read once the locks are held: a locking SELECT computes its columns before it waits.
+    const events = (await manager.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [
+      eventIds,
+    ])) as EventRow[];
     const pending = await this.pendingBookings(manager, eventIds);
     return this.apply(manager, events, pending);
   }
@@ -214,7 +217,7 @@ export class BookingAllocator {
       `UPDATE bookings AS b
           SET status = o.status,
               failure_reason = o.reason,
-              confirmed_at = CASE WHEN o.status = 'confirmed' THEN now() END,
+              confirmed_at = CASE WHEN o.status = 'confirmed' THEN statement_timestamp() END,
               updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS o(id, status, reason)
         WHERE b.id = o.id`,

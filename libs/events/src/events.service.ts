@@ -96,14 +96,22 @@ export class EventsService {
     const id = eventId.toLowerCase();
     const { owed, outboxed } = await this.dataSource.transaction(async (manager) => {
       const [event] = await manager.query(
-        `SELECT organizer_id, time <= now() AS started FROM events WHERE id = $1 AND deleted_at IS NULL
-           FOR NO KEY UPDATE`,
+        `SELECT organizer_id FROM events WHERE id = $1 AND deleted_at IS NULL FOR NO KEY UPDATE`,
         [id],
       );
       if (!event) throw new NotFoundError('Event not found.');
       assertOrganizerOrSuperuser(caller, event.organizer_id);
-      const outboxed = event.started ? [] : await this.cancelLiveBookings(manager, id);
-      await manager.query(`UPDATE events SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
+      // Started or not is judged by the deletion's own time, taken once the lock is held (now() is the
+      // transaction's start, before any wait for the lock): the allocator reads `deleted_at < time` the same way.
+      const [{ started }] = await manager.query(
+        `WITH deleted AS (
+           UPDATE events SET deleted_at = statement_timestamp(), updated_at = now() WHERE id = $1
+           RETURNING time <= deleted_at AS started
+         )
+         SELECT started FROM deleted`,
+        [id],
+      );
+      const outboxed = started ? [] : await this.cancelLiveBookings(manager, id);
       return { owed: await this.invalidation.owe(manager, [id]), outboxed };
     });
     await this.invalidation.pay(owed);
