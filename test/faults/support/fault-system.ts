@@ -1,8 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 
+import { Job, Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
+
+import { jobIds, QUEUES } from '@evently/queue';
+import { eventually } from '@evently/testing';
 
 import { RunningProcess, startApiProcess, startWorkerProcess } from '../../support/processes';
 import { SmtpCapture } from '../../support/smtp-capture';
@@ -149,15 +153,21 @@ export class FaultSystem {
     );
   }
 
+  /** The events' bookings not yet decided (pending or processing). */
+  async unsettled(eventIds: string[]): Promise<number> {
+    const {
+      rows: [{ unsettled }],
+    } = await this.db.query(
+      `SELECT count(*)::int AS unsettled FROM bookings WHERE event_id = ANY($1) AND status IN ('pending', 'processing')`,
+      [eventIds],
+    );
+    return unsettled;
+  }
+
   async waitUntilSettled(eventIds: string[], timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const {
-        rows: [{ unsettled }],
-      } = await this.db.query(
-        `SELECT count(*)::int AS unsettled FROM bookings WHERE event_id = ANY($1) AND status IN ('pending', 'processing')`,
-        [eventIds],
-      );
+      const unsettled = await this.unsettled(eventIds);
       if (unsettled === 0) return;
       if (Date.now() > deadline) {
         throw new Error(`${unsettled} bookings still unsettled after ${timeoutMs} ms\n${await this.postMortem()}`);
@@ -218,6 +228,43 @@ export class FaultSystem {
     } finally {
       client.disconnect();
     }
+  }
+
+  /**
+   * The mail job once BullMQ has it in `state`. The state first, then the job: a job read before it completed keeps
+   * a null returnvalue even once its state is.
+   */
+  async mailJobIn(jobId: string, state: 'delayed' | 'completed', timeoutMs = 60_000): Promise<Job> {
+    const queue = new Queue(QUEUES.mail, { connection: { url: this.redis.url }, prefix: `${REDIS_PREFIX}:bull` });
+    try {
+      return await eventually(
+        async () => ((await queue.getJobState(jobId)) === state ? queue.getJob(jobId) : undefined),
+        timeoutMs,
+        250,
+      );
+    } finally {
+      await queue.close();
+    }
+  }
+
+  /**
+   * The booking's confirmation went out exactly once. Counted once its mail job has completed, since a job abandoned
+   * mid-send is taken over only when its lock expires (about 20 s): the run that completed it is the one that sent,
+   * SMTP received one message, and one delivery is recorded.
+   */
+  async expectConfirmationSentOnce(booking: Outcome, buyer: Buyer): Promise<void> {
+    const bookingId = bookingIdOf(booking);
+    const job = await this.mailJobIn(jobIds.bookingConfirmed(bookingId), 'completed');
+    expect(job.returnvalue).toBe('sent');
+    const mails = this.smtp.to(buyer.email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toMatch(/confirm/i);
+    const {
+      rows: [{ deliveries }],
+    } = await this.db.query(`SELECT count(*)::int AS deliveries FROM mail_deliveries WHERE dedupe_key = $1`, [
+      `booking-confirmed:${bookingId}:${buyer.id}`,
+    ]);
+    expect(deliveries).toBe(1);
   }
 
   /**
