@@ -113,7 +113,8 @@ export class BookingIntake implements OnModuleDestroy {
   }
 
   private async run(requests: BookingRequest[]): Promise<BatchOutcome<Booking>[]> {
-    this.mailRushPause.noteBatch(requests.length);
+    // Bookers, not requests: one client's burst (of unknown events, say) is no rush, and must not hold everyone's mail.
+    this.mailRushPause.noteBatch(new Set(requests.map((request) => request.userId)).size);
     const outcomes = await this.insertBatch(requests);
     this.signalSoon(outcomes.flatMap((outcome) => (outcome instanceof Error ? [] : [outcome.eventId])));
     return outcomes;

@@ -5,7 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@evently/config';
 import { JobProducer } from '@evently/queue';
 
-/** An accept statement carrying this many requests means they arrive faster than one statement's round trip. */
+/** An accept statement carrying this many bookers' requests means they arrive faster than one statement's round trip. */
 export const RUSH_BATCH = 32;
 /** Each rush batch holds mail back this long. */
 export const PAUSE_MS = 1000;
@@ -25,8 +25,8 @@ interface Rush {
 
 /**
  * Holds mail back while bookings pour in. On a small machine, sending mail takes the CPU that answers and settles
- * the bookings. Every rush batch (an accept statement of {@link RUSH_BATCH} requests or more, sold-out ones
- * included) pauses mail starts on all workers for a second: a Redis key that expires by itself, so nothing is
+ * the bookings. Every rush batch (an accept statement with requests of {@link RUSH_BATCH} bookers or more, sold-out
+ * ones included) pauses mail starts on all workers for a second: a Redis key that expires by itself, so nothing is
  * left to resume, and the mail waits in its queue. A rush that outlasts `MAIL_RUSH_PAUSE_MAX_SECONDS` holds mail
  * back no longer, until it is over, so no rush starves mail for longer than that.
  */
@@ -44,10 +44,10 @@ export class MailRushPause {
     this.maxPauseMs = config.mail.ratePerSecond > 0 ? config.mail.rushPauseMaxSeconds * 1000 : 0;
   }
 
-  /** Called with the size of each accept batch; never waits for Redis. */
-  noteBatch(size: number, now = performance.now()): void {
-    if (this.maxPauseMs === 0 || size < RUSH_BATCH) return;
-    const rush = this.rushAt(now, size);
+  /** Called with the number of bookers in each accept batch; never waits for Redis. */
+  noteBatch(bookers: number, now = performance.now()): void {
+    if (this.maxPauseMs === 0 || bookers < RUSH_BATCH) return;
+    const rush = this.rushAt(now, bookers);
     if (rush.outlasted || now - rush.lastPausedAt < RENEW_EVERY_MS) return;
     if (now - rush.startedAt >= this.maxPauseMs) {
       rush.outlasted = true;
@@ -66,10 +66,10 @@ export class MailRushPause {
     });
   }
 
-  private rushAt(now: number, size: number): Rush {
+  private rushAt(now: number, bookers: number): Rush {
     if (!this.rush || now - this.rush.lastBatchAt >= RUSH_GAP_MS) {
       this.rush = { startedAt: now, lastBatchAt: now, lastPausedAt: -Infinity, outlasted: false, failureLogged: false };
-      this.logger.log({ batch: size }, 'booking rush: mail held back');
+      this.logger.log({ bookers }, 'booking rush: mail held back');
     }
     this.rush.lastBatchAt = now;
     return this.rush;
