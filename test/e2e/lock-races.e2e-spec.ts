@@ -198,15 +198,25 @@ describe('writers meeting on the same rows', () => {
     expect(response.json()).toEqual({ error: 'Booking not found.', details: null });
   });
 
-  it('a settlement that waited for its event past the start fails the booking as started, however early it began', async () => {
-    const startsAt = Date.now() + 2000;
-    const eventId = await createEvent(dataSource, {
-      organizerId: staff.user.id,
-      capacity: 10,
-      time: new Date(startsAt),
-    });
+  /**
+   * An event with one booking accepted (and settled, if asked), then moved to start in a second: however slow the
+   * setup, the event has not started when the test's lock is taken.
+   */
+  async function bookedEventStartingSoon({ settled = false } = {}) {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const buyer = await loginAs(app);
     await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    if (settled) await app.get(BookingAllocator).settleEvents([eventId]);
+    const [{ starts_at: startsAt }] = await dataSource.query(
+      `WITH moved AS (UPDATE events SET time = now() + interval '1 second' WHERE id = $1 RETURNING time)
+       SELECT time AS starts_at FROM moved`,
+      [eventId],
+    );
+    return { eventId, startsAt: (startsAt as Date).getTime() };
+  }
+
+  it('a settlement that waited for its event past the start fails the booking as started, however early it began', async () => {
+    const { eventId, startsAt } = await bookedEventStartingSoon();
 
     // A tuple: returned alone, the promise would be awaited while the lock is still held.
     const [settling] = await holding(db, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [eventId], async () => {
@@ -223,15 +233,7 @@ describe('writers meeting on the same rows', () => {
   });
 
   it('a deletion that waited for its event past the start only removes it from view: bookings kept, nobody told', async () => {
-    const startsAt = Date.now() + 2000;
-    const eventId = await createEvent(dataSource, {
-      organizerId: staff.user.id,
-      capacity: 10,
-      time: new Date(startsAt),
-    });
-    const buyer = await loginAs(app);
-    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
-    await app.get(BookingAllocator).settleEvents([eventId]);
+    const { eventId, startsAt } = await bookedEventStartingSoon({ settled: true });
 
     const [deleting] = await holding(db, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, [eventId], async () => {
       const deletion = app.inject({
