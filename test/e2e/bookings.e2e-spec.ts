@@ -108,6 +108,7 @@ describe('bookings: create, poll, list, cancel', () => {
     ['more than 10 tickets', { number_of_tickets: 11 }],
     ['fractional tickets', { number_of_tickets: 2.5 }],
     ['tickets as a fractional string', { number_of_tickets: '2.5' }],
+    ['tickets as a fraction a float would round to 1', { number_of_tickets: '1.00000000000000001' }],
     ['tickets as words', { number_of_tickets: 'two' }],
     ['null tickets', { number_of_tickets: null }],
     ['missing tickets', { number_of_tickets: undefined }],

@@ -107,38 +107,43 @@ function charLengthMessage(propertyName: string, min: number, max: number): stri
   return `${propertyName} must be ${min} to ${max} characters long`;
 }
 
-/**
- * Query-string booleans: `true`/`false` in any case (Django clients send `True`), or 1/0; anything else
- * stays as given and fails `@IsBoolean`.
- */
-export const QueryBoolean = () =>
-  Transform(({ value }) => {
-    const text = typeof value === 'string' ? value.toLowerCase() : value;
-    if (text === 'true' || text === '1' || text === true) return true;
-    if (text === 'false' || text === '0' || text === false) return false;
-    return value;
-  });
+/** Builds a transform that reads the given words (in any case) as booleans; anything else fails `@IsBoolean`. */
+function booleanWords(trueWords: string[], falseWords: string[]) {
+  const [truths, falsehoods] = [new Set(trueWords), new Set(falseWords)];
+  return () =>
+    Transform(({ value }) => {
+      if (typeof value === 'boolean') return value;
+      const word = typeof value === 'string' || typeof value === 'number' ? String(value).toLowerCase() : '';
+      if (truths.has(word)) return true;
+      if (falsehoods.has(word)) return false;
+      return value;
+    });
+}
 
-const TRUE_TEXTS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
-const FALSE_TEXTS = new Set(['false', 'f', 'no', 'n', 'off', '0']);
+/** Query-string booleans: `true`/`false` in any case (Django clients send `True`), or 1/0. */
+export const QueryBoolean = booleanWords(['true', '1'], ['false', '0']);
 
 /**
  * Body booleans as DRF's BooleanField reads them, for form bodies and JSON clients that send `"true"` or 1:
- * `true`/`t`/`yes`/`y`/`on`/`1` and their opposites, in any case. Anything else stays as given and fails `@IsBoolean`.
+ * `true`/`t`/`yes`/`y`/`on`/`1` and their opposites, in any case.
  */
-export const BodyBoolean = () =>
-  Transform(({ value }) => {
-    if (typeof value === 'boolean') return value;
-    const text = typeof value === 'string' || typeof value === 'number' ? String(value).toLowerCase() : '';
-    if (TRUE_TEXTS.has(text)) return true;
-    if (FALSE_TEXTS.has(text)) return false;
-    return value;
-  });
+export const BodyBoolean = booleanWords(['true', 't', 'yes', 'y', 'on', '1'], ['false', 'f', 'no', 'n', 'off', '0']);
 
 /**
- * Numbers sent as text, as DRF's number fields read them (query strings, form bodies, and JSON clients that quote
- * them): a plain decimal becomes a number, so `"2"` and `"2.0"` are 2 and `"2.5"` fails `@IsInt`; anything else stays
- * as given and fails validation.
+ * Decimal numbers sent as text (a price in a form body or quoted in JSON, as DRF's DecimalField takes it): a plain
+ * decimal becomes a number; anything else stays as given and fails validation.
  */
-export const QueryNumber = () =>
+export const TextNumber = () =>
   Transform(({ value }) => (typeof value === 'string' && PLAIN_DECIMAL.test(value.trim()) ? Number(value) : value));
+
+const WHOLE_NUMBER_TEXT = /^\s*([+-]?\d+)(?:\.0*)?\s*$/;
+
+/**
+ * Whole numbers sent as text, as DRF's IntegerField reads them (query strings, form bodies, JSON clients that quote
+ * them): `"2"`, `" 2 "` and `"2.0"` are 2; `"2.5"` and `"1.00000000000000001"` stay text and fail `@IsInt`.
+ */
+export const TextInteger = () =>
+  Transform(({ value }) => {
+    const whole = typeof value === 'string' ? WHOLE_NUMBER_TEXT.exec(value) : null;
+    return whole ? Number(whole[1]) : value;
+  });

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, Min } from 'class-validator';
 
-import { QueryNumber, QueryPageSize } from '@evently/common';
+import { QueryPageSize, TextInteger } from '@evently/common';
 
 import { INT32 } from './openapi-types';
 
@@ -9,7 +9,7 @@ import { INT32 } from './openapi-types';
 export class PaginationQueryDto {
   @ApiProperty({ required: false, ...INT32, minimum: 1, default: 1 })
   @IsOptional()
-  @QueryNumber()
+  @TextInteger()
   @IsInt()
   @Min(1)
   page?: number;

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 
 import { MAX_TICKETS_PER_BOOKING } from '@evently/bookings';
-import { QueryNumber } from '@evently/common';
+import { TextInteger } from '@evently/common';
 
 import { MAX_INT_ID } from '../../common/id-params';
 import { INT32 } from '../../common/openapi-types';
@@ -12,7 +12,7 @@ export class CreateBookingDto {
   // No example: any fixed id is someone else's for most callers, and "Try it out" would answer 403.
   @ApiProperty({ required: false, ...INT32 })
   @IsOptional()
-  @QueryNumber()
+  @TextInteger()
   @IsInt()
   @Min(1)
   @Max(MAX_INT_ID)
@@ -23,7 +23,7 @@ export class CreateBookingDto {
   event_id!: string;
 
   @ApiProperty({ ...INT32, minimum: 1, maximum: MAX_TICKETS_PER_BOOKING, example: 2 })
-  @QueryNumber()
+  @TextInteger()
   @IsInt()
   @Min(1)
   @Max(MAX_TICKETS_PER_BOOKING)

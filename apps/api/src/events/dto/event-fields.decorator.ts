@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsNumber, IsString, Max, Min, ValidateBy } from 'class-validator';
 
-import { BodyBoolean, CharLength, HasNoNulBytes, IsZonedInstant, QueryNumber } from '@evently/common';
+import { BodyBoolean, CharLength, HasNoNulBytes, IsZonedInstant, TextInteger, TextNumber } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 
@@ -50,7 +50,7 @@ export const EventTimeField = (required: boolean) =>
 export const EventCapacityField = (required: boolean) =>
   applyDecorators(
     ApiProperty({ ...INT32, example: 500, minimum: 1, maximum: MAX_CAPACITY, required }),
-    QueryNumber(),
+    TextInteger(),
     IsInt(),
     Min(1),
     Max(MAX_CAPACITY),
@@ -58,7 +58,13 @@ export const EventCapacityField = (required: boolean) =>
 
 export const EventDescriptionField = () =>
   applyDecorators(
-    ApiProperty({ required: false, nullable: true, type: String, example: 'Annual technology conference' }),
+    ApiProperty({
+      required: false,
+      nullable: true,
+      type: String,
+      example: 'Annual technology conference',
+      maxLength: MAX_DESCRIPTION_LENGTH,
+    }),
     IsString(),
     property(CharLength(0, MAX_DESCRIPTION_LENGTH)),
     property(HasNoNulBytes()),
@@ -68,7 +74,7 @@ export const EventDescriptionField = () =>
 export const EventPriceField = (required: boolean) =>
   applyDecorators(
     ApiProperty({ example: 150.0, minimum: 0, maximum: MAX_PRICE, description: 'At most 2 decimals', required }),
-    QueryNumber(),
+    TextNumber(),
     IsNumber({ allowNaN: false, allowInfinity: false }),
     ValidateBy({
       name: 'isWholeCents',

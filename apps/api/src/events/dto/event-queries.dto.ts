@@ -28,6 +28,7 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
    * Terms separated by spaces or commas (a "quoted phrase" is one term), each a case-insensitive substring of the
    * name, venue or description; `%` and `_` match literally.
    */
+  @ApiProperty({ required: false, maxLength: 255 })
   @IsOptional()
   @IsString()
   @CharLength(0, 255)
@@ -49,6 +50,7 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
   date_to?: string;
 
   /** The venue, case-insensitively. */
+  @ApiProperty({ required: false, maxLength: 255 })
   @IsOptional()
   @IsString()
   @CharLength(0, 255)
@@ -100,6 +102,7 @@ export class AdminEventsQueryDto extends PaginationQueryDto {
   status?: EventStatus;
 
   /** The venue, case-insensitively. */
+  @ApiProperty({ required: false, maxLength: 255 })
   @IsOptional()
   @IsString()
   @CharLength(0, 255)
@@ -116,6 +119,7 @@ export class AdminEventsQueryDto extends PaginationQueryDto {
    * Terms separated by spaces or commas (a "quoted phrase" is one term), each a case-insensitive substring of the
    * name or venue; `%` and `_` match literally.
    */
+  @ApiProperty({ required: false, maxLength: 255 })
   @IsOptional()
   @IsString()
   @CharLength(0, 255)

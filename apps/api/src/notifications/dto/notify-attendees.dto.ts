@@ -9,7 +9,11 @@ export const MAX_NOTICE_LENGTH = 5000;
 
 export class NotifyAttendeesDto {
   /** The text every attendee receives, 1 to 5,000 characters. */
-  @ApiProperty({ example: 'Event details have been updated. Please check the new information.' })
+  @ApiProperty({
+    example: 'Event details have been updated. Please check the new information.',
+    minLength: 1,
+    maxLength: MAX_NOTICE_LENGTH,
+  })
   @IsString()
   @CharLength(1, MAX_NOTICE_LENGTH)
   @HasNoNulBytes()

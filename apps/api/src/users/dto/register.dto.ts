@@ -12,13 +12,13 @@ import {
 
 export class RegisterDto {
   /** Letters and digits of any script, and @/./+/-/_; stored in Unicode NFKC, as Django stores it. */
-  @ApiProperty({ example: 'john_doe' })
+  @ApiProperty({ example: 'john_doe', minLength: 1, maxLength: MAX_USERNAME_LENGTH })
   @IsString()
   @CharLength(1, MAX_USERNAME_LENGTH)
   @Matches(USERNAME_PATTERN, { message: USERNAME_CHARACTERS_MESSAGE })
   username!: string;
 
-  @ApiProperty({ example: 'john@example.com' })
+  @ApiProperty({ example: 'john@example.com', maxLength: MAX_EMAIL_LENGTH })
   @IsEmail()
   @CharLength(0, MAX_EMAIL_LENGTH)
   email!: string;
@@ -30,21 +30,21 @@ export class RegisterDto {
   @CharLength(0, 1024)
   password!: string;
 
-  @ApiProperty({ required: false, example: 'John' })
+  @ApiProperty({ required: false, example: 'John', maxLength: 150 })
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
   @CharLength(0, 150)
   first_name?: string;
 
-  @ApiProperty({ required: false, example: 'Doe' })
+  @ApiProperty({ required: false, example: 'Doe', maxLength: 150 })
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
   @CharLength(0, 150)
   last_name?: string;
 
-  @ApiProperty({ required: false, nullable: true, example: '+1234567890' })
+  @ApiProperty({ required: false, nullable: true, example: '+1234567890', maxLength: 15 })
   @IsOptional()
   @IsString()
   @Matches(/^(\+?[0-9 ()-]{3,15})?$/, {
@@ -53,7 +53,7 @@ export class RegisterDto {
   @CharLength(0, 15)
   phone_number?: string | null;
 
-  @ApiProperty({ required: false, nullable: true, example: '123 Main St, City' })
+  @ApiProperty({ required: false, nullable: true, example: '123 Main St, City', maxLength: 1000 })
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
