@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Pool } from 'pg';
 
-import { databaseOptions } from './database-options';
+import { applicationName, databaseOptions } from './database-options';
 
 /** Backend process ids of `count` connections held at once, then given back. */
 async function holdConnections(pool: Pool, count: number): Promise<Set<number>> {
@@ -33,6 +33,18 @@ describe('databaseOptions', () => {
       await sleep(200);
       expect(pool.totalCount).toBe(3);
       expect(await holdConnections(pool, 3)).toEqual(before);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('names each connection after the process that holds it, as pg_stat_activity shows it', async () => {
+    const url = process.env.DATABASE_URL!;
+    const pool = new Pool({ ...databaseOptions({ url, poolSize: 1 }).extra, connectionString: url });
+    try {
+      const { rows } = await pool.query(`SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()`);
+      expect(rows[0].application_name).toBe(applicationName());
+      expect(applicationName()).toMatch(new RegExp(`^evently@.+:${process.pid}$`));
     } finally {
       await pool.end();
     }

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 import { DataSourceOptions } from 'typeorm';
 
 import { ENTITIES } from './entities';
@@ -42,11 +44,20 @@ export function databaseOptions({
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
       ...(requestTimeouts && { statement_timeout: 15000, lock_timeout: 5000 }),
-      application_name: 'evently',
+      application_name: applicationName(),
       // PostgreSQL's default random_page_cost (4) models spinning disks. Evently's working set lives in memory or
       // on SSD, where an index read costs little more than a sequential one; at 4 the planner scanned the whole
       // catalogue for a date-window search instead of walking the time index (bench: search p99 52 -> 37 ms).
       options: '-c random_page_cost=1.1',
     },
   };
+}
+
+/**
+ * How this process names its connections (`evently@<host>:<pid>`, at most PostgreSQL's 63 bytes), so an operator
+ * reading pg_stat_activity or the server log can tell which api or worker holds a lock or runs a slow statement.
+ */
+export function applicationName(): string {
+  const [prefix, suffix] = ['evently@', `:${process.pid}`];
+  return `${prefix}${hostname().slice(0, 63 - prefix.length - suffix.length)}${suffix}`;
 }
