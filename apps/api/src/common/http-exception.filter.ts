@@ -81,7 +81,8 @@ function renderError(exception: unknown): RenderedError {
   // Validation counts characters as PostgreSQL does; this is the backstop should a field's check ever fall short.
   if (postgresErrorCode(exception) === PG_STRING_TOO_LONG) {
     logger.warn(`a value too long for its column passed validation: ${(exception as Error).message}`);
-    return { status: 400, body: { error: 'Validation failed.', details: 'A value is longer than its field allows.' } };
+    const details = { non_field_errors: ['A value is longer than its field allows.'] };
+    return { status: 400, body: { error: 'Validation failed.', details } };
   }
   const errorId = randomUUID();
   logger.error(`unexpected error ${errorId}: ${exception instanceof Error ? exception.stack : String(exception)}`);

@@ -1,0 +1,40 @@
+import { ArgumentsHost, Logger } from '@nestjs/common';
+import { Pool } from 'pg';
+
+import { HttpExceptionFilter } from './http-exception.filter';
+
+/** What the filter answers for `exception`: status, headers and body as Fastify would send them. */
+function rendered(exception: unknown) {
+  const sent = { status: 0, headers: {} as Record<string, string>, body: undefined as unknown };
+  const reply = {
+    headers: (headers: Record<string, string>) => Object.assign(sent.headers, headers),
+    status: (status: number) => ((sent.status = status), reply),
+    send: (body: unknown) => (sent.body = body),
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  new HttpExceptionFilter().catch(exception, host);
+  return sent;
+}
+
+describe('HttpExceptionFilter', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('answers 400, not 500, for a value too long for its column that got past validation', async () => {
+    const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    try {
+      const tooLong = await pool
+        .query(`CREATE TEMP TABLE short_text (v varchar(2)); INSERT INTO short_text VALUES ('abc')`)
+        .catch((error: unknown) => error);
+      expect(rendered(tooLong)).toEqual({
+        status: 400,
+        headers: {},
+        body: {
+          error: 'Validation failed.',
+          details: { non_field_errors: ['A value is longer than its field allows.'] },
+        },
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+});
