@@ -17,7 +17,7 @@ if (process.env.NODE_ENV !== 'test' && existsSync('.env')) process.loadEnvFile('
 
 async function apiHealthy() {
   const { status, body } = await getHealth(process.env.PORT ?? '8000');
-  // 503 "degraded" only means no worker is up yet: the api itself serves, and bookings wait in the queue.
+  // 503 "degraded" means no worker is up yet (or, where configured, a booking backlog): the api itself serves.
   return status === 200 || (status === 503 && JSON.parse(body).status === 'degraded');
 }
 

@@ -14,8 +14,8 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   /**
-   * 200 when the database, Redis and at least one worker are up and booking jobs are not backing up;
-   * otherwise 503 naming what is wrong. Reports each queue's depth and oldest waiting job either way.
+   * 200 when the database, Redis and at least one worker are up (and, where HEALTH_MAX_JOB_AGE_SECONDS is set,
+   * booking jobs are not backing up); otherwise 503 naming what is wrong. Reports each queue's depth and oldest waiting job either way.
    */
   @Public()
   @Get()

@@ -16,7 +16,7 @@ const PAUSE_BETWEEN_BATCHES_MS = 50;
  * How long the bookkeeping of finished work is kept. Idempotency keys replay answers for 24 hours (the README's
  * promise). A published outbox row has done its job and is kept a week for inquiries; one not yet published
  * stays until the relay has published it. A mail delivery is what stops a mail from going out twice; its job
- * retries for about three hours, BullMQ keeps a failed job at least 7 days and the queue dashboard can retry
+ * retries for about 23 hours, BullMQ keeps a failed job at least 7 days and the queue dashboard can retry
  * it, so a month covers every re-run short of someone retrying a month-old job by hand.
  */
 export const RETENTION: readonly { table: string; expired: string }[] = [

@@ -27,7 +27,12 @@ export class BookingDto {
   @ApiProperty({ enum: BOOKING_STATUSES }) status!: BookingStatus;
   @ApiProperty({ nullable: true, type: String, description: 'Why the worker failed the booking' })
   failure_reason!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'The BullMQ job id that settles this booking' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      "A label for this booking's settlement (`settle-<id>`), not a queue job's id: its event's settle job settles it",
+  })
   task_id!: string | null;
 }
 
