@@ -7,6 +7,7 @@ import { RetentionIndexes1764500000000 } from './1764500000000-RetentionIndexes'
 import { CacheBumpsOwed1764600000000 } from './1764600000000-CacheBumpsOwed';
 import { OutboxFinished1764700000000 } from './1764700000000-OutboxFinished';
 import { TokenExpiry1764800000000 } from './1764800000000-TokenExpiry';
+import { EventNoticesIndexes1764900000000 } from './1764900000000-EventNoticesIndexes';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   CacheBumpsOwed1764600000000,
   OutboxFinished1764700000000,
   TokenExpiry1764800000000,
+  EventNoticesIndexes1764900000000,
 ];
