@@ -188,6 +188,7 @@ describe('admin events: create, list, details, update, delete', () => {
       ['29 February of a common year', { time: '2031-02-29T10:00:00+02:00' }, 'time'],
       ['a time in words', { time: 'tomorrow' }, 'time'],
       ['a time in the past', { time: '2020-01-01T00:00:00Z' }, 'time'],
+      ['a time that is year 10000 in UTC', { time: '9999-12-31T23:30:00-01:00' }, 'time'],
       ['a non-boolean is_active', { is_active: 'maybe' }, 'is_active'],
       ['an is_active of 2', { is_active: 2 }, 'is_active'],
     ])('refuses %s with 400 and per-field details', async (_case, overrides, field) => {

@@ -140,6 +140,7 @@ describe('POST /api/admin/events/{id}/notify/', () => {
   it.each([
     ['missing', {}],
     ['empty', { message: '' }],
+    ['only whitespace', { message: ' \n\t ' }],
     ['too long', { message: 'x'.repeat(5001) }],
     ['not a string', { message: 42 }],
     ['a NUL byte', { message: 'a\u0000b' }],

@@ -49,6 +49,8 @@ describe('IsZonedInstant and parseZonedInstant: the times Django parse_datetime 
     ['month 13', '2030-13-01T09:00:00Z'],
     ['day 0', '2030-06-00T09:00:00Z'],
     ['year 0', '0000-01-01T00:00:00Z'],
+    ['a time that is year 10000 in UTC', '9999-12-31T23:30:00-01:00'],
+    ['a time that is year 0 in UTC', '0001-01-01T00:30:00+01:00'],
     ['an offset of a day', '2030-06-15T09:00:00+24:00'],
     ['offset minutes past 59', '2030-06-15T09:00:00+05:60'],
     ['a 1-digit offset', '2030-06-15T09:00:00+5'],

@@ -33,7 +33,7 @@ export function IsZonedInstant(options?: ValidationOptions) {
  * The instant an @IsZonedInstant string names, read from its parts (Date.parse takes neither a space, a comma, `+05`
  * nor, in every engine, more than 3 fraction digits), to the millisecond: digits beyond are dropped, as times are
  * shown to the second. Undefined when it is no such string, or names no real time (30 February, 24:00, year 0, an
- * offset of a day or more), which Python's datetime refuses too.
+ * offset of a day or more, a UTC year past 9999), which Python's datetime refuses too.
  */
 export function parseZonedInstant(value: string): Date | undefined {
   const match = ZONED_INSTANT.exec(value);
@@ -47,7 +47,17 @@ export function parseZonedInstant(value: string): Date | undefined {
   local.setUTCHours(hour, minute, second, Number((match[7] ?? '').padEnd(3, '0').slice(0, 3)));
   if (!isRealCalendarTime(local, parts) || offsetHours > 23 || offsetMinutes > 59) return undefined;
   const offsetMinutesEast = (match[8] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
-  return new Date(local.getTime() - offsetMinutesEast * 60_000);
+  const instant = new Date(local.getTime() - offsetMinutesEast * 60_000);
+  return isUtcYearWithinFourDigits(instant) ? instant : undefined;
+}
+
+/**
+ * An offset can carry 9999-12-31 into year 10000 in UTC, or 0001-01-01 into year 0, which Python's datetime cannot
+ * hold (Django fails converting it) and ISO 8601 writes only with a sign and extra digits.
+ */
+function isUtcYearWithinFourDigits(instant: Date): boolean {
+  const year = instant.getUTCFullYear();
+  return year >= 1 && year <= 9999;
 }
 
 /** Dates roll 30 February over to 2 March, and 24:00 to the next day: a real time keeps the parts it was built from. */
@@ -62,6 +72,9 @@ function isRealCalendarTime(date: Date, [year, month, day, hour, minute, second]
     date.getUTCSeconds() === second
   );
 }
+
+/** Text without the whitespace around it, as DRF's CharField reads it; other values stay as given. */
+export const Trimmed = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
 
 /** Rejects NUL bytes, which PostgreSQL text cannot store. */
 export function HasNoNulBytes(options?: ValidationOptions) {

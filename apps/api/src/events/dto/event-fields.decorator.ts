@@ -1,9 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsNumber, IsString, Max, Min, ValidateBy } from 'class-validator';
 
-import { BodyBoolean, CharLength, HasNoNulBytes, IsZonedInstant, TextInteger, TextNumber } from '@evently/common';
+import {
+  BodyBoolean,
+  CharLength,
+  HasNoNulBytes,
+  IsZonedInstant,
+  TextInteger,
+  TextNumber,
+  Trimmed,
+} from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 
@@ -22,13 +29,11 @@ const property =
   (target, key) =>
     decorator(target, String(key));
 
-const trim = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
-
 /** 1 to 255 characters after trimming, no NUL. */
 export const EventTextField = (example: string, required: boolean) =>
   applyDecorators(
     ApiProperty({ example, minLength: 1, maxLength: 255, required }),
-    trim(),
+    Trimmed(),
     IsString(),
     property(CharLength(1, 255)),
     property(HasNoNulBytes()),

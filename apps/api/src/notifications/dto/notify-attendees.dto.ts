@@ -1,19 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 
-import { CharLength, HasNoNulBytes } from '@evently/common';
+import { CharLength, HasNoNulBytes, Trimmed } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 
 export const MAX_NOTICE_LENGTH = 5000;
 
 export class NotifyAttendeesDto {
-  /** The text every attendee receives, 1 to 5,000 characters. */
+  /** The text every attendee receives, 1 to 5,000 characters once the whitespace around it is trimmed. */
   @ApiProperty({
     example: 'Event details have been updated. Please check the new information.',
     minLength: 1,
     maxLength: MAX_NOTICE_LENGTH,
   })
+  @Trimmed()
   @IsString()
   @CharLength(1, MAX_NOTICE_LENGTH)
   @HasNoNulBytes()
