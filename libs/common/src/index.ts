@@ -7,7 +7,7 @@ export * from './iso-date';
 export * from './money';
 export * from './pagination';
 export * from './periodic-task';
-export * from './query-decimal';
+export * from './text-numbers';
 export * from './validation';
 export * from './logger.module';
 export * from './job-log-context';

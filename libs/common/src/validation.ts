@@ -1,8 +1,6 @@
 import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
-import { PLAIN_DECIMAL } from './query-decimal';
-
 /**
  * What Django's parse_datetime (behind DRF's DateTimeField) reads, less a time without zone: `T` or a space between
  * date and time, optional seconds, a fraction after `.` or `,` of 1 to 6 digits and up to 6 more that are ignored,
@@ -141,22 +139,3 @@ export const QueryBoolean = booleanWords(['true', '1'], ['false', '0']);
  * `true`/`t`/`yes`/`y`/`on`/`1` and their opposites, in any case.
  */
 export const BodyBoolean = booleanWords(['true', 't', 'yes', 'y', 'on', '1'], ['false', 'f', 'no', 'n', 'off', '0']);
-
-/**
- * Decimal numbers sent as text (a price in a form body or quoted in JSON, as DRF's DecimalField takes it): a plain
- * decimal becomes a number; anything else stays as given and fails validation.
- */
-export const TextNumber = () =>
-  Transform(({ value }) => (typeof value === 'string' && PLAIN_DECIMAL.test(value.trim()) ? Number(value) : value));
-
-const WHOLE_NUMBER_TEXT = /^\s*([+-]?\d+)(?:\.0*)?\s*$/;
-
-/**
- * Whole numbers sent as text, as DRF's IntegerField reads them (query strings, form bodies, JSON clients that quote
- * them): `"2"`, `" 2 "` and `"2.0"` are 2; `"2.5"` and `"1.00000000000000001"` stay text and fail `@IsInt`.
- */
-export const TextInteger = () =>
-  Transform(({ value }) => {
-    const whole = typeof value === 'string' ? WHOLE_NUMBER_TEXT.exec(value) : null;
-    return whole ? Number(whole[1]) : value;
-  });

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsOptional, Min, validateSync } from 'class-validator';
 
-import { canonicalDecimal, IsNonNegativeDecimal, QueryDecimal, QueryPageSize } from './query-decimal';
+import { canonicalDecimal, IsNonNegativeDecimal, QueryDecimal, QueryPageSize } from './text-numbers';
 
 class PriceQuery {
   @IsOptional()

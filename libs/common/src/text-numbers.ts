@@ -3,8 +3,8 @@ import { registerDecorator, ValidationOptions } from 'class-validator';
 
 import { MAX_PAGE_SIZE } from './pagination';
 
-/** A number as a query string spells it: digits, an optional `-` and an optional fraction. */
-export const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+/** A number as text spells it: digits, an optional `-` and an optional fraction. */
+const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
 const DECIMAL_PARTS = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /** PostgreSQL's numeric holds no more digits after the point; a longer fraction would fail the query. */
@@ -75,4 +75,23 @@ export const QueryPageSize = () =>
     const size = Number(decimal);
     if (decimal.includes('.')) return Number.isInteger(size) ? Number.NaN : size;
     return Math.min(size, MAX_PAGE_SIZE);
+  });
+
+/**
+ * Decimal numbers sent as text (a price in a form body or quoted in JSON, as DRF's DecimalField takes it): a plain
+ * decimal becomes a number; anything else stays as given and fails validation.
+ */
+export const TextNumber = () =>
+  Transform(({ value }) => (typeof value === 'string' && PLAIN_DECIMAL.test(value.trim()) ? Number(value) : value));
+
+const WHOLE_NUMBER_TEXT = /^\s*([+-]?\d+)(?:\.0*)?\s*$/;
+
+/**
+ * Whole numbers sent as text, as DRF's IntegerField reads them (query strings, form bodies, JSON clients that quote
+ * them): `"2"`, `" 2 "` and `"2.0"` are 2; `"2.5"` and `"1.00000000000000001"` stay text and fail `@IsInt`.
+ */
+export const TextInteger = () =>
+  Transform(({ value }) => {
+    const whole = typeof value === 'string' ? WHOLE_NUMBER_TEXT.exec(value) : null;
+    return whole ? Number(whole[1]) : value;
   });
