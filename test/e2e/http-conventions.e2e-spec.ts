@@ -24,6 +24,22 @@ describe('HTTP conventions', () => {
     expect(response.body).toEqual({ error: expect.any(String), details: null });
   });
 
+  it('answers a method a path does not take with 405 naming the ones it does (Allow), as DRF does', async () => {
+    const session = await loginAs(app, 'staff');
+    const eventId = await createEvent(dataSourceOf(app), { organizerId: session.user.id });
+    const patch = await http.patch(`/api/admin/events/${eventId}/`).set(session.headers).send({ name: 'x' });
+    expect({ status: patch.status, allow: patch.headers.allow, body: patch.body }).toEqual({
+      status: 405,
+      allow: 'PUT',
+      body: { error: 'Method "PATCH" not allowed.', details: null },
+    });
+    const get = await http.get('/api/user/auth/login');
+    expect({ status: get.status, allow: get.headers.allow }).toEqual({ status: 405, allow: 'POST' });
+    const post = await http.post(`/api/user/events/${eventId}/`).send({});
+    expect({ status: post.status, allow: post.headers.allow }).toEqual({ status: 405, allow: 'GET, HEAD' });
+    expectErrorShape(post.body);
+  });
+
   it('rejects malformed JSON with 400 in the error shape', async () => {
     const response = await http
       .post('/api/user/auth/login/')
@@ -55,10 +71,41 @@ describe('HTTP conventions', () => {
     expect(response.body.details).toBe('The limit is 1 MB.');
   });
 
-  it('rejects a non-JSON body with a 4xx in the error shape', async () => {
+  it('rejects a body of a type DRF does not parse (text/plain) with 415 naming the types it takes', async () => {
     const response = await http.post('/api/user/auth/login/').set('content-type', 'text/plain').send('hi');
-    expect([400, 415]).toContain(response.status);
-    expectErrorShape(response.body);
+    expect(response.status).toBe(415);
+    expect(response.body).toEqual({
+      error: 'Unsupported media type; send application/json, application/x-www-form-urlencoded or multipart/form-data.',
+      details: null,
+    });
+  });
+
+  it('reads a multipart/form-data body as DRF does, and refuses a file in it', async () => {
+    const username = `multipart_${Date.now()}`;
+    const response = await http
+      .post('/api/user/auth/register/')
+      .field('username', username)
+      .field('email', 'multipart@example.com')
+      .field('password', 'a-long-enough-passphrase');
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ username, email: 'multipart@example.com' });
+
+    const withFile = await http
+      .post('/api/user/auth/login/')
+      .field('username', username)
+      .attach('password', Buffer.from('a-long-enough-passphrase'), 'password.txt');
+    expect({ status: withFile.status, body: withFile.body }).toEqual({
+      status: 400,
+      body: { error: 'File uploads are not accepted.', details: null },
+    });
+  });
+
+  it('answers a request with no body as DRF does an empty one: each required field is named', async () => {
+    const response = await http.post('/api/user/auth/login/').expect(400);
+    expect(response.body).toEqual({
+      error: 'Validation failed.',
+      details: { username: expect.any(Array), password: expect.any(Array) },
+    });
   });
 
   it('routes every documented operation with and without the trailing slash, for every method, without redirects', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 
+import { fastifyMultipart } from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -9,6 +10,7 @@ import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
 import { registerAnswerReplay } from './common/answer-replay';
+import { BODY_LIMIT_BYTES, MULTIPART_LIMITS } from './common/body-limits';
 import { HostCheck } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
@@ -18,8 +20,6 @@ import { setupSwagger } from './common/swagger';
 import { closeConnectionsOnClose } from './graceful-shutdown';
 import { registerHttpMetrics } from './metrics/http-metrics';
 import { registerQueueDashboard } from './queue-dashboard/queue-dashboard';
-
-export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * helmet's defaults (Nest's built-in), less:
@@ -71,6 +71,10 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
 
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
+  // No route reads plain text, and DRF answers it 415.
+  fastify.removeContentTypeParser('text/plain');
+  // Registered through Nest's adapter, which then owns the plugin; its fields become the body, as a form's do.
+  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { ...MULTIPART_LIMITS } });
   const hostCheck = new HostCheck(config.allowedHosts);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

@@ -6,6 +6,7 @@ import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, TooManyRequestsError } from '@evently/common';
 import { isDatabaseGiveUp, isDatabaseUnavailable, PG_STRING_TOO_LONG, postgresErrorCode } from '@evently/database';
 
+import { BODY_LIMIT_BYTES, MULTIPART_LIMITS } from './body-limits';
 import { ErrorBody } from './error-body';
 
 /** Every request the api refuses with 503 (database down, overloaded, shutting down) says when to try again. */
@@ -29,8 +30,9 @@ const HEADERS_BY_STATUS: Readonly<Record<number, Readonly<Record<string, string>
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const rendered = renderError(exception);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const rendered = methodNotAllowed(http.getRequest<FastifyRequest>()) ?? renderError(exception);
     if (rendered.headers) reply.headers(rendered.headers);
     void reply.status(rendered.status).send(rendered.body);
   }
@@ -51,6 +53,24 @@ export function replyToRouterError(error: FastifyError, request: FastifyRequest,
  */
 export function renderRefusal(refusal: DomainError): RenderedError {
   return renderError(refusal);
+}
+
+const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * A path that exists, asked with a method it does not take, is DRF's 405 naming the methods it does take (`Allow`),
+ * not a 404 that would tell the client the resource is gone.
+ */
+function methodNotAllowed(request: FastifyRequest): RenderedError | undefined {
+  if (!request.is404) return undefined;
+  const url = request.url.split('?', 1)[0];
+  const allowed = ROUTABLE_METHODS.filter((method) => request.server.findRoute({ method, url }) !== null);
+  if (allowed.length === 0) return undefined;
+  return {
+    status: 405,
+    body: { error: `Method "${request.method}" not allowed.`, details: null },
+    headers: { allow: allowed.join(', ') },
+  };
 }
 
 function renderError(exception: unknown): RenderedError {
@@ -91,6 +111,9 @@ function renderError(exception: unknown): RenderedError {
 
 function renderHttpException(exception: HttpException): RenderedError {
   const status = exception.getStatus();
+  // Nest's adapter hands Fastify's own 4xx errors (a parser's, a plugin's) on wrapped, the original as the cause.
+  const cause = exception.cause as (Error & { code?: unknown }) | undefined;
+  if (typeof cause?.code === 'string') return renderClientError(status, cause as Error & { code: string });
   const response = exception.getResponse();
   if (typeof response === 'object' && response !== null && 'error' in response && 'details' in response) {
     return { status, body: response as ErrorBody };
@@ -102,12 +125,13 @@ function renderHttpException(exception: HttpException): RenderedError {
 
 /** Every 413, whether Fastify's parser or Nest's adapter raised it, says what the limit is. */
 function detailsFor(status: number): string | null {
-  return status === 413 ? 'The limit is 1 MB.' : null;
+  return status === 413 ? `The limit is ${BODY_LIMIT_BYTES / (1024 * 1024)} MB.` : null;
 }
 
 const CLIENT_ERROR_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large.',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported media type; send application/json.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE:
+    'Unsupported media type; send application/json, application/x-www-form-urlencoded or multipart/form-data.',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty.',
   FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON in request body.',
 };
@@ -116,8 +140,23 @@ const CLIENT_ERROR_MESSAGES: Record<string, string> = {
 // runs; both hold an id that cannot exist, and an unknown id is a 404.
 const UNROUTABLE_PATH_CODES = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
 
+/** @fastify/multipart's refusals of a body past {@link MULTIPART_LIMITS}. */
+const MULTIPART_REFUSALS: Record<string, RenderedError> = {
+  FST_FILES_LIMIT: { status: 400, body: { error: 'File uploads are not accepted.', details: null } },
+  FST_FIELDS_LIMIT: {
+    status: 413,
+    body: { error: 'Too many fields.', details: `The limit is ${MULTIPART_LIMITS.fields}.` },
+  },
+  FST_PARTS_LIMIT: {
+    status: 413,
+    body: { error: 'Too many fields.', details: `The limit is ${MULTIPART_LIMITS.parts}.` },
+  },
+};
+
 function renderClientError(status: number, error: Error & { code?: string }): RenderedError {
   if (UNROUTABLE_PATH_CODES.has(error.code ?? '')) return { status: 404, body: { error: 'Not found.', details: null } };
+  const multipartRefusal = MULTIPART_REFUSALS[error.code ?? ''];
+  if (multipartRefusal) return multipartRefusal;
   const message =
     CLIENT_ERROR_MESSAGES[error.code ?? ''] ??
     (error instanceof SyntaxError ? 'Malformed JSON in request body.' : error.message);

@@ -26,8 +26,10 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && metadata.metatype && !isPlainObject(value)) {
-      throw new BadRequestError('Request body must be a JSON object.');
+    if (metadata.type === 'body' && metadata.metatype) {
+      // No body at all is DRF's empty `request.data`: each required field says it is missing.
+      if (value === undefined) return super.transform({}, metadata);
+      if (!isPlainObject(value)) throw new BadRequestError('Request body must be a JSON object.');
     }
     if (metadata.type !== 'query' || metadata.data !== undefined || !metadata.metatype) {
       return super.transform(value, metadata);
