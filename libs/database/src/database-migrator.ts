@@ -1,27 +1,61 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { DataSource } from 'typeorm';
 
 import { CONNECT_TIMEOUT_MS, databaseOptions } from './database-options';
 import { ListeningClient } from './listening-client';
-import { PG_DUPLICATE_DATABASE, PG_INVALID_CATALOG_NAME, postgresErrorCode } from './postgres-errors';
+import {
+  PG_DUPLICATE_DATABASE,
+  PG_INVALID_CATALOG_NAME,
+  PG_UNIQUE_VIOLATION,
+  postgresErrorCode,
+} from './postgres-errors';
+
+const CREATED_BY_ANOTHER = new Set([PG_DUPLICATE_DATABASE, PG_UNIQUE_VIOLATION]);
 
 export interface MigrationReport {
   databaseCreated: boolean;
   applied: string[];
 }
 
-/** Creates the database named by `url` when missing, then applies pending migrations. Safe to run twice. */
+/** Any fixed number: the session lock only migrations take, so that two of them never run at once. */
+const MIGRATION_LOCK = 7_165_329_001;
+const LOCK_RETRY_MS = 250;
+
+/**
+ * Creates the database named by `url` when missing, then applies pending migrations. Safe to run twice, and at
+ * once (a migrate job per deployed pod): the second waits for the first and finds the schema up to date, where
+ * TypeORM alone would let both apply the same migration.
+ */
 export async function migrateDatabase(url: string, log: (line: string) => void = () => {}): Promise<MigrationReport> {
   const databaseCreated = await createDatabaseIfMissing(url, log);
+  const lock = clientOf(url);
+  await lock.connect();
   const dataSource = new DataSource(databaseOptions({ url, poolSize: 2, requestTimeouts: false }));
-  await dataSource.initialize();
   try {
+    await takeMigrationLock(lock, log);
+    await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) log(`applied migration ${migration.name}`);
     if (applied.length === 0) log('schema is up to date');
     return { databaseCreated, applied: applied.map((migration) => migration.name) };
   } finally {
-    await dataSource.destroy();
+    if (dataSource.isInitialized) await dataSource.destroy();
+    // Ending the session releases its lock.
+    await lock.end();
   }
+}
+
+/**
+ * Tries rather than waits: a session waiting for a lock is inside a statement, and the running migration's
+ * `CREATE INDEX CONCURRENTLY` waits for every statement in progress, so each run would wait for the other for ever.
+ */
+async function takeMigrationLock(lock: ListeningClient, log: (line: string) => void): Promise<void> {
+  const tryLock = async () =>
+    (await lock.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK])).rows[0].taken;
+  if (await tryLock()) return;
+  log('waiting for another migration run to finish');
+  while (!(await tryLock())) await sleep(LOCK_RETRY_MS);
 }
 
 /**
@@ -36,7 +70,8 @@ export async function createDatabaseIfMissing(url: string, log: (line: string) =
   try {
     await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
   } catch (error) {
-    if (postgresErrorCode(error) !== PG_DUPLICATE_DATABASE) throw error;
+    // Another migrate run created it first; at the same instant, the catalogue's unique index is what says so.
+    if (!CREATED_BY_ANOTHER.has(postgresErrorCode(error) ?? '')) throw error;
     return false;
   } finally {
     await client.end();

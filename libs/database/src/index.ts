@@ -3,3 +3,5 @@ export * from './database-options';
 export * from './database.module';
 export * from './entities';
 export * from './postgres-errors';
+export { MIGRATIONS } from './migrations';
+export { createIndexConcurrently } from './migrations/concurrent-index';

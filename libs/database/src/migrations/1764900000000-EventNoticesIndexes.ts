@@ -1,5 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+import { createIndexConcurrently } from './concurrent-index';
+
 /**
  * Indexes for the two foreign keys of event_notices, the only ones without: deleting a user (the staff's bulk delete
  * of test users) set each deleted user's notices' sender to NULL by scanning the whole table once per user, so a
@@ -10,16 +12,13 @@ export class EventNoticesIndexes1764900000000 implements MigrationInterface {
   transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS event_notices_sent_by_idx ON event_notices (sent_by)`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX CONCURRENTLY IF NOT EXISTS event_notices_event_id_idx ON event_notices (event_id)`,
-    );
+    await createIndexConcurrently(queryRunner, 'event_notices_sent_by_idx', 'event_notices (sent_by)');
+    await createIndexConcurrently(queryRunner, 'event_notices_event_id_idx', 'event_notices (event_id)');
   }
 
+  // Not CONCURRENTLY: TypeORM reverts a migration inside a transaction, whatever `transaction` says.
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS event_notices_event_id_idx`);
-    await queryRunner.query(`DROP INDEX CONCURRENTLY IF EXISTS event_notices_sent_by_idx`);
+    await queryRunner.query(`DROP INDEX IF EXISTS event_notices_event_id_idx`);
+    await queryRunner.query(`DROP INDEX IF EXISTS event_notices_sent_by_idx`);
   }
 }
