@@ -81,6 +81,23 @@ describe('retention of finished work', () => {
     expect(await left('mail_deliveries')).toEqual([`${tag}-29d`]);
   });
 
+  it('deletes expired session tokens and keeps live ones and api tokens', async () => {
+    const { user } = await loginAs(app);
+    const tokens = { expired: `${tag}-expired`, live: `${tag}-live`, api: `${tag}-api` };
+    await db.query(
+      `INSERT INTO auth_tokens (token_hash, user_id, expires_at)
+       VALUES ($2, $1, now() - interval '1 minute'), ($3, $1, now() + interval '1 hour'), ($4, $1, NULL)`,
+      [user.id, tokens.expired, tokens.live, tokens.api],
+    );
+    const deleted = await new RetentionPruner(db).prune();
+    expect(deleted.auth_tokens).toBeGreaterThanOrEqual(1);
+    const rows: { token_hash: string }[] = await db.query(
+      `SELECT rtrim(token_hash) AS token_hash FROM auth_tokens WHERE token_hash LIKE $1 ORDER BY 1`,
+      [`${tag}-%`],
+    );
+    expect(rows.map((row) => row.token_hash)).toEqual([tokens.api, tokens.live]);
+  });
+
   async function addOldMailDeliveries(count: number, name: string): Promise<void> {
     await db.query(
       `INSERT INTO mail_deliveries (dedupe_key, recipient, kind, sent_at)

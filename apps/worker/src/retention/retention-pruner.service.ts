@@ -17,12 +17,14 @@ const PAUSE_BETWEEN_BATCHES_MS = 50;
  * promise). A published outbox row has done its job and is kept a week for inquiries; one not yet published
  * stays until the relay has published it. A mail delivery is what stops a mail from going out twice; its job
  * retries for about 23 hours, BullMQ keeps a failed job at least 7 days and the queue dashboard can retry
- * it, so a month covers every re-run short of someone retrying a month-old job by hand.
+ * it, so a month covers every re-run short of someone retrying a month-old job by hand. A token that has expired (a
+ * queue dashboard session's) authenticates nowhere; an api token has no expiry and lasts until logout.
  */
 export const RETENTION: readonly { table: string; expired: string }[] = [
   { table: 'idempotency_keys', expired: `created_at < now() - interval '24 hours'` },
   { table: 'outbox', expired: `published_at < now() - interval '7 days'` },
   { table: 'mail_deliveries', expired: `sent_at < now() - interval '30 days'` },
+  { table: 'auth_tokens', expired: `expires_at < now()` },
 ];
 
 /**
