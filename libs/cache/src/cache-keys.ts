@@ -6,6 +6,12 @@ export const CACHE_TTL_MS = {
   analytics: 30 * 60_000,
 } as const;
 
+/**
+ * Raise it in any release that changes what a cached answer holds, or which events a cached list's query selects
+ * (its key staying the same): old and new apis then keep apart entries they would render differently.
+ */
+export const CACHE_FORMAT = 'f2';
+
 export const cacheKeys = {
   /** Bumped by every write to any event; every list entry is current only under the version it was read at. */
   catalogVersion: () => 'version:catalog',
@@ -16,8 +22,11 @@ export const cacheKeys = {
   /** Bumped whenever any booking changes; the overall analytics entry is read under it. */
   analyticsVersion: () => 'version:analytics',
 
-  /** Every cached entry lives under the Redis run id, so none outlives a restart that lost version bumps. */
-  entry: (runId: string, key: string) => `cache:${runId}:${key}`,
+  /**
+   * Every cached entry lives under the Redis run id, so none outlives a restart that lost version bumps, and under
+   * the format of its answers, so that while a rolling deploy mixes releases none serves another's.
+   */
+  entry: (runId: string, key: string) => `cache:${CACHE_FORMAT}:${runId}:${key}`,
 
   publicEventList: (query: string) => `events:public-list:${query}`,
   publicEventDetails: (eventId: string) => `events:public:${eventId}`,
