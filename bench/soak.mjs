@@ -51,7 +51,8 @@ async function main() {
   const runId = `soak_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const env = runEnvironment(runId, {
     LOG_LEVEL: process.env.SOAK_LOG_LEVEL ?? 'warn',
-    DB_POOL_SIZE: '10',
+    // The apis share this environment; a worker needs WORKER_CONCURRENCY (16 by default) + 4 connections.
+    DB_POOL_SIZE: '20',
   });
   mkdirSync(RESULTS, { recursive: true });
   progress(`soak ${runId}: ${SOAK.minutes} min, worker restart every ${SOAK.restartEverySeconds} s`);
