@@ -11,7 +11,10 @@ function rendered(exception: unknown) {
     status: (status: number) => ((sent.status = status), reply),
     send: (body: unknown) => (sent.body = body),
   };
-  const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+  const request = { is404: false };
+  const host = {
+    switchToHttp: () => ({ getResponse: () => reply, getRequest: () => request }),
+  } as unknown as ArgumentsHost;
   new HttpExceptionFilter().catch(exception, host);
   return sent;
 }
