@@ -4,6 +4,8 @@ import request from 'supertest';
 import { createEvent, loginAs } from '@evently/testing';
 import { TokensService } from '@evently/users';
 
+import { MAX_FORM_FIELDS } from '../../apps/api/src/common/form-body.parser';
+
 import { insertBookings } from '../support/booking-rows';
 import { expectErrorShape } from '../support/error-shape';
 import { ApiOperation, apiOperations, urlOf } from '../support/openapi-operations';
@@ -38,6 +40,12 @@ describe('HTTP conventions', () => {
     const post = await http.post(`/api/user/events/${eventId}/`).send({});
     expect({ status: post.status, allow: post.headers.allow }).toEqual({ status: 405, allow: 'GET, HEAD' });
     expectErrorShape(post.body);
+  });
+
+  it('still answers 404 where the path names nothing that could exist, whatever the method', async () => {
+    // A malformed id, as DRF's URL patterns refuse it; and a missing file under the Swagger UI's static route.
+    expect((await http.post('/api/user/events/not-an-id/').send({})).status).toBe(404);
+    expect((await http.get('/api/docs/no-such-file.js')).status).toBe(404);
   });
 
   it('rejects malformed JSON with 400 in the error shape', async () => {
@@ -100,6 +108,61 @@ describe('HTTP conventions', () => {
     });
   });
 
+  it('refuses a malformed multipart body, one over 1 MB and one of too many fields, in the error shape', async () => {
+    const noBoundary = await http
+      .post('/api/user/auth/login/')
+      .set('content-type', 'multipart/form-data')
+      .send('--x\r\nContent-Disposition: form-data; name="username"\r\n\r\nme\r\n--x--');
+    expect({ status: noBoundary.status, error: noBoundary.body.error }).toEqual({
+      status: 400,
+      error: 'Malformed multipart body.',
+    });
+    const cutShort = await http
+      .post('/api/user/auth/login/')
+      .set('content-type', 'multipart/form-data; boundary=x')
+      .send('--x\r\nContent-Disposition: form-data; name="username"\r\n\r\nme');
+    expect({ status: cutShort.status, error: cutShort.body.error }).toEqual({
+      status: 400,
+      error: 'Malformed multipart body.',
+    });
+    const tooLarge = await http
+      .post('/api/user/auth/register/')
+      .field('username', 'someone')
+      .field('address', 'a'.repeat(1024 * 1024));
+    expect({ status: tooLarge.status, body: tooLarge.body }).toEqual({
+      status: 413,
+      body: { error: 'Request body is too large.', details: 'The limit is 1 MB.' },
+    });
+    let manyFields = http.post('/api/user/auth/login/');
+    for (let field = 0; field <= MAX_FORM_FIELDS; field++) manyFields = manyFields.field(`f${field}`, 'x');
+    const tooMany = await manyFields;
+    expect({ status: tooMany.status, body: tooMany.body }).toEqual({
+      status: 413,
+      body: { error: 'Too many fields.', details: `The limit is ${MAX_FORM_FIELDS}.` },
+    });
+  });
+
+  it('reads every multipart part as text, whatever type it names', async () => {
+    const response = await http
+      .post('/api/user/auth/login/')
+      .field('username', '{"deep": [[[[[[[[1]]]]]]]]}', { contentType: 'application/json' })
+      .field('password', 'whatever-it-is');
+    expect({ status: response.status, error: response.body.error }).toEqual({
+      status: 400,
+      error: 'Unable to log in with provided credentials.',
+    });
+  });
+
+  it('takes a bodiless request that names a body type anyway (fetch sends text/plain for an empty string)', async () => {
+    const session = await loginAs(app);
+    await http
+      .post('/api/user/auth/logout/')
+      .set(session.headers)
+      .set('content-type', 'text/plain')
+      .send('')
+      .expect(200);
+  });
+
   it('answers a request with no body as DRF does an empty one: each required field is named', async () => {
     const response = await http.post('/api/user/auth/login/').expect(400);
     expect(response.body).toEqual({
@@ -138,7 +201,7 @@ describe('HTTP conventions', () => {
       });
     }
     expect(answers).not.toHaveLength(0);
-    const unrouted = (status: number) => status === 404 || (status >= 300 && status < 400);
+    const unrouted = (status: number) => status === 404 || status === 405 || (status >= 300 && status < 400);
     const misrouted = answers.filter(
       ({ withSlash, without }) => withSlash !== without || unrouted(withSlash) || unrouted(without),
     );

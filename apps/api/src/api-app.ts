@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 
-import { fastifyMultipart } from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -10,7 +9,7 @@ import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
 import { registerAnswerReplay } from './common/answer-replay';
-import { BODY_LIMIT_BYTES, MULTIPART_LIMITS } from './common/body-limits';
+import { multipartBodyParser, otherBodyParser } from './common/form-body.parser';
 import { HostCheck } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
@@ -20,6 +19,8 @@ import { setupSwagger } from './common/swagger';
 import { closeConnectionsOnClose } from './graceful-shutdown';
 import { registerHttpMetrics } from './metrics/http-metrics';
 import { registerQueueDashboard } from './queue-dashboard/queue-dashboard';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * helmet's defaults (Nest's built-in), less:
@@ -71,10 +72,10 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
 
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
-  // No route reads plain text, and DRF answers it 415.
+  app.useBodyParser('multipart/form-data', { bodyLimit: BODY_LIMIT_BYTES }, multipartBodyParser);
+  // Straight on Fastify: a catch-all given to Nest would stand in for the form-urlencoded parser Nest adds at init.
   fastify.removeContentTypeParser('text/plain');
-  // Registered through Nest's adapter, which then owns the plugin; its fields become the body, as a form's do.
-  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { ...MULTIPART_LIMITS } });
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, otherBodyParser);
   const hostCheck = new HostCheck(config.allowedHosts);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

@@ -31,6 +31,14 @@ export class ConflictError extends DomainError {
   readonly status = 409;
 }
 
+export class PayloadTooLargeError extends DomainError {
+  readonly status = 413;
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly status = 415;
+}
+
 export class UnprocessableError extends DomainError {
   readonly status = 422;
 }

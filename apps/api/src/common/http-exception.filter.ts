@@ -6,8 +6,9 @@ import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, TooManyRequestsError } from '@evently/common';
 import { isDatabaseGiveUp, isDatabaseUnavailable, PG_STRING_TOO_LONG, postgresErrorCode } from '@evently/database';
 
-import { BODY_LIMIT_BYTES, MULTIPART_LIMITS } from './body-limits';
 import { ErrorBody } from './error-body';
+import { UNSUPPORTED_MEDIA_TYPE } from './form-body.parser';
+import { otherRoutedMethods } from './routed-methods';
 
 /** Every request the api refuses with 503 (database down, overloaded, shutting down) says when to try again. */
 export const RETRY_SHORTLY = { 'retry-after': '1' } as const;
@@ -55,16 +56,13 @@ export function renderRefusal(refusal: DomainError): RenderedError {
   return renderError(refusal);
 }
 
-const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
 /**
  * A path that exists, asked with a method it does not take, is DRF's 405 naming the methods it does take (`Allow`),
  * not a 404 that would tell the client the resource is gone.
  */
 function methodNotAllowed(request: FastifyRequest): RenderedError | undefined {
   if (!request.is404) return undefined;
-  const url = request.url.split('?', 1)[0];
-  const allowed = ROUTABLE_METHODS.filter((method) => request.server.findRoute({ method, url }) !== null);
+  const allowed = otherRoutedMethods(request);
   if (allowed.length === 0) return undefined;
   return {
     status: 405,
@@ -125,13 +123,12 @@ function renderHttpException(exception: HttpException): RenderedError {
 
 /** Every 413, whether Fastify's parser or Nest's adapter raised it, says what the limit is. */
 function detailsFor(status: number): string | null {
-  return status === 413 ? `The limit is ${BODY_LIMIT_BYTES / (1024 * 1024)} MB.` : null;
+  return status === 413 ? 'The limit is 1 MB.' : null;
 }
 
 const CLIENT_ERROR_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large.',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE:
-    'Unsupported media type; send application/json, application/x-www-form-urlencoded or multipart/form-data.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: UNSUPPORTED_MEDIA_TYPE,
   FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty.',
   FST_ERR_CTP_INVALID_JSON_BODY: 'Malformed JSON in request body.',
 };
@@ -140,23 +137,8 @@ const CLIENT_ERROR_MESSAGES: Record<string, string> = {
 // runs; both hold an id that cannot exist, and an unknown id is a 404.
 const UNROUTABLE_PATH_CODES = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
 
-/** @fastify/multipart's refusals of a body past {@link MULTIPART_LIMITS}. */
-const MULTIPART_REFUSALS: Record<string, RenderedError> = {
-  FST_FILES_LIMIT: { status: 400, body: { error: 'File uploads are not accepted.', details: null } },
-  FST_FIELDS_LIMIT: {
-    status: 413,
-    body: { error: 'Too many fields.', details: `The limit is ${MULTIPART_LIMITS.fields}.` },
-  },
-  FST_PARTS_LIMIT: {
-    status: 413,
-    body: { error: 'Too many fields.', details: `The limit is ${MULTIPART_LIMITS.parts}.` },
-  },
-};
-
 function renderClientError(status: number, error: Error & { code?: string }): RenderedError {
   if (UNROUTABLE_PATH_CODES.has(error.code ?? '')) return { status: 404, body: { error: 'Not found.', details: null } };
-  const multipartRefusal = MULTIPART_REFUSALS[error.code ?? ''];
-  if (multipartRefusal) return multipartRefusal;
   const message =
     CLIENT_ERROR_MESSAGES[error.code ?? ''] ??
     (error instanceof SyntaxError ? 'Malformed JSON in request body.' : error.message);

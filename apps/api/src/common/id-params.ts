@@ -1,5 +1,6 @@
 import { NotFoundException, ParseUUIDPipe, PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
+import { isUUID } from 'class-validator';
 
 import { INT32 } from './openapi-types';
 
@@ -14,11 +15,20 @@ export const MAX_INT_ID = 2_147_483_647;
 /** Integer ids (users): digits within PostgreSQL's `integer`, else 404. */
 export const IntIdParam: PipeTransform<string, number> = {
   transform(value: string): number {
-    const id = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-    if (!Number.isInteger(id) || id < 1 || id > MAX_INT_ID) throw new NotFoundException('Not found.');
-    return id;
+    if (!isIntId(value)) throw new NotFoundException('Not found.');
+    return Number(value);
   },
 };
+
+function isIntId(value: string): boolean {
+  const id = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(id) && id >= 1 && id <= MAX_INT_ID;
+}
+
+/** What either pipe would take: a path id that fails both names nothing that could exist. */
+export function isPossibleId(value: string): boolean {
+  return isUUID(value, 'all') || isIntId(value);
+}
 
 /** Documents a path param read with {@link IntIdParam}, which the Swagger plugin would call a `number`. */
 export const ApiIntIdParam = (name: string) =>
