@@ -40,9 +40,12 @@ export async function migrateDatabase(url: string, log: (line: string) => void =
     if (applied.length === 0) log('schema is up to date');
     return { databaseCreated, applied: applied.map((migration) => migration.name) };
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
-    // Ending the session releases its lock.
-    await lock.end();
+    try {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    } finally {
+      // Ending the session releases its lock.
+      await lock.end();
+    }
   }
 }
 
