@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createEvent, loginAs } from '@evently/testing';
 import { TokensService } from '@evently/users';
 
-import { MAX_FORM_FIELDS } from '../../apps/api/src/common/form-body.parser';
+import { MAX_FORM_FIELDS } from '../../apps/api/src/common/body-limits';
 
 import { insertBookings } from '../support/booking-rows';
 import { expectErrorShape } from '../support/error-shape';
@@ -42,10 +42,20 @@ describe('HTTP conventions', () => {
     expectErrorShape(post.body);
   });
 
-  it('still answers 404 where the path names nothing that could exist, whatever the method', async () => {
-    // A malformed id, as DRF's URL patterns refuse it; and a missing file under the Swagger UI's static route.
-    expect((await http.post('/api/user/events/not-an-id/').send({})).status).toBe(404);
-    expect((await http.get('/api/docs/no-such-file.js')).status).toBe(404);
+  it.each([
+    ['a malformed id', 'post', '/api/user/events/not-an-id/'],
+    ['a user id where an event id goes', 'post', '/api/user/events/1/'],
+    [
+      'an event id where a user id goes',
+      'post',
+      `/api/users/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/bookings/`,
+    ],
+    ['a file missing under the Swagger UI', 'get', '/api/docs/no-such-file.js'],
+    ['a path that cannot be decoded', 'options', '/api/bookings/%E0%A4%A/'],
+    ['an unknown path with a body of another type', 'post', '/api/no-such-thing/'],
+  ] as const)('still answers 404 where the path names nothing that could exist (%s)', async (_case, method, path) => {
+    const response = await http[method](path).set('content-type', 'text/plain').send('hi');
+    expect(response.status).toBe(404);
   });
 
   it('rejects malformed JSON with 400 in the error shape', async () => {
@@ -117,14 +127,17 @@ describe('HTTP conventions', () => {
       status: 400,
       error: 'Malformed multipart body.',
     });
-    const cutShort = await http
-      .post('/api/user/auth/login/')
-      .set('content-type', 'multipart/form-data; boundary=x')
-      .send('--x\r\nContent-Disposition: form-data; name="username"\r\n\r\nme');
-    expect({ status: cutShort.status, error: cutShort.body.error }).toEqual({
-      status: 400,
-      error: 'Malformed multipart body.',
-    });
+    for (const part of ['name="username"', 'name="f"; filename="a.txt"']) {
+      // Cut short inside a field, and inside a file (whose unread stream once took the process down).
+      const cutShort = await http
+        .post('/api/user/auth/login/')
+        .set('content-type', 'multipart/form-data; boundary=x')
+        .send(`--x\r\nContent-Disposition: form-data; ${part}\r\n\r\nabc`);
+      expect({ status: cutShort.status, error: cutShort.body.error }).toEqual({
+        status: 400,
+        error: 'Malformed multipart body.',
+      });
+    }
     const tooLarge = await http
       .post('/api/user/auth/register/')
       .field('username', 'someone')
@@ -142,14 +155,30 @@ describe('HTTP conventions', () => {
     });
   });
 
-  it('reads every multipart part as text, whatever type it names', async () => {
+  it('reads every multipart part without a file name as text, whatever type it names', async () => {
+    for (const contentType of ['application/json', 'application/octet-stream']) {
+      const response = await http
+        .post('/api/user/auth/login/')
+        .field('username', '{"deep": [[[[[[[[1]]]]]]]]}', { contentType })
+        .field('password', 'whatever-it-is');
+      expect({ status: response.status, error: response.body.error }).toEqual({
+        status: 400,
+        error: 'Unable to log in with provided credentials.',
+      });
+    }
+  });
+
+  it('refuses a multipart part whose charset decodes to half a surrogate pair', async () => {
     const response = await http
-      .post('/api/user/auth/login/')
-      .field('username', '{"deep": [[[[[[[[1]]]]]]]]}', { contentType: 'application/json' })
-      .field('password', 'whatever-it-is');
+      .post('/api/user/auth/register/')
+      .field('username', 'surrogate_user')
+      .field('password', 'a-long-enough-passphrase')
+      .field('email', Buffer.from('\ud800@a.co', 'utf16le') as unknown as string, {
+        contentType: 'text/plain; charset=utf-16le',
+      });
     expect({ status: response.status, error: response.body.error }).toEqual({
       status: 400,
-      error: 'Unable to log in with provided credentials.',
+      error: 'Request body is not valid Unicode.',
     });
   });
 

@@ -9,18 +9,18 @@ import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
 import { registerAnswerReplay } from './common/answer-replay';
+import { BODY_LIMIT_BYTES } from './common/body-limits';
 import { multipartBodyParser, otherBodyParser } from './common/form-body.parser';
 import { HostCheck } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
 import { parseQueryWithoutEmpty } from './common/query-string.parser';
 import { registerRequestLog } from './common/request-log';
+import { MAX_PARAM_LENGTH } from './common/routed-methods';
 import { setupSwagger } from './common/swagger';
 import { closeConnectionsOnClose } from './graceful-shutdown';
 import { registerHttpMetrics } from './metrics/http-metrics';
 import { registerQueueDashboard } from './queue-dashboard/queue-dashboard';
-
-export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * helmet's defaults (Nest's built-in), less:
@@ -48,7 +48,11 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200, querystringParser: parseQueryWithoutEmpty },
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      maxParamLength: MAX_PARAM_LENGTH,
+      querystringParser: parseQueryWithoutEmpty,
+    },
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];

@@ -3,25 +3,27 @@ import type { FastifyBodyParser } from 'fastify';
 
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@evently/common';
 
-/** More fields than any request takes, few enough that a body cannot be cut into thousands of them. */
-export const MAX_FORM_FIELDS = 32;
-
-export const UNSUPPORTED_MEDIA_TYPE =
-  'Unsupported media type; send application/json, application/x-www-form-urlencoded or multipart/form-data.';
+import { MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
+import { isWellFormedText } from './json-body.parser';
 
 const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * The api's `multipart/form-data` parser (DRF's default parsers read it too), for fields only. Fastify has read the
- * whole body first, within the same 1 MB as JSON, so no field is ever cut short; every part is text, whatever type it
- * names; a field sent twice becomes a list, which validation refuses where one value is expected; a file is refused.
+ * whole body first, within the same limit as JSON, so no field is ever cut short. Every part is text whatever type it
+ * names, unless it carries a file name: files are refused, and never opened as streams (an unread file stream that
+ * errs, as one cut short does, would end the process). A field sent twice becomes a list, which validation refuses
+ * where one value is expected.
  */
 export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, done) => {
   if (body.length === 0) return done(null, undefined);
   let form: ReturnType<typeof Busboy>;
   try {
-    const limits = { parts: MAX_FORM_FIELDS, fieldSize: body.length };
-    form = Busboy({ headers: request.headers as BusboyHeaders, limits });
+    form = Busboy({
+      headers: request.headers as BusboyHeaders,
+      limits: { parts: MAX_FORM_FIELDS, files: 0, fieldSize: body.length },
+      isPartAFile: (_name, _type, fileName) => fileName !== undefined,
+    });
   } catch {
     return done(new BadRequestError('Malformed multipart body.', 'It names no boundary.'));
   }
@@ -34,14 +36,10 @@ export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, do
     done(error ?? null, error ? undefined : fields);
   };
   form.on('field', (name: string, value: string) => {
-    if (FORBIDDEN_FIELD_NAMES.has(name)) refusal ??= new BadRequestError('Field name not allowed.', name);
-    const earlier = fields[name];
-    fields[name] = earlier === undefined ? value : [earlier, value].flat();
+    refusal ??= fieldRefusal(name, value);
+    fields[name] = Object.hasOwn(fields, name) ? [fields[name], value].flat() : value;
   });
-  form.on('file', (_name: string, stream: NodeJS.ReadableStream) => {
-    refusal ??= new BadRequestError('File uploads are not accepted.');
-    stream.resume();
-  });
+  form.on('filesLimit', () => (refusal ??= new BadRequestError('File uploads are not accepted.')));
   form.on('partsLimit', () => {
     refusal ??= new PayloadTooLargeError('Too many fields.', `The limit is ${MAX_FORM_FIELDS}.`);
   });
@@ -50,9 +48,20 @@ export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, do
   form.end(body);
 };
 
+/** A part may name its charset, and UTF-16 can decode to half a surrogate pair, which no validator expects. */
+function fieldRefusal(name: string, value: string): Error | undefined {
+  if (FORBIDDEN_FIELD_NAMES.has(name)) return new BadRequestError('Field name not allowed.', name);
+  if (!isWellFormedText(name) || !isWellFormedText(value)) {
+    return new BadRequestError('Request body is not valid Unicode.', 'It holds an unpaired surrogate.');
+  }
+  return undefined;
+}
+
 /**
- * Every other type is DRF's 415, unless nothing was sent: a bodiless logout or DELETE from a client that sets a
- * Content-Type anyway (fetch sends `text/plain` for an empty string) is answered as if it had none.
+ * Every other type is DRF's 415, unless nothing was sent (a bodiless logout or DELETE from a client that names a type
+ * anyway: fetch sends `text/plain` for an empty string) or no route has the path (404, as DRF resolves the URL first).
  */
-export const otherBodyParser: FastifyBodyParser<Buffer> = (_request, body, done) =>
-  body.length === 0 ? done(null, undefined) : done(new UnsupportedMediaTypeError(UNSUPPORTED_MEDIA_TYPE));
+export const otherBodyParser: FastifyBodyParser<Buffer> = (request, body, done) =>
+  body.length === 0 || request.is404
+    ? done(null, undefined)
+    : done(new UnsupportedMediaTypeError(UNSUPPORTED_MEDIA_TYPE));

@@ -20,14 +20,14 @@ export const IntIdParam: PipeTransform<string, number> = {
   },
 };
 
-function isIntId(value: string): boolean {
+export function isIntId(value: string): boolean {
   const id = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
   return Number.isInteger(id) && id >= 1 && id <= MAX_INT_ID;
 }
 
-/** What either pipe would take: a path id that fails both names nothing that could exist. */
-export function isPossibleId(value: string): boolean {
-  return isUUID(value, 'all') || isIntId(value);
+/** What {@link UuidParam} takes. */
+export function isUuid(value: string): boolean {
+  return isUUID(value, 'all');
 }
 
 /** Documents a path param read with {@link IntIdParam}, which the Swagger plugin would call a `number`. */

@@ -30,9 +30,13 @@ export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buff
 
 /** `"\ud800"` is valid JSON but no text: validators that encode it (isEmail) throw, and PostgreSQL mangles it. */
 function isWellFormed(value: unknown): boolean {
-  if (typeof value === 'string') return !LONE_SURROGATE.test(value);
+  if (typeof value === 'string') return isWellFormedText(value);
   if (typeof value !== 'object' || value === null) return true;
-  return Object.entries(value).every(([key, item]) => !LONE_SURROGATE.test(key) && isWellFormed(item));
+  return Object.entries(value).every(([key, item]) => isWellFormedText(key) && isWellFormed(item));
+}
+
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
 }
 
 // In a `u` regex, a surrogate pair is one code point; only an unpaired half matches \p{Cs}.

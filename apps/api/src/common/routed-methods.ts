@@ -1,19 +1,42 @@
 import type { FastifyRequest } from 'fastify';
 
-import { isPossibleId } from './id-params';
+import { isIntId, isUuid } from './id-params';
+
+/** The router's longest path parameter; a longer one names nothing (404). */
+export const MAX_PARAM_LENGTH = 200;
 
 const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/** The path ids each route reads, as its pipes read them. */
+const ID_PARAMS: Readonly<Record<string, (value: string) => boolean>> = {
+  id: isUuid,
+  event_id: isUuid,
+  user_id: isIntId,
+};
+
 /**
- * The methods the path of a request that found no route is routed for, other than its own; none when no route has
- * the path, or when an id in it could not exist (a malformed id is a 404 whatever the method, as DRF's URL patterns
- * answer it). A file missing under a static route (the Swagger UI's) asks with a method the route takes: none either.
+ * The methods the path of a request that found no route is routed for, other than its own. None when no route has
+ * the path, when the path could not be routed at all (undecodable, or a parameter too long), when one of its ids
+ * could not exist (a malformed id is a 404 whatever the method, as DRF's URL patterns answer it), or when the
+ * request's own method is among them (a file missing under a static route, such as the Swagger UI's).
  */
 export function otherRoutedMethods(request: FastifyRequest): string[] {
   const url = request.url.split('?', 1)[0];
+  if (!isRoutable(url)) return [];
   const routed = ROUTABLE_METHODS.filter((method) => {
     const route = request.server.findRoute({ method, url });
-    return route !== null && Object.values(route.params).every((value) => isPossibleId(String(value)));
+    return (
+      route !== null && Object.entries(route.params).every(([name, value]) => ID_PARAMS[name]?.(String(value)) ?? true)
+    );
   });
-  return routed.includes(request.method as (typeof ROUTABLE_METHODS)[number]) ? [] : routed;
+  return routed.some((method) => method === request.method) ? [] : routed;
+}
+
+function isRoutable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+  } catch {
+    return false;
+  }
+  return path.split('/').every((segment) => segment.length <= MAX_PARAM_LENGTH);
 }
