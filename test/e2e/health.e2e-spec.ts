@@ -144,7 +144,7 @@ describe('GET /api/health/', () => {
     }
   });
 
-  it('carries the error shape next to status and the failing part when unhealthy', async () => {
+  it('carries the error shape next to status and the failing part when unhealthy, and says when to retry', async () => {
     const lonely = await createAppWithOwnQueues('no-workers');
     try {
       const response = await request(lonely.getHttpServer()).get('/api/health/').expect(503);
@@ -155,6 +155,7 @@ describe('GET /api/health/', () => {
         error: 'Service temporarily unavailable.',
         details: 'workers',
       });
+      expect(response.headers['retry-after']).toBe('1');
     } finally {
       await lonely.close();
     }

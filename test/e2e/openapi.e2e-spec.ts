@@ -37,6 +37,9 @@ const STAFF_ONLY = [
   'GET /api/metrics',
 ];
 const LISTS = ['GET /api/user/events', 'GET /api/admin/events/list', 'GET /api/users/{user_id}/bookings'];
+/** JSON first: Swagger UI starts from the first type. */
+const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+const UUID_PARAMS = ['id', 'event_id'];
 const JSON_BODY = { 'content-type': 'application/json' };
 
 /** Every property and parameter of the document, by name, nested ones included. */
@@ -150,6 +153,42 @@ describe('OpenAPI document (compiled api)', () => {
     expect(operation('POST /api/user/auth/login').responses['429']).toBeDefined();
     const created = operation('POST /api/bookings').responses['201'];
     expect(Object.keys(created.headers ?? {})).toEqual(['Idempotent-Replayed']);
+  });
+
+  it('takes every request body as JSON or a form, with one schema, and documents the 415 of any other type', () => {
+    const withBody = operations.filter(({ operation }) => operation.requestBody);
+    expect(withBody.length).toBeGreaterThanOrEqual(6);
+    for (const { key, operation } of withBody) {
+      const { content } = operation.requestBody!;
+      const schemas = new Set(Object.values(content).map(({ schema }) => JSON.stringify(schema)));
+      expect({ key, types: Object.keys(content), schemas: schemas.size }).toEqual({
+        key,
+        types: BODY_TYPES,
+        schemas: 1,
+      });
+      expect({ key, unsupported: operation.responses['415']?.description }).toEqual({
+        key,
+        unsupported: expect.stringContaining('Unsupported media type'),
+      });
+    }
+  });
+
+  it("gives the lists' query parameters no example, which Swagger UI's Try it out would send as a filter", () => {
+    for (const key of LISTS) {
+      const queries = operation(key).parameters!.filter(({ in: location }) => location === 'query');
+      expect(queries.length).toBeGreaterThanOrEqual(2);
+      for (const { name, schema } of queries) expect({ key, name, example: schema.example }).toEqual({ key, name });
+    }
+  });
+
+  it('formats the ids read as UUIDs as uuid', () => {
+    const ids = operations.flatMap(({ key, operation }) =>
+      (operation.parameters ?? [])
+        .filter(({ name, in: location }) => location === 'path' && UUID_PARAMS.includes(name))
+        .map(({ name, schema }) => ({ key, name, schema })),
+    );
+    expect(ids.length).toBeGreaterThanOrEqual(9);
+    for (const id of ids) expect(id).toEqual({ ...id, schema: { type: 'string', format: 'uuid' } });
   });
 
   it('documents the 401 of public routes, which check a token only when one is sent', async () => {

@@ -4,7 +4,7 @@ import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { StaffOnly } from '@evently/auth';
 
 import { ApiErrors, NOT_STAFF } from '../common/api-errors.decorator';
-import { UuidParam } from '../common/id-params';
+import { ApiUuidParam, UuidParam } from '../common/id-params';
 import { AnalyticsService } from './analytics.service';
 import {
   AnalyticsOverviewDto,
@@ -38,6 +38,7 @@ export class AnalyticsController {
   }
 
   @Get(':event_id')
+  @ApiUuidParam('event_id')
   @ApiOperation({
     summary: "One event's bookings, cancellation rate and bookings per day",
     description:

@@ -11,7 +11,7 @@ import { ApiBodyExample } from '../common/api-body-example.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ErrorBody } from '../common/error-body';
 import { renderRefusal } from '../common/http-exception.filter';
-import { ApiIntIdParam, IntIdParam, UuidParam } from '../common/id-params';
+import { ApiIntIdParam, ApiUuidParam, IntIdParam, UuidParam } from '../common/id-params';
 import { PaginationQueryDto } from '../common/pagination.dto';
 import { RequestUrl } from '../common/request-url.decorator';
 import {
@@ -84,6 +84,7 @@ export class BookingsController {
 
   /** One booking, for its owner or staff. */
   @Get('bookings/:id')
+  @ApiUuidParam('id')
   @ApiErrors(401, 404)
   async findOne(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<BookingDto> {
     return mapBooking(await this.bookings.poll(user, id));
@@ -91,6 +92,7 @@ export class BookingsController {
 
   /** Cancels a booking and returns its seats; cancelling twice is a 409. */
   @Delete('bookings/:id')
+  @ApiUuidParam('id')
   @ApiErrors(401, 404, 409)
   async cancel(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<CancelledBookingDto> {
     const booking = await this.bookings.cancel(user, id);

@@ -33,3 +33,6 @@ export function isUuid(value: string): boolean {
 /** Documents a path param read with {@link IntIdParam}, which the Swagger plugin would call a `number`. */
 export const ApiIntIdParam = (name: string) =>
   ApiParam({ name, schema: { ...INT32, minimum: 1, maximum: MAX_INT_ID } });
+
+/** Documents a path param read with {@link UuidParam}, which the Swagger plugin would call a plain `string`. */
+export const ApiUuidParam = (name: string) => ApiParam({ name, schema: { type: 'string', format: 'uuid' } });

@@ -4,10 +4,12 @@ import {
   getSchemaPath,
   OpenAPIObject,
   OperationObject,
+  RequestBodyObject,
   ResponseObject,
   SwaggerModule,
 } from '@nestjs/swagger';
 
+import { MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
 import { ErrorBody } from './error-body';
 
 export const API_TAGS = ['auth', 'admin-events', 'admin-users', 'analytics', 'events', 'bookings', 'system'] as const;
@@ -15,6 +17,7 @@ export const API_TAGS = ['auth', 'admin-events', 'admin-users', 'analytics', 'ev
 const TOKEN_SCHEME = 'token';
 const BEARER_SCHEME = 'bearer';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'] as const;
 
 /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */
 export function setupSwagger(app: INestApplication): void {
@@ -22,7 +25,10 @@ export function setupSwagger(app: INestApplication): void {
     .setTitle('Evently API')
     .setDescription(
       'Event booking backend. Authenticate with `Authorization: Token <token>` (or `Bearer <token>`), ' +
-        'using the token from register or login. Every error is `{"error": "...", "details": ...}`.',
+        'using the token from register or login. Every error is `{"error": "...", "details": ...}`. ' +
+        'Request bodies may be JSON, form-encoded or multipart (fields only, no files); numbers and booleans may be ' +
+        'sent as text (`"2"`, `"true"`), as DRF reads them. A path that exists, asked with a method it does not take, ' +
+        'is 405 with an `Allow` header naming the methods it takes.',
     )
     .setVersion('1.0')
     .addApiKey(
@@ -58,10 +64,11 @@ const RETRY_AFTER = {
 };
 
 /**
- * The global guard, body limit and exception filter act on every route, so what they answer is documented here,
+ * The global guard, body parsers and exception filter act on every route, so what they answer is documented here,
  * once, rather than on each route: the guard accepts `Bearer` wherever it accepts `Token`, and checks a token sent
- * to a public route too; any body over 1 MB is refused; any route answers 503 when the database is down or token
- * lookups are overloaded, and every 429 and 503 says when to retry.
+ * to a public route too; every body is read from JSON or a form alike, and refused when over 1 MB, in another type,
+ * or cut into too many fields; any route answers 503 when the database is down or token lookups are overloaded, and
+ * every 429 and 503 says when to retry.
  */
 function documentWhatEveryRouteDoes(operation: OperationObject): void {
   const { responses } = operation;
@@ -72,7 +79,13 @@ function documentWhatEveryRouteDoes(operation: OperationObject): void {
   } else {
     responses[401] ??= errorResponse('Only when an invalid token is sent: this route needs none, but checks one');
   }
-  if (operation.requestBody) responses[413] ??= errorResponse('Body larger than 1 MB');
+  if (operation.requestBody) {
+    if ('content' in operation.requestBody) offerFormBodies(operation.requestBody);
+    responses[413] ??= errorResponse(
+      `Body larger than 1 MB, or a multipart body of more than ${MAX_FORM_FIELDS} fields ("Too many fields.")`,
+    );
+    responses[415] ??= errorResponse(`A non-empty body of any other type: "${UNSUPPORTED_MEDIA_TYPE}"`);
+  }
   responses[503] ??= errorResponse(
     'A dependency is down, or the api is overloaded or shutting down; retry after Retry-After seconds',
   );
@@ -80,6 +93,12 @@ function documentWhatEveryRouteDoes(operation: OperationObject): void {
     const response = responses[status];
     if (response && 'description' in response) response.headers = { ...response.headers, ...RETRY_AFTER };
   }
+}
+
+/** JSON stays the first type, which Swagger UI starts from. */
+function offerFormBodies(body: RequestBodyObject): void {
+  const { schema } = body.content['application/json'];
+  for (const type of FORM_TYPES) body.content[type] ??= { schema };
 }
 
 function errorResponse(description: string): ResponseObject {

@@ -8,7 +8,7 @@ import { EventQueries, EventsService } from '@evently/events';
 
 import { ApiBodyExample } from '../common/api-body-example.decorator';
 import { ApiErrors, INVALID_PAGE, NOT_STAFF, SpecificError } from '../common/api-errors.decorator';
-import { UuidParam } from '../common/id-params';
+import { ApiUuidParam, UuidParam } from '../common/id-params';
 import { RequestUrl } from '../common/request-url.decorator';
 import { CreateEventDto, toEventChanges, toNewEvent, UpdateEventDto } from './dto/create-event.dto';
 import { AdminEventsQueryDto, toAdminEventFilter } from './dto/event-queries.dto';
@@ -57,6 +57,7 @@ export class AdminEventsController {
 
   /** Staff only. Any event that is not deleted, with its bookings and utilization. */
   @Get(':id/details')
+  @ApiUuidParam('id')
   @ApiErrors(401, NOT_STAFF, 404)
   async details(@Param('id', UuidParam) id: string): Promise<AdminEventDetailsDto> {
     return mapAdminEventDetails(await this.queries.findAdminDetails(id));
@@ -68,6 +69,7 @@ export class AdminEventsController {
    * sent back is taken). Answers the event's details.
    */
   @Put(':id')
+  @ApiUuidParam('id')
   @UseGuards(EventManagerGuard)
   @ApiBodyExample(UpdateEventDto, 'Only the fields to change', { name: 'Updated Tech Conference 2030', capacity: 600 })
   @ApiErrors(400, 401, NOT_ORGANIZER, 404, 409)
@@ -85,6 +87,7 @@ export class AdminEventsController {
    * bookings and nobody is emailed.
    */
   @Delete(':id/delete')
+  @ApiUuidParam('id')
   @ApiErrors(401, NOT_ORGANIZER, 404)
   async remove(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<DeletedEventDto> {
     return { event_id: await this.events.remove(user, id), status: 'deleted' };

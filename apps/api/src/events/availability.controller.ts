@@ -6,7 +6,7 @@ import { EventCatalog, publicReadVersions } from '@evently/events';
 
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Replayable } from '../common/answer-replay';
-import { UuidParam } from '../common/id-params';
+import { ApiUuidParam, UuidParam } from '../common/id-params';
 import { JsonText } from '../common/json-text.decorator';
 import { AvailabilityDto, mapAvailability } from './dto/event-responses.dto';
 
@@ -18,6 +18,7 @@ export class AvailabilityController {
 
   /** Tickets left: capacity minus the tickets of confirmed bookings, fresh after every booking settles. */
   @Get(':id/availability')
+  @ApiUuidParam('id')
   @JsonText(AvailabilityDto)
   @Replayable(publicReadVersions.event)
   @ApiErrors(404)

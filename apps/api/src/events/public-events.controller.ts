@@ -7,7 +7,7 @@ import { EventCatalog, publicReadVersions } from '@evently/events';
 
 import { ApiErrors, INVALID_PAGE } from '../common/api-errors.decorator';
 import { Replayable } from '../common/answer-replay';
-import { UuidParam } from '../common/id-params';
+import { ApiUuidParam, UuidParam } from '../common/id-params';
 import { JsonText } from '../common/json-text.decorator';
 import { RequestUrl } from '../common/request-url.decorator';
 import { PublicEventsQueryDto, toPublicEventFilter } from './dto/event-queries.dto';
@@ -32,6 +32,7 @@ export class PublicEventsController {
 
   /** 404 for unknown, inactive or deleted events. */
   @Get(':id')
+  @ApiUuidParam('id')
   @JsonText(PublicEventDto)
   @Replayable(publicReadVersions.event)
   @ApiErrors(404)

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 
 import { Public } from '@evently/auth';
 
+import { RETRY_SHORTLY } from '../common/http-exception.filter';
 import { HealthReportDto, QueueStatsDto } from './dto/health-report.dto';
 import { HealthService } from './health.service';
 
@@ -30,7 +31,7 @@ export class HealthController {
   })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {
     const report = await this.health.check();
-    reply.status(report.status === 'healthy' ? 200 : 503);
+    if (report.status !== 'healthy') reply.status(503).headers(RETRY_SHORTLY);
     return report;
   }
 }

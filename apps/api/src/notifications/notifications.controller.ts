@@ -5,7 +5,7 @@ import { CurrentUser, StaffOnly } from '@evently/auth';
 import { User } from '@evently/database';
 
 import { ApiErrors, NOT_STAFF } from '../common/api-errors.decorator';
-import { UuidParam } from '../common/id-params';
+import { ApiUuidParam, UuidParam } from '../common/id-params';
 import { mapNotifyResponse, NotifyAttendeesDto, NotifyResponseDto } from './dto/notify-attendees.dto';
 import { NotificationsService } from './notifications.service';
 
@@ -17,6 +17,7 @@ export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @Post(':id/notify')
+  @ApiUuidParam('id')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Email a message to everyone holding a confirmed booking of the event',

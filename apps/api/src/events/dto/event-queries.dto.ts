@@ -35,15 +35,15 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
   @HasNoNulBytes()
   search?: string;
 
-  /** Events on or after this day (UTC). */
-  @ApiProperty({ required: false, example: '2030-06-01', format: 'date' })
+  /** Events on or after this day (UTC), e.g. `2030-06-01`. */
+  @ApiProperty({ required: false, format: 'date' })
   @IsOptional()
   @Matches(DAY, { message: 'date_from must be a date as YYYY-MM-DD' })
   @IsISO8601({ strict: true })
   date_from?: string;
 
-  /** Events on or before this day (UTC). */
-  @ApiProperty({ required: false, example: '2030-06-30', format: 'date' })
+  /** Events on or before this day (UTC), e.g. `2030-06-30`. */
+  @ApiProperty({ required: false, format: 'date' })
   @IsOptional()
   @Matches(DAY, { message: 'date_to must be a date as YYYY-MM-DD' })
   @IsISO8601({ strict: true })
@@ -87,9 +87,9 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
 
   /**
    * Fields to sort by in turn, separated by commas, from `time`, `created_at` and `price_per_ticket`; a `-` prefix
-   * sorts descending. An unknown field is 400.
+   * sorts descending, e.g. `price_per_ticket,-time`. An unknown field is 400.
    */
-  @ApiProperty({ required: false, default: 'time', example: 'price_per_ticket,-time' })
+  @ApiProperty({ required: false, default: 'time' })
   @IsOptional()
   @IsOrdering(PUBLIC_ORDER_FIELDS)
   ordering?: string;
@@ -128,9 +128,9 @@ export class AdminEventsQueryDto extends PaginationQueryDto {
 
   /**
    * Fields to sort by in turn, separated by commas, from `time`, `created_at` and `capacity`; a `-` prefix sorts
-   * descending. Newest first by default; an unknown field is 400.
+   * descending, e.g. `-capacity,time`. Newest first by default; an unknown field is 400.
    */
-  @ApiProperty({ required: false, default: '-created_at', example: '-capacity,time' })
+  @ApiProperty({ required: false, default: '-created_at' })
   @IsOptional()
   @IsOrdering(ADMIN_ORDER_FIELDS)
   ordering?: string;
