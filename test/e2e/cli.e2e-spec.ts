@@ -16,13 +16,16 @@ function cli(...args: string[]) {
   return cliWith({}, ...args);
 }
 
-async function cliWith(env: Record<string, string>, ...args: string[]) {
+function cliWith(env: Record<string, string>, ...args: string[]) {
+  return runCli(args, { env });
+}
+
+async function runCli(args: string[], { env = {}, input }: { env?: Record<string, string>; input?: string }) {
   try {
     // Killed if it hangs, so that a regression fails its test instead of keeping Jest waiting for the child.
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      timeout: 15_000,
-    });
+    const running = run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 15_000 });
+    if (input !== undefined) running.child.stdin?.end(input);
+    const { stdout, stderr } = await running;
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -55,6 +58,48 @@ describe('npm run cli', () => {
     const again = await cli(...args);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('already exists');
+  });
+
+  it('createsuperuser reads the password from standard input, so that it shows in no process list', async () => {
+    const username = uniqueName('root');
+    const created = await runCli(
+      ['createsuperuser', '--username', username, '--email', 'root@example.com', '--password-stdin'],
+      { input: `${TEST_PASSWORD}\n` },
+    );
+    expect(created).toEqual({ code: 0, stdout: expect.stringContaining(username), stderr: '' });
+    const app = await createTestApp();
+    try {
+      await request(app.getHttpServer())
+        .post('/api/user/auth/login/')
+        .send({ username, password: TEST_PASSWORD })
+        .expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('migrate says which migration it is applying, and a command run before it says to migrate first', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_cli_fresh';
+    const admin = new Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${url.pathname.slice(1)}`);
+      const early = await cliWith({ DATABASE_URL: url.toString() }, 'seed-demo');
+      expect({ code: early.code, stderr: early.stderr }).toEqual({
+        code: 1,
+        stderr: expect.stringContaining('(run `npm run migration:run` first)'),
+      });
+      const migrated = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
+      expect(migrated.code).toBe(0);
+      const lines = migrated.stdout.split('\n');
+      const first = lines.findIndex((line) => line.startsWith('applying migration InitialSchema'));
+      expect(first).toBeGreaterThanOrEqual(0);
+      expect(lines[first + 1]).toMatch(/^applied migration InitialSchema\d+ \(\d+\.\d s\)$/);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${url.pathname.slice(1)} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 
   it('createsuperuser without a terminal names the missing options instead of prompting', async () => {

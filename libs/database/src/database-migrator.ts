@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 
 import { CONNECT_TIMEOUT_MS, databaseOptions } from './database-options';
 import { ListeningClient } from './listening-client';
+import { MIGRATIONS } from './migrations';
 import {
   PG_DUPLICATE_DATABASE,
   PG_INVALID_CATALOG_NAME,
@@ -31,12 +32,12 @@ export async function migrateDatabase(url: string, log: (line: string) => void =
   const databaseCreated = await createDatabaseIfMissing(url, log);
   const lock = clientOf(url);
   await lock.connect();
-  const dataSource = new DataSource(databaseOptions({ url, poolSize: 2, requestTimeouts: false }));
+  const options = databaseOptions({ url, poolSize: 2, requestTimeouts: false });
+  const dataSource = new DataSource({ ...options, migrations: announced(MIGRATIONS, log) });
   try {
     await takeMigrationLock(lock, log);
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    for (const migration of applied) log(`applied migration ${migration.name}`);
     if (applied.length === 0) log('schema is up to date');
     return { databaseCreated, applied: applied.map((migration) => migration.name) };
   } finally {
@@ -47,6 +48,26 @@ export async function migrateDatabase(url: string, log: (line: string) => void =
       await lock.end();
     }
   }
+}
+
+type MigrationClass = new () => MigrationInterface & { name: string };
+
+/**
+ * The migrations, each saying when it starts and how long it took: a table rewrite or an index build on a large
+ * table can take minutes, and a failure is then seen to belong to the migration announced last.
+ */
+function announced(migrations: readonly MigrationClass[], log: (line: string) => void): MigrationClass[] {
+  return migrations.map(
+    (Migration) =>
+      class extends Migration {
+        override async up(queryRunner: QueryRunner): Promise<void> {
+          log(`applying migration ${this.name}…`);
+          const started = performance.now();
+          await super.up(queryRunner);
+          log(`applied migration ${this.name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        }
+      },
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_DEADLOCK_DETECTED = '40P01';
 export const PG_LOCK_NOT_AVAILABLE = '55P03';
 export const PG_INVALID_CATALOG_NAME = '3D000';
+export const PG_UNDEFINED_TABLE = '42P01';
 export const PG_DUPLICATE_DATABASE = '42P04';
 export const PG_STRING_TOO_LONG = '22001';
 

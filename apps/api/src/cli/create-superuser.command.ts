@@ -9,11 +9,29 @@ import { MAX_EMAIL_LENGTH, UsersService } from '@evently/users';
 const FIELDS = ['username', 'email', 'password'] as const;
 type Field = (typeof FIELDS)[number];
 
-/** Creates a superuser; prompts for missing fields only when attached to a terminal. */
-export async function createSuperuser(app: INestApplicationContext, options: Record<string, string>): Promise<string> {
-  const values = { ...options };
-  const missing = FIELDS.filter((field) => !values[field]);
-  if (missing.length > 0) Object.assign(values, await askInTerminal(missing));
+/**
+ * Creates a superuser; the password comes from standard input with `--password-stdin`, and fields still missing are
+ * asked for only when attached to a terminal.
+ */
+export async function createSuperuser(
+  app: INestApplicationContext,
+  options: Record<string, string | boolean | undefined>,
+): Promise<string> {
+  const given: Partial<Record<Field, string>> = {
+    username: options.username as string | undefined,
+    email: options.email as string | undefined,
+    password: options['password-stdin'] ? await passwordFromStdin() : (options.password as string | undefined),
+  };
+  if (options.password !== undefined && options['password-stdin']) {
+    throw new Error('give the password with --password or --password-stdin, not both');
+  }
+  if (options.password !== undefined) {
+    console.error('warning: --password is visible to other users in the process list; prefer --password-stdin');
+  }
+  const missing = FIELDS.filter((field) => !given[field]);
+  const asked = missing.length > 0 ? await askInTerminal(missing) : {};
+  // Every field is now given or asked for: askInTerminal throws rather than leave one out.
+  const values = { ...given, ...asked } as Record<Field, string>;
   if (!isEmail(values.email) || values.email.length > MAX_EMAIL_LENGTH) {
     throw new Error(`"${values.email}" is not a valid email address`);
   }
@@ -26,6 +44,15 @@ export async function createSuperuser(app: INestApplicationContext, options: Rec
     { isStaff: true, isSuperuser: true },
   );
   return `Superuser "${user.username}" created (id ${user.id}).`;
+}
+
+/** All of standard input, less the line break `echo` or a file ends it with (a password's spaces are its own). */
+async function passwordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function askInTerminal(fields: readonly Field[]): Promise<Partial<Record<Field, string>>> {

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 
 import { describeError } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
-import { migrateDatabase } from '@evently/database';
+import { migrateDatabase, PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE, postgresErrorCode } from '@evently/database';
 
 import { CliModule } from './cli.module';
 import { createSuperuser } from './create-superuser.command';
@@ -14,7 +14,9 @@ const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
   migrate                                              create the database if missing and apply migrations
-  createsuperuser --username U --email E --password P  create a superuser (prompts for what is missing in a terminal)
+  createsuperuser --username U --email E               create a superuser: the password is asked for in a terminal,
+    [--password-stdin | --password P]                  or read from standard input (--password P is visible to
+                                                       other users in the process list, and kept in shell history)
   seed-demo                                            fill the database with demo users, events and bookings
 
 --help (or -h) after any command prints this and does nothing else.`;
@@ -26,7 +28,12 @@ const HELP: CommandOptions = { help: { type: 'boolean', short: 'h' } };
 /** Each command's options; anything else on its command line is refused before it touches the database. */
 const COMMAND_OPTIONS: Record<string, CommandOptions> = {
   migrate: {},
-  createsuperuser: { username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
+  createsuperuser: {
+    username: { type: 'string' },
+    email: { type: 'string' },
+    password: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+  },
   'seed-demo': {},
 };
 
@@ -52,9 +59,7 @@ async function run(argv: string[]): Promise<string> {
   }
   const app = await NestFactory.createApplicationContext(CliModule, QUIET);
   try {
-    return command === 'createsuperuser'
-      ? await createSuperuser(app, options as Record<string, string>)
-      : await seedDemo(app, log);
+    return command === 'createsuperuser' ? await createSuperuser(app, options) : await seedDemo(app, log);
   } finally {
     await app.close();
   }
@@ -71,10 +76,21 @@ function optionsOf(command: string, args: string[]): Record<string, string | boo
   }
 }
 
+/** A database that is missing or not migrated yet: the usual first-run slip, whose fix is one command. */
+const NOT_MIGRATED = new Set([PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE]);
+
 run(process.argv.slice(2)).then(
   (message) => console.log(message),
   (error: unknown) => {
-    console.error(error instanceof UsageError ? error.message : `error: ${describeError(error)}`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+    if (error instanceof UsageError) return exit(2, error.message);
+    // Ctrl-C at a prompt.
+    if ((error as Error).name === 'AbortError') return exit(130, 'cancelled');
+    const hint = NOT_MIGRATED.has(postgresErrorCode(error) ?? '') ? ' (run `npm run migration:run` first)' : '';
+    exit(1, `error: ${describeError(error)}${hint}`);
   },
 );
+
+function exit(code: number, message: string): void {
+  console.error(message);
+  process.exit(code);
+}
