@@ -331,6 +331,24 @@ describe('caching: public reads are cached and never stale after a write', () =>
     }
   });
 
+  it('drops an event from the cached list within seconds of its start, a moment no write marks', async () => {
+    const name = marker();
+    const startsAt = new Date(Date.now() + 4000);
+    const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, name, time: startsAt });
+    await primeAndSneak(eventId, name);
+    let worker: INestApplicationContext | undefined;
+    try {
+      worker = await startTestWorker();
+      const gone = await eventually(async () => {
+        const { list } = await publicReads(http, eventId, name);
+        return list.length === 0 ? Date.now() : undefined;
+      }, 15_000);
+      expect(gone - startsAt.getTime()).toBeLessThan(5000);
+    } finally {
+      await worker?.close();
+    }
+  });
+
   it('normalises id case so an upper-case read is invalidated too', async () => {
     const name = marker();
     const eventId = await newEvent(name);

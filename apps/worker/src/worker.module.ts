@@ -8,6 +8,7 @@ import { MetricsModule } from '@evently/metrics';
 import { QueueModule } from '@evently/queue';
 
 import { BookingsWorkerModule } from './bookings/bookings-worker.module';
+import { EventsWorkerModule } from './events/events-worker.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
 import { WorkerMetricsModule } from './metrics/worker-metrics.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -22,6 +23,7 @@ import { RetentionModule } from './retention/retention.module';
     CacheModule,
     QueueModule.forRoot('worker'),
     BookingsWorkerModule,
+    EventsWorkerModule,
     MailWorkerModule,
     OutboxModule,
     RetentionModule,
