@@ -78,6 +78,17 @@ describe('npm run cli', () => {
     }
   });
 
+  it('createsuperuser refuses two passwords (exit 2) and an empty one from standard input', async () => {
+    const base = ['createsuperuser', '--username', uniqueName('root'), '--email', 'root@example.com'];
+    const both = await runCli([...base, '--password', TEST_PASSWORD, '--password-stdin'], { input: TEST_PASSWORD });
+    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('not both') });
+    const empty = await runCli([...base, '--password-stdin'], { input: '\n' });
+    expect({ code: empty.code, stderr: empty.stderr }).toEqual({
+      code: 1,
+      stderr: 'error: standard input gave no password\n',
+    });
+  });
+
   it('migrate says which migration it is applying, and a command run before it says to migrate first', async () => {
     const url = new URL(process.env.DATABASE_URL ?? '');
     url.pathname += '_cli_fresh';
@@ -88,14 +99,14 @@ describe('npm run cli', () => {
       const early = await cliWith({ DATABASE_URL: url.toString() }, 'seed-demo');
       expect({ code: early.code, stderr: early.stderr }).toEqual({
         code: 1,
-        stderr: expect.stringContaining('(run `npm run migration:run` first)'),
+        stderr: expect.stringContaining('run `npm run migration:run` first)'),
       });
       const migrated = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
       expect(migrated.code).toBe(0);
       const lines = migrated.stdout.split('\n');
       const first = lines.findIndex((line) => line.startsWith('applying migration InitialSchema'));
       expect(first).toBeGreaterThanOrEqual(0);
-      expect(lines[first + 1]).toMatch(/^applied migration InitialSchema\d+ \(\d+\.\d s\)$/);
+      expect(lines[first + 1]).toMatch(/^ran migration InitialSchema\d+ in \d+\.\d s$/);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${url.pathname.slice(1)} WITH (FORCE)`);
       await admin.end();

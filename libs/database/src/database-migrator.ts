@@ -64,7 +64,7 @@ function announced(migrations: readonly MigrationClass[], log: (line: string) =>
           log(`applying migration ${this.name}…`);
           const started = performance.now();
           await super.up(queryRunner);
-          log(`applied migration ${this.name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+          log(`ran migration ${this.name} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         }
       },
   );

@@ -22,9 +22,6 @@ export async function createSuperuser(
     email: options.email as string | undefined,
     password: options['password-stdin'] ? await passwordFromStdin() : (options.password as string | undefined),
   };
-  if (options.password !== undefined && options['password-stdin']) {
-    throw new Error('give the password with --password or --password-stdin, not both');
-  }
   if (options.password !== undefined) {
     console.error('warning: --password is visible to other users in the process list; prefer --password-stdin');
   }
@@ -48,11 +45,16 @@ export async function createSuperuser(
 
 /** All of standard input, less the line break `echo` or a file ends it with (a password's spaces are its own). */
 async function passwordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new Error('--password-stdin reads a password piped in; in a terminal, leave it out to be asked for one');
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks)
+  const password = Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
+  if (!password) throw new Error('standard input gave no password');
+  return password;
 }
 
 async function askInTerminal(fields: readonly Field[]): Promise<Partial<Record<Field, string>>> {

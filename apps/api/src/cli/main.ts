@@ -51,6 +51,9 @@ async function run(argv: string[]): Promise<string> {
   if (!Object.hasOwn(COMMAND_OPTIONS, command)) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   const options = optionsOf(command, rest);
   if (options.help) return USAGE;
+  if (options.password !== undefined && options['password-stdin']) {
+    throw new UsageError(`give the password with --password or --password-stdin, not both\n\n${USAGE}`);
+  }
   if (command === 'migrate') {
     const context = await NestFactory.createApplicationContext(ConfigModule, QUIET);
     await migrateDatabase(context.get(AppConfig).databaseUrl, log);
@@ -79,13 +82,16 @@ function optionsOf(command: string, args: string[]): Record<string, string | boo
 /** A database that is missing or not migrated yet: the usual first-run slip, whose fix is one command. */
 const NOT_MIGRATED = new Set([PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE]);
 
-run(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+
+run(argv).then(
   (message) => console.log(message),
   (error: unknown) => {
     if (error instanceof UsageError) return exit(2, error.message);
     // Ctrl-C at a prompt.
     if ((error as Error).name === 'AbortError') return exit(130, 'cancelled');
-    const hint = NOT_MIGRATED.has(postgresErrorCode(error) ?? '') ? ' (run `npm run migration:run` first)' : '';
+    const notMigrated = argv[0] !== 'migrate' && NOT_MIGRATED.has(postgresErrorCode(error) ?? '');
+    const hint = notMigrated ? ' (if DATABASE_URL names the right database, run `npm run migration:run` first)' : '';
     exit(1, `error: ${describeError(error)}${hint}`);
   },
 );

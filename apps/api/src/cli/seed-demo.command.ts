@@ -66,7 +66,9 @@ export async function seedDemo(app: INestApplicationContext, log: (line: string)
   }
   // As every writer does after its commit: apis already running would otherwise serve their cached lists for minutes.
   if (!(await app.get(ResponseCache).invalidateEvents(events.map((event) => event.id)))) {
-    log('warning: Redis did not take the cache bump: running apis may list events without these for up to 5 minutes');
+    console.error(
+      'warning: Redis did not take the cache bump: running apis may list events without these for 5 minutes',
+    );
   }
   return `Demo data ready. Log in as demo_admin / ${DEMO_PASSWORD} (or demo_user1..5 with the same password).`;
 }
