@@ -164,8 +164,18 @@ async function redisVersion(url) {
   }
 }
 
-// `npm run bench -- soak` is the soak (`npm run soak`), kept beside the benchmark and out of CI.
-if (process.argv.includes('soak')) {
+const USAGE = `usage: npm run bench            the on-sale benchmark (1.5–5 minutes; bench/README.md)
+       npm run bench -- soak    the soak (npm run soak; 10 minutes by default)
+Settings come from BENCH_* and SOAK_* environment variables (bench/README.md), not arguments.`;
+
+const [command, ...extra] = process.argv.slice(2);
+if (command === '--help' || command === '-h') {
+  console.log(USAGE);
+} else if (extra.length > 0 || ![undefined, 'soak'].includes(command)) {
+  console.error(`unknown arguments: ${process.argv.slice(2).join(' ')}\n\n${USAGE}`);
+  process.exitCode = 2;
+} else if (command === 'soak') {
+  // Kept beside the benchmark and out of CI.
   await import('./soak.mjs');
 } else {
   main().catch((error) => {

@@ -391,7 +391,17 @@ function render({ runId, config, traffic, restarts, memory, invariants: inv }) {
   return lines.join('\n');
 }
 
-main().catch((error) => {
-  console.error(`soak failed: ${error.stack ?? error.message}`);
-  process.exitCode = 1;
-});
+// `npm run soak` or `npm run bench -- soak`: settings come from SOAK_* variables, so any other argument is a slip.
+const SOAK_USAGE = 'usage: npm run soak (or npm run bench -- soak); settings: SOAK_* variables (bench/README.md)';
+const unknown = process.argv.slice(2).filter((argument) => argument !== 'soak');
+if (unknown.length === 1 && ['--help', '-h'].includes(unknown[0])) {
+  console.log(SOAK_USAGE);
+} else if (unknown.length > 0) {
+  console.error(`unknown arguments: ${unknown.join(' ')}\n\n${SOAK_USAGE}`);
+  process.exitCode = 2;
+} else {
+  main().catch((error) => {
+    console.error(`soak failed: ${error.stack ?? error.message}`);
+    process.exitCode = 1;
+  });
+}
