@@ -4,7 +4,7 @@ import type { FastifyBodyParser } from 'fastify';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@evently/common';
 
 import { MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
-import { isWellFormedText } from './json-body.parser';
+import { isWellFormedText, notValidUnicode } from './json-body.parser';
 
 const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -51,9 +51,7 @@ export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, do
 /** A part may name its charset, and UTF-16 can decode to half a surrogate pair, which no validator expects. */
 function fieldRefusal(name: string, value: string): Error | undefined {
   if (FORBIDDEN_FIELD_NAMES.has(name)) return new BadRequestError('Field name not allowed.', name);
-  if (!isWellFormedText(name) || !isWellFormedText(value)) {
-    return new BadRequestError('Request body is not valid Unicode.', 'It holds an unpaired surrogate.');
-  }
+  if (!isWellFormedText(name) || !isWellFormedText(value)) return notValidUnicode();
   return undefined;
 }
 

@@ -6,7 +6,7 @@ import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, TooManyRequestsError } from '@evently/common';
 import { isDatabaseGiveUp, isDatabaseUnavailable, PG_STRING_TOO_LONG, postgresErrorCode } from '@evently/database';
 
-import { BODY_LIMIT_BYTES, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
+import { BODY_LIMIT_TEXT, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
 import { ErrorBody } from './error-body';
 import { otherRoutedMethods } from './routed-methods';
 
@@ -123,7 +123,7 @@ function renderHttpException(exception: HttpException): RenderedError {
 
 /** Every 413, whether Fastify's parser or Nest's adapter raised it, says what the limit is. */
 function detailsFor(status: number): string | null {
-  return status === 413 ? `The limit is ${BODY_LIMIT_BYTES / (1024 * 1024)} MB.` : null;
+  return status === 413 ? `The limit is ${BODY_LIMIT_TEXT}.` : null;
 }
 
 const CLIENT_ERROR_MESSAGES: Record<string, string> = {

@@ -1,14 +1,16 @@
-import { NotFoundException, ParseUUIDPipe, PipeTransform } from '@nestjs/common';
+import { NotFoundException, PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import { isUUID } from 'class-validator';
 
 import { INT32 } from './openapi-types';
 
 /** A malformed id in a path is an unknown id: 404, as the contract says. */
-export const UuidParam = new ParseUUIDPipe({
-  version: 'all',
-  exceptionFactory: () => new NotFoundException('Not found.'),
-});
+export const UuidParam: PipeTransform<string, string> = {
+  transform(value: string): string {
+    if (!isUuid(value)) throw new NotFoundException('Not found.');
+    return value;
+  },
+};
 
 export const MAX_INT_ID = 2_147_483_647;
 
@@ -25,7 +27,7 @@ export function isIntId(value: string): boolean {
   return Number.isInteger(id) && id >= 1 && id <= MAX_INT_ID;
 }
 
-/** What {@link UuidParam} takes. */
+/** Any version, any case: what {@link UuidParam} takes. */
 export function isUuid(value: string): boolean {
   return isUUID(value, 'all');
 }

@@ -21,7 +21,7 @@ export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buff
     }
     parseJson(request, text, (error, value) => {
       if (!error && !isWellFormed(value)) {
-        return done(new BadRequestError('Request body is not valid Unicode.', 'It holds an unpaired surrogate.'));
+        return done(notValidUnicode());
       }
       done(error, value);
     });
@@ -34,6 +34,9 @@ function isWellFormed(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
   return Object.entries(value).every(([key, item]) => isWellFormedText(key) && isWellFormed(item));
 }
+
+export const notValidUnicode = () =>
+  new BadRequestError('Request body is not valid Unicode.', 'It holds an unpaired surrogate.');
 
 export function isWellFormedText(text: string): boolean {
   return !LONE_SURROGATE.test(text);

@@ -9,7 +9,7 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 
-import { MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
+import { BODY_LIMIT_TEXT, MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
 import { ErrorBody } from './error-body';
 
 export const API_TAGS = ['auth', 'admin-events', 'admin-users', 'analytics', 'events', 'bookings', 'system'] as const;
@@ -82,7 +82,7 @@ function documentWhatEveryRouteDoes(operation: OperationObject): void {
   if (operation.requestBody) {
     if ('content' in operation.requestBody) offerFormBodies(operation.requestBody);
     responses[413] ??= errorResponse(
-      `Body larger than 1 MB, or a multipart body of more than ${MAX_FORM_FIELDS} fields ("Too many fields.")`,
+      `Body larger than ${BODY_LIMIT_TEXT}, or a multipart body of more than ${MAX_FORM_FIELDS} fields ("Too many fields.")`,
     );
     responses[415] ??= errorResponse(`A non-empty body of any other type: "${UNSUPPORTED_MEDIA_TYPE}"`);
   }

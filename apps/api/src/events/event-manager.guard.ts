@@ -17,7 +17,7 @@ export class EventManagerGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const { id } = request.params as { id: string };
-    await UuidParam.transform(id, { type: 'param' });
+    UuidParam.transform(id, { type: 'param' });
     await this.events.assertMayManage(request.user!, id.toLowerCase());
     return true;
   }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { CACHE_TTL_MS, cacheKeys, RedisService, ResponseCache } from '@evently/cache';
+import { CACHE_TTL_MS, cacheKeys, ResponseCache } from '@evently/cache';
 import { PeriodicTask } from '@evently/common';
 
 const CHECK_EVERY_MS = 1000;
@@ -27,7 +27,6 @@ export class StartedEventsWatch implements OnApplicationBootstrap, OnModuleDestr
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cache: ResponseCache,
-    private readonly redis: RedisService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,7 +37,7 @@ export class StartedEventsWatch implements OnApplicationBootstrap, OnModuleDestr
     await this.looks.stop();
   }
 
-  /** Moves on only once the lists are outdated, so a bump Redis refused is asked for again at the next look. */
+  /** A bump Redis refuses is kept and made again by the cache itself (every second, and when Redis is back). */
   async look(): Promise<void> {
     const [{ now, started }]: { now: Date; started: boolean }[] = await this.dataSource.query(
       `SELECT now() AS now, EXISTS (
@@ -47,8 +46,7 @@ export class StartedEventsWatch implements OnApplicationBootstrap, OnModuleDestr
             AND is_active AND deleted_at IS NULL) AS started`,
       [this.lookedUntil, CACHE_TTL_MS.eventList / 1000],
     );
-    // While Redis is away the bump would fail at once (and log so every second); the look is simply made again.
-    if (started && !(this.redis.isReady && (await this.cache.bump([cacheKeys.catalogVersion()])))) return;
+    if (started) await this.cache.bump([cacheKeys.catalogVersion()]);
     this.lookedUntil = now;
   }
 }

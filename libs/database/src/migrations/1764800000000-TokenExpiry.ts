@@ -9,25 +9,16 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  */
 export class TokenExpiry1764800000000 implements MigrationInterface {
   name = 'TokenExpiry1764800000000';
-  transaction = false;
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`SET lock_timeout = '2s'`);
-    try {
-      await queryRunner.query(`ALTER TABLE auth_tokens ADD COLUMN IF NOT EXISTS expires_at timestamptz`);
-    } finally {
-      await queryRunner.query(`RESET lock_timeout`);
-    }
+    await queryRunner.query(`SET LOCAL lock_timeout = '2s'`);
+    await queryRunner.query(`ALTER TABLE auth_tokens ADD COLUMN IF NOT EXISTS expires_at timestamptz`);
   }
 
   // Without the column a dashboard session's token would authenticate until logout, so those sessions end first.
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`SET lock_timeout = '2s'`);
-    try {
-      await queryRunner.query(`DELETE FROM auth_tokens WHERE expires_at IS NOT NULL`);
-      await queryRunner.query(`ALTER TABLE auth_tokens DROP COLUMN IF EXISTS expires_at`);
-    } finally {
-      await queryRunner.query(`RESET lock_timeout`);
-    }
+    await queryRunner.query(`SET LOCAL lock_timeout = '2s'`);
+    await queryRunner.query(`DELETE FROM auth_tokens WHERE expires_at IS NOT NULL`);
+    await queryRunner.query(`ALTER TABLE auth_tokens DROP COLUMN IF EXISTS expires_at`);
   }
 }
