@@ -55,4 +55,36 @@ describe('schema', () => {
       await dropDatabase(url.toString());
     }
   });
+
+  it('stops, applying nothing more, when the session holding the migration lock ends mid-run', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_lock_lost';
+    const name = url.pathname.slice(1);
+    let terminated: Promise<unknown> | undefined;
+    // As a server's idle_session_timeout or a network cut would end the lock's idle session.
+    const endLockSession = (line: string) => {
+      terminated ??= line.startsWith('applying migration')
+        ? db.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_locks
+              WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+            [name],
+          )
+        : undefined;
+    };
+    try {
+      await expect(migrateDatabase(url.toString(), endLockSession)).rejects.toThrow(/lost the migration lock/);
+      await terminated;
+      const check = new Pool({ connectionString: url.toString(), max: 1 });
+      try {
+        const { rows } = await check.query(`SELECT count(*)::int AS applied FROM typeorm_migrations`);
+        expect(rows[0].applied).toBeLessThan(MIGRATIONS.length);
+      } finally {
+        await check.end();
+      }
+      const rerun = await migrateDatabase(url.toString());
+      expect(rerun.applied.length).toBeGreaterThan(0);
+    } finally {
+      await dropDatabase(url.toString());
+    }
+  });
 });

@@ -33,7 +33,8 @@ export async function migrateDatabase(url: string, log: (line: string) => void =
   const lock = clientOf(url);
   await lock.connect();
   const options = databaseOptions({ url, poolSize: 2, requestTimeouts: false });
-  const dataSource = new DataSource({ ...options, migrations: announced(MIGRATIONS, log) });
+  const guarded = announced(MIGRATIONS, log, () => assertLockHeld(lock));
+  const dataSource = new DataSource({ ...options, migrations: guarded });
   try {
     await takeMigrationLock(lock, log);
     await dataSource.initialize();
@@ -54,20 +55,50 @@ type MigrationClass = new () => MigrationInterface & { name: string };
 
 /**
  * The migrations, each saying when it starts and how long it took: a table rewrite or an index build on a large
- * table can take minutes, and a failure is then seen to belong to the migration announced last.
+ * table can take minutes, and a failure is then seen to belong to the migration announced last. Each checks that the
+ * run still holds the migration lock before it starts and before its transaction commits.
  */
-function announced(migrations: readonly MigrationClass[], log: (line: string) => void): MigrationClass[] {
+function announced(
+  migrations: readonly MigrationClass[],
+  log: (line: string) => void,
+  assertLocked: () => Promise<void>,
+): MigrationClass[] {
   return migrations.map(
     (Migration) =>
       class extends Migration {
         override async up(queryRunner: QueryRunner): Promise<void> {
+          await assertLocked();
           log(`applying migration ${this.name}…`);
           const started = performance.now();
           await super.up(queryRunner);
+          await assertLocked();
           log(`ran migration ${this.name} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         }
       },
   );
+}
+
+/**
+ * The lock lives as long as its session, which sits idle while the migrations run on other connections: a server's
+ * `idle_session_timeout`, a proxy's idle limit or a network cut can end it, and another migrate run may then start the
+ * same migrations. A migration that finds the lock gone fails, so its transaction rolls back and none after it runs.
+ */
+async function assertLockHeld(lock: ListeningClient): Promise<void> {
+  const held = await lock
+    .query<{ held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_locks
+                       WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                         AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1) AS held`,
+      [MIGRATION_LOCK],
+    )
+    .then((result) => result.rows[0].held)
+    .catch(() => false);
+  if (!held) {
+    throw new Error(
+      'lost the migration lock (its connection to PostgreSQL closed); another migrate run may be applying migrations: ' +
+        'run migrate again',
+    );
+  }
 }
 
 /**
