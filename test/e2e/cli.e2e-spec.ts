@@ -1,11 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { AddressInfo, createConnection, createServer, Server } from 'node:net';
 import { promisify } from 'node:util';
 
 import { Client } from 'pg';
 import request from 'supertest';
 
-import { TEST_PASSWORD, uniqueName } from '@evently/testing';
+import { migrateDatabase } from '@evently/database';
+import { eventually, TEST_PASSWORD, uniqueName } from '@evently/testing';
 
 import { createTestApp } from '../support/test-app';
 
@@ -152,6 +154,56 @@ describe('npm run cli', () => {
     const { rows } = await client.query('SELECT 1 FROM users WHERE username = $1', [username]);
     await client.end();
     expect(rows).toEqual([]);
+  });
+
+  it('migrate stopped by Ctrl-C cancels its statement on the server, exits 130, and a rerun finishes', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_cli_interrupt';
+    const name = url.pathname.slice(1);
+    await migrateDatabase(url.toString());
+    const blocker = new Client({ connectionString: url.toString() });
+    // Outside the blocker's transaction, which would keep reading one snapshot of pg_stat_activity.
+    const observer = new Client({ connectionString: process.env.DATABASE_URL });
+    await Promise.all([blocker.connect(), observer.connect()]);
+    try {
+      // The last migration pending again, its index build made to wait for a lock the test holds.
+      await blocker.query(`DELETE FROM typeorm_migrations WHERE name LIKE 'EventNoticesIndexes%'`);
+      await blocker.query(`DROP INDEX event_notices_sent_by_idx, event_notices_event_id_idx`);
+      await blocker.query(`BEGIN`);
+      await blocker.query(`LOCK TABLE event_notices IN SHARE MODE`);
+      const migrate = spawn(process.execPath, [CLI, 'migrate'], {
+        env: { ...process.env, DATABASE_URL: url.toString() },
+      });
+      let stderr = '';
+      migrate.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = once(migrate, 'exit');
+      const buildRunning = `SELECT count(*)::int AS running FROM pg_stat_activity
+                             WHERE datname = $1 AND state = 'active' AND query LIKE 'CREATE%INDEX%'`;
+      const running = async () => (await observer.query(buildRunning, [name])).rows[0].running as number;
+      await eventually(async () => ((await running()) > 0 ? true : undefined), 10_000);
+
+      migrate.kill('SIGINT');
+      const [code] = await exited;
+
+      expect({ code, stderr: stderr.trim().split('\n').at(-1) }).toEqual({
+        code: 130,
+        stderr: 'cancelled: the migration in progress was stopped; run migrate again to finish',
+      });
+      // The backend may take a moment to go once its client has; without the cancel it would wait for the lock.
+      await eventually(async () => ((await running()) === 0 ? true : undefined), 5_000);
+      await blocker.query(`ROLLBACK`);
+      const rerun = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
+      expect(rerun.code).toBe(0);
+      const { rows } = await blocker.query(
+        `SELECT count(*)::int AS valid FROM pg_index WHERE indisvalid AND indexrelid IN
+           ('event_notices_sent_by_idx'::regclass, 'event_notices_event_id_idx'::regclass)`,
+      );
+      expect(rows[0].valid).toBe(2);
+    } finally {
+      await blocker.end();
+      await observer.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await observer.end();
+    }
   });
 
   it('migrate is safe to run twice', async () => {

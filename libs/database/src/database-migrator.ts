@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 
-import { CONNECT_TIMEOUT_MS, databaseOptions } from './database-options';
+import { applicationName, CONNECT_TIMEOUT_MS, databaseOptions } from './database-options';
 import { ListeningClient } from './listening-client';
 import { MIGRATIONS } from './migrations';
 import {
@@ -26,22 +26,37 @@ const LOCK_RETRY_MS = 250;
 /**
  * Creates the database named by `url` when missing, then applies pending migrations. Safe to run twice, and at
  * once (a migrate job per deployed pod): the second waits for the first and finds the schema up to date, where
- * TypeORM alone would let both apply the same migration.
+ * TypeORM alone would let both apply the same migration. Aborting `signal` (the CLI's Ctrl-C) cancels the statement
+ * running on the server, where it would otherwise go on, holding its table's lock, after the process had gone; the
+ * run then rejects with the signal's reason.
  */
-export async function migrateDatabase(url: string, log: (line: string) => void = () => {}): Promise<MigrationReport> {
+export async function migrateDatabase(
+  url: string,
+  log: (line: string) => void = () => {},
+  signal?: AbortSignal,
+): Promise<MigrationReport> {
   const databaseCreated = await createDatabaseIfMissing(url, log);
   const lock = clientOf(url);
   await lock.connect();
   const options = databaseOptions({ url, poolSize: 2, requestTimeouts: false });
-  const guarded = announced(MIGRATIONS, log, () => assertLockHeld(lock));
+  const guarded = announced(MIGRATIONS, log, async () => {
+    signal?.throwIfAborted();
+    await assertLockHeld(lock);
+  });
   const dataSource = new DataSource({ ...options, migrations: guarded });
+  const cancel = () => void cancelRunningStatements(lock);
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
-    await takeMigrationLock(lock, log);
+    await takeMigrationLock(lock, log, signal);
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length === 0) log('schema is up to date');
     return { databaseCreated, applied: applied.map((migration) => migration.name) };
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
   } finally {
+    signal?.removeEventListener('abort', cancel);
     try {
       if (dataSource.isInitialized) await dataSource.destroy();
     } finally {
@@ -49,6 +64,17 @@ export async function migrateDatabase(url: string, log: (line: string) => void =
       await lock.end();
     }
   }
+}
+
+/** The lock's session asks the server to cancel what this process's other sessions on the database are running. */
+async function cancelRunningStatements(lock: ListeningClient): Promise<void> {
+  await lock
+    .query(
+      `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = current_setting('application_name')
+          AND pid <> pg_backend_pid()`,
+    )
+    .catch(() => undefined);
 }
 
 type MigrationClass = new () => MigrationInterface & { name: string };
@@ -105,12 +131,16 @@ async function assertLockHeld(lock: ListeningClient): Promise<void> {
  * Tries rather than waits: a session waiting for a lock is inside a statement, and the running migration's
  * `CREATE INDEX CONCURRENTLY` waits for every statement in progress, so each run would wait for the other for ever.
  */
-async function takeMigrationLock(lock: ListeningClient, log: (line: string) => void): Promise<void> {
+async function takeMigrationLock(
+  lock: ListeningClient,
+  log: (line: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const tryLock = async () =>
     (await lock.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK])).rows[0].taken;
   if (await tryLock()) return;
   log('waiting for another migration run to finish');
-  while (!(await tryLock())) await sleep(LOCK_RETRY_MS);
+  while (!(await tryLock())) await sleep(LOCK_RETRY_MS, undefined, { signal });
 }
 
 /**
@@ -166,7 +196,11 @@ export function databaseName(url: string): string {
 
 /** A single connection for the migrator's own statements; it gives up opening as the apps' pools do. */
 function clientOf(url: string): ListeningClient {
-  return new ListeningClient({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  return new ListeningClient({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: applicationName(),
+  });
 }
 
 function maintenanceUrl(url: string): string {

@@ -56,7 +56,7 @@ async function run(argv: string[]): Promise<string> {
   }
   if (command === 'migrate') {
     const context = await NestFactory.createApplicationContext(ConfigModule, QUIET);
-    await migrateDatabase(context.get(AppConfig).databaseUrl, log);
+    await migrateDatabase(context.get(AppConfig).databaseUrl, log, interruption());
     await context.close();
     return 'Migrations complete.';
   }
@@ -66,6 +66,20 @@ async function run(argv: string[]): Promise<string> {
   } finally {
     await app.close();
   }
+}
+
+/**
+ * Aborted by the first Ctrl-C or SIGTERM, which then stop the migration in progress on the server as well; a second
+ * one ends the process at once, as if nothing listened.
+ */
+function interruption(): AbortSignal {
+  const interrupted = new AbortController();
+  const interrupt = () => {
+    console.error('stopping the migration in progress… (press Ctrl-C again to quit at once)');
+    interrupted.abort();
+  };
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  return interrupted.signal;
 }
 
 function optionsOf(command: string, args: string[]): Record<string, string | boolean | undefined> {
@@ -79,6 +93,8 @@ function optionsOf(command: string, args: string[]): Record<string, string | boo
   }
 }
 
+const MIGRATE_CANCELLED = 'cancelled: the migration in progress was stopped; run migrate again to finish';
+
 /** A database that is missing or not migrated yet: the usual first-run slip, whose fix is one command. */
 const NOT_MIGRATED = new Set([PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE]);
 
@@ -88,8 +104,9 @@ run(argv).then(
   (message) => console.log(message),
   (error: unknown) => {
     if (error instanceof UsageError) return exit(2, error.message);
-    // Ctrl-C at a prompt.
-    if ((error as Error).name === 'AbortError') return exit(130, 'cancelled');
+    // Ctrl-C at a prompt, or during migrate.
+    if ((error as Error).name === 'AbortError')
+      return exit(130, argv[0] === 'migrate' ? MIGRATE_CANCELLED : 'cancelled');
     const notMigrated = argv[0] !== 'migrate' && NOT_MIGRATED.has(postgresErrorCode(error) ?? '');
     const hint = notMigrated ? ' (if DATABASE_URL names the right database, run `npm run migration:run` first)' : '';
     exit(1, `error: ${describeError(error)}${hint}`);
