@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -273,5 +274,19 @@ describe('writers meeting on the same rows', () => {
       ahead.mockRestore();
     }
     expect(await statusesOf(eventId)).toEqual([{ status: 'confirmed' }]);
+  });
+
+  it('settles a job of many events a hundred at a time, so no transaction holds every one of their rows', async () => {
+    const allocator = app.get(BookingAllocator);
+    const eventIds = Array.from({ length: 250 }, () => randomUUID());
+    const settled = jest.spyOn(allocator, 'settleEvents');
+    try {
+      await allocator.settlePending(eventIds);
+      const groups = settled.mock.calls.map(([group]) => group);
+      expect(groups.map((group) => group.length)).toEqual([100, 100, 50]);
+      expect(groups.flat()).toEqual(eventIds);
+    } finally {
+      settled.mockRestore();
+    }
   });
 });

@@ -20,6 +20,12 @@ const EVENT_COLUMNS =
 
 /** How many pending bookings one transaction settles. */
 export const SETTLE_BATCH_SIZE = 1000;
+/**
+ * How many events one transaction locks at most: a settle job's events can be any number (those noted while a slow
+ * Redis held the previous signal), and a transaction holding thousands of event rows would hold up every other
+ * writer of any of them, past their lock timeouts.
+ */
+export const EVENTS_PER_SETTLEMENT = 100;
 
 interface EventRow {
   id: string;
@@ -75,15 +81,18 @@ export class BookingAllocator {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Settles every pending booking of the events, a batch per transaction, oldest first. */
+  /** Settles every pending booking of the events, a batch per transaction, oldest first, a hundred events at a time. */
   async settlePending(eventIds: string[]): Promise<void> {
     if (this.config.unsafeUnguardedAllocation) {
       await Promise.all(eventIds.map((eventId) => this.settleUnguarded(eventId)));
       return;
     }
-    let result: SettleResult;
-    do result = await this.settleEvents(eventIds);
-    while (decidedCount(result) === SETTLE_BATCH_SIZE);
+    for (let start = 0; start < eventIds.length; start += EVENTS_PER_SETTLEMENT) {
+      const group = eventIds.slice(start, start + EVENTS_PER_SETTLEMENT);
+      let result: SettleResult;
+      do result = await this.settleEvents(group);
+      while (decidedCount(result) === SETTLE_BATCH_SIZE);
+    }
   }
 
   /** Settles up to one batch of the events' pending bookings, oldest first. */

@@ -2,12 +2,16 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { BookingAllocator, decidedCount, SETTLE_BATCH_SIZE, SettleResult } from '@evently/bookings';
+import {
+  BookingAllocator,
+  decidedCount,
+  EVENTS_PER_SETTLEMENT,
+  SETTLE_BATCH_SIZE,
+  SettleResult,
+} from '@evently/bookings';
 import { PeriodicTask } from '@evently/common';
 
 const SWEEP_INTERVAL_MS = 5000;
-/** Events settled together by one sweep transaction, as an accept batch's `settle-events` job would. */
-const SWEEP_EVENTS_PER_TRANSACTION = 100;
 /** A booking unsettled for this long has lost its job (crash, Redis restart): settle it here. */
 export const STUCK_AFTER_SECONDS = 10;
 
@@ -45,8 +49,8 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       [STUCK_AFTER_SECONDS],
     );
     const eventIds = stuck.map(({ event_id: eventId }) => eventId);
-    for (let start = 0; start < eventIds.length && !stopping?.aborted; start += SWEEP_EVENTS_PER_TRANSACTION) {
-      await this.sweepEvents(eventIds.slice(start, start + SWEEP_EVENTS_PER_TRANSACTION), stopping);
+    for (let start = 0; start < eventIds.length && !stopping?.aborted; start += EVENTS_PER_SETTLEMENT) {
+      await this.sweepEvents(eventIds.slice(start, start + EVENTS_PER_SETTLEMENT), stopping);
     }
   }
 
