@@ -171,6 +171,22 @@ describe('accounts: register, login, logout, me', () => {
     expect(response.body.details).toHaveProperty('username');
   });
 
+  it("trims register's and login's text fields as DRF does, not the password, and lower-cases the email's domain", async () => {
+    const username = uniqueName('trim');
+    const registered = await http
+      .post('/api/user/auth/register/')
+      .send(registration({ username: ` ${username}\t`, email: ' John.Doe@Example.COM ', first_name: ' John ' }))
+      .expect(201);
+    expect(registered.body).toMatchObject({ username, email: 'John.Doe@example.com' });
+    const me = await http.get('/api/user/auth/me/').set('Authorization', `Token ${registered.body.token}`).expect(200);
+    expect(me.body.first_name).toBe('John');
+    await http
+      .post('/api/user/auth/login/')
+      .send({ username: `${username} `, password: 'correct-horse-battery' })
+      .expect(200);
+    await http.post('/api/user/auth/login/').send({ username, password: ' correct-horse-battery' }).expect(400);
+  });
+
   it('takes an empty phone number, as a form sends an empty optional field', async () => {
     const response = await http
       .post('/api/user/auth/register/')

@@ -10,6 +10,7 @@ describe('passwordProblems', () => {
     ['x'.repeat(129), 'too long'],
     ['Password1234', 'too common'],
     ['aaaaaaaaaaaaaaaa', 'too common'],
+    ['\u{1F600}'.repeat(12), 'too common'],
     ['my-name-is-john-doe', 'username'],
   ])('refuses %p (%s)', (password, rule) => {
     expect(passwordProblems(password, 'john_doe'.slice(0, 4)).join(' ')).toContain(rule);

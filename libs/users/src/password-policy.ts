@@ -24,5 +24,6 @@ export function passwordProblems(password: string, username: string): string[] {
 }
 
 function isSingleRepeatedCharacter(password: string): boolean {
-  return password.length > 0 && [...password].every((character) => character === password[0]);
+  const [first, ...rest] = [...password];
+  return first !== undefined && rest.every((character) => character === first);
 }

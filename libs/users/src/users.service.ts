@@ -40,7 +40,7 @@ export class UsersService {
     if (problems.length > 0) throw new BadRequestError('Invalid password.', { password: problems });
     const user = this.users.create({
       username,
-      email: input.email,
+      email: normalizeEmail(input.email),
       password: await passwordHasher.hash(input.password),
       firstName: input.firstName ?? '',
       lastName: input.lastName ?? '',
@@ -76,4 +76,10 @@ export class UsersService {
   async recordLogin(userId: number): Promise<void> {
     await this.users.update({ id: userId }, { lastLogin: () => 'now()' });
   }
+}
+
+/** The domain lower-cased and the mailbox kept as typed, as Django's `normalize_email` stores an address. */
+export function normalizeEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 0 ? email : email.slice(0, at) + email.slice(at).toLowerCase();
 }

@@ -1,10 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 
-import { CharLength, HasNoNulBytes } from '@evently/common';
+import { CharLength, HasNoNulBytes, Trimmed } from '@evently/common';
 
+/** The username is trimmed, as DRF's fields are (a keyboard's autocomplete adds a space); the password never. */
 export class LoginDto {
   @ApiProperty({ example: 'john_doe', minLength: 1, maxLength: 150 })
+  @Trimmed()
   @IsString()
   @CharLength(1, 150)
   @HasNoNulBytes()

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
 
-import { CharLength, HasNoNulBytes } from '@evently/common';
+import { CharLength, HasNoNulBytes, Trimmed } from '@evently/common';
 import {
   MAX_EMAIL_LENGTH,
   MAX_USERNAME_LENGTH,
@@ -10,15 +10,18 @@ import {
   USERNAME_PATTERN,
 } from '@evently/users';
 
+/** Text fields are trimmed, as DRF's are by default; the password is taken as typed. */
 export class RegisterDto {
   /** Letters and digits of any script, and @/./+/-/_; stored in Unicode NFKC, as Django stores it. */
   @ApiProperty({ example: 'john_doe', minLength: 1, maxLength: MAX_USERNAME_LENGTH })
+  @Trimmed()
   @IsString()
   @CharLength(1, MAX_USERNAME_LENGTH)
   @Matches(USERNAME_PATTERN, { message: USERNAME_CHARACTERS_MESSAGE })
   username!: string;
 
   @ApiProperty({ example: 'john@example.com', maxLength: MAX_EMAIL_LENGTH })
+  @Trimmed()
   @IsEmail()
   @CharLength(0, MAX_EMAIL_LENGTH)
   email!: string;
@@ -31,6 +34,7 @@ export class RegisterDto {
   password!: string;
 
   @ApiProperty({ required: false, example: 'John', maxLength: 150 })
+  @Trimmed()
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
@@ -38,6 +42,7 @@ export class RegisterDto {
   first_name?: string;
 
   @ApiProperty({ required: false, example: 'Doe', maxLength: 150 })
+  @Trimmed()
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
@@ -45,6 +50,7 @@ export class RegisterDto {
   last_name?: string;
 
   @ApiProperty({ required: false, nullable: true, example: '+1234567890', maxLength: 15 })
+  @Trimmed()
   @IsOptional()
   @IsString()
   @Matches(/^(\+?[0-9 ()-]{3,15})?$/, {
@@ -54,6 +60,7 @@ export class RegisterDto {
   phone_number?: string | null;
 
   @ApiProperty({ required: false, nullable: true, example: '123 Main St, City', maxLength: 1000 })
+  @Trimmed()
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
