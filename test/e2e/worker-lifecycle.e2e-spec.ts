@@ -5,7 +5,9 @@ import { DataSource } from 'typeorm';
 import { createEvent, eventually, inventoryOf, loginAs } from '@evently/testing';
 
 import { startWorkerProcess } from '../support/processes';
-import { createTestApp } from '../support/test-app';
+import { createTestApp, startTestWorker } from '../support/test-app';
+import { BookingProcessor } from '../../apps/worker/src/bookings/booking.processor';
+import { MailProcessor } from '../../apps/worker/src/mail/mail.processor';
 
 describe('the worker process', () => {
   let app: NestFastifyApplication;
@@ -51,5 +53,25 @@ describe('the worker process', () => {
     } finally {
       await worker.stop(); // a no-op once stopped; keeps a failed run from leaving a worker for later files
     }
+  });
+
+  it('stops taking booking jobs as soon as it stops, while its mail processor still finishes a send', async () => {
+    const worker = await startTestWorker();
+    const bookings = worker.get(BookingProcessor).worker;
+    const mail = worker.get(MailProcessor).worker;
+    // The mail worker's close waits, as it does for a send to a slow SMTP server, until the test lets it finish.
+    let finishSend!: () => void;
+    const sending = new Promise<void>((resolve) => (finishSend = resolve));
+    const closeMail = mail.close.bind(mail);
+    jest.spyOn(mail, 'close').mockImplementation(() => sending.then(() => closeMail()));
+
+    const stopped = worker.close();
+    try {
+      await eventually(async () => (bookings.closing ? true : undefined), 5_000);
+    } finally {
+      finishSend();
+      await stopped;
+    }
+    expect(bookings.isRunning()).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { jobLogBindings } from '@evently/common';
 import { AppConfig } from '@evently/config';
 import { BOOKING_JOBS, JobPayloads, QUEUES, WORKER_NAME } from '@evently/queue';
 
+import { ProcessorsClosing } from '../processors/processors-closing';
 import { databasePoolShortfall } from './database-pool-check';
 
 type BookingJobName = (typeof BOOKING_JOBS)[keyof typeof BOOKING_JOBS];
@@ -33,19 +34,21 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModu
     private readonly allocator: BookingAllocator,
     private readonly config: AppConfig,
     private readonly pino: PinoLogger,
+    private readonly closing: ProcessorsClosing,
   ) {
     super();
   }
 
   onModuleInit(): void {
+    this.closing.register(this.worker);
     this.worker.concurrency = this.config.workerConcurrency;
     const shortfall = databasePoolShortfall(this.config);
     if (shortfall) this.logger.warn(shortfall);
   }
 
-  /** Takes no new jobs and finishes the active ones while the database and Redis are still open. */
+  /** Takes no new jobs, with every other processor, and finishes the active ones while the database and Redis are open. */
   onModuleDestroy(): Promise<void> {
-    return this.worker.close();
+    return this.closing.closeAll();
   }
 
   /** Every log line of the job, down to the allocator's, carries its jobId and its eventId or eventIds. */

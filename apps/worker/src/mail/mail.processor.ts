@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { BackoffOptions, Job, MinimalJob, UnrecoverableError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 
@@ -7,6 +7,7 @@ import { jobLogBindings } from '@evently/common';
 import { DeliveryOutcome, isPermanentRejection, Mail, MAIL_CONCURRENCY, MailService } from '@evently/mail';
 import { JobPayloads, MAIL_BACKOFF, MAIL_JOBS, mailRetryDelay, OutboxRelay, QUEUES, WORKER_NAME } from '@evently/queue';
 
+import { ProcessorsClosing } from '../processors/processors-closing';
 import { MailComposer } from './mail-composer.service';
 
 type MailJobName = (typeof MAIL_JOBS)[keyof typeof MAIL_JOBS];
@@ -34,7 +35,7 @@ export function mailBackoff(attemptsMade: number, type?: string, _error?: Error,
   maxStalledCount: 3,
   settings: { backoffStrategy: mailBackoff },
 })
-export class MailProcessor extends WorkerHost implements OnModuleDestroy {
+export class MailProcessor extends WorkerHost implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(MailProcessor.name);
 
   /** One handler per mail job name; the mapped type makes a missing one a compile error. */
@@ -50,13 +51,18 @@ export class MailProcessor extends WorkerHost implements OnModuleDestroy {
     private readonly mail: MailService,
     private readonly outbox: OutboxRelay,
     private readonly pino: PinoLogger,
+    private readonly closing: ProcessorsClosing,
   ) {
     super();
   }
 
-  /** Takes no new jobs and finishes the active sends while the database and Redis are still open. */
+  onModuleInit(): void {
+    this.closing.register(this.worker);
+  }
+
+  /** Takes no new jobs, with every other processor, and finishes the active sends while the database and Redis are open. */
   onModuleDestroy(): Promise<void> {
-    return this.worker.close();
+    return this.closing.closeAll();
   }
 
   /** Every log line of the job carries its jobId and the ids in its payload. */
