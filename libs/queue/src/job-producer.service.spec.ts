@@ -7,15 +7,20 @@ import { eventually } from '@evently/testing';
 import { JobProducer } from './job-producer.service';
 import { jobIds, MAIL_JOBS, QUEUES } from './queue-names';
 
-/** A TCP hop to the test run's Redis that the test can cut, as a Redis outage cuts a worker off. */
+/**
+ * A TCP hop to the test run's Redis that the test can cut, as a Redis outage cuts a worker off, or freeze, as a Redis
+ * that hangs (stopped, stalled) leaves the connection open and unanswered.
+ */
 class CuttableRedis {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
+  private held: (() => void)[] | undefined;
 
   constructor(private readonly target: URL) {
     this.server = createServer((client) => {
       const upstream = connect(Number(target.port || 6379), target.hostname);
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on('error', () => undefined);
@@ -41,6 +46,37 @@ class CuttableRedis {
     this.server.close();
     for (const socket of this.sockets) socket.destroy();
   }
+
+  freeze(): void {
+    this.held = [];
+  }
+
+  thaw(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const send of held) send();
+  }
+
+  private forward(from: Socket, to: Socket): void {
+    from.on('data', (chunk: Buffer) => {
+      const send = () => void to.write(chunk);
+      if (this.held) this.held.push(send);
+      else send();
+    });
+  }
+}
+
+const JOB = { name: MAIL_JOBS.bookingConfirmed, jobId: jobIds.bookingConfirmed('b1'), payload: { bookingId: 'b1' } };
+
+/** The bookings and mail queues, connected through `hop` as a worker connects. */
+async function queuesThrough(hop: CuttableRedis, name: string): Promise<Queue[]> {
+  // As a worker connects: commands wait in the client's offline queue until Redis comes back.
+  const connection = { ...(await hop.listen()), maxRetriesPerRequest: null };
+  const prefix = `${process.env.REDIS_PREFIX}:${name}`;
+  const queues = [QUEUES.bookings, QUEUES.mail].map((queue) => new Queue(queue, { connection, prefix }));
+  for (const queue of queues) queue.on('error', () => undefined);
+  await Promise.all(queues.map((queue) => queue.waitUntilReady()));
+  return queues;
 }
 
 describe('JobProducer on a worker cut off from Redis', () => {
@@ -48,12 +84,7 @@ describe('JobProducer on a worker cut off from Redis', () => {
   let queues: Queue[];
 
   beforeAll(async () => {
-    // As a worker connects: commands wait in the client's offline queue until Redis comes back.
-    const connection = { ...(await redis.listen()), maxRetriesPerRequest: null };
-    const prefix = `${process.env.REDIS_PREFIX}:producer-spec`;
-    queues = [QUEUES.bookings, QUEUES.mail].map((name) => new Queue(name, { connection, prefix }));
-    for (const queue of queues) queue.on('error', () => undefined);
-    await Promise.all(queues.map((queue) => queue.waitUntilReady()));
+    queues = await queuesThrough(redis, 'producer-spec');
   });
   // BullMQ's own disconnect waits for a reconnection that cannot come; the client's stops reconnecting at once.
   afterAll(async () => {
@@ -65,14 +96,40 @@ describe('JobProducer on a worker cut off from Redis', () => {
     redis.cut();
     await eventually(async () => ((await producer.connected()) ? undefined : true));
 
-    const job = {
-      name: MAIL_JOBS.bookingConfirmed,
-      jobId: jobIds.bookingConfirmed('b1'),
-      payload: { bookingId: 'b1' },
-    };
-    for (let run = 0; run < 3; run++) await expect(producer.add([job])).rejects.toThrow('Redis is not connected');
+    for (let run = 0; run < 3; run++) await expect(producer.add([JOB])).rejects.toThrow('Redis is not connected');
     // ioredis keeps what it would send on reconnecting in a private list; nothing may be waiting there.
     const client = (await queues[1].backend.client) as unknown as { offlineQueue: { length: number } };
     expect(client.offlineQueue.length).toBe(0);
   });
+});
+
+describe('JobProducer on a worker whose Redis hangs', () => {
+  const redis = new CuttableRedis(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'));
+  let queues: Queue[];
+
+  beforeAll(async () => {
+    queues = await queuesThrough(redis, 'producer-hang-spec');
+  });
+  afterAll(async () => {
+    redis.thaw();
+    await Promise.all(queues.map((queue) => queue.obliterate({ force: true })));
+    await Promise.all(queues.map((queue) => queue.close()));
+    redis.cut();
+  });
+
+  it('sends nothing more once a command outlived its budget, until Redis answers it', async () => {
+    const producer = new JobProducer(queues[0], queues[1]);
+    redis.freeze();
+    await expect(producer.add([JOB])).rejects.toThrow('timed out');
+
+    // The relay's next runs and the follow-up's lookups: refused at once, not queued behind the unanswered add.
+    for (let run = 0; run < 3; run++) await expect(producer.add([JOB])).rejects.toThrow('Redis is not connected');
+    await expect(producer.findJobs([JOB])).rejects.toThrow('Redis is not connected');
+    expect(await producer.connected()).toBe(false);
+
+    redis.thaw();
+    await eventually(async () => ((await producer.connected()) ? true : undefined));
+    await producer.add([JOB]);
+    expect((await producer.findJobs([JOB]))[0]?.id).toBe(JOB.jobId);
+  }, 15_000);
 });

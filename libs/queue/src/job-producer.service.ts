@@ -2,18 +2,26 @@ import { setImmediate } from 'node:timers/promises';
 
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 
 import { withTimeout } from '@evently/cache';
 
 import { BOOKING_JOBS, JOB_QUEUE, OutgoingJob, QUEUES, settleSignalId } from './queue-names';
 
 const ENQUEUE_BUDGET_MS = 2000;
+const LOOKUP_BUDGET_MS = 5000;
 
 /** Typed, deduplicated enqueueing onto Evently's queues. */
 @Injectable()
 export class JobProducer {
   private readonly queues: Record<string, Queue>;
+  /**
+   * Commands that outlived their budget and are still unanswered. Redis is then hanging (stopped, stalled in a fork,
+   * cut off without a reset) while the connection still reads as ready, and each command sent meanwhile would wait in
+   * the client's queue: the relay's re-adds every 2 s and the follow-up's lookups piled up there for as long as the hang
+   * lasted, then reached Redis all at once.
+   */
+  private unanswered = 0;
 
   constructor(@InjectQueue(QUEUES.bookings) bookings: Queue, @InjectQueue(QUEUES.mail) mail: Queue) {
     this.queues = { [QUEUES.bookings]: bookings, [QUEUES.mail]: mail };
@@ -28,7 +36,7 @@ export class JobProducer {
       const queue = JOB_QUEUE[job.name];
       byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
     }
-    await withTimeout(
+    await this.withinBudget(
       Promise.all([...byQueue].map(([queue, queued]) => this.addToQueue(this.queues[queue], queued))),
       ENQUEUE_BUDGET_MS,
     );
@@ -51,7 +59,7 @@ export class JobProducer {
             { deduplication: { id: settleSignalId(eventId), keepLastIfActive: true } },
           )
         : queue.add(BOOKING_JOBS.settleEvents, { eventIds });
-    await withTimeout(added, ENQUEUE_BUDGET_MS);
+    await this.withinBudget(added, ENQUEUE_BUDGET_MS);
   }
 
   /**
@@ -59,7 +67,14 @@ export class JobProducer {
    * process that dies meanwhile leaves nothing to undo). Honoured only while the queue has a rate limit.
    */
   async pauseMail(ms: number): Promise<void> {
-    await withTimeout(this.queues[QUEUES.mail].rateLimit(ms), ENQUEUE_BUDGET_MS);
+    await this.withinBudget(this.queues[QUEUES.mail].rateLimit(ms), ENQUEUE_BUDGET_MS);
+  }
+
+  /** The jobs' current state in BullMQ, each undefined if Redis no longer holds it; throws like {@link add}. */
+  async findJobs(jobs: OutgoingJob[]): Promise<(Job | undefined)[]> {
+    if (!(await this.connected())) throw new Error('Redis is not connected');
+    const lookups = jobs.map((job) => this.queues[JOB_QUEUE[job.name]].getJob(job.jobId));
+    return this.withinBudget(Promise.all(lookups), LOOKUP_BUDGET_MS);
   }
 
   /** A lone job skips addBulk's MULTI pipeline, whose setup copies every BullMQ script (the api's hot path). */
@@ -71,8 +86,12 @@ export class JobProducer {
     }
   }
 
-  /** Whether the queues' Redis connection is up now: while it is not, commands would only pile up until it is. */
+  /**
+   * Whether the queues' Redis connection is up now, and answering: while it is not, commands would only pile up until
+   * it is.
+   */
   connected(): Promise<boolean> {
+    if (this.unanswered > 0) return Promise.resolve(false);
     // BullMQ hands the client out only once it first connected; until then the promise waits, and it is not up.
     const ready = this.queues[QUEUES.mail].backend.client.then(
       (client) => client.status === 'ready',
@@ -83,5 +102,20 @@ export class JobProducer {
 
   queue(name: string): Queue {
     return this.queues[name];
+  }
+
+  /** `command` within `ms`; one that outlives its budget counts as {@link unanswered} until Redis answers it. */
+  private withinBudget<T>(command: Promise<T>, ms: number): Promise<T> {
+    let pending = true;
+    const answered = () => void (pending = false);
+    command.then(answered, answered);
+    return withTimeout(command, ms).catch((error: unknown) => {
+      if (pending) {
+        this.unanswered += 1;
+        const settled = () => void (this.unanswered -= 1);
+        command.then(settled, settled);
+      }
+      throw error;
+    });
   }
 }

@@ -2,8 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
-import { withTimeout } from '@evently/cache';
-
 import { JobProducer } from './job-producer.service';
 import { JOB_QUEUE, OutgoingJob } from './queue-names';
 
@@ -12,7 +10,6 @@ const RELAY_BATCH = 500;
 const FOLLOW_UP_BATCH = 1000;
 /** A job published this recently is left alone: it may still be on its way into BullMQ's lists. */
 const FOLLOW_UP_MIN_AGE_SECONDS = 10;
-const LOOKUP_BUDGET_MS = 5000;
 
 /** An outbox row as written: its id, and the job it holds. */
 export interface OutboxEntry {
@@ -123,10 +120,7 @@ export class OutboxRelay {
       [this.followUpCursor, FOLLOW_UP_MIN_AGE_SECONDS, FOLLOW_UP_BATCH],
     );
     const entries = rows.map(toEntry);
-    const jobs = await withTimeout(
-      Promise.all(entries.map(({ job }) => this.producer.queue(JOB_QUEUE[job.name]).getJob(job.jobId))),
-      LOOKUP_BUDGET_MS,
-    );
+    const jobs = await this.producer.findJobs(entries.map((entry) => entry.job));
     const finished = entries.filter((_entry, index) => jobs[index]?.finishedOn);
     const lost = entries.filter((_entry, index) => !jobs[index]);
     if (finished.length > 0) {
