@@ -1,4 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { BookingAllocator, SETTLE_BATCH_SIZE } from '@evently/bookings';
@@ -6,6 +7,7 @@ import { createEvent, loginAs } from '@evently/testing';
 
 import { BookingSweeper } from '../../apps/worker/src/bookings/booking-sweeper.service';
 import { seedBookings } from '../support/event-fixtures';
+import { holding } from '../support/lock-waits';
 import { createTestApp } from '../support/test-app';
 
 /** The sweeper settles stuck bookings group by group (100 events), batch by batch, and a shutdown ends it between two. */
@@ -54,5 +56,43 @@ describe('booking sweeper', () => {
       [eventIds],
     );
     expect(stuck).toBe(0);
+  });
+
+  it('sweeps past an event another transaction holds, leaving it to the next tick, instead of waiting out the lock', async () => {
+    const dataSource = app.get(DataSource);
+    const allocator = app.get(BookingAllocator);
+    const booker = await loginAs(app, 'user');
+    const [held, free] = [
+      await createEvent(dataSource, { organizerId: booker.user.id }),
+      await createEvent(dataSource, { organizerId: booker.user.id }),
+    ];
+    for (const eventId of [held, free]) {
+      await seedBookings(dataSource, { eventId, userId: booker.user.id, status: 'processing' });
+    }
+    await dataSource.query(
+      `UPDATE bookings SET booking_date = now() - interval '1 minute' WHERE event_id = ANY($1::uuid[])`,
+      [[held, free]],
+    );
+    const statuses = async () =>
+      Object.fromEntries(
+        (
+          await dataSource.query(`SELECT event_id, status FROM bookings WHERE event_id = ANY($1::uuid[])`, [
+            [held, free],
+          ])
+        ).map((row: { event_id: string; status: string }) => [row.event_id === held ? 'held' : 'free', row.status]),
+      );
+
+    const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    try {
+      // As a long deletion, or another worker's settlement, holds the event's row.
+      await holding(db, `SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [held], async () => {
+        await new BookingSweeper(dataSource, allocator).sweep();
+        expect(await statuses()).toEqual({ held: 'processing', free: 'confirmed' });
+      });
+    } finally {
+      await db.end();
+    }
+    await new BookingSweeper(dataSource, allocator).sweep();
+    expect(await statuses()).toEqual({ held: 'confirmed', free: 'confirmed' });
   });
 });

@@ -95,9 +95,14 @@ export class BookingAllocator {
     }
   }
 
-  /** Settles up to one batch of the events' pending bookings, oldest first. */
-  settleEvents(eventIds: string[]): Promise<SettleResult> {
-    return this.settle((manager) => this.decide(manager, eventIds));
+  /**
+   * Settles up to one batch of the events' pending bookings, oldest first. With `skipLocked` (the sweeper), events
+   * another transaction holds are left out rather than waited for: a settlement in progress decides their bookings, a
+   * long deletion would have failed the whole group at the lock timeout on every tick, and sweeps in several workers
+   * would have queued behind each other on the same rows.
+   */
+  settleEvents(eventIds: string[], { skipLocked = false } = {}): Promise<SettleResult> {
+    return this.settle((manager) => this.decide(manager, eventIds, skipLocked));
   }
 
   private async settle(decide: (manager: EntityManager) => Promise<Settlement>): Promise<SettleResult> {
@@ -118,14 +123,18 @@ export class BookingAllocator {
     return result;
   }
 
-  private async decide(manager: EntityManager, eventIds: string[]): Promise<Settlement> {
+  private async decide(manager: EntityManager, eventIds: string[], skipLocked: boolean): Promise<Settlement> {
     await manager.query(`SET LOCAL lock_timeout = '10s'`);
-    await manager.query(`SELECT 1 FROM events WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [eventIds]);
+    const locked: { id: string }[] = await manager.query(
+      `SELECT id FROM events WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
+      [eventIds],
+    );
+    const lockedIds = skipLocked ? locked.map((event) => event.id) : eventIds;
     // Read once the locks are held: a locking SELECT computes its columns before it waits.
     const events = (await manager.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [
-      eventIds,
+      lockedIds,
     ])) as EventRow[];
-    const pending = await this.pendingBookings(manager, eventIds);
+    const pending = await this.pendingBookings(manager, lockedIds);
     return this.apply(manager, events, pending);
   }
 

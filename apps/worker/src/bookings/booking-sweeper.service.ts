@@ -59,7 +59,7 @@ export class BookingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     let result: SettleResult;
     try {
       do {
-        result = await this.allocator.settleEvents(eventIds);
+        result = await this.allocator.settleEvents(eventIds, { skipLocked: true });
         if (decidedCount(result) > 0) this.logger.warn({ eventIds, ...result }, 'swept stuck bookings');
       } while (decidedCount(result) === SETTLE_BATCH_SIZE && !stopping?.aborted);
     } catch (error) {
