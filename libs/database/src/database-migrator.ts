@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
@@ -22,6 +23,8 @@ export interface MigrationReport {
 /** Any fixed number: the session lock only migrations take, so that two of them never run at once. */
 const MIGRATION_LOCK = 7_165_329_001;
 const LOCK_RETRY_MS = 250;
+/** A lock check that gets no answer within this long counts the lock as lost: its connection is gone unannounced. */
+const LOCK_CHECK_BUDGET_MS = 5000;
 
 /**
  * Creates the database named by `url` when missing, then applies pending migrations. Safe to run twice, and at
@@ -36,9 +39,11 @@ export async function migrateDatabase(
   signal?: AbortSignal,
 ): Promise<MigrationReport> {
   const databaseCreated = await createDatabaseIfMissing(url, log);
-  const lock = clientOf(url);
+  // A name of this run's own, so that cancelling its statements can touch no other process's.
+  const name = applicationName(`evently-migrate-${randomBytes(3).toString('hex')}`);
+  const lock = clientOf(url, name);
   await lock.connect();
-  const options = databaseOptions({ url, poolSize: 2, requestTimeouts: false });
+  const options = databaseOptions({ url, poolSize: 2, requestTimeouts: false, name });
   const guarded = announced(MIGRATIONS, log, async () => {
     signal?.throwIfAborted();
     await assertLockHeld(lock);
@@ -110,7 +115,7 @@ function announced(
  * same migrations. A migration that finds the lock gone fails, so its transaction rolls back and none after it runs.
  */
 async function assertLockHeld(lock: ListeningClient): Promise<void> {
-  const held = await lock
+  const check = lock
     .query<{ held: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM pg_locks
                        WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
@@ -119,6 +124,8 @@ async function assertLockHeld(lock: ListeningClient): Promise<void> {
     )
     .then((result) => result.rows[0].held)
     .catch(() => false);
+  // A connection cut without a reset would keep the check waiting for minutes, with the migration's locks held.
+  const held = await Promise.race([check, sleep(LOCK_CHECK_BUDGET_MS, false, { ref: false })]);
   if (!held) {
     throw new Error(
       'lost the migration lock (its connection to PostgreSQL closed); another migrate run may be applying migrations: ' +
@@ -195,11 +202,12 @@ export function databaseName(url: string): string {
 }
 
 /** A single connection for the migrator's own statements; it gives up opening as the apps' pools do. */
-function clientOf(url: string): ListeningClient {
+function clientOf(url: string, name = applicationName()): ListeningClient {
   return new ListeningClient({
     connectionString: url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    application_name: applicationName(),
+    application_name: name,
+    keepAlive: true,
   });
 }
 

@@ -14,6 +14,8 @@ export interface DatabaseConnectionSettings {
   poolSize: number;
   /** Off for migrations: building an index on a large table may take minutes and wait for row locks. */
   requestTimeouts?: boolean;
+  /** What the connections are called in pg_stat_activity; {@link applicationName} by default. */
+  name?: string;
 }
 
 /** The one description of how Evently talks to PostgreSQL; migrations only, never synchronize. */
@@ -21,6 +23,7 @@ export function databaseOptions({
   url,
   poolSize,
   requestTimeouts = true,
+  name = applicationName(),
 }: DatabaseConnectionSettings): DataSourceOptions {
   return {
     type: 'postgres',
@@ -44,7 +47,7 @@ export function databaseOptions({
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // A request waiting on a row lock gives up (503) well before clients and proxies give up on it.
       ...(requestTimeouts && { statement_timeout: 15000, lock_timeout: 5000 }),
-      application_name: applicationName(),
+      application_name: name,
       // PostgreSQL's default random_page_cost (4) models spinning disks. Evently's working set lives in memory or
       // on SSD, where an index read costs little more than a sequential one; at 4 the planner scanned the whole
       // catalogue for a date-window search instead of walking the time index (bench: search p99 52 -> 37 ms).
@@ -57,7 +60,7 @@ export function databaseOptions({
  * How this process names its connections (`evently@<host>:<pid>`, at most PostgreSQL's 63 bytes), so an operator
  * reading pg_stat_activity or the server log can tell which api or worker holds a lock or runs a slow statement.
  */
-export function applicationName(): string {
-  const [prefix, suffix] = ['evently@', `:${process.pid}`];
+export function applicationName(role = 'evently'): string {
+  const [prefix, suffix] = [`${role}@`, `:${process.pid}`];
   return `${prefix}${hostname().slice(0, 63 - prefix.length - suffix.length)}${suffix}`;
 }

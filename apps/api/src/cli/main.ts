@@ -68,17 +68,26 @@ async function run(argv: string[]): Promise<string> {
   }
 }
 
+/** A signal this soon after the first is the same Ctrl-C again: npm forwards to its child what the terminal sent it. */
+const REPEATED_SIGNAL_MS = 1000;
+
 /**
- * Aborted by the first Ctrl-C or SIGTERM, which then stop the migration in progress on the server as well; a second
- * one ends the process at once, as if nothing listened.
+ * Aborted by the first Ctrl-C or SIGTERM, which then stop the migration in progress on the server as well; another
+ * one, a second later or more, ends the process at once.
  */
 function interruption(): AbortSignal {
   const interrupted = new AbortController();
+  let firstAt: number | undefined;
   const interrupt = () => {
-    console.error('stopping the migration in progress… (press Ctrl-C again to quit at once)');
-    interrupted.abort();
+    if (firstAt === undefined) {
+      firstAt = performance.now();
+      console.error('stopping the migration in progress… (press Ctrl-C again to quit at once)');
+      interrupted.abort();
+    } else if (performance.now() - firstAt > REPEATED_SIGNAL_MS) {
+      process.exit(130);
+    }
   };
-  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
   return interrupted.signal;
 }
 
