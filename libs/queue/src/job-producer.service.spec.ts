@@ -125,6 +125,8 @@ describe('JobProducer on a worker whose Redis hangs', () => {
     // The relay's next runs and the follow-up's lookups: refused at once, not queued behind the unanswered add.
     for (let run = 0; run < 3; run++) await expect(producer.add([JOB])).rejects.toThrow('Redis is not connected');
     await expect(producer.findJobs([JOB])).rejects.toThrow('Redis is not connected');
+    await expect(producer.signalSettle(['e1'])).rejects.toThrow('Redis has not answered');
+    await expect(producer.pauseMail(100)).rejects.toThrow('Redis has not answered');
     expect(await producer.connected()).toBe(false);
 
     redis.thaw();

@@ -45,10 +45,11 @@ export class JobProducer {
   /**
    * Asks a worker to settle the events' pending bookings. One signal stands for any number of bookings, so
    * a storm on one event wakes a worker per batch, not per booking: signals of one event are deduplicated. A
-   * batch spread over several events is one job for all of them, settled in one transaction rather than one
-   * per event. Throws like {@link add}.
+   * batch spread over several events is one job for all of them, settled up to a hundred events a transaction
+   * rather than a transaction per event. Throws like {@link add}.
    */
   async signalSettle(eventIds: string[]): Promise<void> {
+    this.assertAnswering();
     const queue = this.queues[QUEUES.bookings];
     const [eventId] = eventIds;
     const added =
@@ -67,6 +68,7 @@ export class JobProducer {
    * process that dies meanwhile leaves nothing to undo). Honoured only while the queue has a rate limit.
    */
   async pauseMail(ms: number): Promise<void> {
+    this.assertAnswering();
     await this.withinBudget(this.queues[QUEUES.mail].rateLimit(ms), ENQUEUE_BUDGET_MS);
   }
 
@@ -102,6 +104,10 @@ export class JobProducer {
 
   queue(name: string): Queue {
     return this.queues[name];
+  }
+
+  private assertAnswering(): void {
+    if (this.unanswered > 0) throw new Error('Redis has not answered an earlier command yet');
   }
 
   /** `command` within `ms`; one that outlives its budget counts as {@link unanswered} until Redis answers it. */
