@@ -61,6 +61,24 @@ describe('BookingIntake.signalSoon', () => {
     await finish();
   });
 
+  it('says once that signals are deferred while they keep failing, and once that they go out again', async () => {
+    const { fake, finish } = producer(3);
+    const intake = intakeWith(fake);
+    const warned = jest.spyOn(Logger.prototype, 'warn');
+    const logged = jest.spyOn(Logger.prototype, 'log');
+    try {
+      for (const eventId of ['a', 'b', 'c', 'd']) {
+        intake.signalSoon([eventId]);
+        await finish();
+      }
+      expect(warned.mock.calls.map(([, message]) => message)).toEqual(['settle signal deferred to the sweeper']);
+      expect(logged.mock.calls).toEqual([[{ deferred: 3 }, 'settle signals go out again']]);
+    } finally {
+      warned.mockRestore();
+      logged.mockRestore();
+    }
+  });
+
   it('waits for the signals still to send when the api shuts down', async () => {
     const { fake, sent, finish } = producer();
     const intake = intakeWith(fake);

@@ -56,6 +56,8 @@ export class BookingIntake implements OnModuleDestroy {
   private readonly logger = new Logger(BookingIntake.name);
   private readonly unsignalled = new Set<string>();
   private signalling?: Promise<void>;
+  /** Signals refused since the last that went out: while Redis is away every batch's would be, so one line says so. */
+  private deferredSignals = 0;
   private readonly batcher = new Batcher<BookingRequest, Booking>((requests) => this.run(requests), {
     maxBatch: MAX_BATCH,
     concurrency: CONCURRENT_BATCHES,
@@ -104,7 +106,12 @@ export class BookingIntake implements OnModuleDestroy {
       this.unsignalled.clear();
       try {
         await this.producer.signalSettle(eventIds);
+        if (this.deferredSignals > 0) {
+          this.logger.log({ deferred: this.deferredSignals }, 'settle signals go out again');
+          this.deferredSignals = 0;
+        }
       } catch (error) {
+        if (this.deferredSignals++ > 0) continue;
         const reason = error instanceof Error ? error.message : String(error);
         this.logger.warn({ eventIds, err: reason }, 'settle signal deferred to the sweeper');
       }

@@ -46,7 +46,7 @@ export async function migrateDatabase(
   const options = databaseOptions({ url, poolSize: 2, requestTimeouts: false, name });
   const guarded = announced(MIGRATIONS, log, async () => {
     signal?.throwIfAborted();
-    await assertLockHeld(lock);
+    await assertLockHeld(lock, name);
   });
   const dataSource = new DataSource({ ...options, migrations: guarded });
   const cancel = () => void cancelRunningStatements(lock);
@@ -114,7 +114,7 @@ function announced(
  * `idle_session_timeout`, a proxy's idle limit or a network cut can end it, and another migrate run may then start the
  * same migrations. A migration that finds the lock gone fails, so its transaction rolls back and none after it runs.
  */
-async function assertLockHeld(lock: ListeningClient): Promise<void> {
+async function assertLockHeld(lock: ListeningClient, name: string): Promise<void> {
   const check = lock
     .query<{ held: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM pg_locks
@@ -122,14 +122,21 @@ async function assertLockHeld(lock: ListeningClient): Promise<void> {
                          AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1) AS held`,
       [MIGRATION_LOCK],
     )
-    .then((result) => result.rows[0].held)
-    .catch(() => false);
+    .then((result) => (result.rows[0].held ? 'held' : 'lost'))
+    .catch(() => 'lost');
   // A connection cut without a reset would keep the check waiting for minutes, with the migration's locks held.
-  const held = await Promise.race([check, sleep(LOCK_CHECK_BUDGET_MS, false, { ref: false })]);
-  if (!held) {
+  const answer = await Promise.race([check, sleep(LOCK_CHECK_BUDGET_MS, 'silent', { ref: false })]);
+  if (answer === 'lost') {
     throw new Error(
       'lost the migration lock (its connection to PostgreSQL closed); another migrate run may be applying migrations: ' +
         'run migrate again',
+    );
+  }
+  if (answer === 'silent') {
+    // The server keeps the session, and its lock, until it notices the connection is gone (hours, by default).
+    throw new Error(
+      `lost the migration lock (its connection stopped answering); if the next migrate run waits for it, end the old ` +
+        `session: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${name}'`,
     );
   }
 }
@@ -208,6 +215,7 @@ function clientOf(url: string, name = applicationName()): ListeningClient {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: name,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
   });
 }
 

@@ -69,11 +69,11 @@ async function run(argv: string[]): Promise<string> {
 }
 
 /** A signal this soon after the first is the same Ctrl-C again: npm forwards to its child what the terminal sent it. */
-const REPEATED_SIGNAL_MS = 1000;
+const REPEATED_SIGNAL_MS = 2000;
 
 /**
  * Aborted by the first Ctrl-C or SIGTERM, which then stop the migration in progress on the server as well; another
- * one, a second later or more, ends the process at once.
+ * one, two seconds later or more, ends the process at once.
  */
 function interruption(): AbortSignal {
   const interrupted = new AbortController();
@@ -81,7 +81,7 @@ function interruption(): AbortSignal {
   const interrupt = () => {
     if (firstAt === undefined) {
       firstAt = performance.now();
-      console.error('stopping the migration in progress… (press Ctrl-C again to quit at once)');
+      console.error('stopping the migration in progress… (press Ctrl-C again, a few seconds later, to quit at once)');
       interrupted.abort();
     } else if (performance.now() - firstAt > REPEATED_SIGNAL_MS) {
       process.exit(130);
