@@ -129,7 +129,7 @@ export class BookingAllocator {
       `SELECT id FROM events WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE${skipLocked ? ' SKIP LOCKED' : ''}`,
       [eventIds],
     );
-    const lockedIds = skipLocked ? locked.map((event) => event.id) : eventIds;
+    const lockedIds = locked.map((event) => event.id);
     // Read once the locks are held: a locking SELECT computes its columns before it waits.
     const events = (await manager.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1::uuid[])`, [
       lockedIds,

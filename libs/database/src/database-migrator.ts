@@ -71,7 +71,7 @@ export async function migrateDatabase(
   }
 }
 
-/** The lock's session asks the server to cancel what this process's other sessions on the database are running. */
+/** The lock's session asks the server to cancel what the run's other sessions (the same name) are running. */
 async function cancelRunningStatements(lock: ListeningClient): Promise<void> {
   await lock
     .query(

@@ -68,70 +68,57 @@ class CuttableRedis {
 
 const JOB = { name: MAIL_JOBS.bookingConfirmed, jobId: jobIds.bookingConfirmed('b1'), payload: { bookingId: 'b1' } };
 
-/** The bookings and mail queues, connected through `hop` as a worker connects. */
-async function queuesThrough(hop: CuttableRedis, name: string): Promise<Queue[]> {
+/** A producer on the bookings and mail queues, connected as a worker connects, through a hop of its own. */
+async function producerThroughHop(name: string) {
+  const redis = new CuttableRedis(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'));
   // As a worker connects: commands wait in the client's offline queue until Redis comes back.
-  const connection = { ...(await hop.listen()), maxRetriesPerRequest: null };
+  const connection = { ...(await redis.listen()), maxRetriesPerRequest: null };
   const prefix = `${process.env.REDIS_PREFIX}:${name}`;
   const queues = [QUEUES.bookings, QUEUES.mail].map((queue) => new Queue(queue, { connection, prefix }));
   for (const queue of queues) queue.on('error', () => undefined);
   await Promise.all(queues.map((queue) => queue.waitUntilReady()));
-  return queues;
+  return { redis, queues, producer: new JobProducer(queues[0], queues[1]) };
 }
 
-describe('JobProducer on a worker cut off from Redis', () => {
-  const redis = new CuttableRedis(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'));
-  let queues: Queue[];
+describe('JobProducer on a worker whose Redis is away', () => {
+  it('refuses jobs at once rather than queue them in memory, run after run, when cut off', async () => {
+    const { redis, queues, producer } = await producerThroughHop('producer-spec');
+    try {
+      redis.cut();
+      await eventually(async () => ((await producer.connected()) ? undefined : true));
 
-  beforeAll(async () => {
-    queues = await queuesThrough(redis, 'producer-spec');
-  });
-  // BullMQ's own disconnect waits for a reconnection that cannot come; the client's stops reconnecting at once.
-  afterAll(async () => {
-    for (const queue of queues) (await queue.backend.client).disconnect();
-  });
-
-  it('refuses jobs at once rather than queue them in memory, run after run', async () => {
-    const producer = new JobProducer(queues[0], queues[1]);
-    redis.cut();
-    await eventually(async () => ((await producer.connected()) ? undefined : true));
-
-    for (let run = 0; run < 3; run++) await expect(producer.add([JOB])).rejects.toThrow('Redis is not connected');
-    // ioredis keeps what it would send on reconnecting in a private list; nothing may be waiting there.
-    const client = (await queues[1].backend.client) as unknown as { offlineQueue: { length: number } };
-    expect(client.offlineQueue.length).toBe(0);
-  });
-});
-
-describe('JobProducer on a worker whose Redis hangs', () => {
-  const redis = new CuttableRedis(new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'));
-  let queues: Queue[];
-
-  beforeAll(async () => {
-    queues = await queuesThrough(redis, 'producer-hang-spec');
-  });
-  afterAll(async () => {
-    redis.thaw();
-    await Promise.all(queues.map((queue) => queue.obliterate({ force: true })));
-    await Promise.all(queues.map((queue) => queue.close()));
-    redis.cut();
+      for (let run = 0; run < 3; run++) await expect(producer.add([JOB])).rejects.toThrow('Redis is not connected');
+      // ioredis keeps what it would send on reconnecting in a private list; nothing may be waiting there.
+      const client = (await queues[1].backend.client) as unknown as { offlineQueue: { length: number } };
+      expect(client.offlineQueue.length).toBe(0);
+    } finally {
+      // BullMQ's own disconnect waits for a reconnection that cannot come; the client's stops reconnecting at once.
+      for (const queue of queues) (await queue.backend.client).disconnect();
+    }
   });
 
-  it('sends nothing more once a command outlived its budget, until Redis answers it', async () => {
-    const producer = new JobProducer(queues[0], queues[1]);
-    redis.freeze();
-    await expect(producer.add([JOB])).rejects.toThrow('timed out');
+  it('sends nothing more once a command outlived its budget, until a hanging Redis answers it', async () => {
+    const { redis, queues, producer } = await producerThroughHop('producer-hang-spec');
+    try {
+      redis.freeze();
+      await expect(producer.add([JOB])).rejects.toThrow('timed out');
 
-    // The relay's next runs and the follow-up's lookups: refused at once, not queued behind the unanswered add.
-    for (let run = 0; run < 3; run++) await expect(producer.add([JOB])).rejects.toThrow('Redis is not connected');
-    await expect(producer.findJobs([JOB])).rejects.toThrow('Redis is not connected');
-    await expect(producer.signalSettle(['e1'])).rejects.toThrow('Redis has not answered');
-    await expect(producer.pauseMail(100)).rejects.toThrow('Redis has not answered');
-    expect(await producer.connected()).toBe(false);
+      // The relay's next runs and the follow-up's lookups: refused at once, not queued behind the unanswered add.
+      for (let run = 0; run < 3; run++) await expect(producer.add([JOB])).rejects.toThrow('Redis is not connected');
+      await expect(producer.findJobs([JOB])).rejects.toThrow('Redis is not connected');
+      await expect(producer.signalSettle(['e1'])).rejects.toThrow('Redis has not answered');
+      await expect(producer.pauseMail(100)).rejects.toThrow('Redis has not answered');
+      expect(await producer.connected()).toBe(false);
 
-    redis.thaw();
-    await eventually(async () => ((await producer.connected()) ? true : undefined));
-    await producer.add([JOB]);
-    expect((await producer.findJobs([JOB]))[0]?.id).toBe(JOB.jobId);
+      redis.thaw();
+      await eventually(async () => ((await producer.connected()) ? true : undefined));
+      await producer.add([JOB]);
+      expect((await producer.findJobs([JOB]))[0]?.id).toBe(JOB.jobId);
+    } finally {
+      redis.thaw();
+      await Promise.all(queues.map((queue) => queue.obliterate({ force: true })));
+      await Promise.all(queues.map((queue) => queue.close()));
+      redis.cut();
+    }
   }, 15_000);
 });

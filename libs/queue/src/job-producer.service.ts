@@ -37,7 +37,7 @@ export class JobProducer {
       byQueue.set(queue, [...(byQueue.get(queue) ?? []), job]);
     }
     await this.withinBudget(
-      Promise.all([...byQueue].map(([queue, queued]) => this.addToQueue(this.queues[queue], queued))),
+      () => Promise.all([...byQueue].map(([queue, queued]) => this.addToQueue(this.queues[queue], queued))),
       ENQUEUE_BUDGET_MS,
     );
   }
@@ -49,10 +49,9 @@ export class JobProducer {
    * rather than a transaction per event. Throws like {@link add}.
    */
   async signalSettle(eventIds: string[]): Promise<void> {
-    this.assertAnswering();
     const queue = this.queues[QUEUES.bookings];
     const [eventId] = eventIds;
-    const added =
+    const add = () =>
       eventIds.length === 1
         ? queue.add(
             BOOKING_JOBS.settleEvent,
@@ -60,7 +59,7 @@ export class JobProducer {
             { deduplication: { id: settleSignalId(eventId), keepLastIfActive: true } },
           )
         : queue.add(BOOKING_JOBS.settleEvents, { eventIds });
-    await this.withinBudget(added, ENQUEUE_BUDGET_MS);
+    await this.withinBudget(add, ENQUEUE_BUDGET_MS);
   }
 
   /**
@@ -68,15 +67,14 @@ export class JobProducer {
    * process that dies meanwhile leaves nothing to undo). Honoured only while the queue has a rate limit.
    */
   async pauseMail(ms: number): Promise<void> {
-    this.assertAnswering();
-    await this.withinBudget(this.queues[QUEUES.mail].rateLimit(ms), ENQUEUE_BUDGET_MS);
+    await this.withinBudget(() => this.queues[QUEUES.mail].rateLimit(ms), ENQUEUE_BUDGET_MS);
   }
 
   /** The jobs' current state in BullMQ, each undefined if Redis no longer holds it; throws like {@link add}. */
   async findJobs(jobs: OutgoingJob[]): Promise<(Job | undefined)[]> {
     if (!(await this.connected())) throw new Error('Redis is not connected');
-    const lookups = jobs.map((job) => this.queues[JOB_QUEUE[job.name]].getJob(job.jobId));
-    return this.withinBudget(Promise.all(lookups), LOOKUP_BUDGET_MS);
+    const lookUp = () => Promise.all(jobs.map((job) => this.queues[JOB_QUEUE[job.name]].getJob(job.jobId)));
+    return this.withinBudget(lookUp, LOOKUP_BUDGET_MS);
   }
 
   /** A lone job skips addBulk's MULTI pipeline, whose setup copies every BullMQ script (the api's hot path). */
@@ -106,12 +104,13 @@ export class JobProducer {
     return this.queues[name];
   }
 
-  private assertAnswering(): void {
-    if (this.unanswered > 0) throw new Error('Redis has not answered an earlier command yet');
-  }
-
-  /** `command` within `ms`; one that outlives its budget counts as {@link unanswered} until Redis answers it. */
-  private withinBudget<T>(command: Promise<T>, ms: number): Promise<T> {
+  /**
+   * Sends a command unless an earlier one is still unanswered, and waits for it `ms` at most; one that outlives its
+   * budget counts as {@link unanswered} until Redis answers it.
+   */
+  private withinBudget<T>(send: () => Promise<T>, ms: number): Promise<T> {
+    if (this.unanswered > 0) return Promise.reject(new Error('Redis has not answered an earlier command yet'));
+    const command = send();
     let pending = true;
     const answered = () => void (pending = false);
     command.then(answered, answered);
