@@ -14,7 +14,7 @@ import { multipartBodyParser, otherBodyParser } from './common/form-body.parser'
 import { HostCheck } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
-import { parseQueryWithoutEmpty } from './common/query-string.parser';
+import { parseQueryAsDjango } from './common/query-string.parser';
 import { registerRequestLog } from './common/request-log';
 import { MAX_PARAM_LENGTH } from './common/routed-methods';
 import { setupSwagger } from './common/swagger';
@@ -51,7 +51,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     routerOptions: {
       ignoreTrailingSlash: true,
       maxParamLength: MAX_PARAM_LENGTH,
-      querystringParser: parseQueryWithoutEmpty,
+      querystringParser: parseQueryAsDjango,
     },
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
