@@ -77,6 +77,8 @@ describe('QueryPageSize', () => {
     ['101', 100],
     ['100.0', 100],
     [' 20 ', 20],
+    ['+5', 5],
+    [' +101 ', 100],
     ['99999999999999999999', 100],
     ['9'.repeat(400), 100],
     ['00000000000000000000101', 100],
@@ -93,6 +95,8 @@ describe('QueryPageSize', () => {
     '99999999999999999999.5',
     'ten',
     '1e3',
+    '+-5',
+    '++5',
   ])('refuses %j', (size) => {
     expect(read(PageQuery, { page_size: size }).messages.length).toBeGreaterThan(0);
   });

@@ -64,14 +64,16 @@ function isDecimalWithinRange(value: unknown): boolean {
 }
 
 /**
- * `page_size` as a number: a whole number over {@link MAX_PAGE_SIZE} (however many digits it has) is the maximum, as
- * the contract clamps it; a fraction, even one a double would round to a whole number, is NaN and fails `@IsInt`;
- * anything else stays as given, for `@IsInt` and `@Min(1)` to refuse.
+ * `page_size` as a number, with the spaces and `+` sign DRF's `int()` takes: a whole number over
+ * {@link MAX_PAGE_SIZE} (however many digits it has) is the maximum, as the contract clamps it; a fraction, even one
+ * a double would round to a whole number, is NaN and fails `@IsInt`; anything else stays as given, for `@IsInt` and
+ * `@Min(1)` to refuse.
  */
 export const QueryPageSize = () =>
   Transform(({ value }) => {
-    if (typeof value !== 'string' || !PLAIN_DECIMAL.test(value.trim())) return value;
-    const decimal = canonicalDecimal(value.trim());
+    const text = typeof value === 'string' ? value.trim().replace(/^\+/, '') : undefined;
+    if (text === undefined || !PLAIN_DECIMAL.test(text)) return value;
+    const decimal = canonicalDecimal(text);
     const size = Number(decimal);
     if (decimal.includes('.')) return Number.isInteger(size) ? Number.NaN : size;
     return Math.min(size, MAX_PAGE_SIZE);
