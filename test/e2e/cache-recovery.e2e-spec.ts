@@ -1,11 +1,25 @@
+import { randomUUID } from 'node:crypto';
+
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
-import { cacheKeys, RedisService } from '@evently/cache';
+import { CacheInvalidation, cacheKeys, RedisService } from '@evently/cache';
 import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
 
+import { StartedEventsWatch } from '../../apps/worker/src/events/started-events.watch';
 import { createTestApp } from '../support/test-app';
+
+/** Redis as it is under `noeviction` once full: it answers reads, and refuses the increments of `app`'s bumps. */
+function refuseIncrements(app: NestFastifyApplication) {
+  const client = app.get(RedisService).client;
+  const multi = client.multi.bind(client) as () => ReturnType<typeof client.multi>;
+  return jest.spyOn(client, 'multi').mockImplementation((() => {
+    const pipeline = multi();
+    pipeline.exec = () => Promise.reject(new Error('OOM command not allowed when used memory > maxmemory'));
+    return pipeline;
+  }) as typeof client.multi);
+}
 
 /**
  * A write whose cache version bump fails because the connection to Redis is down (a network blip, no
@@ -18,6 +32,47 @@ describe('cache invalidation across a lost Redis connection', () => {
     app = await createTestApp();
   });
   afterAll(() => app.close());
+
+  // First, while no failure injected by the tests below has left a bump to be paid late.
+  describe('an event that starts, with no write to mark it', () => {
+    let reader: NestFastifyApplication;
+
+    beforeAll(async () => {
+      reader = await createTestApp();
+    });
+    afterAll(() => reader.close());
+
+    it('makes every api read around the cache when Redis refuses the bump', async () => {
+      const dataSource = app.get(DataSource);
+      const organizer = await loginAs(app, 'staff');
+      const name = `starting ${randomUUID()}`;
+      const time = new Date(Date.now() + 1500);
+      await createEvent(dataSource, { organizerId: organizer.user.id, name, time });
+      const listed = async () => {
+        const list = await request(reader.getHttpServer()).get(`/api/user/events/?search=${encodeURIComponent(name)}`);
+        return list.body.count;
+      };
+      expect([await listed(), await listed()]).toEqual([1, 1]); // cached from the second read on
+      await eventually(async () => {
+        const [{ started }] = await dataSource.query(`SELECT now() >= $1 AS started`, [time]);
+        return started ? true : undefined;
+      });
+      expect(await listed()).toBe(1); // no write marks the start: the cached list is out of date
+
+      const refusals = [refuseIncrements(app), refuseIncrements(reader)];
+      try {
+        await new StartedEventsWatch(dataSource, app.get(CacheInvalidation)).look();
+        await eventually(async () => ((await listed()) === 0 ? true : undefined), 10_000);
+      } finally {
+        for (const refusal of refusals) refusal.mockRestore();
+      }
+      // Paid once Redis takes it, so the tests below start with every process reading the cache again.
+      await eventually(async () => {
+        const [{ owed }] = await dataSource.query(`SELECT count(*)::int AS owed FROM cache_bumps_owed`);
+        return owed === 0 ? true : undefined;
+      });
+    });
+  });
 
   it('replays the bump that failed, so the first read after reconnecting is fresh', async () => {
     const http = request(app.getHttpServer());
@@ -88,15 +143,6 @@ describe('cache invalidation across a lost Redis connection', () => {
     it('makes every api read around the cache while Redis refuses the increments but still answers reads', async () => {
       const event = await cachedEvent('before the refusal');
       const { eventId } = event;
-      const refuseIncrements = (app: NestFastifyApplication) => {
-        const client = app.get(RedisService).client;
-        const multi = client.multi.bind(client) as () => ReturnType<typeof client.multi>;
-        return jest.spyOn(client, 'multi').mockImplementation((() => {
-          const pipeline = multi();
-          pipeline.exec = () => Promise.reject(new Error('OOM command not allowed when used memory > maxmemory'));
-          return pipeline;
-        }) as typeof client.multi);
-      };
       const refusals = [refuseIncrements(app), refuseIncrements(reader)];
       try {
         await rename(event, 'after the refusal');

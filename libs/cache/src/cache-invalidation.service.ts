@@ -41,12 +41,15 @@ export class CacheInvalidation {
 
   /** Inside the writer's transaction: the events' entries, every list and the analytics are outdated by it. */
   async owe(manager: EntityManager, eventIds: string[]): Promise<OwedBump> {
-    const versionKeys = eventVersionKeys(eventIds);
-    const [row]: { id: string }[] = await manager.query(
-      `INSERT INTO cache_bumps_owed (version_keys) VALUES ($1) RETURNING id`,
-      [versionKeys],
-    );
-    return { id: row.id, versionKeys };
+    return this.record(manager, eventVersionKeys(eventIds));
+  }
+
+  /**
+   * Bumps versions that no write outdates (an event starting as time passes) the way a write does: recorded first,
+   * so that if Redis refuses the bump every process learns of it and reads around the cache until it is paid.
+   */
+  async outdate(versionKeys: string[]): Promise<void> {
+    await this.pay(await this.record(this.dataSource.manager, versionKeys));
   }
 
   /**
@@ -97,6 +100,14 @@ export class CacheInvalidation {
       cleared += records.length;
       if (records.length < SWEEP_BATCH) return cleared;
     }
+  }
+
+  private async record(manager: EntityManager, versionKeys: string[]): Promise<OwedBump> {
+    const [row]: { id: string }[] = await manager.query(
+      `INSERT INTO cache_bumps_owed (version_keys) VALUES ($1) RETURNING id`,
+      [versionKeys],
+    );
+    return { id: row.id, versionKeys };
   }
 
   /** One bump for every version the records name, then the records cleared; false, clearing nothing, if refused. */

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { CACHE_TTL_MS, cacheKeys, ResponseCache } from '@evently/cache';
+import { CACHE_TTL_MS, CacheInvalidation, cacheKeys } from '@evently/cache';
 import { PeriodicTask } from '@evently/common';
 
 const CHECK_EVERY_MS = 1000;
@@ -26,7 +26,7 @@ export class StartedEventsWatch implements OnApplicationBootstrap, OnModuleDestr
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly cache: ResponseCache,
+    private readonly invalidation: CacheInvalidation,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,7 +37,7 @@ export class StartedEventsWatch implements OnApplicationBootstrap, OnModuleDestr
     await this.looks.stop();
   }
 
-  /** A bump Redis refuses is kept and made again by the cache itself (every second, and when Redis is back). */
+  /** A bump Redis refuses is owed, as a write's is: every process reads around the cache until it is paid. */
   async look(): Promise<void> {
     const [{ now, started }]: { now: Date; started: boolean }[] = await this.dataSource.query(
       `SELECT now() AS now, EXISTS (
@@ -46,7 +46,7 @@ export class StartedEventsWatch implements OnApplicationBootstrap, OnModuleDestr
             AND is_active AND deleted_at IS NULL) AS started`,
       [this.lookedUntil, CACHE_TTL_MS.eventList / 1000],
     );
-    if (started) await this.cache.bump([cacheKeys.catalogVersion()]);
+    if (started) await this.invalidation.outdate([cacheKeys.catalogVersion()]);
     this.lookedUntil = now;
   }
 }
