@@ -77,7 +77,10 @@ describe('processes dying and stopping', () => {
     expect(await bookedTickets(eventId)).toBe(150);
   });
 
-  it('on SIGTERM an api finishes the requests it received and exits promptly, despite idle keep-alive clients', async () => {
+  it.each([
+    ['SIGTERM', (api: RunningProcess) => api.stop()],
+    ['Ctrl-C under npm (SIGINT, forwarded again)', (api: RunningProcess) => api.interrupt()],
+  ])('on %s an api finishes the requests it received and exits promptly, despite idle keep-alive clients', async (_, stop) => {
     const eventId = await system.createEvent(1000);
     const [api] = system.apis;
     const idleClient = new Agent({ keepAlive: true });
@@ -94,13 +97,13 @@ describe('processes dying and stopping', () => {
 
     const keys = Array.from({ length: 200 }, () => randomUUID());
     let answered = 0;
-    let sigtermAt = Infinity;
-    let answeredAfterSigterm = 0;
+    let signalAt = Infinity;
+    let answeredAfterSignal = 0;
     const stormDone = Promise.all(
       keys.map(async (key, index) => {
         const outcome = await system.book(api, system.buyers[index % system.buyers.length], eventId, 1, key);
         answered++;
-        if (outcome.status !== undefined && Date.now() > sigtermAt) answeredAfterSigterm++;
+        if (outcome.status !== undefined && Date.now() > signalAt) answeredAfterSignal++;
         return outcome;
       }),
     );
@@ -113,9 +116,9 @@ describe('processes dying and stopping', () => {
       ),
     );
     await eventually(async () => (answered >= 20 ? true : undefined), 30_000, 5);
-    sigtermAt = Date.now();
-    const exit = await api.stop();
-    const shutdownMs = Date.now() - sigtermAt;
+    signalAt = Date.now();
+    const exit = await stop(api);
+    const shutdownMs = Date.now() - signalAt;
     const outcomes = await stormDone;
     const cancelOutcomes = await cancels;
     idleClient.destroy();
@@ -123,7 +126,7 @@ describe('processes dying and stopping', () => {
 
     expect([0, 'SIGTERM']).toContain(exit);
     expect(shutdownMs).toBeLessThan(5000);
-    expect(answeredAfterSigterm).toBeGreaterThan(0);
+    expect(answeredAfterSignal).toBeGreaterThan(0);
     expect(cancelOutcomes.filter((outcome) => outcome.status === 500)).toEqual([]);
     const lostRedisWork = api
       .output()

@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+import { eventually } from '@evently/testing';
+
 const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
 const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
 const LOG_DIR = 'test/artifacts/processes';
@@ -14,6 +16,11 @@ export interface RunningProcess {
   kill9: () => Promise<void>;
   /** SIGTERM, then wait for the exit; resolves to the exit code, or the signal's name. */
   stop: () => Promise<number | string | null>;
+  /**
+   * Ctrl-C under npm: SIGINT from the terminal, then the same again as npm forwards it, once the process has taken
+   * the first (says `stopping`); resolves as {@link stop} does.
+   */
+  interrupt: () => Promise<number | string | null>;
 }
 
 export async function freePort(): Promise<number> {
@@ -50,6 +57,12 @@ function launch(entry: string, env: Record<string, string>): RunningProcess {
     },
     stop: async () => {
       child.kill('SIGTERM');
+      return exited;
+    },
+    interrupt: async () => {
+      child.kill('SIGINT');
+      await eventually(async () => (output.includes('stopping') || child.exitCode !== null ? true : undefined), 5000, 10);
+      child.kill('SIGINT');
       return exited;
     },
   };

@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-import { describeError } from '@evently/common';
+import { describeError, onStopSignals } from '@evently/common';
 
 import { RETRY_SHORTLY } from './common/http-exception.filter';
 
@@ -34,7 +34,8 @@ export function closeConnectionsOnClose(app: NestFastifyApplication): void {
 /**
  * On SIGTERM or SIGINT: first stop accepting and finish the requests already received, then run Nest's
  * shutdown hooks, which close Redis, BullMQ and database connections. Nest's own shutdown hooks would
- * close those connections first, under the requests still using them.
+ * close those connections first, under the requests still using them. The same Ctrl-C arriving twice does not
+ * cut this short; a second one a few seconds later does.
  */
 export function shutDownOnSignals(app: NestFastifyApplication): void {
   const shutDown = async () => {
@@ -47,5 +48,11 @@ export function shutDownOnSignals(app: NestFastifyApplication): void {
       process.exit(1);
     }
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutDown());
+  onStopSignals(
+    () => {
+      console.error('stopping: finishing the requests received… (press Ctrl-C again, a few seconds later, to quit at once)');
+      void shutDown();
+    },
+    () => process.exit(130),
+  );
 }

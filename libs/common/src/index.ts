@@ -11,3 +11,4 @@ export * from './text-numbers';
 export * from './validation';
 export * from './logger.module';
 export * from './job-log-context';
+export * from './stop-signals';

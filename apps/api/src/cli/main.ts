@@ -2,7 +2,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 
 import { NestFactory } from '@nestjs/core';
 
-import { describeError } from '@evently/common';
+import { describeError, onStopSignals } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
 import { migrateDatabase, PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE, postgresErrorCode } from '@evently/database';
 
@@ -68,26 +68,19 @@ async function run(argv: string[]): Promise<string> {
   }
 }
 
-/** A signal this soon after the first is the same Ctrl-C again: npm forwards to its child what the terminal sent it. */
-const REPEATED_SIGNAL_MS = 2000;
-
 /**
  * Aborted by the first Ctrl-C or SIGTERM, which then stop the migration in progress on the server as well; another
  * one, two seconds later or more, ends the process at once.
  */
 function interruption(): AbortSignal {
   const interrupted = new AbortController();
-  let firstAt: number | undefined;
-  const interrupt = () => {
-    if (firstAt === undefined) {
-      firstAt = performance.now();
+  onStopSignals(
+    () => {
       console.error('stopping the migration in progress… (press Ctrl-C again, a few seconds later, to quit at once)');
       interrupted.abort();
-    } else if (performance.now() - firstAt > REPEATED_SIGNAL_MS) {
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', interrupt).on('SIGTERM', interrupt);
+    },
+    () => process.exit(130),
+  );
   return interrupted.signal;
 }
 
