@@ -3,6 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
+import { jobIds } from '@evently/queue';
 import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
 
 import { createTestApp, startTestWorker } from '../support/test-app';
@@ -171,9 +172,15 @@ describe('bookings: create, poll, list, cancel', () => {
     await settled(ivan, body.id);
     expect((await inventoryOf(db, eventId)).booked_tickets).toBe(4);
 
-    const cancel = await http.delete(`/api/bookings/${body.id}/`).set(ivan.headers).expect(200);
+    const cancel = await http.delete(`/api/bookings/${body.id.toUpperCase()}/`).set(ivan.headers).expect(200);
     expect(cancel.body).toEqual({ booking_id: body.id, status: 'cancelled' });
     expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 0, confirmed_tickets: 0 });
+    // One spelling of the id for the mail, whatever the path's: its job id is what keeps it from going out twice.
+    const mails = await db.query(`SELECT job_id, payload->>'bookingId' AS booking FROM outbox WHERE job_id ILIKE $1`, [
+      `%${body.id}%`,
+    ]);
+    expect(mails).toContainEqual({ job_id: jobIds.bookingCancelled(body.id), booking: body.id });
+    expect(mails.filter((mail: { job_id: string }) => mail.job_id !== mail.job_id.toLowerCase())).toEqual([]);
 
     await http.delete(`/api/bookings/${body.id}`).set(ivan.headers).expect(409);
     expect((await inventoryOf(db, eventId)).booked_tickets).toBe(0);

@@ -110,8 +110,9 @@ export class BookingsService {
    * Cancels a live booking, gives its seats back exactly once (a booking holds seats once confirmed) and tells its
    * holder, whatever the status it had; a second cancel is a 409.
    */
-  async cancel(caller: User, bookingId: string): Promise<Booking> {
-    const visible = await this.findVisible(caller, bookingId);
+  async cancel(caller: User, bookingIdAsSent: string): Promise<Booking> {
+    const visible = await this.findVisible(caller, bookingIdAsSent);
+    const bookingId = visible.id; // as stored, lower case: the mail's job id must not depend on the path's spelling
     const { owed, outboxed } = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [visible.eventId]);
       const [row] = await manager.query(`SELECT status, ticket_count FROM bookings WHERE id = $1 FOR UPDATE`, [
