@@ -164,6 +164,11 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
         buyers: [(await loginAs(own)).user.id],
       };
       const { festival, soldOut, quiet } = await seedOverview(db);
+      // Equal as shown (5.0 %), though 1 seat of 20 is more than 5 of 101: ordered by name, as shown ties are.
+      const tieB = await newEvent(20, 'Tie B', db);
+      await addBookings(tieB, [{ status: 'confirmed', tickets: 1 }], db);
+      const tieA = await newEvent(101, 'Tie A', db);
+      await addBookings(tieA, [{ status: 'confirmed', tickets: 5 }], db);
 
       const { body } = await request(own.getHttpServer())
         .get('/api/admin/analytics/')
@@ -171,15 +176,19 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
         .expect(200);
 
       expect(body).toMatchObject({
-        total_bookings: 10,
+        total_bookings: 12,
         most_popular_events: [
           { event_id: festival, bookings: 7 },
           { event_id: soldOut, bookings: 2 },
           { event_id: quiet, bookings: 1 },
+          { event_id: tieA, bookings: 1 },
+          { event_id: tieB, bookings: 1 },
         ],
         capacity_utilization: [
           { event_id: soldOut, utilization_percentage: 100 },
           { event_id: festival, utilization_percentage: 35 },
+          { event_id: tieA, utilization_percentage: 5 },
+          { event_id: tieB, utilization_percentage: 5 },
         ],
       });
     } finally {

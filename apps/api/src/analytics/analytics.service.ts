@@ -81,7 +81,7 @@ export class AnalyticsService {
       `SELECT id AS event_id, name, round(booked_tickets * 100.0 / capacity, 1)::float8 AS utilization
          FROM events
         WHERE deleted_at IS NULL AND booked_tickets > 0
-        ORDER BY booked_tickets::numeric / capacity DESC, name, id
+        ORDER BY utilization DESC, name, id
         LIMIT $1`,
       [TOP],
     );
