@@ -125,6 +125,33 @@ describe('GET /api/health/', () => {
     }
   });
 
+  it.each([
+    ['renamed away, as some managed services do', "ERR unknown command 'client', with args beginning with: 'LIST'"],
+    ['refused to the Redis user by its ACL', "NOPERM User evently has no permissions to run the 'client|list' command"],
+  ])('says the workers cannot be counted, rather than guess, where CLIENT LIST is %s', async (_, refusal) => {
+    const health = () => request(app.getHttpServer()).get('/api/health/');
+    // A report from before the refusal, not one shared from the case before (probes share a check for a second).
+    await eventually(async () => ((await health()).body.celery === 'unknown' ? undefined : true));
+    // The queue's client is a proxy jest cannot spy on; its method is swapped for the test's length.
+    const client = await app.get<Queue>(getQueueToken(QUEUES.bookings)).backend.client;
+    const listClients = client.clientList;
+    client.clientList = (() => Promise.reject(new Error(refusal))) as typeof client.clientList;
+    try {
+      const response = await eventually(async () => {
+        const answer = await health();
+        return answer.body.celery === 'unknown' ? answer : undefined;
+      });
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({
+        status: 'degraded',
+        workers: 0,
+        message: 'Unavailable: workers (cannot be counted: Redis refuses CLIENT LIST)',
+      });
+    } finally {
+      client.clientList = listClients;
+    }
+  });
+
   it('never shows the Redis password', async () => {
     const url = new URL(process.env.REDIS_URL ?? '');
     // Redis 6+ takes any password for its default user while that user has none.

@@ -21,5 +21,9 @@ describe('assessHealth', () => {
     expect(assessHealth({ ...up, workers: 0 }, 60)).toEqual({ status: 'degraded', failing: ['workers'] });
     expect(assessHealth({ ...up, database: false }, 60)).toEqual({ status: 'unhealthy', failing: ['database'] });
     expect(assessHealth({ ...up, redis: false, workers: 0 }, 60).status).toBe('unhealthy');
+    expect(assessHealth({ ...up, workers: 0, workersUncounted: 'cannot be counted' }, 60)).toEqual({
+      status: 'degraded',
+      failing: ['workers (cannot be counted)'],
+    });
   });
 });

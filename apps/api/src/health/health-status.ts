@@ -4,6 +4,8 @@ export interface HealthFacts {
   database: boolean;
   redis: boolean;
   workers: number;
+  /** Why live workers could not be counted (Redis refuses `CLIENT LIST`), if it does. */
+  workersUncounted?: string;
   /** Age of the oldest booking job still waiting for a worker, in seconds. */
   oldestBookingJobSeconds: number;
 }
@@ -21,7 +23,7 @@ export function assessHealth(
   const failing = [
     !facts.database && 'database',
     !facts.redis && 'redis',
-    facts.workers === 0 && 'workers',
+    facts.workers === 0 && (facts.workersUncounted ? `workers (${facts.workersUncounted})` : 'workers'),
     backlog && `bookings queue (oldest waiting job ${facts.oldestBookingJobSeconds} s)`,
   ].filter((part): part is string => typeof part === 'string');
   const status = !facts.database || !facts.redis ? 'unhealthy' : failing.length > 0 ? 'degraded' : 'healthy';

@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 
 import { RedisService, withTimeout } from '@evently/cache';
+import { describeError } from '@evently/common';
 import { AppConfig } from '@evently/config';
 import { QUEUES } from '@evently/queue';
 
@@ -18,6 +19,7 @@ const CHECK_BUDGET_MS = 1500;
 
 /** Probes within this long of a check share its answer. */
 const REUSE_MS = 1000;
+const CLIENT_LIST_REFUSED = 'cannot be counted: Redis refuses CLIENT LIST';
 
 /**
  * Database, Redis, live BullMQ workers and the queues' backlog, each checked within a short budget (none of the
@@ -46,16 +48,18 @@ export class HealthService {
 
   private async runChecks(): Promise<HealthReportDto> {
     const [database, redis] = await Promise.all([this.databaseUp(), this.redis.ping()]);
-    const [processes, queues] = redis ? await Promise.all([this.workerNames(), this.queueStats.collect()]) : [[], {}];
+    const [{ processes, uncounted }, queues] = redis
+      ? await Promise.all([this.liveWorkers(), this.queueStats.collect()])
+      : [{ processes: [] }, {} as Record<string, QueueStats>];
     const workers = processes.length;
     const oldestBookingJobSeconds = queues[QUEUES.bookings]?.oldestWaitingSeconds ?? 0;
     const { status, failing } = assessHealth(
-      { database, redis, workers, oldestBookingJobSeconds },
+      { database, redis, workers, workersUncounted: uncounted, oldestBookingJobSeconds },
       this.config.healthMaxJobAgeSeconds,
     );
     return {
       status,
-      celery: !redis ? 'unknown' : workers > 0 ? 'running' : 'not running',
+      celery: !redis || uncounted ? 'unknown' : workers > 0 ? 'running' : 'not running',
       workers,
       broker: this.config.redactedRedisUrl,
       processes,
@@ -76,12 +80,18 @@ export class HealthService {
     }
   }
 
-  private async workerNames(): Promise<string[]> {
+  /**
+   * The workers connected to the bookings queue, by their connection names in `CLIENT LIST`. Where Redis has that
+   * command renamed away, BullMQ answers with a placeholder instead (no client id), and where the Redis user may not
+   * run it, Redis answers NOPERM: either way no worker can be counted, and the report says why rather than guess.
+   */
+  private async liveWorkers(): Promise<{ processes: string[]; uncounted?: string }> {
     try {
       const workers = await withTimeout(this.bookings.getWorkers(), CHECK_BUDGET_MS);
-      return workers.map((worker) => worker.name || worker.id || 'worker');
-    } catch {
-      return [];
+      if (workers.some((worker) => worker.id === undefined)) return { processes: [], uncounted: CLIENT_LIST_REFUSED };
+      return { processes: workers.map((worker) => worker.name || worker.id) };
+    } catch (error) {
+      return { processes: [], uncounted: /NOPERM/.test(describeError(error)) ? CLIENT_LIST_REFUSED : undefined };
     }
   }
 }
