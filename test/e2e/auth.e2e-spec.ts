@@ -196,6 +196,21 @@ describe('accounts: register, login, logout, me', () => {
     expect(me.body.phone_number).toBe('');
   });
 
+  it.each([
+    ['dots and an extension', '555.123.4567 x1', '555.123.4567 x1'],
+    ['a JSON number, read as its text as DRF did', 5551234, '5551234'],
+  ])('takes a phone number of up to 15 characters of any kind: %s', async (_, sent, stored) => {
+    const response = await http
+      .post('/api/user/auth/register/')
+      .send(registration({ phone_number: sent }))
+      .expect(201);
+    const me = await http.get('/api/user/auth/me/').set('Authorization', `Token ${response.body.token}`).expect(200);
+    expect(me.body.phone_number).toBe(stored);
+    const tooLong = await http.post('/api/user/auth/register/').send(registration({ phone_number: '1'.repeat(16) }));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.details).toHaveProperty('phone_number');
+  });
+
   it('logs in, gives one token per login, and logout deletes only that token', async () => {
     const { username } = (await http.post('/api/user/auth/register/').send(registration()).expect(201)).body;
     const first = (

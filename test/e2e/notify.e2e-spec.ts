@@ -142,7 +142,7 @@ describe('POST /api/admin/events/{id}/notify/', () => {
     ['empty', { message: '' }],
     ['only whitespace', { message: ' \n\t ' }],
     ['too long', { message: 'x'.repeat(5001) }],
-    ['not a string', { message: 42 }],
+    ['not text', { message: true }],
     ['a NUL byte', { message: 'a\u0000b' }],
   ])('refuses a message that is %s with 400 and per-field details', async (_case, body) => {
     const eventId = await newEvent();

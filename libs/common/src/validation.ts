@@ -71,8 +71,15 @@ function isRealCalendarTime(date: Date, [year, month, day, hour, minute, second]
   );
 }
 
-/** Text without the whitespace around it, as DRF's CharField reads it; other values stay as given. */
-export const Trimmed = () => Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+/**
+ * Text as DRF's CharField reads it: without the whitespace around it, and a JSON number as its text (`42` is "42");
+ * other values, booleans among them, stay as given for `@IsString` to refuse.
+ */
+export const CharFieldText = () =>
+  Transform(({ value }) => {
+    if (typeof value === 'string') return value.trim();
+    return typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  });
 
 /** Rejects NUL bytes, which PostgreSQL text cannot store. */
 export function HasNoNulBytes(options?: ValidationOptions) {

@@ -9,7 +9,7 @@ import {
   IsZonedInstant,
   TextInteger,
   TextNumber,
-  Trimmed,
+  CharFieldText,
 } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
@@ -33,7 +33,7 @@ const property =
 export const EventTextField = (example: string, required: boolean) =>
   applyDecorators(
     ApiProperty({ example, minLength: 1, maxLength: 255, required }),
-    Trimmed(),
+    CharFieldText(),
     IsString(),
     property(CharLength(1, 255)),
     property(HasNoNulBytes()),

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 
-import { CharLength, HasNoNulBytes, Trimmed } from '@evently/common';
+import { CharLength, HasNoNulBytes, CharFieldText } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 
@@ -14,7 +14,7 @@ export class NotifyAttendeesDto {
     minLength: 1,
     maxLength: MAX_NOTICE_LENGTH,
   })
-  @Trimmed()
+  @CharFieldText()
   @IsString()
   @CharLength(1, MAX_NOTICE_LENGTH)
   @HasNoNulBytes()

@@ -1,12 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 
-import { CharLength, HasNoNulBytes, Trimmed } from '@evently/common';
+import { CharLength, HasNoNulBytes, CharFieldText } from '@evently/common';
 
 /** The username is trimmed, as DRF's fields are (a keyboard's autocomplete adds a space); the password never. */
 export class LoginDto {
   @ApiProperty({ example: 'john_doe', minLength: 1, maxLength: 150 })
-  @Trimmed()
+  @CharFieldText()
   @IsString()
   @CharLength(1, 150)
   @HasNoNulBytes()

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
 
-import { CharLength, HasNoNulBytes, Trimmed } from '@evently/common';
+import { CharLength, HasNoNulBytes, CharFieldText } from '@evently/common';
 import {
   MAX_EMAIL_LENGTH,
   MAX_USERNAME_LENGTH,
@@ -10,18 +10,18 @@ import {
   USERNAME_PATTERN,
 } from '@evently/users';
 
-/** Text fields are trimmed, as DRF's are by default; the password is taken as typed. */
+/** Text fields are read as DRF's CharField reads them (trimmed, a number as its text); the password as typed. */
 export class RegisterDto {
   /** Letters and digits of any script, and @/./+/-/_; stored in Unicode NFKC, as Django stores it. */
   @ApiProperty({ example: 'john_doe', minLength: 1, maxLength: MAX_USERNAME_LENGTH })
-  @Trimmed()
+  @CharFieldText()
   @IsString()
   @CharLength(1, MAX_USERNAME_LENGTH)
   @Matches(USERNAME_PATTERN, { message: USERNAME_CHARACTERS_MESSAGE })
   username!: string;
 
   @ApiProperty({ example: 'john@example.com', maxLength: MAX_EMAIL_LENGTH })
-  @Trimmed()
+  @CharFieldText()
   @IsEmail()
   @CharLength(0, MAX_EMAIL_LENGTH)
   email!: string;
@@ -34,7 +34,7 @@ export class RegisterDto {
   password!: string;
 
   @ApiProperty({ required: false, example: 'John', maxLength: 150 })
-  @Trimmed()
+  @CharFieldText()
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
@@ -42,25 +42,24 @@ export class RegisterDto {
   first_name?: string;
 
   @ApiProperty({ required: false, example: 'Doe', maxLength: 150 })
-  @Trimmed()
+  @CharFieldText()
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
   @CharLength(0, 150)
   last_name?: string;
 
+  /** Up to 15 characters of any kind, as the original's `CharField(max_length=15)` took them. */
   @ApiProperty({ required: false, nullable: true, example: '+1234567890', maxLength: 15 })
-  @Trimmed()
+  @CharFieldText()
   @IsOptional()
   @IsString()
-  @Matches(/^(\+?[0-9 ()-]{3,15})?$/, {
-    message: 'phone_number must be empty or up to 15 characters: an optional + then 3+ digits, spaces, -, ( or )',
-  })
+  @HasNoNulBytes()
   @CharLength(0, 15)
   phone_number?: string | null;
 
   @ApiProperty({ required: false, nullable: true, example: '123 Main St, City', maxLength: 1000 })
-  @Trimmed()
+  @CharFieldText()
   @IsOptional()
   @IsString()
   @HasNoNulBytes()
