@@ -36,17 +36,20 @@ export class SmtpCapture {
   port = 0;
   private server?: SMTPServer;
 
-  static async start(): Promise<SmtpCapture> {
-    const capture = new SmtpCapture();
+  /** `offering` turns on commands a real relay offers: STARTTLS (with smtp-server's self-signed certificate), AUTH. */
+  static async start(offering: ('STARTTLS' | 'AUTH')[] = []): Promise<SmtpCapture> {
+    const capture = new SmtpCapture(offering);
     await capture.listen();
     return capture;
   }
+
+  private constructor(private readonly offering: string[]) {}
 
   /** Starts listening, on the same port as before after a {@link stop}. */
   async listen(): Promise<void> {
     const server = new SMTPServer({
       authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
+      disabledCommands: ['AUTH', 'STARTTLS'].filter((command) => !this.offering.includes(command)),
       logger: false,
       closeTimeout: 100,
       onConnect: (_session, callback) => {

@@ -19,15 +19,21 @@ describe('smtpTransportOptions', () => {
       secure: false,
       requireTLS: true,
     });
-    expect(smtpTransportOptions({ ...mail, secure: false })).toMatchObject({ secure: false, requireTLS: false });
+    expect(smtpTransportOptions({ ...mail, secure: false })).toMatchObject({
+      secure: false,
+      requireTLS: false,
+      ignoreTLS: true,
+    });
+    expect(smtpTransportOptions(mail).ignoreTLS).toBe(false);
   });
 
   it('speaks TLS from the start on port 465', () => {
     expect(smtpTransportOptions({ ...mail, port: 465 })).toMatchObject({ secure: true, requireTLS: false });
   });
 
-  it('authenticates only when a user is configured', () => {
+  it('authenticates only when a user and a password are configured, as Django does', () => {
     expect(smtpTransportOptions(mail).auth).toBeUndefined();
+    expect(smtpTransportOptions({ ...mail, user: 'me' }).auth).toBeUndefined();
     expect(smtpTransportOptions({ ...mail, user: 'me', password: 'pw' }).auth).toEqual({ user: 'me', pass: 'pw' });
   });
 });

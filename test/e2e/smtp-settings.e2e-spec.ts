@@ -1,0 +1,41 @@
+import { createTransport } from 'nodemailer';
+
+import { AppConfig } from '@evently/config';
+import { smtpTransportOptions } from '@evently/mail';
+
+import { SmtpCapture } from '../support/smtp-capture';
+
+/** The spec's EMAIL_* settings against a relay set up as many are: STARTTLS with a self-signed certificate, AUTH offered. */
+describe('SMTP settings, read as Django reads them', () => {
+  let relay: SmtpCapture;
+
+  beforeAll(async () => {
+    relay = await SmtpCapture.start(['STARTTLS', 'AUTH']);
+  });
+  afterAll(() => relay.stop());
+
+  async function send(settings: Partial<AppConfig['mail']>, subject: string): Promise<void> {
+    const mail = AppConfig.fromEnvironment({}).mail;
+    const transport = createTransport(smtpTransportOptions({ ...mail, host: '127.0.0.1', port: relay.port, ...settings }));
+    try {
+      await transport.sendMail({ from: mail.from, to: 'buyer@example.com', subject, text: 'hello' });
+    } finally {
+      transport.close();
+    }
+  }
+
+  it('sends in the clear without EMAIL_USE_TLS, never trying the STARTTLS the relay offers', async () => {
+    await send({ secure: false }, 'in the clear');
+    expect(relay.messages.map((message) => message.subject)).toContain('in the clear');
+  });
+
+  it('refuses to send in the clear with EMAIL_USE_TLS when the certificate cannot be trusted', async () => {
+    await expect(send({ secure: true }, 'untrusted')).rejects.toThrow(/certificate/);
+    expect(relay.messages.map((message) => message.subject)).not.toContain('untrusted');
+  });
+
+  it('does not log in with a user but no password', async () => {
+    await send({ secure: false, user: 'evently' }, 'no login');
+    expect(relay.messages.map((message) => message.subject)).toContain('no login');
+  });
+});
