@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
-  IsEmail,
+  isEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -24,6 +24,16 @@ const toBoolean = ({ value }: { value: unknown }) => {
 
 const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * A sender as Django sends from it, which checks nothing: an address, bare or in angle brackets after any display name,
+ * on any domain (Django's own default is `webmaster@localhost`), and no line break to end the header with.
+ */
+function isSender(value: unknown): boolean {
+  if (typeof value !== 'string' || /[\r\n]/.test(value)) return false;
+  const address = /<([^<>]*)>\s*$/.exec(value)?.[1] ?? value.trim();
+  return isEmail(address, { require_tld: false });
+}
 
 /** Every variable Evently reads, with its default. Validated once, at boot. */
 export class EnvironmentDto {
@@ -90,8 +100,13 @@ export class EnvironmentDto {
   @IsOptional() @Transform(toBoolean) @IsBoolean() EMAIL_USE_TLS: boolean = false;
   @IsOptional() @IsString() EMAIL_HOST_USER: string = '';
   @IsOptional() @IsString() EMAIL_HOST_PASSWORD: string = '';
-  /** An address, or a display name and an address (`Evently <noreply@evently.com>`), as Django takes it. */
-  @IsOptional() @IsEmail({ allow_display_name: true }) DEFAULT_FROM_EMAIL: string = 'noreply@evently.com';
+  /** An address, or a display name and an address (`Evently Inc. <noreply@evently.com>`), as Django takes it. */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isSender',
+    validator: { validate: isSender, defaultMessage: () => 'DEFAULT_FROM_EMAIL must be an email address' },
+  })
+  DEFAULT_FROM_EMAIL: string = 'noreply@evently.com';
 
   /** Mail jobs started per second by all workers together; 0 lifts the limit. */
   @IsOptional()
