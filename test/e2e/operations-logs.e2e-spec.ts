@@ -93,9 +93,10 @@ describe('logs and worker metrics of the compiled processes', () => {
     expect(login.status).toBe(303);
     const token = /evently_dashboard=([0-9a-f]{64})/.exec(login.headers.get('set-cookie') ?? '')?.[1];
     expect(token).toBeDefined();
-    await eventually(async () =>
-      jsonLines(api).find((line) => String((line.req as { url?: string })?.url).endsWith('/queues/login')),
-    );
+    // The browser sends it back with every dashboard request: that request's line is the one that could show it.
+    const headers = { cookie: `evently_dashboard=${token}`, 'x-request-id': 'ops-log-dashboard' };
+    expect((await fetch(`${api.url}/api/admin/queues/api/queues`, { headers })).status).toBe(200);
+    await eventually(async () => jsonLines(api).find((line) => requestIdOf(line) === 'ops-log-dashboard'));
     expect(api.output()).not.toContain(token);
   });
 
