@@ -5,12 +5,14 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Job, Queue } from 'bullmq';
 import request from 'supertest';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { jobIds, JobProducer, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
 import { createEvent, eventually, loginAs, TestSession, uniqueName } from '@evently/testing';
 
 import { insertBookings } from '../support/booking-rows';
+import { waitForBlocked } from '../support/lock-waits';
 import { CapturedMail, SmtpCapture } from '../support/smtp-capture';
 import { createTestApp, startTestWorker } from '../support/test-app';
 
@@ -317,7 +319,18 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       jobId: `${jobIds.bookingConfirmed(bookingIds[0])}-${copy}`,
       payload,
     }));
-    await app.get(JobProducer).add(jobs);
+    // Overlapping for sure: the first send is held at SMTP (its claim open) until another job waits on that claim.
+    const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    smtp.holding = true;
+    try {
+      await app.get(JobProducer).add(jobs);
+      await eventually(async () => (smtp.held.length > 0 ? true : undefined));
+      await waitForBlocked(db, 'INSERT INTO mail_deliveries');
+    } finally {
+      smtp.holding = false;
+      smtp.release(true);
+      await db.end();
+    }
     const results = await Promise.all(jobs.map(async (job) => (await jobIn(job.jobId, 'completed')).returnvalue));
 
     expect(results.sort()).toEqual(['already-sent', 'already-sent', 'sent']);
