@@ -306,6 +306,18 @@ describe('bookings: create, poll, list, cancel', () => {
       expect(await bookingCountOf(quinn.user.id)).toBe(1);
     });
 
+    it.each([
+      ['empty', ''],
+      ['256 characters long', 'k'.repeat(256)],
+    ])('refuses a key that is %s with 400, and books nothing', async (_, key) => {
+      const eventId = await newEvent({ capacity: 5 });
+      const tess = await loginAs(app);
+      const response = await book(tess, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': key });
+      expect(response.status).toBe(400);
+      expect(response.body).toEqual({ error: 'Invalid Idempotency-Key.', details: 'It must be 1 to 255 characters.' });
+      expect(await bookingCount(eventId)).toBe(0);
+    });
+
     it('replays a 409 refusal for the same key and body after its cause is gone, and books nothing', async () => {
       const eventId = await newEvent({ isActive: false });
       const rita = await loginAs(app);

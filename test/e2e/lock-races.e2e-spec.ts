@@ -134,6 +134,37 @@ describe('writers meeting on the same rows', () => {
     );
   });
 
+  it("a booking accepted as its event's deactivation committed gets its 201, then fails: the event is not active", async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const late = await loginAs(app);
+    const intake = app.get(BookingIntake);
+
+    const [accepting, deactivation] = await holding(
+      db,
+      `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`,
+      [late.user.id],
+      async () => {
+        const booking = intake.accept({ userId: late.user.id, eventId, ticketCount: 1 });
+        await waitForBlocked(db, 'INSERT INTO bookings');
+        const deactivated = await app.inject({
+          method: 'PUT',
+          url: `/api/admin/events/${eventId}/`,
+          headers: staff.headers,
+          payload: { is_active: false },
+        });
+        return [booking, deactivated] as const;
+      },
+    );
+    expect(deactivation.statusCode).toBe(200);
+    expect((await accepting).status).toBe('processing');
+
+    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 0, failed: 1, cancelled: 0 });
+    const [booking] = await dataSource.query(`SELECT status, failure_reason FROM bookings WHERE event_id = $1`, [eventId]);
+    expect(booking).toEqual({ status: 'failed', failure_reason: 'event is not active' });
+    const [event] = await dataSource.query(`SELECT booked_tickets FROM events WHERE id = $1`, [eventId]);
+    expect(event.booked_tickets).toBe(0);
+  });
+
   it('a late booking of an event deleted before it started is cancelled, and its holder told, even once it would have started', async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const buyer = await loginAs(app);

@@ -1,7 +1,14 @@
 import { Pool } from 'pg';
 import { QueryRunner } from 'typeorm';
 
-import { createIndexConcurrently, dropDatabase, migrateDatabase, MIGRATIONS } from '@evently/database';
+import {
+  createIndexConcurrently,
+  dropDatabase,
+  migrateDatabase,
+  MIGRATIONS,
+  PG_CHECK_VIOLATION,
+  postgresErrorCode,
+} from '@evently/database';
 
 /** The schema the migrations build, read from PostgreSQL's catalogue. */
 describe('schema', () => {
@@ -21,6 +28,46 @@ describe('schema', () => {
         ORDER BY 1`,
     );
     expect(rows.map((row) => row.foreign_key)).toEqual([]);
+  });
+
+  it('refuses a seat counter past capacity or below zero, whatever writes it', async () => {
+    const client = await db.connect();
+    let eventId = '';
+    const counterSetTo = async (value: string) => {
+      await client.query('SAVEPOINT counter');
+      try {
+        await client.query(`UPDATE events SET booked_tickets = ${value} WHERE id = $1`, [eventId]);
+        return 'written';
+      } catch (error) {
+        return postgresErrorCode(error);
+      } finally {
+        await client.query('ROLLBACK TO SAVEPOINT counter');
+      }
+    };
+    try {
+      await client.query('BEGIN');
+      const {
+        rows: [organizer],
+      } = await client.query(
+        `INSERT INTO users (username, email, password) VALUES ('schema_check', 'schema@check.test', '!') RETURNING id`,
+      );
+      const {
+        rows: [event],
+      } = await client.query(
+        `INSERT INTO events (name, venue, time, capacity, price_per_ticket, organizer_id)
+         VALUES ('Schema check', 'Hall', now() + interval '1 day', 5, 1, $1) RETURNING id`,
+        [organizer.id],
+      );
+      eventId = event.id;
+      expect([await counterSetTo('capacity'), await counterSetTo('capacity + 1'), await counterSetTo('-1')]).toEqual([
+        'written',
+        PG_CHECK_VIOLATION,
+        PG_CHECK_VIOLATION,
+      ]);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('rebuilds an index whose concurrent build was interrupted when its migration runs again', async () => {
