@@ -126,7 +126,7 @@ describe('admin events: create, list, details, update, delete', () => {
       expect(updated.body).toMatchObject({ capacity: 400, is_active: true });
     });
 
-    it('takes a number for a name or venue as its text, as DRF\'s CharField did', async () => {
+    it("takes a number for a name or venue as its text, as DRF's CharField did", async () => {
       const { body } = await http
         .post('/api/admin/events/')
         .set(organizer.headers)

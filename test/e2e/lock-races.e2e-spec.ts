@@ -159,7 +159,9 @@ describe('writers meeting on the same rows', () => {
     expect((await accepting).status).toBe('processing');
 
     expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 0, failed: 1, cancelled: 0 });
-    const [booking] = await dataSource.query(`SELECT status, failure_reason FROM bookings WHERE event_id = $1`, [eventId]);
+    const [booking] = await dataSource.query(`SELECT status, failure_reason FROM bookings WHERE event_id = $1`, [
+      eventId,
+    ]);
     expect(booking).toEqual({ status: 'failed', failure_reason: 'event is not active' });
     const [event] = await dataSource.query(`SELECT booked_tickets FROM events WHERE id = $1`, [eventId]);
     expect(event.booked_tickets).toBe(0);

@@ -16,7 +16,9 @@ describe('SMTP settings, read as Django reads them', () => {
 
   async function send(settings: Partial<AppConfig['mail']>, subject: string): Promise<void> {
     const mail = AppConfig.fromEnvironment({}).mail;
-    const transport = createTransport(smtpTransportOptions({ ...mail, host: '127.0.0.1', port: relay.port, ...settings }));
+    const transport = createTransport(
+      smtpTransportOptions({ ...mail, host: '127.0.0.1', port: relay.port, ...settings }),
+    );
     try {
       await transport.sendMail({ from: mail.from, to: 'buyer@example.com', subject, text: 'hello' });
     } finally {

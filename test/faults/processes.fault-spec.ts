@@ -80,70 +80,72 @@ describe('processes dying and stopping', () => {
   it.each([
     ['SIGTERM', (api: RunningProcess) => api.stop()],
     ['Ctrl-C under npm (SIGINT, forwarded again)', (api: RunningProcess) => api.interrupt()],
-  ])('on %s an api finishes the requests it received and exits promptly, despite idle keep-alive clients', async (_, stop) => {
-    const eventId = await system.createEvent(1000);
-    const [api] = system.apis;
-    const idleClient = new Agent({ keepAlive: true });
-    await new Promise<void>((resolve, reject) =>
-      get(`${api.url}/api/user/events/`, { agent: idleClient }, (response) => response.resume().on('end', resolve)).on(
-        'error',
-        reject,
-      ),
-    );
+  ])(
+    'on %s an api finishes the requests it received and exits promptly, despite idle keep-alive clients',
+    async (_, stop) => {
+      const eventId = await system.createEvent(1000);
+      const [api] = system.apis;
+      const idleClient = new Agent({ keepAlive: true });
+      await new Promise<void>((resolve, reject) =>
+        get(`${api.url}/api/user/events/`, { agent: idleClient }, (response) =>
+          response.resume().on('end', resolve),
+        ).on('error', reject),
+      );
 
-    // Cancellations bump cache versions in Redis, which must still be open while they finish.
-    const toCancel = await system.storm(eventId, 30, [system.apis[1]]);
-    await system.waitUntilSettled([eventId]);
+      // Cancellations bump cache versions in Redis, which must still be open while they finish.
+      const toCancel = await system.storm(eventId, 30, [system.apis[1]]);
+      await system.waitUntilSettled([eventId]);
 
-    const keys = Array.from({ length: 200 }, () => randomUUID());
-    let answered = 0;
-    let signalAt = Infinity;
-    let answeredAfterSignal = 0;
-    const stormDone = Promise.all(
-      keys.map(async (key, index) => {
-        const outcome = await system.book(api, system.buyers[index % system.buyers.length], eventId, 1, key);
-        answered++;
-        if (outcome.status !== undefined && Date.now() > signalAt) answeredAfterSignal++;
-        return outcome;
-      }),
-    );
-    const cancels = Promise.all(
-      toCancel.map((booked, index) =>
-        request(`${api.url}/api/bookings/${bookingIdOf(booked)}/`, {
-          method: 'DELETE',
-          headers: system.buyers[index % system.buyers.length].headers,
+      const keys = Array.from({ length: 200 }, () => randomUUID());
+      let answered = 0;
+      let signalAt = Infinity;
+      let answeredAfterSignal = 0;
+      const stormDone = Promise.all(
+        keys.map(async (key, index) => {
+          const outcome = await system.book(api, system.buyers[index % system.buyers.length], eventId, 1, key);
+          answered++;
+          if (outcome.status !== undefined && Date.now() > signalAt) answeredAfterSignal++;
+          return outcome;
         }),
-      ),
-    );
-    await eventually(async () => (answered >= 20 ? true : undefined), 30_000, 5);
-    signalAt = Date.now();
-    const exit = await stop(api);
-    const shutdownMs = Date.now() - signalAt;
-    const outcomes = await stormDone;
-    const cancelOutcomes = await cancels;
-    idleClient.destroy();
-    system.apis[0] = await system.startApi();
+      );
+      const cancels = Promise.all(
+        toCancel.map((booked, index) =>
+          request(`${api.url}/api/bookings/${bookingIdOf(booked)}/`, {
+            method: 'DELETE',
+            headers: system.buyers[index % system.buyers.length].headers,
+          }),
+        ),
+      );
+      await eventually(async () => (answered >= 20 ? true : undefined), 30_000, 5);
+      signalAt = Date.now();
+      const exit = await stop(api);
+      const shutdownMs = Date.now() - signalAt;
+      const outcomes = await stormDone;
+      const cancelOutcomes = await cancels;
+      idleClient.destroy();
+      system.apis[0] = await system.startApi();
 
-    expect([0, 'SIGTERM']).toContain(exit);
-    expect(shutdownMs).toBeLessThan(5000);
-    expect(answeredAfterSignal).toBeGreaterThan(0);
-    expect(cancelOutcomes.filter((outcome) => outcome.status === 500)).toEqual([]);
-    const lostRedisWork = api
-      .output()
-      .split('\n')
-      .filter((line) => /cache unavailable|enqueue deferred|signal deferred/.test(line));
-    expect(lostRedisWork).toEqual([]);
-    // A request the api received left an idempotency key; every such request must have had its answer.
-    const { rows } = await system.db.query(`SELECT key FROM idempotency_keys WHERE key = ANY($1)`, [keys]);
-    const received = new Set(rows.map((row) => row.key));
-    const cutOff = keys.filter((key, index) => received.has(key) && outcomes[index].status === undefined);
-    expect(cutOff).toEqual([]);
-    expect(outcomes.filter((outcome) => (outcome.status ?? 0) >= 500 && outcome.status !== 503)).toEqual([]);
-    for (const outcome of [...outcomes, ...cancelOutcomes]) {
-      if ((outcome.status ?? 0) >= 400) expectErrorShape(outcome.body);
-    }
-    await system.assertNothingLostNothingOversold([eventId], outcomes);
-  });
+      expect([0, 'SIGTERM']).toContain(exit);
+      expect(shutdownMs).toBeLessThan(5000);
+      expect(answeredAfterSignal).toBeGreaterThan(0);
+      expect(cancelOutcomes.filter((outcome) => outcome.status === 500)).toEqual([]);
+      const lostRedisWork = api
+        .output()
+        .split('\n')
+        .filter((line) => /cache unavailable|enqueue deferred|signal deferred/.test(line));
+      expect(lostRedisWork).toEqual([]);
+      // A request the api received left an idempotency key; every such request must have had its answer.
+      const { rows } = await system.db.query(`SELECT key FROM idempotency_keys WHERE key = ANY($1)`, [keys]);
+      const received = new Set(rows.map((row) => row.key));
+      const cutOff = keys.filter((key, index) => received.has(key) && outcomes[index].status === undefined);
+      expect(cutOff).toEqual([]);
+      expect(outcomes.filter((outcome) => (outcome.status ?? 0) >= 500 && outcome.status !== 503)).toEqual([]);
+      for (const outcome of [...outcomes, ...cancelOutcomes]) {
+        if ((outcome.status ?? 0) >= 400) expectErrorShape(outcome.body);
+      }
+      await system.assertNothingLostNothingOversold([eventId], outcomes);
+    },
+  );
 
   it('on SIGTERM a worker finishes its active job (a mail in the middle of its SMTP send), then exits', async () => {
     const buyer = await system.createUser();

@@ -61,7 +61,11 @@ function launch(entry: string, env: Record<string, string>): RunningProcess {
     },
     interrupt: async () => {
       child.kill('SIGINT');
-      await eventually(async () => (output.includes('stopping') || child.exitCode !== null ? true : undefined), 5000, 10);
+      await eventually(
+        async () => (output.includes('stopping') || child.exitCode !== null ? true : undefined),
+        5000,
+        10,
+      );
       child.kill('SIGINT');
       return exited;
     },

@@ -50,7 +50,9 @@ export function shutDownOnSignals(app: NestFastifyApplication): void {
   };
   onStopSignals(
     () => {
-      console.error('stopping: finishing the requests received… (press Ctrl-C again, a few seconds later, to quit at once)');
+      console.error(
+        'stopping: finishing the requests received… (press Ctrl-C again, a few seconds later, to quit at once)',
+      );
       void shutDown();
     },
     () => process.exit(130),
