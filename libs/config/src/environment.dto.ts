@@ -31,8 +31,12 @@ const toInteger = ({ value }: { value: unknown }) =>
  */
 function isSender(value: unknown): boolean {
   if (typeof value !== 'string' || /[\r\n]/.test(value)) return false;
-  const address = /<([^<>]*)>\s*$/.exec(value)?.[1] ?? value.trim();
-  return isEmail(address, { require_tld: false });
+  return isEmail(senderAddress(value), { require_tld: false });
+}
+
+/** The address of a sender, bare (`noreply@evently.com`) or after a display name (`Evently <noreply@evently.com>`). */
+export function senderAddress(from: string): string {
+  return (/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from).trim();
 }
 
 /** Every variable Evently reads, with its default. Validated once, at boot. */
