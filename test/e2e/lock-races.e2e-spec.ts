@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { InjectOptions } from 'fastify';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -97,29 +98,29 @@ describe('writers meeting on the same rows', () => {
     });
   });
 
+  /**
+   * A booking of `userId`'s whose statement reads the event live, then waits for its foreign key on the user, which
+   * the test holds, while staff's `change` to the event commits and cannot see the row that is not yet inserted.
+   */
+  async function acceptedAsItCommits(eventId: string, userId: number, change: Omit<InjectOptions, 'headers'>) {
+    return holding(db, `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [userId], async () => {
+      const booking = app.get(BookingIntake).accept({ userId, eventId, ticketCount: 1 });
+      await waitForBlocked(db, 'INSERT INTO bookings');
+      const changed = await app.inject({ ...change, headers: staff.headers });
+      return [booking, changed] as const;
+    });
+  }
+
   it("a booking accepted as its event's deletion committed ends cancelled and its holder told, as the others", async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const [early, late] = [await loginAs(app), await loginAs(app)];
     const intake = app.get(BookingIntake);
     await intake.accept({ userId: early.user.id, eventId, ticketCount: 1 });
 
-    // The late booking's statement reads the event live, then waits for its foreign key on the user, which the test
-    // holds; the deletion commits meanwhile and cannot see the row that is not yet inserted.
-    const [accepting, deletion] = await holding(
-      db,
-      `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`,
-      [late.user.id],
-      async () => {
-        const booking = intake.accept({ userId: late.user.id, eventId, ticketCount: 1 });
-        await waitForBlocked(db, 'INSERT INTO bookings');
-        const deleted = await app.inject({
-          method: 'DELETE',
-          url: `/api/admin/events/${eventId}/delete/`,
-          headers: staff.headers,
-        });
-        return [booking, deleted] as const;
-      },
-    );
+    const [accepting, deletion] = await acceptedAsItCommits(eventId, late.user.id, {
+      method: 'DELETE',
+      url: `/api/admin/events/${eventId}/delete/`,
+    });
     expect(deletion.statusCode).toBe(200);
     expect((await accepting).status).toBe('processing');
 
@@ -137,24 +138,11 @@ describe('writers meeting on the same rows', () => {
   it("a booking accepted as its event's deactivation committed gets its 201, then fails: the event is not active", async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const late = await loginAs(app);
-    const intake = app.get(BookingIntake);
-
-    const [accepting, deactivation] = await holding(
-      db,
-      `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`,
-      [late.user.id],
-      async () => {
-        const booking = intake.accept({ userId: late.user.id, eventId, ticketCount: 1 });
-        await waitForBlocked(db, 'INSERT INTO bookings');
-        const deactivated = await app.inject({
-          method: 'PUT',
-          url: `/api/admin/events/${eventId}/`,
-          headers: staff.headers,
-          payload: { is_active: false },
-        });
-        return [booking, deactivated] as const;
-      },
-    );
+    const [accepting, deactivation] = await acceptedAsItCommits(eventId, late.user.id, {
+      method: 'PUT',
+      url: `/api/admin/events/${eventId}/`,
+      payload: { is_active: false },
+    });
     expect(deactivation.statusCode).toBe(200);
     expect((await accepting).status).toBe('processing');
 
