@@ -12,6 +12,8 @@ export interface CapturedMail {
   html: string;
   /** When the server had read it whole (ms since the epoch). */
   receivedAt: number;
+  /** Whether it came over a connection upgraded with STARTTLS. */
+  overTls?: boolean;
 }
 
 interface HeldMessage {
@@ -102,6 +104,7 @@ export class SmtpCapture {
         Buffer.concat(chunks).toString('utf8'),
         session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()),
       );
+      mail.overTls = session.secure;
       if (this.holding) return void this.held.push({ mail, reply });
       this.messages.push(mail);
       reply();

@@ -19,12 +19,7 @@ describe('smtpTransportOptions', () => {
       secure: false,
       requireTLS: true,
     });
-    expect(smtpTransportOptions({ ...mail, secure: false })).toMatchObject({
-      secure: false,
-      requireTLS: false,
-      ignoreTLS: true,
-    });
-    expect(smtpTransportOptions(mail).ignoreTLS).toBe(false);
+    expect(smtpTransportOptions({ ...mail, secure: false })).toMatchObject({ secure: false, requireTLS: false });
   });
 
   it('speaks TLS from the start on port 465', () => {

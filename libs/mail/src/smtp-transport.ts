@@ -13,8 +13,7 @@ export const MAIL_CONCURRENCY = 4;
 
 /**
  * Nodemailer SMTP options from the spec's `EMAIL_*` variables. `EMAIL_USE_TLS` means what it means in Django:
- * upgrade with STARTTLS and refuse to send without it, and without it never upgrade; port 465 speaks TLS from the
- * first byte instead.
+ * upgrade with STARTTLS and refuse to send without it; port 465 speaks TLS from the first byte instead.
  * The timeouts bound a hung server, because a mail job holds its delivery claim (and a database connection)
  * for as long as the SMTP exchange lasts. Connections are pooled: a new connection per message costs a TCP and
  * often a TLS handshake, a greeting and EHLO (and on many servers a reverse DNS lookup) before every mail.
@@ -27,9 +26,9 @@ export function smtpTransportOptions(mail: AppConfig['mail']): SMTPPool.Options 
     port: mail.port,
     secure: implicitTls,
     requireTLS: mail.secure && !implicitTls,
-    // Without EMAIL_USE_TLS Django never sends STARTTLS; nodemailer would, whenever offered, and fail every mail on a
-    // relay with a self-signed certificate (a stock Postfix) instead of sending in the clear as configured.
-    ignoreTLS: !mail.secure && !implicitTls,
+    // Without EMAIL_USE_TLS, STARTTLS when the relay offers it (Django would send in the clear, login included), but
+    // not required, so without checking the certificate: a relay's self-signed one (a stock Postfix) failed every mail.
+    tls: mail.secure || implicitTls ? undefined : { rejectUnauthorized: false },
     // Django logs in only with both: a relay that trusts the sender's address may still offer AUTH.
     auth: mail.user && mail.password ? { user: mail.user, pass: mail.password } : undefined,
     connectionTimeout: 10_000,
