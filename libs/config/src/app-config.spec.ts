@@ -62,12 +62,14 @@ describe('AppConfig.fromEnvironment', () => {
     expect(() => AppConfig.fromEnvironment({ DB_PORT: 'abc' })).not.toThrow(/\bDB_HOST\b/);
   });
 
-  it.each(['Evently <noreply@evently.com>', 'Evently Inc. <noreply@evently.com>', 'webmaster@localhost'])(
-    'takes the sender %j, as Django does',
-    (from) => {
-      expect(AppConfig.fromEnvironment({ DEFAULT_FROM_EMAIL: from }).mail.from).toBe(from);
-    },
-  );
+  it.each([
+    'Evently <noreply@evently.com>',
+    'Evently Inc. <noreply@evently.com>',
+    '"Evently, Inc." <noreply@evently.com>',
+    'webmaster@localhost',
+  ])('takes the sender %j, as Django does', (from) => {
+    expect(AppConfig.fromEnvironment({ DEFAULT_FROM_EMAIL: from }).mail.from).toBe(from);
+  });
 
   it('prefers DATABASE_URL', () => {
     const url = 'postgresql://user:pass@host:5433/dbname';
@@ -84,6 +86,7 @@ describe('AppConfig.fromEnvironment', () => {
     [{ EMAIL_PORT: '-1' }, 'EMAIL_PORT'],
     [{ DEFAULT_FROM_EMAIL: 'nobody' }, 'DEFAULT_FROM_EMAIL'],
     [{ DEFAULT_FROM_EMAIL: 'Evently <nobody>' }, 'DEFAULT_FROM_EMAIL'],
+    [{ DEFAULT_FROM_EMAIL: 'Evently, Inc. <noreply@evently.com>' }, 'DEFAULT_FROM_EMAIL'],
     [{ DEFAULT_FROM_EMAIL: 'noreply@evently.com\r\nBcc: all@example.com' }, 'DEFAULT_FROM_EMAIL'],
   ])('stops on %p with a message naming %s', (env, variable) => {
     expect(() => AppConfig.fromEnvironment(env)).toThrow(InvalidConfigError);

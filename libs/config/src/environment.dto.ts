@@ -12,6 +12,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 
+import { senderAddress } from './sender-address';
 import { isTrustProxy } from './trust-proxy';
 
 const toBoolean = ({ value }: { value: unknown }) => {
@@ -26,17 +27,15 @@ const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
 /**
- * A sender as Django sends from it, which checks nothing: an address, bare or in angle brackets after any display name,
- * on any domain (Django's own default is `webmaster@localhost`), and no line break to end the header with.
+ * A sender Django would send from, which checks nothing: an address, bare or in angle brackets after a display name,
+ * on any domain (Django's own default is `webmaster@localhost`); no line break to end the header with, and no comma
+ * or semicolon outside quotes, which would make it a list of addresses.
  */
 function isSender(value: unknown): boolean {
   if (typeof value !== 'string' || /[\r\n]/.test(value)) return false;
-  return isEmail(senderAddress(value), { require_tld: false });
-}
-
-/** The address of a sender, bare (`noreply@evently.com`) or after a display name (`Evently <noreply@evently.com>`). */
-export function senderAddress(from: string): string {
-  return (/<([^<>]*)>\s*$/.exec(from)?.[1] ?? from).trim();
+  const address = senderAddress(value);
+  const displayName = value.slice(0, value.lastIndexOf(address)).replace(/"(?:[^"\\]|\\.)*"/g, '');
+  return !/[,;]/.test(displayName) && isEmail(address, { require_tld: false });
 }
 
 /** Every variable Evently reads, with its default. Validated once, at boot. */
@@ -108,7 +107,11 @@ export class EnvironmentDto {
   @IsOptional()
   @ValidateBy({
     name: 'isSender',
-    validator: { validate: isSender, defaultMessage: () => 'DEFAULT_FROM_EMAIL must be an email address' },
+    validator: {
+      validate: isSender,
+      defaultMessage: () =>
+        'DEFAULT_FROM_EMAIL must be an email address, bare or after a display name (quote a name with a comma in it)',
+    },
   })
   DEFAULT_FROM_EMAIL: string = 'noreply@evently.com';
 
