@@ -22,13 +22,19 @@ const children = [
   spawn(process.execPath, appArguments('api'), { stdio: 'inherit' }),
   spawn(process.execPath, appArguments('worker'), { stdio: 'inherit' }),
 ];
+// Told once: a second SIGTERM a few seconds after the first (the worker done while the api still drains its requests)
+// would be the operator's "quit now" to an app.
+let stopping = false;
+function stopAll() {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+}
 for (const child of children) {
   child.on('exit', (code) => {
-    for (const other of children) if (other !== child) other.kill('SIGTERM');
+    stopAll();
     // The first to exit says how the run ended: the other's exit after our SIGTERM is a clean 0.
     process.exitCode ??= code ?? 1;
   });
 }
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => children.forEach((child) => child.kill('SIGTERM')));
-}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, stopAll);

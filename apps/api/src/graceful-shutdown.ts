@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-import { describeError, onStopSignals } from '@evently/common';
+import { describeError, exitStatusOf, onStopSignals } from '@evently/common';
 
 import { RETRY_SHORTLY } from './common/http-exception.filter';
 
@@ -49,12 +49,11 @@ export function shutDownOnSignals(app: NestFastifyApplication): void {
     }
   };
   onStopSignals(
-    () => {
-      console.error(
-        'stopping: finishing the requests received… (press Ctrl-C again, a few seconds later, to quit at once)',
-      );
+    (signal) => {
+      const again = signal === 'SIGINT' ? ' (press Ctrl-C again, a few seconds later, to quit at once)' : '';
+      console.error(`stopping on ${signal}: finishing the requests received…${again}`);
       void shutDown();
     },
-    () => process.exit(130),
+    (signal) => process.exit(exitStatusOf(signal)),
   );
 }

@@ -2,7 +2,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 
 import { NestFactory } from '@nestjs/core';
 
-import { describeError, onStopSignals } from '@evently/common';
+import { describeError, exitStatusOf, onStopSignals } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
 import { migrateDatabase, PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE, postgresErrorCode } from '@evently/database';
 
@@ -79,7 +79,7 @@ function interruption(): AbortSignal {
       console.error('stopping the migration in progress… (press Ctrl-C again, a few seconds later, to quit at once)');
       interrupted.abort();
     },
-    () => process.exit(130),
+    (signal) => process.exit(exitStatusOf(signal)),
   );
   return interrupted.signal;
 }
