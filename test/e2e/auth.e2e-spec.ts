@@ -133,7 +133,7 @@ describe('accounts: register, login, logout, me', () => {
 
     const invalid = await http
       .post('/api/user/auth/register/')
-      .send({ username: 'bad name!', email: 'not-an-email', password: 42 })
+      .send({ username: 'bad name!', email: 'not-an-email', password: true })
       .expect(400);
     expect(Object.keys(invalid.body.details)).toEqual(expect.arrayContaining(['username', 'email', 'password']));
   });

@@ -1,6 +1,7 @@
+import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
-import { IsZonedInstant, parseZonedInstant } from './validation';
+import { CharFieldText, IsZonedInstant, parseZonedInstant } from './validation';
 
 class Timed {
   @IsZonedInstant()
@@ -62,5 +63,23 @@ describe('IsZonedInstant and parseZonedInstant: the times Django parse_datetime 
   ])('rejects %s', (_case, value) => {
     expect(accepts(value)).toBe(false);
     if (typeof value === 'string') expect(parseZonedInstant(value)).toBeUndefined();
+  });
+});
+
+describe('CharFieldText: text as DRF CharField reads it', () => {
+  class Texts {
+    @CharFieldText() name?: unknown;
+    @CharFieldText({ trim: false }) password?: unknown;
+  }
+  const read = (plain: Record<string, unknown>) => plainToInstance(Texts, plain);
+
+  it('trims text, and reads a finite JSON number as its text', () => {
+    expect(read({ name: '  Jazz night \n', password: 42 })).toEqual({ name: 'Jazz night', password: '42' });
+    expect(read({ name: 7.5 }).name).toBe('7.5');
+  });
+
+  it('keeps the spaces where told to, and leaves booleans, null, NaN and objects for validation to refuse', () => {
+    expect(read({ password: '  spaced  ' }).password).toBe('  spaced  ');
+    for (const value of [true, null, Number.NaN, { a: 1 }]) expect(read({ name: value }).name).toEqual(value);
   });
 });

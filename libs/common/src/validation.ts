@@ -72,12 +72,12 @@ function isRealCalendarTime(date: Date, [year, month, day, hour, minute, second]
 }
 
 /**
- * Text as DRF's CharField reads it: without the whitespace around it, and a JSON number as its text (`42` is "42");
- * other values, booleans among them, stay as given for `@IsString` to refuse.
+ * Text as DRF's CharField reads it: without the whitespace around it (unless `trim` is false, as for a password), and
+ * a JSON number as its text (`42` is "42"); other values, booleans among them, stay as given for `@IsString` to refuse.
  */
-export const CharFieldText = () =>
+export const CharFieldText = ({ trim = true } = {}) =>
   Transform(({ value }) => {
-    if (typeof value === 'string') return value.trim();
+    if (typeof value === 'string') return trim ? value.trim() : value;
     return typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   });
 

@@ -4,12 +4,12 @@ import { IsBoolean, IsInt, IsNumber, IsString, Max, Min, ValidateBy } from 'clas
 
 import {
   BodyBoolean,
+  CharFieldText,
   CharLength,
   HasNoNulBytes,
   IsZonedInstant,
   TextInteger,
   TextNumber,
-  CharFieldText,
 } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
@@ -70,6 +70,7 @@ export const EventDescriptionField = () =>
       example: 'Annual technology conference',
       maxLength: MAX_DESCRIPTION_LENGTH,
     }),
+    CharFieldText(),
     IsString(),
     property(CharLength(0, MAX_DESCRIPTION_LENGTH)),
     property(HasNoNulBytes()),

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 
-import { CharLength, HasNoNulBytes, CharFieldText } from '@evently/common';
+import { CharFieldText, CharLength, HasNoNulBytes } from '@evently/common';
 
 import { INT32 } from '../../common/openapi-types';
 

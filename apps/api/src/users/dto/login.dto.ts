@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
 
-import { CharLength, HasNoNulBytes, CharFieldText } from '@evently/common';
+import { CharFieldText, CharLength, HasNoNulBytes } from '@evently/common';
 
-/** The username is trimmed, as DRF's fields are (a keyboard's autocomplete adds a space); the password never. */
+/** Read as DRF's CharField reads them: the username trimmed (a keyboard's autocomplete adds a space), the password not. */
 export class LoginDto {
   @ApiProperty({ example: 'john_doe', minLength: 1, maxLength: 150 })
   @CharFieldText()
@@ -13,6 +13,7 @@ export class LoginDto {
   username!: string;
 
   @ApiProperty({ example: 'correct-horse-battery', minLength: 1, maxLength: 1024 })
+  @CharFieldText({ trim: false })
   @IsString()
   @CharLength(1, 1024)
   password!: string;

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
 
-import { CharLength, HasNoNulBytes, CharFieldText } from '@evently/common';
+import { CharFieldText, CharLength, HasNoNulBytes } from '@evently/common';
 import {
   MAX_EMAIL_LENGTH,
   MAX_USERNAME_LENGTH,
@@ -28,6 +28,7 @@ export class RegisterDto {
 
   /** 12 to 128 characters, not a common password, not containing the username. */
   @ApiProperty({ example: 'correct-horse-battery', minLength: 12, maxLength: 128 })
+  @CharFieldText({ trim: false })
   @IsString()
   @HasNoNulBytes()
   @CharLength(0, 1024)
