@@ -72,7 +72,6 @@ describe('retention of finished work', () => {
     }
 
     worker = await startTestWorker();
-    expect(worker.get(RetentionPruner)).toBeInstanceOf(RetentionPruner);
 
     await eventually(async () => ((await left('mail_deliveries')).length === 1 ? true : undefined));
     expect(await left('idempotency_keys')).toEqual([`${tag}-23h`]);
