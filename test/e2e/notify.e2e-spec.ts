@@ -94,7 +94,10 @@ describe('POST /api/admin/events/{id}/notify/', () => {
     for (const mail of notices) {
       expect(mail.text).toContain(message);
       expect(mail.text).toContain('Dock 7');
-      expect(mail.html).toContain('Doors open at 18:00 &lt;b&gt;sharp&lt;/b&gt; &amp; late entry is closed.');
+      // A <br> for the line break: Outlook's Word engine ignores `white-space: pre-line`.
+      expect(mail.html).toContain(
+        'Doors open at 18:00 &lt;b&gt;sharp&lt;/b&gt; &amp; late entry is closed.<br>Bring your ID.',
+      );
       expect(mail.html).not.toContain('<b>sharp</b>');
     }
     for (const user of [allCancelled, failedOnly, bystander]) expect(smtp.to(user.email)).toHaveLength(0);

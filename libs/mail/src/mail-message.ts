@@ -2,11 +2,12 @@
 export interface MailContexts {
   'booking-confirmed': EventFacts & { bookingId: string; tickets: number; totalAmount: string };
   'booking-cancelled': EventFacts & { bookingId: string; tickets: number };
-  'event-notice': EventFacts & { message: string };
+  /** `messageLines` for the html part, which breaks them with `<br>`: Outlook's Word engine ignores CSS line breaks. */
+  'event-notice': EventFacts & { message: string; messageLines: string[] };
   'event-cancelled': EventFacts;
 }
 
-/** Every context is flat: plain-text parts only interpolate `{{key}}`. */
+/** Plain-text parts and subjects only interpolate `{{key}}`, so what they use is text. */
 export interface EventFacts {
   name: string;
   eventName: string;

@@ -60,7 +60,10 @@ export class MailComposer {
       [noticeId, userId],
     );
     if (!row) return null;
-    return mailFor('event-notice', `event-notice:${noticeId}:${userId}`, row, { message: row.message });
+    return mailFor('event-notice', `event-notice:${noticeId}:${userId}`, row, {
+      message: row.message,
+      messageLines: row.message.split(/\r\n|\r|\n/),
+    });
   }
 
   async eventCancelled(eventId: string, userId: number): Promise<Mail<'event-cancelled'> | null> {
