@@ -118,6 +118,28 @@ describe('HTTP conventions', () => {
     });
   });
 
+  it('reads a field sent twice in a form body by its last value, as DRF does, and refuses a prototype key', async () => {
+    const username = `twice_${Date.now()}`;
+    const password = 'a-long-enough-passphrase';
+    const urlencoded = await http
+      .post('/api/user/auth/register/')
+      .type('form')
+      .send(`username=first&username=${username}&email=twice@example.com&password=${password}`);
+    expect([urlencoded.status, urlencoded.body.username]).toEqual([201, username]);
+    const multipart = await http
+      .post('/api/user/auth/login/')
+      .field('username', 'nobody')
+      .field('username', username)
+      .field('password', password);
+    expect(multipart.status).toBe(200);
+
+    const poisoned = await http.post('/api/user/auth/login/').type('form').send(`__proto__=x&username=${username}`);
+    expect({ status: poisoned.status, body: poisoned.body }).toEqual({
+      status: 400,
+      body: { error: 'Field name not allowed.', details: '__proto__' },
+    });
+  });
+
   it('refuses a malformed multipart body, one over 1 MB and one of too many fields, in the error shape', async () => {
     const noBoundary = await http
       .post('/api/user/auth/login/')

@@ -10,7 +10,7 @@ import { AppConfig } from '@evently/config';
 import { ApiModule } from './api.module';
 import { registerAnswerReplay } from './common/answer-replay';
 import { BODY_LIMIT_BYTES } from './common/body-limits';
-import { multipartBodyParser, otherBodyParser } from './common/form-body.parser';
+import { multipartBodyParser, otherBodyParser, urlencodedBodyParser } from './common/form-body.parser';
 import { HostCheck } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
@@ -77,6 +77,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
   app.useBodyParser('multipart/form-data', { bodyLimit: BODY_LIMIT_BYTES }, multipartBodyParser);
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES }, urlencodedBodyParser);
   // Straight on Fastify: a catch-all given to Nest would stand in for the form-urlencoded parser Nest adds at init.
   fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, otherBodyParser);

@@ -1,3 +1,5 @@
+import { parse } from 'node:querystring';
+
 import { Busboy, BusboyHeaders } from '@fastify/busboy';
 import type { FastifyBodyParser } from 'fastify';
 
@@ -9,11 +11,24 @@ import { isWellFormedText, notValidUnicode } from './json-body.parser';
 const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
+ * `application/x-www-form-urlencoded`, read as DRF's `QueryDict` reads it: a field sent twice counts by its last value.
+ */
+export const urlencodedBodyParser: FastifyBodyParser<Buffer> = (_request, body, done) => {
+  const fields: Record<string, string> = {};
+  let refusal: Error | undefined;
+  for (const [name, value] of Object.entries(parse(body.toString(), '&', '=', { maxKeys: 0 }))) {
+    const last = (Array.isArray(value) ? value.at(-1) : value) ?? '';
+    refusal ??= fieldRefusal(name, last);
+    fields[name] = last;
+  }
+  done(refusal ?? null, refusal ? undefined : fields);
+};
+
+/**
  * The api's `multipart/form-data` parser (DRF's default parsers read it too), for fields only. Fastify has read the
  * whole body first, within the same limit as JSON, so no field is ever cut short. Every part is text whatever type it
  * names, unless it carries a file name: files are refused, and never opened as streams (an unread file stream that
- * errs, as one cut short does, would end the process). A field sent twice becomes a list, which validation refuses
- * where one value is expected.
+ * errs, as one cut short does, would end the process). A field sent twice counts by its last value, as in DRF.
  */
 export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, done) => {
   if (body.length === 0) return done(null, undefined);
@@ -27,7 +42,7 @@ export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, do
   } catch {
     return done(new BadRequestError('Malformed multipart body.', 'It names no boundary.'));
   }
-  const fields: Record<string, string | string[]> = {};
+  const fields: Record<string, string> = {};
   let refusal: Error | undefined;
   let finished = false;
   const finish = (error: Error | undefined) => {
@@ -37,7 +52,7 @@ export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, do
   };
   form.on('field', (name: string, value: string) => {
     refusal ??= fieldRefusal(name, value);
-    fields[name] = Object.hasOwn(fields, name) ? [fields[name], value].flat() : value;
+    fields[name] = value;
   });
   form.on('filesLimit', () => (refusal ??= new BadRequestError('File uploads are not accepted.')));
   form.on('partsLimit', () => {
