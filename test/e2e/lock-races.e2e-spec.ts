@@ -39,7 +39,7 @@ describe('writers meeting on the same rows', () => {
   const statusesOf = async (eventId: string) =>
     (await dataSource.query(`SELECT status FROM bookings WHERE event_id = $1`, [eventId])) as { status: string }[];
 
-  it('bulk delete deadlocked with a batch of bookings by the users it deletes: the delete wins, each booking 404', async () => {
+  it('bulk delete deadlocked with a batch of bookings by the users it deletes: the delete wins, no booking is left', async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const prefix = `${marker()}_`;
     const first = await loginAs(app, 'user', `${prefix}a`);
@@ -72,10 +72,13 @@ describe('writers meeting on the same rows', () => {
     );
 
     expect((await deleted).json()).toEqual({ deleted_users: 2, prefix });
-    expect((await outcomes).map((outcome) => (outcome as Error).message)).toEqual([
-      'User not found.',
-      'User not found.',
-    ]);
+    // Retried alone, each booking meets the deletion: refused once its user is gone, or, when its retry takes the
+    // user's row before the deletion does (seen once in CI), accepted just before and deleted with the user. Never
+    // the deadlock itself.
+    for (const outcome of await outcomes) {
+      if (outcome instanceof Error) expect(outcome.message).toBe('User not found.');
+      else expect(outcome).toMatchObject({ status: 'processing' });
+    }
     expect(await statusesOf(eventId)).toEqual([]);
   });
 
