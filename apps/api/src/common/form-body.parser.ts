@@ -7,6 +7,7 @@ import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from
 
 import { MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
 import { isWellFormedText, notValidUnicode } from './json-body.parser';
+import { lastValues } from './query-string.parser';
 
 const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -16,8 +17,7 @@ const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
 export const urlencodedBodyParser: FastifyBodyParser<Buffer> = (_request, body, done) => {
   const fields: Record<string, string> = {};
   let refusal: Error | undefined;
-  for (const [name, value] of Object.entries(parse(body.toString(), '&', '=', { maxKeys: 0 }))) {
-    const last = (Array.isArray(value) ? value.at(-1) : value) ?? '';
+  for (const [name, last] of lastValues(parse(body.toString(), '&', '=', { maxKeys: 0 }))) {
     refusal ??= fieldRefusal(name, last);
     fields[name] = last;
   }

@@ -1,4 +1,4 @@
-import { parse } from 'node:querystring';
+import { parse, ParsedUrlQuery } from 'node:querystring';
 
 /**
  * Parses a query string as the original API (Django) read it: a repeated parameter counts by its last value
@@ -7,9 +7,13 @@ import { parse } from 'node:querystring';
  */
 export function parseQueryAsDjango(text: string): Record<string, string> {
   const query: Record<string, string> = Object.create(null);
-  for (const [name, value] of Object.entries(parse(text))) {
-    const last = Array.isArray(value) ? value[value.length - 1] : value;
+  for (const [name, last] of lastValues(parse(text))) {
     if (last) query[name] = last;
   }
   return query;
+}
+
+/** Each parameter's last value, as Django's `QueryDict.get` reads a query string or a form body. */
+export function lastValues(parsed: ParsedUrlQuery): [string, string][] {
+  return Object.entries(parsed).map(([name, value]) => [name, (Array.isArray(value) ? value.at(-1) : value) ?? '']);
 }
