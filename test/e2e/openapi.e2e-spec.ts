@@ -243,6 +243,19 @@ describe('OpenAPI document (compiled api)', () => {
     expect(history.responses['403'].description).toMatch(/own id.*not staff/);
   });
 
+  it('names the answers a client could misread: a booking of another user, a wrong password, an estimated count', () => {
+    for (const key of ['GET /api/bookings/{id}', 'DELETE /api/bookings/{id}']) {
+      expect({ key, text: operation(key).responses['404'].description }).toEqual({
+        key,
+        text: expect.stringContaining("another user's booking"),
+      });
+    }
+    expect(operation('DELETE /api/bookings/{id}').responses['409'].description).toMatch(/cancelled or failed/);
+    expect(operation('POST /api/user/auth/login').responses['400'].description).toMatch(/wrong password.*never 401/);
+    const page = document.components!.schemas!.PublicEventPageDto as OpenApiSchema;
+    expect(page.properties!.count.description).toMatch(/exact up to 1,000.*estimate/);
+  });
+
   it('documents the metrics errors as the JSON they are sent as', async () => {
     const { responses } = operation('GET /api/metrics');
     expect(Object.keys(responses['200'].content!)).toEqual(['text/plain']);

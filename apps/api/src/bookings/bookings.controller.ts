@@ -8,7 +8,7 @@ import { BadRequestError, pageRequest, Page, toPage } from '@evently/common';
 import { User } from '@evently/database';
 
 import { ApiBodyExample } from '../common/api-body-example.decorator';
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors, SpecificError } from '../common/api-errors.decorator';
 import { ErrorBody } from '../common/error-body';
 import { renderRefusal } from '../common/http-exception.filter';
 import { ApiIntIdParam, ApiUuidParam, IntIdParam, UuidParam } from '../common/id-params';
@@ -25,6 +25,9 @@ import {
 import { CreateBookingDto } from './dto/create-booking.dto';
 
 /** Sent with every replay of an `Idempotency-Key`'s first response, whatever its status. */
+/** Someone else's booking is as unknown to a caller who is not staff as a booking that does not exist. */
+const NOT_YOURS: SpecificError = { status: 404, description: "Unknown id, or another user's booking (unless staff)" };
+
 const IDEMPOTENT_REPLAYED = {
   'Idempotent-Replayed': {
     description: '`true` when this replays the first response to the same Idempotency-Key and body',
@@ -61,7 +64,8 @@ export class BookingsController {
   @ApiResponse({
     status: 409,
     description:
-      'The event is inactive, deleted, past or has too few tickets left; replayed for the same Idempotency-Key and body',
+      'The event is inactive, deleted, past or has too few tickets left; replayed for the same Idempotency-Key and ' +
+      'body. Or, not replayed (retry it): a request with the same Idempotency-Key is still in progress',
     type: ErrorBody,
     headers: IDEMPOTENT_REPLAYED,
   })
@@ -85,15 +89,15 @@ export class BookingsController {
   /** One booking, for its owner or staff. */
   @Get('bookings/:id')
   @ApiUuidParam('id')
-  @ApiErrors(401, 404)
+  @ApiErrors(401, NOT_YOURS)
   async findOne(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<BookingDto> {
     return mapBooking(await this.bookings.poll(user, id));
   }
 
-  /** Cancels a booking and returns its seats; cancelling twice is a 409. */
+  /** Cancels a booking and returns its seats; cancelling twice, or a failed booking, is a 409. */
   @Delete('bookings/:id')
   @ApiUuidParam('id')
-  @ApiErrors(401, 404, 409)
+  @ApiErrors(401, NOT_YOURS, { status: 409, description: 'The booking is already cancelled or failed' })
   async cancel(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<CancelledBookingDto> {
     const booking = await this.bookings.cancel(user, id);
     return { booking_id: booking.id, status: 'cancelled' };

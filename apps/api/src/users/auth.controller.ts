@@ -3,7 +3,7 @@ import { ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { CurrentToken, CurrentUser, Public } from '@evently/auth';
 import { User } from '@evently/database';
-import { AccountsService } from '@evently/users';
+import { AccountsService, INVALID_CREDENTIALS } from '@evently/users';
 
 import { ApiErrors } from '../common/api-errors.decorator';
 import { LoginDto } from './dto/login.dto';
@@ -34,7 +34,13 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  @ApiErrors(400, 429)
+  @ApiErrors(
+    {
+      status: 400,
+      description: `Invalid input (\`details\` per field), or unknown username or wrong password: \`${INVALID_CREDENTIALS}\`, \`details\` null, as the original answered (never 401)`,
+    },
+    429,
+  )
   async login(@Body() dto: LoginDto, @Ip() ip: string): Promise<TokenResponseDto> {
     return { token: await this.accounts.login(dto.username, dto.password, ip) };
   }

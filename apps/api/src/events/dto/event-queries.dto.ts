@@ -49,7 +49,7 @@ export class PublicEventsQueryDto extends PaginationQueryDto {
   @IsISO8601({ strict: true })
   date_to?: string;
 
-  /** The venue, case-insensitively. */
+  /** The venue's whole name, case-insensitively (`search` matches part of it). */
   @ApiProperty({ required: false, maxLength: 255 })
   @IsOptional()
   @IsString()
@@ -101,7 +101,7 @@ export class AdminEventsQueryDto extends PaginationQueryDto {
   @IsIn(EVENT_STATUSES)
   status?: EventStatus;
 
-  /** The venue, case-insensitively. */
+  /** The venue's whole name, case-insensitively (`search` matches part of it). */
   @ApiProperty({ required: false, maxLength: 255 })
   @IsOptional()
   @IsString()

@@ -39,6 +39,12 @@ export class PublicEventDto extends EventSummaryDto {
 }
 
 export class PublicEventPageDto extends ListPageDto {
+  @ApiProperty({
+    ...INT32,
+    description: 'Matching events: exact up to 1,000; beyond, an estimate (at least 1,001, exact on the last page)',
+  })
+  declare count: number;
+
   @ApiProperty({ type: [PublicEventDto] }) results!: PublicEventDto[];
 }
 
