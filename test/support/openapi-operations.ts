@@ -7,6 +7,7 @@ export interface OpenApiSchema {
   nullable?: boolean;
   default?: unknown;
   example?: unknown;
+  description?: string;
   $ref?: string;
   properties?: Record<string, OpenApiSchema>;
   items?: OpenApiSchema;
