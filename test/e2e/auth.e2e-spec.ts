@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Pool } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
@@ -9,6 +11,7 @@ import { loginAs, TEST_PASSWORD, uniqueName } from '@evently/testing';
 import { MAX_TOKENS_PER_USER, TokensService } from '@evently/users';
 
 import { createTestApp } from '../support/test-app';
+import { holding, waitForBlocked } from '../support/lock-waits';
 import { withEnv } from '../support/with-env';
 
 describe('accounts: register, login, logout, me', () => {
@@ -101,6 +104,29 @@ describe('accounts: register, login, logout, me', () => {
       .post('/api/user/auth/login/')
       .set('X-Forwarded-For', ip)
       .send({ username: uniqueName('spray'), password: 'wrong-password!' });
+  /**
+   * Correct logins sent at once over one listening socket (from 192.0.2.150 where the proxy is trusted) while the
+   * users table is held for a second, so every login let through the limit waits for its password check: all are in
+   * flight at once, as on a busy api.
+   */
+  const allInFlight = async (target: NestFastifyApplication, usernames: string[]) => {
+    await target.listen(0, '127.0.0.1');
+    const url = `${await target.getUrl()}/api/user/auth/login/`;
+    const logIn = (username: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.150' },
+        body: JSON.stringify({ username, password: TEST_PASSWORD }),
+      });
+    const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+    const { answered } = await holding(db, 'LOCK TABLE users IN ACCESS EXCLUSIVE MODE', [], async () => {
+      const logins = { answered: Promise.all(usernames.map(logIn)) };
+      await waitForBlocked(db, '"user"."username"');
+      await sleep(1_000);
+      return logins;
+    }).finally(() => db.end());
+    return answered;
+  };
   const asciiPassword = (length: number) => 'correct-horse-battery-staple-'.repeat(5).slice(0, length);
   /** Characters outside the BMP, two UTF-16 units each: the rule counts characters, as Django does, not units. */
   const astralPassword = (length: number) =>
@@ -337,7 +363,7 @@ describe('accounts: register, login, logout, me', () => {
     await http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD }).expect(429);
   });
 
-  it('a successful login takes back the attempt it held on the client IP: the limit counts failures only', async () => {
+  it('a successful login counts nothing on the client IP: the limit counts failures only', async () => {
     const { user } = await loginAs(app);
     const redis = app.get(RedisService);
     const fail = () => failLogin(user.username);
@@ -349,6 +375,51 @@ describe('accounts: register, login, logout, me', () => {
     await fail();
     await http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD }).expect(200);
     expect(await ipFailures()).toBe(before + 2);
+  });
+
+  it('lets correct logins sent at once from one client IP all in, however many: only failures count toward its limit', async () => {
+    const proxied = await withEnv({ TRUST_PROXY: 'loopback' }, createTestApp);
+    try {
+      const { user } = await loginAs(proxied);
+      // Many people behind one NAT, logging in as a sale opens: 150 accounts with the same password's hash.
+      const names: { username: string }[] = await proxied.get(DataSource).query(
+        `INSERT INTO users (username, email, password)
+         SELECT $2 || '_' || n, $2 || '_' || n || '@example.com', password FROM users, generate_series(1, 150) n
+          WHERE id = $1
+         RETURNING username`,
+        [user.id, uniqueName('crowd')],
+      );
+      const logins = await allInFlight(
+        proxied,
+        names.map(({ username }) => username),
+      );
+      expect(logins.map((response) => response.status)).toEqual(Array(150).fill(200));
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it("lets one account's correct logins sent at once all in: a load test's users, or many devices", async () => {
+    const listening = await createTestApp();
+    try {
+      const { user } = await loginAs(listening);
+      const logins = await allInFlight(listening, Array(30).fill(user.username));
+      expect(logins.map((response) => response.status)).toEqual(Array(30).fill(200));
+    } finally {
+      await listening.close();
+    }
+  });
+
+  it('counts failed logins sent at once from one client IP: no more than 100 reach the password check', async () => {
+    const proxied = await withEnv({ TRUST_PROXY: 'loopback' }, createTestApp);
+    try {
+      const fromIp = sprayingFrom(proxied);
+      const responses = await Promise.all(Array.from({ length: 150 }, () => fromIp('192.0.2.151')));
+      const statuses = responses.map((response) => response.status).sort();
+      expect(statuses).toEqual([...Array(100).fill(400), ...Array(50).fill(429)]);
+    } finally {
+      await proxied.close();
+    }
   });
 
   it('behind a trusted proxy, takes the client IP from the address that proxy added, not one the client wrote', async () => {

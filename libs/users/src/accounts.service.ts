@@ -28,14 +28,16 @@ export class AccountsService {
   /** A token that lasts until logout, or `lifetimeMinutes` at most (see {@link TokensService.issue}). */
   async login(rawUsername: string, password: string, clientIp: string, lifetimeMinutes?: number): Promise<string> {
     const username = normalizeUsername(rawUsername);
-    const counted = await this.throttle.reserveAttempt(username, clientIp);
+    const attempt = await this.throttle.reserveAttempt(username, clientIp);
     const user = await this.authenticate(username, password).catch(async (error: unknown) => {
-      if (counted) await this.throttle.releaseAttempt(username, clientIp);
+      await this.throttle.release(attempt);
       throw error;
     });
-    // A failed login keeps the attempt it reserved: that is how it counts.
-    if (!user) throw new BadRequestError(INVALID_CREDENTIALS);
-    await this.throttle.recordSuccess(username, clientIp, counted);
+    if (!user) {
+      await this.throttle.recordFailure(attempt);
+      throw new BadRequestError(INVALID_CREDENTIALS);
+    }
+    await this.throttle.recordSuccess(attempt);
     await this.users.recordLogin(user.id);
     return this.tokens.issue(user.id, lifetimeMinutes);
   }
