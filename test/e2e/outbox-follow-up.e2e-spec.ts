@@ -1,7 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 
-import { JobProducer, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
+import { JobProducer, MAIL_JOBS, OutboxRelay, PUBLISH_AT_ONCE, QUEUES } from '@evently/queue';
 import { eventually, uniqueName } from '@evently/testing';
 
 import { createTestApp } from '../support/test-app';
@@ -38,6 +38,37 @@ describe('the outbox follow-up after Redis restarted empty', () => {
       const queue = app.get(JobProducer).queue(QUEUES.mail);
       const jobs = await Promise.all(Array.from({ length: LOST }, (_, n) => queue.getJob(`${marker}-${n + 1}`)));
       expect(jobs.filter((job) => !job)).toHaveLength(0);
+    } finally {
+      await dataSource.query(`DELETE FROM outbox WHERE job_id LIKE $1 || '-%'`, [marker]);
+    }
+  });
+
+  it('hands Redis at most a thousand jobs right after a commit, whoever wrote them; the relay publishes the rest', async () => {
+    const marker = uniqueName('deleted-event');
+    const outbox = app.get(OutboxRelay);
+    // A big event's deletion: one cancellation per holder, written with the deletion.
+    const entries = await dataSource.transaction((manager) =>
+      outbox.write(
+        manager,
+        Array.from({ length: 1_500 }, (_, n) => ({
+          name: MAIL_JOBS.bookingCancelled,
+          jobId: `${marker}-${n + 1}`,
+          payload: { bookingId: `${marker}-${n + 1}` },
+        })),
+      ),
+    );
+    const published = async () => {
+      const [{ count }] = await dataSource.query(
+        `SELECT count(*)::int AS count FROM outbox WHERE job_id LIKE $1 || '-%' AND published_at IS NOT NULL`,
+        [marker],
+      );
+      return count;
+    };
+    try {
+      await outbox.publish(entries);
+      expect(await published()).toBe(PUBLISH_AT_ONCE);
+      await outbox.publishPending();
+      expect(await published()).toBe(1_500);
     } finally {
       await dataSource.query(`DELETE FROM outbox WHERE job_id LIKE $1 || '-%'`, [marker]);
     }

@@ -6,6 +6,12 @@ import { JobProducer } from './job-producer.service';
 import { JOB_QUEUE, OutgoingJob } from './queue-names';
 
 const RELAY_BATCH = 500;
+/**
+ * Jobs one writer hands to Redis right after its commit; the relay's timer publishes the rest within seconds. Redis
+ * runs a bulk add as one block, serving nobody else meanwhile: the cancellations of a big event's deletion at once
+ * would hold every api's cache reads and signals for as long.
+ */
+export const PUBLISH_AT_ONCE = 1000;
 /** Published jobs looked up in Redis per follow-up; the next follow-up goes on after the last one looked at. */
 const FOLLOW_UP_BATCH = 1000;
 /** A job published this recently is left alone: it may still be on its way into BullMQ's lists. */
@@ -65,7 +71,7 @@ export class OutboxRelay {
   async publish(entries: OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     try {
-      await this.publishEntries(entries);
+      await this.publishEntries(entries.slice(0, PUBLISH_AT_ONCE));
     } catch (error) {
       this.logger.warn(`outbox publish deferred: ${(error as Error).message}`);
     }

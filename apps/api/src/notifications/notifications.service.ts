@@ -6,12 +6,6 @@ import { NotFoundError } from '@evently/common';
 import { User } from '@evently/database';
 import { jobIds, MAIL_JOBS, OutboxRelay, OutgoingJob } from '@evently/queue';
 
-/**
- * Jobs published right after the commit. A notice to a huge audience answers at once anyway: the
- * worker's outbox relay publishes the rest within seconds.
- */
-const PUBLISH_NOW = 1000;
-
 /** An admin's message to the attendees of an event, sent by the worker as one email per attendee. */
 @Injectable()
 export class NotificationsService {
@@ -42,7 +36,7 @@ export class NotificationsService {
       const jobs = users.map(({ user_id: userId }) => noticeJob(notice.id, userId));
       return { recipients: users.length, outboxed: await this.outbox.write(manager, jobs) };
     });
-    await this.outbox.publish(outboxed.slice(0, PUBLISH_NOW));
+    await this.outbox.publish(outboxed);
     return recipients;
   }
 }
