@@ -105,17 +105,17 @@ describe('accounts: register, login, logout, me', () => {
       .set('X-Forwarded-For', ip)
       .send({ username: uniqueName('spray'), password: 'wrong-password!' });
   /**
-   * Correct logins sent at once over one listening socket (from 192.0.2.150 where the proxy is trusted) while the
+   * Correct logins sent at once over one listening socket, from `clientIp` behind the trusted proxy, while the
    * users table is held for a second, so every login let through the limit waits for its password check: all are in
    * flight at once, as on a busy api.
    */
-  const allInFlight = async (target: NestFastifyApplication, usernames: string[]) => {
+  const allInFlight = async (target: NestFastifyApplication, usernames: string[], clientIp: string) => {
     await target.listen(0, '127.0.0.1');
     const url = `${await target.getUrl()}/api/user/auth/login/`;
     const logIn = (username: string) =>
       fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.150' },
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': clientIp },
         body: JSON.stringify({ username, password: TEST_PASSWORD }),
       });
     const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
@@ -392,6 +392,7 @@ describe('accounts: register, login, logout, me', () => {
       const logins = await allInFlight(
         proxied,
         names.map(({ username }) => username),
+        '192.0.2.150',
       );
       expect(logins.map((response) => response.status)).toEqual(Array(150).fill(200));
     } finally {
@@ -400,14 +401,28 @@ describe('accounts: register, login, logout, me', () => {
   });
 
   it("lets one account's correct logins sent at once all in: a load test's users, or many devices", async () => {
-    const listening = await createTestApp();
+    const listening = await withEnv({ TRUST_PROXY: 'loopback' }, createTestApp);
     try {
       const { user } = await loginAs(listening);
-      const logins = await allInFlight(listening, Array(30).fill(user.username));
+      const logins = await allInFlight(listening, Array(30).fill(user.username), '192.0.2.152');
       expect(logins.map((response) => response.status)).toEqual(Array(30).fill(200));
     } finally {
       await listening.close();
     }
+  });
+
+  it('a login the database could not answer (503) gives its place back and counts as no failure', async () => {
+    const { user } = await loginAs(app);
+    const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    try {
+      // Held past the apps' lock timeout (5 s): the login's lookup gives up.
+      await holding(db, 'LOCK TABLE users IN ACCESS EXCLUSIVE MODE', [], () =>
+        http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD }).expect(503),
+      );
+    } finally {
+      await db.end();
+    }
+    for (let attempt = 0; attempt < 10; attempt++) await failLogin(user.username);
   });
 
   it('counts failed logins sent at once from one client IP: no more than 100 reach the password check', async () => {

@@ -10,12 +10,16 @@ import { TooManyRequestsError } from '@evently/common';
 const WINDOW_SECONDS = 15 * 60;
 export const MAX_FAILURES_PER_USERNAME = 10;
 export const MAX_FAILURES_PER_IP = 100;
-/** An attempt still in flight after this long belongs to a process that died mid-check: it no longer holds a place. */
-const IN_FLIGHT_STALE_MS = 60_000;
+/**
+ * An attempt still in flight after this long belongs to a process that died mid-check, and no longer holds a place.
+ * As long as a failure counts: a check queued longer (argon2 behind a flood of logins) must not give up its place
+ * to another guess before it fails.
+ */
+const IN_FLIGHT_STALE_MS = WINDOW_SECONDS * 1000;
 /** How long an attempt waits for a place among a username's or IP's attempts in flight before it is refused. */
 const WAIT_LIMIT_MS = 10_000;
 const FIRST_PAUSE_MS = 20;
-const LONGEST_PAUSE_MS = 250;
+const LONGEST_PAUSE_MS = 100;
 /** Attempts waiting for a place in one process; beyond, they are refused at once rather than held open. */
 const MAX_WAITING = 500;
 
@@ -141,6 +145,8 @@ export class LoginThrottle {
       )) as [number, number];
     } catch (error) {
       this.warn(error as Error);
+      // A reply that timed out may still come from a script that ran and took a place: give it back after it.
+      void this.release(attempt);
       return null;
     }
   }

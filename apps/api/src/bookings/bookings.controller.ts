@@ -24,10 +24,10 @@ import {
 } from './dto/booking-responses.dto';
 import { CreateBookingDto } from './dto/create-booking.dto';
 
-/** Sent with every replay of an `Idempotency-Key`'s first response, whatever its status. */
 /** Someone else's booking is as unknown to a caller who is not staff as a booking that does not exist. */
 const NOT_YOURS: SpecificError = { status: 404, description: "Unknown id, or another user's booking (unless staff)" };
 
+/** Sent with every replay of an `Idempotency-Key`'s first response, whatever its status. */
 const IDEMPOTENT_REPLAYED = {
   'Idempotent-Replayed': {
     description: '`true` when this replays the first response to the same Idempotency-Key and body',
