@@ -142,7 +142,7 @@ export function table(results) {
     row(
       'bookings settled/s',
       `${fmt(run.settledPerSecond)} /s`,
-      `${fmt(run.settled)} settled in ${run.settleSeconds} s`,
+      `${fmt(run.settled)} settled in ${run.settleSeconds} s (confirmed tickets ${fmt(run.confirmedPerSecond)}/s)`,
     );
     row(
       'CPU per request (apis) / per settled booking (workers)',
@@ -157,7 +157,7 @@ export function table(results) {
       inv.ok ? 'hold' : 'BROKEN',
       `confirmed ${fmt(inv.confirmedTickets)}/${fmt(inv.capacity)}, oversold ${inv.oversold}, counter≠rows ${inv.counterMismatches}, ` +
         `unsold ${inv.unsoldDespiteDemand}, pending ${inv.stillPending}, lost ${inv.lostOrExtraBookings}, 5xx ${inv.serverErrors}, ` +
-        `client errors ${inv.clientErrors}`,
+        `client errors ${inv.clientErrors}, other statuses ${inv.otherStatuses}`,
     );
   }
   section(`Browse (${fmt(results.config.connections)} conns unless noted)`);

@@ -206,26 +206,39 @@ function readStatus(pid) {
 }
 
 /**
- * CPU time (ms) used so far by this machine's PostgreSQL processes (`postgres` in `/proc/<pid>/comm`): its backends,
- * which the apps' pools keep open, and its background workers. `null` where none is visible (a server elsewhere, or
- * no /proc). A process that exits between two readings takes its share with it, so a difference reads low, never high.
+ * The CPU (ms) each of this machine's PostgreSQL processes (`postgres` in `/proc/<pid>/comm`: its backends, which the
+ * apps' pools keep open, and its background workers) has used so far, by pid; `null` where none is visible (a server
+ * elsewhere, or no /proc).
  */
-export function postgresCpuMs() {
+export function postgresCpuSnapshot() {
   let pids;
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return null;
   }
-  let total = null;
+  const snapshot = new Map();
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (nameOfStat(stat) === 'postgres') total = (total ?? 0) + cpuMsOfStat(stat);
+      if (nameOfStat(stat) === 'postgres') snapshot.set(pid, cpuMsOfStat(stat));
     } catch {
       // The process ended while being read.
     }
   }
+  return snapshot.size > 0 ? snapshot : null;
+}
+
+/**
+ * The CPU PostgreSQL's processes used since `before` (a {@link postgresCpuSnapshot}): a backend started since counts
+ * in full, one that ended since takes its share with it (a sum over whoever is alive at each reading went negative
+ * when a busy backend closed in between).
+ */
+export function postgresCpuMsSince(before) {
+  const after = postgresCpuSnapshot();
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, ms] of after) total += Math.max(0, ms - (before.get(pid) ?? 0));
   return total;
 }
 

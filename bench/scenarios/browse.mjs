@@ -5,7 +5,7 @@ import { BENCH } from '../config.mjs';
 import { createCatalog } from '../lib/database.mjs';
 import { runLoad } from '../lib/load.mjs';
 import { progress } from '../lib/progress.mjs';
-import { cpuMsPer, postgresCpuMs, waitFor } from '../lib/system.mjs';
+import { cpuMsPer, postgresCpuMsSince, postgresCpuSnapshot, waitFor } from '../lib/system.mjs';
 
 import { withoutTags } from './baselines.mjs';
 
@@ -94,16 +94,20 @@ async function warmUp(ctx, paths) {
   return reported('warm-up', result, BENCH.connections);
 }
 
-/** A warmed-up load of `pathOf()` reads, with the apis' and PostgreSQL's CPU per response. */
+/**
+ * A warmed-up load of `pathOf()` reads, with the apis' and PostgreSQL's CPU per response. The warm-up's last requests,
+ * abandoned in flight when it stops, are worked off before the measurement starts.
+ */
 async function measure(ctx, label, pathOf, connections = BENCH.connections) {
   const requestFor = () => () => ({ path: pathOf() });
   const ports = ctx.apiPorts.slice(0, Math.min(ctx.apiPorts.length, connections));
   await runLoad({ label: `${label} warm-up`, ports, connections, seconds: BENCH.warmupSeconds, requestFor });
-  const before = { api: ctx.processes.cpuMs('api'), postgres: postgresCpuMs() };
+  await apisIdle(ctx.processes);
+  const before = { api: ctx.processes.cpuMs('api'), postgres: postgresCpuSnapshot() };
   const result = await runLoad({ label, ports, connections, seconds: BENCH.loadSeconds, requestFor });
   const cpu = {
     apiMsPerRequest: cpuMsPer(before.api, ctx.processes.cpuMs('api'), result.responses),
-    postgresMsPerRequest: cpuMsPer(before.postgres, postgresCpuMs(), result.responses),
+    postgresMsPerRequest: cpuMsPer(0, postgresCpuMsSince(before.postgres), result.responses),
   };
   return { ...reported(label, result, connections), cpu };
 }
