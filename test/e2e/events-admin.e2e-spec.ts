@@ -188,6 +188,11 @@ describe('admin events: create, list, details, update, delete', () => {
       ['a negative price', { price_per_ticket: -1 }, 'price_per_ticket'],
       ['a price over 99,999,999.99', { price_per_ticket: 100_000_000 }, 'price_per_ticket'],
       ['three decimals', { price_per_ticket: 1.234 }, 'price_per_ticket'],
+      [
+        'more decimals as text than a number tells apart',
+        { price_per_ticket: '10.009999999999999999' },
+        'price_per_ticket',
+      ],
       ['a tiny fraction', { price_per_ticket: 1e-7 }, 'price_per_ticket'],
       ['a non-numeric price', { price_per_ticket: 'free' }, 'price_per_ticket'],
       ['no time', { time: undefined }, 'time'],
@@ -201,6 +206,7 @@ describe('admin events: create, list, details, update, delete', () => {
       ['a time that is year 10000 in UTC', { time: '9999-12-31T23:30:00-01:00' }, 'time'],
       ['a non-boolean is_active', { is_active: 'maybe' }, 'is_active'],
       ['an is_active of 2', { is_active: 2 }, 'is_active'],
+      ['a null is_active', { is_active: null }, 'is_active'],
     ])('refuses %s with 400 and per-field details', async (_case, overrides, field) => {
       const response = await http.post('/api/admin/events/').set(organizer.headers).send(validEvent(overrides));
       expect(response.status).toBe(400);

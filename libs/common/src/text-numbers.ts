@@ -81,10 +81,16 @@ export const QueryPageSize = () =>
 
 /**
  * Decimal numbers sent as text (a price in a form body or quoted in JSON, as DRF's DecimalField takes it): a plain
- * decimal becomes a number; anything else stays as given and fails validation.
+ * decimal of at most `maxFractionDigits` decimals (trailing zeros aside) becomes a number; anything else stays as
+ * given and fails validation. Counted on the text, since the number would round `10.009999999999999999` to 10.01.
  */
-export const TextNumber = () =>
-  Transform(({ value }) => (typeof value === 'string' && PLAIN_DECIMAL.test(value.trim()) ? Number(value) : value));
+export const TextNumber = (maxFractionDigits = Infinity) =>
+  Transform(({ value }) => {
+    const text = typeof value === 'string' ? value.trim() : undefined;
+    if (text === undefined || !PLAIN_DECIMAL.test(text)) return value;
+    const [, fraction = ''] = canonicalDecimal(text).split('.');
+    return fraction.length <= maxFractionDigits ? Number(text) : value;
+  });
 
 const WHOLE_NUMBER_TEXT = /^\s*([+-]?\d+)(?:\.0*)?\s*$/;
 

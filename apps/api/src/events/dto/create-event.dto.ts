@@ -36,7 +36,7 @@ export class CreateEventDto {
   @EventPriceField(true)
   price_per_ticket!: number;
 
-  @IsOptional()
+  @Omittable()
   @EventActiveField()
   is_active?: boolean;
 }

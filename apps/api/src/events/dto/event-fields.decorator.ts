@@ -76,15 +76,18 @@ export const EventDescriptionField = () =>
     property(HasNoNulBytes()),
   );
 
+const PRICE_DECIMALS = 2;
+
 /** A JSON number (or a decimal string, as the original accepted) of whole cents from 0 to 99,999,999.99. */
 export const EventPriceField = (required: boolean) =>
   applyDecorators(
     ApiProperty({ example: 150.0, minimum: 0, maximum: MAX_PRICE, description: 'At most 2 decimals', required }),
-    TextNumber(),
+    TextNumber(PRICE_DECIMALS),
     IsNumber({ allowNaN: false, allowInfinity: false }),
     ValidateBy({
       name: 'isWholeCents',
       validator: {
+        // A decimal string still here had more decimals than a number could tell apart from whole cents.
         validate: (value: unknown) => typeof value === 'number' && Math.round(value * 100) / 100 === value,
         defaultMessage: () => 'price_per_ticket must have at most 2 decimal places',
       },
