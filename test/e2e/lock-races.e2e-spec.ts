@@ -10,7 +10,7 @@ import { BookingAllocator, BookingIntake } from '@evently/bookings';
 import { NotFoundError } from '@evently/common';
 import { PG_LOCK_NOT_AVAILABLE, postgresErrorCode } from '@evently/database';
 import { jobIds } from '@evently/queue';
-import { createEvent, eventually, loginAs, TestSession } from '@evently/testing';
+import { createEvent, eventually, loginAs, TEST_PASSWORD, TestSession } from '@evently/testing';
 
 import { marker } from '../support/event-fixtures';
 import { holding, waitForBlocked } from '../support/lock-waits';
@@ -80,6 +80,50 @@ describe('writers meeting on the same rows', () => {
       else expect(outcome).toMatchObject({ status: 'processing' });
     }
     expect(await statusesOf(eventId)).toEqual([]);
+  });
+
+  /** Sends `request` while the test deletes its user uncommitted, as a bulk delete does; commits once it waits. */
+  async function sentAsItsUserIsDeleted(userId: number, request: InjectOptions, waitsOn: string) {
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('DELETE FROM users WHERE id = $1', [userId]);
+      const response = app.inject(request);
+      await waitForBlocked(db, waitsOn);
+      await client.query('COMMIT');
+      return await response;
+    } finally {
+      client.release();
+    }
+  }
+
+  it("a login as its user's deletion commits is the 400 of an unknown user, not a 500", async () => {
+    const { user } = await loginAs(app);
+    const response = await sentAsItsUserIsDeleted(
+      user.id,
+      { method: 'POST', url: '/api/user/auth/login/', payload: { username: user.username, password: TEST_PASSWORD } },
+      'last_login',
+    );
+    expect([response.statusCode, response.json()]).toEqual([
+      400,
+      { error: 'Unable to log in with provided credentials.', details: null },
+    ]);
+  });
+
+  it("a booking with an Idempotency-Key as its booker's deletion commits is the 404 of an unknown booker, not a 500", async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const booker = await loginAs(app);
+    const response = await sentAsItsUserIsDeleted(
+      booker.user.id,
+      {
+        method: 'POST',
+        url: '/api/bookings/',
+        headers: { ...booker.headers, 'idempotency-key': randomUUID() },
+        payload: { event_id: eventId, number_of_tickets: 1 },
+      },
+      'INSERT INTO idempotency_keys',
+    );
+    expect([response.statusCode, response.json()]).toEqual([404, { error: 'User not found.', details: null }]);
   });
 
   it('a batch keeps its requests in arrival order: the one that came first gets the last seat', async () => {

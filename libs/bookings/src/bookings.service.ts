@@ -13,7 +13,7 @@ import {
   PageRequest,
   UnprocessableError,
 } from '@evently/common';
-import { Booking, UNSETTLED_STATUSES, User } from '@evently/database';
+import { Booking, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode, UNSETTLED_STATUSES, User } from '@evently/database';
 import { Metrics } from '@evently/metrics';
 import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
 
@@ -222,11 +222,17 @@ export class BookingsService {
       `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < now() - interval '24 hours'`,
       [userId, key],
     );
-    const claimed = await manager.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body)
-       VALUES ($1, $2, $3, 0, 'null') ON CONFLICT DO NOTHING RETURNING 1`,
-      [userId, key, requestHash],
-    );
+    const claimed = await manager
+      .query(
+        `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body)
+         VALUES ($1, $2, $3, 0, 'null') ON CONFLICT DO NOTHING RETURNING 1`,
+        [userId, key, requestHash],
+      )
+      .catch((error: unknown) => {
+        // The caller was deleted (a bulk delete committing) after its token was checked.
+        if (postgresErrorCode(error) === PG_FOREIGN_KEY_VIOLATION) throw new NotFoundError('User not found.');
+        throw error;
+      });
     if (claimed.length > 0) return null;
     const [stored] = await manager.query(
       `SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2`,

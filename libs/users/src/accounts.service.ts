@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { BadRequestError } from '@evently/common';
-import { User } from '@evently/database';
+import { PG_FOREIGN_KEY_VIOLATION, postgresErrorCode, User } from '@evently/database';
 
 import { LoginThrottle } from './login-throttle.service';
 import { passwordHasher } from './password-hasher';
@@ -39,7 +39,11 @@ export class AccountsService {
     }
     await this.throttle.recordSuccess(attempt);
     await this.users.recordLogin(user.id);
-    return this.tokens.issue(user.id, lifetimeMinutes);
+    return this.tokens.issue(user.id, lifetimeMinutes).catch((error: unknown) => {
+      // Deleted (a bulk delete committing) after its password was checked: as unknown as it now is.
+      if (postgresErrorCode(error) === PG_FOREIGN_KEY_VIOLATION) throw new BadRequestError(INVALID_CREDENTIALS);
+      throw error;
+    });
   }
 
   logout(token: string): Promise<void> {
