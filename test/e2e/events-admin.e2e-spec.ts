@@ -216,6 +216,20 @@ describe('admin events: create, list, details, update, delete', () => {
       });
     });
 
+    it('refuses a price of more than 2 decimals, as a number or as text, with that one message', async () => {
+      for (const price of [1.234, '10.001', '10.009999999999999999', '99999999.999']) {
+        const response = await http
+          .post('/api/admin/events/')
+          .set(organizer.headers)
+          .send(validEvent({ price_per_ticket: price }));
+        expect({ price, status: response.status, details: response.body.details }).toEqual({
+          price,
+          status: 400,
+          details: { price_per_ticket: ['price_per_ticket must have at most 2 decimal places'] },
+        });
+      }
+    });
+
     it('refuses bodies that are not a JSON object, and 5 MB bodies with 413', async () => {
       for (const body of ['[]', '"text"', '{"name":', 'null']) {
         const response = await http

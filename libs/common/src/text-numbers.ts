@@ -5,6 +5,11 @@ import { MAX_PAGE_SIZE } from './pagination';
 
 /** A number as text spells it: digits, an optional `-` and an optional fraction. */
 const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** Whether text is a plain decimal (digits, an optional point and more digits, an optional minus), spaces aside. */
+export function isPlainDecimal(text: string): boolean {
+  return PLAIN_DECIMAL.test(text.trim());
+}
 const DECIMAL_PARTS = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /** PostgreSQL's numeric holds no more digits after the point; a longer fraction would fail the query. */

@@ -1,12 +1,13 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsNumber, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
 
 import {
   BodyBoolean,
   CharFieldText,
   CharLength,
   HasNoNulBytes,
+  isPlainDecimal,
   IsZonedInstant,
   TextInteger,
   TextNumber,
@@ -83,18 +84,29 @@ export const EventPriceField = (required: boolean) =>
   applyDecorators(
     ApiProperty({ example: 150.0, minimum: 0, maximum: MAX_PRICE, description: 'At most 2 decimals', required }),
     TextNumber(PRICE_DECIMALS),
-    IsNumber({ allowNaN: false, allowInfinity: false }),
     ValidateBy({
-      name: 'isWholeCents',
+      name: 'isPrice',
       validator: {
-        // A decimal string still here had more decimals than a number could tell apart from whole cents.
-        validate: (value: unknown) => typeof value === 'number' && Math.round(value * 100) / 100 === value,
-        defaultMessage: () => 'price_per_ticket must have at most 2 decimal places',
+        validate: (value: unknown) => priceError(value) === undefined,
+        defaultMessage: (args) => priceError(args?.value) ?? '',
       },
     }),
-    Min(0),
-    Max(MAX_PRICE),
   );
+
+const TOO_MANY_DECIMALS = 'price_per_ticket must have at most 2 decimal places';
+
+/** Why a price is refused, in one message, as DRF gives one; undefined when it is a price. */
+function priceError(value: unknown): string | undefined {
+  // The only decimal text left here had more decimals than a number could tell apart from whole cents.
+  if (typeof value === 'string' && isPlainDecimal(value)) return TOO_MANY_DECIMALS;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return 'price_per_ticket must be a number conforming to the specified constraints';
+  }
+  if (value < 0) return 'price_per_ticket must not be less than 0';
+  if (value > MAX_PRICE) return `price_per_ticket must not be greater than ${MAX_PRICE}`;
+  if (Math.round(value * 100) / 100 !== value) return TOO_MANY_DECIMALS;
+  return undefined;
+}
 
 export const EventActiveField = () =>
   applyDecorators(ApiProperty({ required: false, default: true }), BodyBoolean(), IsBoolean());
