@@ -165,7 +165,7 @@ async function redisVersion(url) {
   }
 }
 
-const USAGE = `usage: npm run bench            the on-sale benchmark (1.5–5 minutes; bench/README.md)
+const USAGE = `usage: npm run bench            the on-sale benchmark (2–5 minutes; bench/README.md)
        npm run bench -- soak    the soak (npm run soak; 10 minutes by default)
 Settings come from BENCH_* and SOAK_* environment variables (bench/README.md), not arguments.`;
 

@@ -35,7 +35,8 @@ export async function runLoad({ label, ports, connections = BENCH.connections, s
           connections: perPort,
           seconds,
           amount: requests === undefined ? undefined : Math.floor(requests / ports.length),
-          requestFor: (connection) => requestFor(index * perPort + connection),
+          // Interleaved over the ports, so neighbouring connection numbers (an event's users) reach both apis.
+          requestFor: (connection) => requestFor(connection * ports.length + index),
           record,
         }),
       ),
