@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-import { describeError, exitStatusOf, onStopSignals } from '@evently/common';
+import { describeError, onStopSignals } from '@evently/common';
 
 import { RETRY_SHORTLY } from './common/http-exception.filter';
 
@@ -48,12 +48,9 @@ export function shutDownOnSignals(app: NestFastifyApplication): void {
       process.exit(1);
     }
   };
-  onStopSignals(
-    (signal) => {
-      const again = signal === 'SIGINT' ? ' (press Ctrl-C again, a few seconds later, to quit at once)' : '';
-      console.error(`stopping on ${signal}: finishing the requests received…${again}`);
-      void shutDown();
-    },
-    (signal) => process.exit(exitStatusOf(signal)),
-  );
+  onStopSignals((signal) => {
+    const again = signal === 'SIGINT' ? ' (press Ctrl-C again, a few seconds later, to quit at once)' : '';
+    console.error(`stopping on ${signal}: finishing the requests received…${again}`);
+    void shutDown();
+  });
 }

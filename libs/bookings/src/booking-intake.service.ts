@@ -14,6 +14,7 @@ import {
 } from '@evently/database';
 import { bookingTaskId, JobProducer } from '@evently/queue';
 
+import { asNotFound } from './foreign-key-refusal';
 import { MailRushPause } from './mail-rush-pause.service';
 
 export interface BookingRequest {
@@ -209,13 +210,6 @@ export class BookingIntake implements OnModuleDestroy {
     );
     return rows.map((row, index) => toOutcome(row, requests[index]));
   }
-}
-
-/** The event or the booker was deleted between the checks and the insert (a foreign-key violation). */
-function asNotFound(error: unknown): unknown {
-  if (postgresErrorCode(error) !== PG_FOREIGN_KEY_VIOLATION) return error;
-  const constraint = String((error as { driverError?: { constraint?: unknown } }).driverError?.constraint ?? '');
-  return new NotFoundError(constraint.includes('event') ? 'Event not found.' : 'User not found.');
 }
 
 function toOutcome(row: CheckedRow, request: BookingRequest): Booking | Error {

@@ -13,11 +13,12 @@ import {
   PageRequest,
   UnprocessableError,
 } from '@evently/common';
-import { Booking, PG_FOREIGN_KEY_VIOLATION, postgresErrorCode, UNSETTLED_STATUSES, User } from '@evently/database';
+import { Booking, UNSETTLED_STATUSES, User } from '@evently/database';
 import { Metrics } from '@evently/metrics';
 import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
 
 import { BookingIntake, BookingRequest } from './booking-intake.service';
+import { asNotFound } from './foreign-key-refusal';
 
 export const MAX_TICKETS_PER_BOOKING = 10;
 
@@ -229,9 +230,8 @@ export class BookingsService {
         [userId, key, requestHash],
       )
       .catch((error: unknown) => {
-        // The caller was deleted (a bulk delete committing) after its token was checked.
-        if (postgresErrorCode(error) === PG_FOREIGN_KEY_VIOLATION) throw new NotFoundError('User not found.');
-        throw error;
+        // The caller was deleted (a bulk delete committing) after its token was checked: its 404.
+        throw asNotFound(error);
       });
     if (claimed.length > 0) return null;
     const [stored] = await manager.query(

@@ -9,9 +9,13 @@ export const exitStatusOf = (signal: StopSignal): number => (signal === 'SIGINT'
 /**
  * Calls `stop` on the first SIGINT or SIGTERM. Another within {@link REPEATED_SIGNAL_MS} is the same Ctrl-C delivered
  * twice (by the terminal to the whole process group, and again by npm or `npm start`'s launcher) and is ignored, as
- * Node's default for it would end the process at once; one that comes later calls `quit`, the operator's "now".
+ * Node's default for it would end the process at once; one that comes later calls `quit`, the operator's "now"
+ * (by default, exit as a process the signal ended).
  */
-export function onStopSignals(stop: (signal: StopSignal) => void, quit: (signal: StopSignal) => void): void {
+export function onStopSignals(
+  stop: (signal: StopSignal) => void,
+  quit: (signal: StopSignal) => void = (signal) => process.exit(exitStatusOf(signal)),
+): void {
   let firstAt: number | undefined;
   const onSignal = (signal: StopSignal) => {
     if (firstAt === undefined) {

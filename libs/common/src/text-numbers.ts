@@ -5,12 +5,12 @@ import { MAX_PAGE_SIZE } from './pagination';
 
 /** A number as text spells it: digits, an optional `-` and an optional fraction. */
 const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+const DECIMAL_PARTS = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /** Whether text is a plain decimal (digits, an optional point and more digits, an optional minus), spaces aside. */
 export function isPlainDecimal(text: string): boolean {
   return PLAIN_DECIMAL.test(text.trim());
 }
-const DECIMAL_PARTS = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /** PostgreSQL's numeric holds no more digits after the point; a longer fraction would fail the query. */
 const MAX_FRACTION_DIGITS = 16_383;
@@ -34,7 +34,7 @@ export function canonicalDecimal(decimal: string): string {
  */
 export const QueryDecimal = () =>
   Transform(({ value }) =>
-    typeof value === 'string' && PLAIN_DECIMAL.test(value.trim()) ? canonicalDecimal(value.trim()) : value,
+    typeof value === 'string' && isPlainDecimal(value) ? canonicalDecimal(value.trim()) : value,
   );
 
 /**
@@ -91,10 +91,9 @@ export const QueryPageSize = () =>
  */
 export const TextNumber = (maxFractionDigits = Infinity) =>
   Transform(({ value }) => {
-    const text = typeof value === 'string' ? value.trim() : undefined;
-    if (text === undefined || !PLAIN_DECIMAL.test(text)) return value;
-    const [, fraction = ''] = canonicalDecimal(text).split('.');
-    return fraction.length <= maxFractionDigits ? Number(text) : value;
+    if (typeof value !== 'string' || !isPlainDecimal(value)) return value;
+    const [, fraction = ''] = canonicalDecimal(value.trim()).split('.');
+    return fraction.length <= maxFractionDigits ? Number(value) : value;
   });
 
 const WHOLE_NUMBER_TEXT = /^\s*([+-]?\d+)(?:\.0*)?\s*$/;

@@ -80,8 +80,14 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
 if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) end`;
 
+/** An attempt under its own member in the Redis sets of {@link LoginThrottle.keys}. */
+interface ReservedAttempt {
+  member: string;
+  keys: string[];
+}
+
 /** An attempt let through the limit; null where Redis could not be asked (the limit is then not enforced). */
-export type LoginAttempt = { member: string; keys: string[] } | null;
+export type LoginAttempt = ReservedAttempt | null;
 
 /**
  * Counts failed logins per username and per client IP in Redis, shared by every api process, over the last 15
@@ -131,7 +137,7 @@ export class LoginThrottle {
     return this.finish(attempt, false);
   }
 
-  private async tryReserve(attempt: { member: string; keys: string[] }): Promise<[number, number] | null> {
+  private async tryReserve(attempt: ReservedAttempt): Promise<[number, number] | null> {
     try {
       return (await this.redis.client.eval(
         RESERVE_ATTEMPT,

@@ -2,7 +2,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 
 import { NestFactory } from '@nestjs/core';
 
-import { describeError, exitStatusOf, onStopSignals } from '@evently/common';
+import { describeError, onStopSignals } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
 import { migrateDatabase, PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE, postgresErrorCode } from '@evently/database';
 
@@ -74,13 +74,10 @@ async function run(argv: string[]): Promise<string> {
  */
 function interruption(): AbortSignal {
   const interrupted = new AbortController();
-  onStopSignals(
-    () => {
-      console.error('stopping the migration in progress… (press Ctrl-C again, a few seconds later, to quit at once)');
-      interrupted.abort();
-    },
-    (signal) => process.exit(exitStatusOf(signal)),
-  );
+  onStopSignals(() => {
+    console.error('stopping the migration in progress… (press Ctrl-C again, a few seconds later, to quit at once)');
+    interrupted.abort();
+  });
   return interrupted.signal;
 }
 

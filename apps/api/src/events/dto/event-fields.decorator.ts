@@ -104,7 +104,7 @@ function priceError(value: unknown): string | undefined {
   }
   if (value < 0) return 'price_per_ticket must not be less than 0';
   if (value > MAX_PRICE) return `price_per_ticket must not be greater than ${MAX_PRICE}`;
-  if (Math.round(value * 100) / 100 !== value) return TOO_MANY_DECIMALS;
+  if (Math.round(value * 10 ** PRICE_DECIMALS) / 10 ** PRICE_DECIMALS !== value) return TOO_MANY_DECIMALS;
   return undefined;
 }
 
