@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkerHost } from '@nestjs/bullmq';
 import { INestApplicationContext } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { Job } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 
 import { JOB_QUEUE, JobName, JobPayloads, QUEUES } from '@evently/queue';
@@ -61,6 +61,14 @@ describe('queues: every job name has exactly one handler', () => {
   it('refuses a job name nobody declared', async () => {
     for (const [, [processor]] of processors) {
       await expect(processor.process(fakeJob('no-such-job'))).rejects.toThrow('no handler for job no-such-job');
+    }
+  });
+
+  it('leaves a job name it does not know to be retried (a newer worker’s job during a rolling upgrade)', async () => {
+    for (const [, [processor]] of processors) {
+      const refusal = await processor.process(fakeJob('no-such-job')).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(Error);
+      expect(refusal).not.toBeInstanceOf(UnrecoverableError);
     }
   });
 });

@@ -105,8 +105,9 @@ export class MailProcessor extends WorkerHost implements OnModuleInit, OnModuleD
     });
   }
 
+  /** A name this worker does not know may be a newer version's mail: retried, so a newer worker sends it. */
   private handlerFor(name: string): (payload: unknown) => Promise<Mail | null> {
-    if (!Object.hasOwn(this.handlers, name)) throw new UnrecoverableError(`no handler for job ${name}`);
+    if (!Object.hasOwn(this.handlers, name)) throw new Error(`no handler for job ${name}`);
     return this.handlers[name as MailJobName] as (payload: unknown) => Promise<Mail | null>;
   }
 }
