@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 
@@ -23,7 +25,7 @@ describe('HTTP conventions', () => {
 
   it('answers unknown routes with 404 in the error shape', async () => {
     const response = await http.get('/api/no-such-thing/').expect(404);
-    expect(response.body).toEqual({ error: expect.any(String), details: null });
+    expect(response.body).toEqual({ error: 'Not found.', details: null });
   });
 
   it('answers a method a path does not take with 405 naming the ones it does (Allow), as DRF does', async () => {
@@ -56,6 +58,49 @@ describe('HTTP conventions', () => {
   ] as const)('still answers 404 where the path names nothing that could exist (%s)', async (_case, method, path) => {
     const response = await http[method](path).set('content-type', 'text/plain').send('hi');
     expect(response.status).toBe(404);
+  });
+
+  const AUTHENTICATED_ID_PATHS = [
+    ['get', '/api/bookings/{uuid}/'],
+    ['delete', '/api/bookings/{uuid}/'],
+    ['get', '/api/users/{int}/bookings/'],
+    ['get', '/api/admin/events/{uuid}/details/'],
+    ['put', '/api/admin/events/{uuid}/'],
+    ['delete', '/api/admin/events/{uuid}/delete/'],
+    ['post', '/api/admin/events/{uuid}/notify/'],
+    ['get', '/api/admin/analytics/{uuid}/'],
+  ] as const;
+  const withIds = (path: string, uuid: string, int: string) => path.replace('{uuid}', uuid).replace('{int}', int);
+
+  it.each(AUTHENTICATED_ID_PATHS)(
+    'answers %s %s with an id that could not exist 404 before asking for credentials, as Django’s URL patterns do',
+    async (method, path) => {
+      const malformed = await http[method](withIds(path, 'not-a-uuid', 'abc')).send({});
+      expect({ status: malformed.status, body: malformed.body }).toEqual({
+        status: 404,
+        body: { error: 'Not found.', details: null },
+      });
+      const possible = await http[method](withIds(path, randomUUID(), '7')).send({});
+      expect(possible.status).toBe(401);
+    },
+  );
+
+  it('reads a user id in a path as digits only, as Django’s <int:> does (0x2 is no user 2)', async () => {
+    const staff = await loginAs(app, 'staff');
+    const own = staff.user.id;
+    await http.get(`/api/users/${own}/bookings/`).set(staff.headers).expect(200);
+    for (const id of [`0x${own.toString(16)}`, `${own}e0`, `+${own}`, `${own}.0`, `%20${own}`]) {
+      const response = await http.get(`/api/users/${id}/bookings/`).set(staff.headers);
+      expect({ id, status: response.status }).toEqual({ id, status: 404 });
+    }
+  });
+
+  it('answers a path that is another route’s, not an id, with that route’s 405 (PUT on the admin list)', async () => {
+    for (const role of ['staff', 'user'] as const) {
+      const session = await loginAs(app, role);
+      const put = await http.put('/api/admin/events/list/').set(session.headers).send({});
+      expect({ role, status: put.status, allow: put.headers.allow }).toEqual({ role, status: 405, allow: 'GET, HEAD' });
+    }
   });
 
   it('rejects malformed JSON with 400 in the error shape', async () => {

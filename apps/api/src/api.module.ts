@@ -11,6 +11,7 @@ import { QueueModule } from '@evently/queue';
 import { UsersModule as UsersDomainModule } from '@evently/users';
 
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { PathIdsGuard } from './common/path-ids.guard';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AdminUsersModule } from './admin-users/admin-users.module';
 import { AnalyticsModule } from './analytics/analytics.module';
@@ -43,6 +44,8 @@ import { UsersModule } from './users/users.module';
   ],
   providers: [
     OwedBumpKeeper,
+    // In this order: a path id that could not exist is a 404 before any authentication.
+    { provide: APP_GUARD, useClass: PathIdsGuard },
     { provide: APP_GUARD, useClass: TokenAuthGuard },
     { provide: APP_PIPE, useClass: AppValidationPipe },
     { provide: APP_FILTER, useClass: HttpExceptionFilter },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { DomainError, TooManyRequestsError } from '@evently/common';
@@ -8,6 +8,7 @@ import { isDatabaseGiveUp, isDatabaseUnavailable, PG_STRING_TOO_LONG, postgresEr
 
 import { BODY_LIMIT_TEXT, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
 import { ErrorBody } from './error-body';
+import { hasPossibleIds } from './id-params';
 import { otherRoutedMethods } from './routed-methods';
 
 /** Every request the api refuses with 503 (database down, overloaded, shutting down) says when to try again. */
@@ -33,7 +34,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    const rendered = methodNotAllowed(http.getRequest<FastifyRequest>()) ?? renderError(exception);
+    const rendered = routingError(http.getRequest<FastifyRequest>(), exception) ?? renderError(exception);
     if (rendered.headers) reply.headers(rendered.headers);
     void reply.status(rendered.status).send(rendered.body);
   }
@@ -57,18 +58,24 @@ export function renderRefusal(refusal: DomainError): RenderedError {
 }
 
 /**
- * A path that exists, asked with a method it does not take, is DRF's 405 naming the methods it does take (`Allow`),
- * not a 404 that would tell the client the resource is gone.
+ * A request no route took, or one whose path id could not exist (`PUT /api/admin/events/list/` is no event's
+ * update: it is the list, which takes GET). A path that exists, asked with a method it does not take, is DRF's 405 naming the methods
+ * it does take (`Allow`), not a 404 that would tell the client the resource is gone; any other is the same 404 as
+ * an unknown id, not the router's `Cannot GET /path`.
  */
-function methodNotAllowed(request: FastifyRequest): RenderedError | undefined {
-  if (!request.is404) return undefined;
+function routingError(request: FastifyRequest, exception: unknown): RenderedError | undefined {
+  const routed = !request.is404 && hasPossibleIds((request.params ?? {}) as Record<string, unknown>);
+  if (routed) return undefined;
   const allowed = otherRoutedMethods(request);
-  if (allowed.length === 0) return undefined;
-  return {
-    status: 405,
-    body: { error: `Method "${request.method}" not allowed.`, details: null },
-    headers: { allow: allowed.join(', ') },
-  };
+  if (allowed.length > 0) {
+    return {
+      status: 405,
+      body: { error: `Method "${request.method}" not allowed.`, details: null },
+      headers: { allow: allowed.join(', ') },
+    };
+  }
+  if (exception instanceof NotFoundException) return { status: 404, body: { error: 'Not found.', details: null } };
+  return undefined;
 }
 
 function renderError(exception: unknown): RenderedError {

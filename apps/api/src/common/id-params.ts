@@ -32,6 +32,18 @@ export function isUuid(value: string): boolean {
   return isUUID(value, 'all');
 }
 
+/** The path ids the routes read, by parameter name, as their pipes read them. */
+const PATH_ID_CHECKS: Readonly<Record<string, (value: string) => boolean>> = {
+  id: isUuid,
+  event_id: isUuid,
+  user_id: isIntId,
+};
+
+/** False when one of a route's path ids could not exist (a malformed UUID, a user id beyond int32). */
+export function hasPossibleIds(params: Readonly<Record<string, unknown>>): boolean {
+  return Object.entries(params).every(([name, value]) => PATH_ID_CHECKS[name]?.(String(value)) ?? true);
+}
+
 /** Documents a path param read with {@link IntIdParam}, which the Swagger plugin would call a `number`. */
 export const ApiIntIdParam = (name: string) =>
   ApiParam({ name, schema: { ...INT32, minimum: 1, maximum: MAX_INT_ID } });

@@ -1,18 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 
-import { isIntId, isUuid } from './id-params';
+import { hasPossibleIds } from './id-params';
 
 /** The router's longest path parameter; a longer one names nothing (404). */
 export const MAX_PARAM_LENGTH = 200;
 
 const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
-/** The path ids each route reads, as its pipes read them. */
-const ID_PARAMS: Readonly<Record<string, (value: string) => boolean>> = {
-  id: isUuid,
-  event_id: isUuid,
-  user_id: isIntId,
-};
 
 /**
  * The methods the path of a request that found no route is routed for, other than its own. None when no route has
@@ -25,9 +18,7 @@ export function otherRoutedMethods(request: FastifyRequest): string[] {
   if (!isRoutable(url)) return [];
   const routed = ROUTABLE_METHODS.filter((method) => {
     const route = request.server.findRoute({ method, url });
-    return (
-      route !== null && Object.entries(route.params).every(([name, value]) => ID_PARAMS[name]?.(String(value)) ?? true)
-    );
+    return route !== null && hasPossibleIds(route.params);
   });
   return routed.some((method) => method === request.method) ? [] : routed;
 }
