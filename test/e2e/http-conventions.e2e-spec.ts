@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 
-import { createEvent, loginAs } from '@evently/testing';
+import { createEvent, loginAs, TEST_PASSWORD, uniqueName } from '@evently/testing';
 import { TokensService } from '@evently/users';
 
 import { MAX_FORM_FIELDS } from '../../apps/api/src/common/body-limits';
@@ -132,6 +132,52 @@ describe('HTTP conventions', () => {
       .expect(413);
     expectErrorShape(response.body);
     expect(response.body.details).toBe('The limit is 1 MB.');
+  });
+
+  describe('a JSON body is text in the charset its type names, UTF-8 unless it names one', () => {
+    const registration = (firstName: string) =>
+      `{"username":"${uniqueName('charset')}","email":"charset@example.com","password":"${TEST_PASSWORD}",` +
+      `"first_name":"${firstName}"}`;
+    // The bytes as they are: superagent would send a Buffer as its JSON.
+    const register = (body: Buffer, contentType: string) =>
+      http
+        .post('/api/user/auth/register/')
+        .set('content-type', contentType)
+        .serialize((bytes: Buffer) => bytes as unknown as string)
+        .send(body);
+
+    it('refuses bytes that are not UTF-8 with 400, and registers nobody (not U+FFFD in their place)', async () => {
+      const body = Buffer.from(registration('caf\u00e9'), 'latin1');
+      const username = JSON.parse(body.toString('latin1')).username as string;
+      const response = await register(body, 'application/json');
+      expect({ status: response.status, body: response.body }).toEqual({
+        status: 400,
+        body: { error: 'Request body is not valid Unicode.', details: 'It is not well-formed utf-8.' },
+      });
+      const [{ count }] = await dataSourceOf(app).query('SELECT count(*)::int FROM users WHERE username = $1', [
+        username,
+      ]);
+      expect(count).toBe(0);
+    });
+
+    it('reads the charset the type names, as DRF does', async () => {
+      const body = Buffer.from(registration('caf\u00e9'), 'latin1');
+      const username = JSON.parse(body.toString('latin1')).username as string;
+      const response = await register(body, 'application/json; charset=iso-8859-1');
+      expect(response.status).toBe(201);
+      const [{ first_name }] = await dataSourceOf(app).query('SELECT first_name FROM users WHERE username = $1', [
+        username,
+      ]);
+      expect(first_name).toBe('café');
+    });
+
+    it('answers a charset it does not know with 415', async () => {
+      const response = await register(Buffer.from(registration('x')), 'application/json; charset=no-such-charset');
+      expect({ status: response.status, body: response.body }).toEqual({
+        status: 415,
+        body: { error: 'Unsupported charset "no-such-charset".', details: null },
+      });
+    });
   });
 
   it('rejects a body of a type DRF does not parse (text/plain) with 415 naming the types it takes', async () => {

@@ -1,6 +1,8 @@
+import { TextDecoder } from 'node:util';
+
 import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 
-import { BadRequestError } from '@evently/common';
+import { BadRequestError, UnsupportedMediaTypeError } from '@evently/common';
 
 export const MAX_JSON_DEPTH = 32;
 
@@ -9,12 +11,13 @@ export const MAX_JSON_DEPTH = 32;
  * keys), plus two rules. An empty body is no body, as clients send `Content-Type: application/json` on a
  * bodiless DELETE or logout. A body nested deeper than 32 levels is refused before it is parsed: no request
  * needs it, and class-transformer recurses once per level, so 10,000 levels would overflow the stack. And
- * strings must be well-formed Unicode.
+ * the body must be text in its charset, and its strings well-formed Unicode.
  */
 export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   return (request, body, done) => {
-    const text = body.toString('utf8');
+    const text = decodeBody(body, request.headers['content-type']);
+    if (text instanceof Error) return done(text);
     if (text.trim() === '') return done(null, undefined);
     if (exceedsDepth(text, MAX_JSON_DEPTH)) {
       return done(new BadRequestError('Request body is nested too deeply.', `The limit is ${MAX_JSON_DEPTH} levels.`));
@@ -27,6 +30,27 @@ export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buff
     });
   };
 }
+
+/**
+ * The body in the charset its type names, UTF-8 unless it names one, as DRF's parser decodes it: bytes that are not
+ * text in it are a 400, where decoding leniently would store U+FFFD in their place.
+ */
+function decodeBody(body: Buffer, contentType: string | undefined): string | Error {
+  const charset = CHARSET.exec(contentType ?? '')?.[1] ?? 'utf-8';
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset, { fatal: true });
+  } catch {
+    return new UnsupportedMediaTypeError(`Unsupported charset "${charset}".`);
+  }
+  try {
+    return decoder.decode(body);
+  } catch {
+    return new BadRequestError('Request body is not valid Unicode.', `It is not well-formed ${decoder.encoding}.`);
+  }
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 /** `"\ud800"` is valid JSON but no text: validators that encode it (isEmail) throw, and PostgreSQL mangles it. */
 function isWellFormed(value: unknown): boolean {
