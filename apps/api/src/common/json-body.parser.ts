@@ -31,15 +31,19 @@ export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buff
   };
 }
 
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+// Without a stream, decoding keeps no state from one body to the next: one decoder serves every request.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * The body in the charset its type names, UTF-8 unless it names one, as DRF's parser decodes it: bytes that are not
  * text in it are a 400, where decoding leniently would store U+FFFD in their place.
  */
 function decodeBody(body: Buffer, contentType: string | undefined): string | Error {
-  const charset = CHARSET.exec(contentType ?? '')?.[1] ?? 'utf-8';
-  let decoder: TextDecoder;
+  const charset = CHARSET.exec(contentType ?? '')?.[1];
+  let decoder = UTF8;
   try {
-    decoder = new TextDecoder(charset, { fatal: true });
+    if (charset !== undefined) decoder = new TextDecoder(charset, { fatal: true });
   } catch {
     return new UnsupportedMediaTypeError(`Unsupported charset "${charset}".`);
   }
@@ -49,8 +53,6 @@ function decodeBody(body: Buffer, contentType: string | undefined): string | Err
     return new BadRequestError('Request body is not valid Unicode.', `It is not well-formed ${decoder.encoding}.`);
   }
 }
-
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 /** `"\ud800"` is valid JSON but no text: validators that encode it (isEmail) throw, and PostgreSQL mangles it. */
 function isWellFormed(value: unknown): boolean {
