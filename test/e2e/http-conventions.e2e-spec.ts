@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AddressInfo, connect } from 'node:net';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -468,6 +469,56 @@ describe('HTTP conventions', () => {
       const session = await loginAs(app, 'staff');
       const { status, body } = await http.get(path).set(session.headers);
       expect({ status, body }).toEqual({ status: 404, body: { error: 'Not found.', details: null } });
+    });
+  });
+});
+
+describe('requests Node’s HTTP parser refuses, before any route', () => {
+  let app: NestFastifyApplication;
+  let port: number;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    await app.listen(0, '127.0.0.1');
+    port = (app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(() => app.close());
+
+  /** Sends bytes as they are on a new connection and reads the answer until the server closes it. */
+  const sendRaw = (bytes: string) =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+      let answer = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const [head, body] = answer.split('\r\n\r\n');
+        resolve({ status: Number(head.split(' ')[1]), body: JSON.parse(body) });
+      });
+    });
+
+  it.each([
+    ['a header with a control character', 'GET /api/health/ HTTP/1.1\r\nHost: localhost\r\nX-A: a\u0001b\r\n\r\n'],
+    [
+      'a malformed chunk size',
+      'POST /api/user/auth/login/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    ],
+    [
+      'two Content-Length headers',
+      'POST /api/user/auth/login/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+    ],
+  ])('answers %s with 400 in the error shape', async (_case, bytes) => {
+    expect(await sendRaw(bytes)).toEqual({ status: 400, body: { error: 'Malformed HTTP request.', details: null } });
+  });
+
+  it('answers a request line and headers over 16 KB with 431 in the error shape, naming the limit', async () => {
+    const answer = await sendRaw(
+      `GET /api/user/events/?search=${'a'.repeat(17_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+    );
+    expect(answer).toEqual({
+      status: 431,
+      body: { error: 'Request line and headers are too large.', details: 'The limit is 16 KB.' },
     });
   });
 });

@@ -10,6 +10,7 @@ import { AppConfig } from '@evently/config';
 import { ApiModule } from './api.module';
 import { registerAnswerReplay } from './common/answer-replay';
 import { BODY_LIMIT_BYTES } from './common/body-limits';
+import { replyToClientError } from './common/client-error';
 import { multipartBodyParser, otherBodyParser, urlencodedBodyParser } from './common/form-body.parser';
 import { HostCheck } from './common/host-header';
 import { replyToRouterError } from './common/http-exception.filter';
@@ -61,6 +62,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     // graceful-shutdown.ts answers requests that arrive while closing, in the contract's error shape.
     return503OnClosing: false,
     frameworkErrors: replyToRouterError,
+    clientErrorHandler: replyToClientError,
   });
   // abortOnError off: a start-up failure (database unreachable, say) is thrown to the caller after Nest logged it, so
   // main exits 1 with its message and a test sees the error, where Nest would end the process itself.
