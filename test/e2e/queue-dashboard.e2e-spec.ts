@@ -100,6 +100,20 @@ describe('Bull Board at /api/admin/queues', () => {
     expect(await mailQueue.isPaused()).toBe(false);
   });
 
+  it('answers a NUL in the URL with 400 in the error shape (Bull Board itself answered 500)', async () => {
+    const staff = await loginAs(app, 'staff');
+    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    for (const path of ['/api/queues?status=%00', '/api/queues?activeQueue=mail&status=%00']) {
+      const response = await http.get(`${BOARD}${path}`).set('Cookie', cookie);
+      expect({ path, status: response.status, body: response.body }).toEqual({
+        path,
+        status: 400,
+        body: { error: 'The URL holds a NUL character.', details: null },
+      });
+    }
+    await http.get(`${BOARD}/api/queues?status=%00`).expect(401);
+  });
+
   it('refuses a session older than DASHBOARD_SESSION_MINUTES, and its token stops working on the api', async () => {
     const staff = await loginAs(app, 'staff');
     const cookie = cookieOf(await logIn(staff.user.username).expect(303));

@@ -30,6 +30,7 @@ export function registerQueueDashboard(app: NestFastifyApplication): void {
   void fastify.register(
     async (scope) => {
       scope.addHook('onRequest', (request, reply) => requireStaff(sessions, request, reply));
+      scope.addHook('onRequest', refuseNul);
       await scope.register(board.registerPlugin());
     },
     { prefix: DASHBOARD_PATH },
@@ -51,4 +52,10 @@ async function requireStaff(sessions: DashboardSessionService, request: FastifyR
     return reply.redirect(`${DASHBOARD_PATH}/login`, 303);
   }
   return reply.status(401).send({ error: 'Log in at the dashboard login form first.', details: null });
+}
+
+/** Bull Board answers a NUL in a query value with a 500 (it reads its own error text back as JSON); no board URL needs one. */
+async function refuseNul(request: FastifyRequest, reply: FastifyReply) {
+  if (/%00/i.test(request.url))
+    return reply.status(400).send({ error: 'The URL holds a NUL character.', details: null });
 }
