@@ -101,7 +101,9 @@ describe('npm run cli', () => {
       const early = await cliWith({ DATABASE_URL: url.toString() }, 'seed-demo');
       expect({ code: early.code, stderr: early.stderr }).toEqual({
         code: 1,
-        stderr: expect.stringContaining('run `npm run migration:run` first)'),
+        stderr: expect.stringContaining(
+          'run the migrations first: `npm run migration:run`, or this CLI’s migrate command)',
+        ),
       });
       const migrated = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
       expect(migrated.code).toBe(0);

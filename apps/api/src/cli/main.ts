@@ -11,6 +11,7 @@ import { createSuperuser } from './create-superuser.command';
 import { seedDemo } from './seed-demo.command';
 
 const USAGE = `usage: npm run cli -- <command> [options]
+  (in the api image, without npm's scripts: node dist/apps/api/apps/api/src/cli/main.js <command> [options])
 
 commands:
   migrate                                              create the database if missing and apply migrations
@@ -107,7 +108,9 @@ run(argv).then(
     if ((error as Error).name === 'AbortError')
       return exit(130, argv[0] === 'migrate' ? MIGRATE_CANCELLED : 'cancelled');
     const notMigrated = argv[0] !== 'migrate' && NOT_MIGRATED.has(postgresErrorCode(error) ?? '');
-    const hint = notMigrated ? ' (if DATABASE_URL names the right database, run `npm run migration:run` first)' : '';
+    const hint = notMigrated
+      ? ' (if DATABASE_URL names the right database, run the migrations first: `npm run migration:run`, or this CLI’s migrate command)'
+      : '';
     exit(1, `error: ${describeError(error)}${hint}`);
   },
 );
