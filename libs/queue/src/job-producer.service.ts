@@ -1,12 +1,13 @@
 import { setImmediate } from 'node:timers/promises';
 
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 
 import { withTimeout } from '@evently/cache';
 
 import { BOOKING_JOBS, JOB_QUEUE, OutgoingJob, QUEUES, settleSignalId } from './queue-names';
+import { logQueueErrors } from './queue-errors';
 
 const ENQUEUE_BUDGET_MS = 2000;
 const LOOKUP_BUDGET_MS = 5000;
@@ -25,6 +26,8 @@ export class JobProducer {
 
   constructor(@InjectQueue(QUEUES.bookings) bookings: Queue, @InjectQueue(QUEUES.mail) mail: Queue) {
     this.queues = { [QUEUES.bookings]: bookings, [QUEUES.mail]: mail };
+    const logger = new Logger(JobProducer.name);
+    for (const [name, queue] of Object.entries(this.queues)) logQueueErrors(queue, logger, `queue ${name}`);
   }
 
   /** Adds jobs with their ids; throws when Redis does not take them within the budget. */

@@ -6,7 +6,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { BookingAllocator } from '@evently/bookings';
 import { jobLogBindings } from '@evently/common';
 import { AppConfig } from '@evently/config';
-import { BOOKING_JOBS, JobPayloads, QUEUES, WORKER_NAME } from '@evently/queue';
+import { BOOKING_JOBS, JobPayloads, logQueueErrors, QUEUES, WORKER_NAME } from '@evently/queue';
 
 import { ProcessorsClosing } from '../processors/processors-closing';
 import { databasePoolShortfall } from './database-pool-check';
@@ -41,6 +41,7 @@ export class BookingProcessor extends WorkerHost implements OnModuleInit, OnModu
 
   onModuleInit(): void {
     this.closing.register(this.worker);
+    logQueueErrors(this.worker, this.logger, 'bookings worker');
     this.worker.concurrency = this.config.workerConcurrency;
     const shortfall = databasePoolShortfall(this.config);
     if (shortfall) this.logger.warn(shortfall);

@@ -5,7 +5,16 @@ import { PinoLogger } from 'nestjs-pino';
 
 import { jobLogBindings } from '@evently/common';
 import { DeliveryOutcome, isPermanentRejection, Mail, MAIL_CONCURRENCY, MailService } from '@evently/mail';
-import { JobPayloads, MAIL_BACKOFF, MAIL_JOBS, mailRetryDelay, OutboxRelay, QUEUES, WORKER_NAME } from '@evently/queue';
+import {
+  JobPayloads,
+  logQueueErrors,
+  MAIL_BACKOFF,
+  MAIL_JOBS,
+  mailRetryDelay,
+  OutboxRelay,
+  QUEUES,
+  WORKER_NAME,
+} from '@evently/queue';
 
 import { ProcessorsClosing } from '../processors/processors-closing';
 import { MailComposer } from './mail-composer.service';
@@ -58,6 +67,7 @@ export class MailProcessor extends WorkerHost implements OnModuleInit, OnModuleD
 
   onModuleInit(): void {
     this.closing.register(this.worker);
+    logQueueErrors(this.worker, this.logger, 'mail worker');
   }
 
   /** Takes no new jobs, with every other processor, and finishes the active sends while the database and Redis are open. */
