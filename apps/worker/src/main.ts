@@ -1,7 +1,8 @@
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
-import { describeError } from '@evently/common';
+import { describeError, onStopSignals } from '@evently/common';
 
 import { WorkerModule } from './worker.module';
 
@@ -12,10 +13,21 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
-  // Exit rather than re-raise the signal once the shutdown hooks ran: only an 'exit' lets the log batch write the
-  // lines it still holds (LogLineBatch), the shutdown's own among them.
-  app.enableShutdownHooks([], { useProcessExit: true });
-  await app.init();
+  // Nest's own shutdown hooks ignore every signal after the first, and closing waits for Redis: with Redis away, a
+  // worker told to stop never did. Here a second signal a few seconds later quits at once, as the api's does. Exit
+  // rather than re-raise the signal once the hooks ran: only an 'exit' lets the log batch write the lines it still
+  // holds (LogLineBatch), the shutdown's own among them.
+  onStopSignals((signal) => {
+    const again = signal === 'SIGINT' ? ' (press Ctrl-C again, a few seconds later, to quit at once)' : '';
+    new NestLogger('Worker').log({ signal }, `worker told to stop: finishing the active jobs…${again}`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`shutdown failed: ${describeError(error)}`);
+        process.exit(1);
+      },
+    );
+  });
   logger.log('Evently worker ready: processing the bookings and mail queues');
 }
 

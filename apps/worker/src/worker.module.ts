@@ -35,7 +35,7 @@ export class WorkerModule implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Worker');
 
   /** Runs once the processors have closed, that is after their active jobs finished. */
-  beforeApplicationShutdown(signal?: string): void {
-    this.logger.log({ signal }, 'worker stopping: active jobs finished, closing Redis and PostgreSQL');
+  beforeApplicationShutdown(): void {
+    this.logger.log('worker stopping: active jobs finished, closing Redis and PostgreSQL');
   }
 }
