@@ -310,7 +310,19 @@ describe('HTTP conventions', () => {
     const response = await http.post('/api/user/auth/login/').expect(400);
     expect(response.body).toEqual({
       error: 'Validation failed.',
-      details: { username: expect.any(Array), password: expect.any(Array) },
+      details: { username: ['This field is required.'], password: ['This field is required.'] },
+    });
+  });
+
+  it('names a required field that was not sent as DRF does, alone, and a field sent wrong by the rules it broke', async () => {
+    const response = await http
+      .post('/api/user/auth/register/')
+      .send({ username: 'x'.repeat(151) })
+      .expect(400);
+    expect(response.body.details).toEqual({
+      username: [expect.stringContaining('150')],
+      email: ['This field is required.'],
+      password: ['This field is required.'],
     });
   });
 

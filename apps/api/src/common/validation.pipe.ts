@@ -7,7 +7,8 @@ const MAX_REMEMBERED_QUERIES = 1000;
 
 /**
  * Validates and transforms bodies and queries against their DTOs. Undeclared fields are dropped (as the
- * original API did), so nobody can set a server-owned field; every failure is a 400 with per-field messages.
+ * original API did), so nobody can set a server-owned field; every failure is a 400 with per-field messages, a
+ * required field that was not sent saying so alone, as DRF's `This field is required.`.
  * A query that passed is remembered: the same query (a popular list, read thousands of times a second)
  * skips class-validator, whose answer depends on nothing but the query.
  */
@@ -20,7 +21,7 @@ export class AppValidationPipe extends ValidationPipe {
       whitelist: true,
       transform: true,
       forbidUnknownValues: true,
-      validationError: { target: false, value: false },
+      validationError: { target: false, value: true },
       exceptionFactory: (errors) => new BadRequestError('Validation failed.', flattenErrors(errors)),
     });
   }
@@ -59,11 +60,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** DRF's words for a required field that was not sent, in place of every rule its absence broke. */
+const REQUIRED = 'This field is required.';
+
 function flattenErrors(errors: ValidationError[], parent = ''): Record<string, string[]> {
   const fields: Record<string, string[]> = {};
   for (const error of errors) {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    if (error.constraints) fields[path] = Object.values(error.constraints);
+    if (error.constraints) fields[path] = error.value === undefined ? [REQUIRED] : Object.values(error.constraints);
     Object.assign(fields, flattenErrors(error.children ?? [], path));
   }
   return fields;
