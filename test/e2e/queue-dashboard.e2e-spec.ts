@@ -44,12 +44,12 @@ describe('Bull Board at /api/admin/queues', () => {
     expect(form.text).toContain(`action="${BOARD}/login"`);
   });
 
-  it('refuses wrong passwords (400) and non-staff (403) without a cookie', async () => {
+  it('refuses wrong passwords (400) and non-staff (403) without a cookie, or a Location to go on to', async () => {
     const user = await loginAs(app, 'user');
     const wrong = await logIn(user.user.username, 'not-the-password').expect(400);
-    expect(wrong.headers['set-cookie']).toBeUndefined();
+    expect([wrong.headers['set-cookie'], wrong.headers.location]).toEqual([undefined, undefined]);
     const notStaff = await logIn(user.user.username).expect(403);
-    expect(notStaff.headers['set-cookie']).toBeUndefined();
+    expect([notStaff.headers['set-cookie'], notStaff.headers.location]).toEqual([undefined, undefined]);
     // A plain user's token in the cookie is refused too.
     await http.get(`${BOARD}/api/queues`).set('Cookie', `evently_dashboard=${user.token}`).expect(403);
   });

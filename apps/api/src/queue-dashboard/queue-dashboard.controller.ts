@@ -21,18 +21,20 @@ export class QueueDashboardController {
     return LOGIN_PAGE;
   }
 
-  /** A form post (or JSON) with a staff member's username and password; 303 to the dashboard with the cookie. */
+  /**
+   * A form post (or JSON) with a staff member's username and password; 303 to the dashboard with the cookie. The
+   * Location is set once signed in: a `@Header` would go out with a refusal too.
+   */
   @Post('login')
   @HttpCode(303)
-  @Header('Location', `${DASHBOARD_PATH}/`)
   async login(@Body() dto: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    reply.header('Set-Cookie', await this.sessions.signIn(dto.username, dto.password, ip));
+    const cookie = await this.sessions.signIn(dto.username, dto.password, ip);
+    reply.header('Set-Cookie', cookie).header('Location', `${DASHBOARD_PATH}/`);
   }
 
   @Post('logout')
   @HttpCode(303)
-  @Header('Location', `${DASHBOARD_PATH}/login`)
   async logout(@Headers('cookie') cookie: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    reply.header('Set-Cookie', await this.sessions.signOut(cookie));
+    reply.header('Set-Cookie', await this.sessions.signOut(cookie)).header('Location', `${DASHBOARD_PATH}/login`);
   }
 }
