@@ -1,8 +1,8 @@
-import { TextDecoder } from 'node:util';
+import { MIMEType, TextDecoder } from 'node:util';
 
 import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 
-import { BadRequestError, UnsupportedMediaTypeError } from '@evently/common';
+import { BadRequestError } from '@evently/common';
 
 export const MAX_JSON_DEPTH = 32;
 
@@ -31,7 +31,6 @@ export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buff
   };
 }
 
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 // Without a stream, decoding keeps no state from one body to the next: one decoder serves every request.
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -40,17 +39,31 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * text in it are a 400, where decoding leniently would store U+FFFD in their place.
  */
 function decodeBody(body: Buffer, contentType: string | undefined): string | Error {
-  const charset = CHARSET.exec(contentType ?? '')?.[1];
-  let decoder = UTF8;
-  try {
-    if (charset !== undefined) decoder = new TextDecoder(charset, { fatal: true });
-  } catch {
-    return new UnsupportedMediaTypeError(`Unsupported charset "${charset}".`);
-  }
+  const decoder = decoderFor(charsetOf(contentType));
   try {
     return decoder.decode(body);
   } catch {
     return new BadRequestError('Request body is not valid Unicode.', `It is not well-formed ${decoder.encoding}.`);
+  }
+}
+
+/** As Django reads it: a charset it cannot look up is ignored, and the body read as UTF-8. */
+function decoderFor(charset: string | undefined): TextDecoder {
+  if (charset === undefined || /^utf-?8$/i.test(charset)) return UTF8;
+  try {
+    return new TextDecoder(charset, { fatal: true });
+  } catch {
+    return UTF8;
+  }
+}
+
+/** The charset parameter of a Content-Type, quoted or not; the type is parsed only when it names one. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  if (!contentType || !/charset/i.test(contentType)) return undefined;
+  try {
+    return new MIMEType(contentType).params.get('charset') ?? undefined;
+  } catch {
+    return undefined;
   }
 }
 
