@@ -13,7 +13,9 @@ export function replyToClientError(error: NodeJS.ErrnoException, socket: Socket)
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, message, details] = refusalOf(error);
   const body = JSON.stringify({ error: message, details });
-  if (socket.writable) {
+  // As Node's own default: not once an answer on this connection has begun, or the client would read a mix of both.
+  const inFlight = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
+  if (socket.writable && !inFlight?._headerSent) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -26,6 +28,7 @@ function refusalOf(error: NodeJS.ErrnoException): [number, string, string | null
   if (error.code === 'HPE_HEADER_OVERFLOW') {
     return [431, 'Request line and headers are too large.', `The limit is ${HEADER_LIMIT_TEXT}.`];
   }
+  if (error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return [413, 'Request body is too large.', null];
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'Request timed out.', null];
   return [400, 'Malformed HTTP request.', null];
 }
