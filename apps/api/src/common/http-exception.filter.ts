@@ -59,9 +59,9 @@ export function renderRefusal(refusal: DomainError): RenderedError {
 
 /**
  * A request no route took, or one whose path id could not exist (`PUT /api/admin/events/list/` is no event's
- * update: it is the list, which takes GET). A path that exists, asked with a method it does not take, is DRF's 405 naming the methods
- * it does take (`Allow`), not a 404 that would tell the client the resource is gone; any other is the same 404 as
- * an unknown id, not the router's `Cannot GET /path`.
+ * update: it is the list, which takes GET). A path that exists, asked with a method it does not take, is DRF's 405
+ * naming the methods it does take (`Allow`), not a 404 that would tell the client the resource is gone; any other is
+ * the same 404 as an unknown id, not the router's `Cannot GET /path`.
  */
 function routingError(request: FastifyRequest, exception: unknown): RenderedError | undefined {
   const routed = !request.is404 && hasPossibleIds((request.params ?? {}) as Record<string, unknown>);

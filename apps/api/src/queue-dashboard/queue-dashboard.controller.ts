@@ -28,8 +28,9 @@ export class QueueDashboardController {
   @Post('login')
   @HttpCode(303)
   async login(@Body() dto: LoginDto, @Ip() ip: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const cookie = await this.sessions.signIn(dto.username, dto.password, ip);
-    reply.header('Set-Cookie', cookie).header('Location', `${DASHBOARD_PATH}/`);
+    reply
+      .header('Set-Cookie', await this.sessions.signIn(dto.username, dto.password, ip))
+      .header('Location', `${DASHBOARD_PATH}/`);
   }
 
   @Post('logout')
