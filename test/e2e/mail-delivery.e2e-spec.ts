@@ -319,13 +319,14 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       jobId: `${jobIds.bookingConfirmed(bookingIds[0])}-${copy}`,
       payload,
     }));
-    // Overlapping for sure: the first send is held at SMTP (its claim open) until another job waits on that claim.
+    // Overlapping for sure: the first send is held at SMTP (its turn taken, its claim open) until another job waits for
+    // its turn; each then finds the first one's claim committed.
     const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
     smtp.holding = true;
     try {
       await app.get(JobProducer).add(jobs);
       await eventually(async () => (smtp.held.length > 0 ? true : undefined));
-      await waitForBlocked(db, 'INSERT INTO mail_deliveries');
+      await waitForBlocked(db, 'pg_advisory_xact_lock');
     } finally {
       smtp.holding = false;
       smtp.release(true);
@@ -339,6 +340,56 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       `booking-confirmed:${bookingIds[0]}:${user.id}`,
     ]);
     expect(row.n).toBe(1);
+  });
+
+  describe('one holder’s mails about one event go out in turn', () => {
+    const add = (name: 'bookingConfirmed' | 'bookingCancelled', bookingId: string) =>
+      app.get(JobProducer).add([{ name: MAIL_JOBS[name], jobId: jobIds[name](bookingId), payload: { bookingId } }]);
+    let db: Pool;
+    beforeEach(() => (db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 })));
+    afterEach(async () => {
+      smtp.holding = false;
+      smtp.release(true);
+      await db.end();
+    });
+
+    it('sends a cancellation only once the confirmation being handed to SMTP has gone', async () => {
+      const name = uniqueName('InTurn');
+      const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
+      smtp.holding = true;
+      await add('bookingConfirmed', bookingIds[0]);
+      await eventually(async () => (smtp.held.length > 0 ? true : undefined));
+      await dataSource.query(`UPDATE bookings SET status = 'cancelled' WHERE id = $1`, [bookingIds[0]]);
+      await add('bookingCancelled', bookingIds[0]);
+      // Without turns it would reach the server beside the confirmation; it waits for the confirmation's instead.
+      await waitForBlocked(db, 'pg_advisory_xact_lock');
+      expect(smtp.held.map(({ mail }) => mail.subject)).toEqual([`Booking confirmed: ${name}`]);
+
+      smtp.holding = false;
+      smtp.release(true);
+      await oneMail(user.email, `Booking cancelled: ${name}`);
+      expect(smtp.to(user.email).map((mail) => mail.subject)).toEqual([
+        `Booking confirmed: ${name}`,
+        `Booking cancelled: ${name}`,
+      ]);
+    });
+
+    it('does not send a confirmation whose booking was cancelled while it waited for its turn', async () => {
+      const name = uniqueName('Withdrawn');
+      const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
+      smtp.holding = true;
+      await add('bookingCancelled', bookingIds[0]);
+      await eventually(async () => (smtp.held.length > 0 ? true : undefined));
+      await add('bookingConfirmed', bookingIds[0]); // composed while the booking is still confirmed
+      await waitForBlocked(db, 'pg_advisory_xact_lock');
+      await dataSource.query(`UPDATE bookings SET status = 'cancelled' WHERE id = $1`, [bookingIds[0]]);
+
+      smtp.holding = false;
+      smtp.release(true);
+      const confirmation = await jobIn(jobIds.bookingConfirmed(bookingIds[0]), 'completed');
+      expect(confirmation.returnvalue).toBe('no-longer-so');
+      expect(smtp.to(user.email).map((mail) => mail.subject)).toEqual([`Booking cancelled: ${name}`]);
+    });
   });
 
   it('retries while SMTP is down and delivers once it is back', async () => {

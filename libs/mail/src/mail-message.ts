@@ -23,6 +23,18 @@ export interface Mail<K extends MailKind = MailKind> {
   dedupeKey: string;
   to: string;
   context: MailContexts[K];
+  /**
+   * Mails that share it go out one at a time, each once the one before has reached the SMTP server: one holder's
+   * mails about one event, so that a cancellation never overtakes the confirmation being sent.
+   */
+  sequenceKey?: string;
+  /** Asked again when the mail's turn has come: false once what it says is no longer so (a cancelled booking). */
+  stillSo?: (runner: QueryRunnerLike) => Promise<boolean>;
+}
+
+/** What a mail's check runs its statement on: the transaction its turn was taken in. */
+export interface QueryRunnerLike {
+  query(sql: string, parameters?: unknown[]): Promise<unknown[]>;
 }
 
 /** Subject lines; the mailer fills `{{key}}` from the context in one pass, so values are never re-read as placeholders. */

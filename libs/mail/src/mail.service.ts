@@ -12,7 +12,10 @@ import { AppConfig } from '@evently/config';
 import { Mail, MAIL_SUBJECTS } from './mail-message';
 import { senderDomain } from './sender-domain';
 
-export type DeliveryOutcome = 'sent' | 'already-sent';
+export type DeliveryOutcome = 'sent' | 'already-sent' | 'no-longer-so';
+
+/** The first key of the two-key advisory locks that order mails of one sequence (the second: the sequence's hash). */
+const MAIL_SEQUENCE_LOCK = 0x6d61696c;
 
 /**
  * How long a sent mail's record is retried once its claim's session was lost (a PostgreSQL restart takes seconds),
@@ -43,7 +46,8 @@ export class MailService {
    * once the server has accepted (PostgreSQL restarted, or the session was cut, during the send), the delivery
    * is recorded afresh, so the job completes instead of sending again. The windows left for a duplicate are the
    * process dying between the server's acceptance and that record, and PostgreSQL staying away past the record's
-   * budget while Redis loses the completed job too; the fixed Message-ID lets mail clients fold them.
+   * budget while Redis loses the completed job too; the fixed Message-ID lets mail clients fold them. Mails of one
+   * sequence wait their turn in the same transaction, so the next goes out only once this one's send has committed.
    */
   async sendOnce(mail: Mail): Promise<DeliveryOutcome> {
     let accepted = false;
@@ -51,6 +55,10 @@ export class MailService {
       return await this.dataSource.transaction(async (manager) => {
         // Both: the connection's statement_timeout (15 s) would otherwise end the wait before the lock timeout does.
         await manager.query(`SET LOCAL lock_timeout = '30s'; SET LOCAL statement_timeout = '35s'`);
+        if (mail.sequenceKey !== undefined) {
+          await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MAIL_SEQUENCE_LOCK, mail.sequenceKey]);
+        }
+        if (mail.stillSo && !(await mail.stillSo(manager))) return 'no-longer-so';
         if (!(await this.claim(manager, mail))) return 'already-sent';
         await this.send(mail);
         accepted = true;

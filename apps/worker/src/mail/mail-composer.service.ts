@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { EventFacts, Mail } from '@evently/mail';
+import { EventFacts, Mail, QueryRunnerLike } from '@evently/mail';
 
 interface RecipientRow {
   user_id: number;
@@ -14,7 +14,13 @@ interface RecipientRow {
   time: Date;
 }
 
-type BookingRow = RecipientRow & { booking_id: string; status: string; ticket_count: number; total_amount: string };
+type BookingRow = RecipientRow & {
+  booking_id: string;
+  event_id: string;
+  status: string;
+  ticket_count: number;
+  total_amount: string;
+};
 type NoticeRow = RecipientRow & { notice_id: string; message: string };
 
 const RECIPIENT_COLUMNS = `u.id AS user_id, u.email, u.username, u.first_name, e.name AS event_name, e.venue, e.time`;
@@ -31,20 +37,25 @@ export class MailComposer {
   async bookingConfirmed(bookingId: string): Promise<Mail<'booking-confirmed'> | null> {
     const row = await this.booking(bookingId);
     if (!row || row.status !== 'confirmed') return null;
-    return mailFor('booking-confirmed', `booking-confirmed:${bookingId}:${row.user_id}`, row, {
+    const mail = mailFor('booking-confirmed', `booking-confirmed:${bookingId}:${row.user_id}`, row, {
       bookingId,
       tickets: row.ticket_count,
       totalAmount: row.total_amount,
     });
+    // Checked again in its turn: a cancellation sent while this one waited for it has told the holder otherwise.
+    const stillSo = async (runner: QueryRunnerLike) =>
+      (await runner.query(`SELECT 1 FROM bookings WHERE id = $1 AND status = 'confirmed'`, [bookingId])).length > 0;
+    return { ...mail, sequenceKey: holderSequence(row.event_id, row.user_id), stillSo };
   }
 
   async bookingCancelled(bookingId: string): Promise<Mail<'booking-cancelled'> | null> {
     const row = await this.booking(bookingId);
     if (!row) return null;
-    return mailFor('booking-cancelled', `booking-cancelled:${bookingId}:${row.user_id}`, row, {
+    const mail = mailFor('booking-cancelled', `booking-cancelled:${bookingId}:${row.user_id}`, row, {
       bookingId,
       tickets: row.ticket_count,
     });
+    return { ...mail, sequenceKey: holderSequence(row.event_id, row.user_id) };
   }
 
   /**
@@ -72,18 +83,24 @@ export class MailComposer {
       [eventId, userId],
     );
     if (!row) return null;
-    return mailFor('event-cancelled', `event-cancelled:${eventId}:${userId}`, row, {});
+    const mail = mailFor('event-cancelled', `event-cancelled:${eventId}:${userId}`, row, {});
+    return { ...mail, sequenceKey: holderSequence(eventId, userId) };
   }
 
   private async booking(bookingId: string): Promise<BookingRow | undefined> {
     const [row]: BookingRow[] = await this.dataSource.query(
-      `SELECT ${RECIPIENT_COLUMNS}, b.id AS booking_id, b.status, b.ticket_count, b.total_amount
+      `SELECT ${RECIPIENT_COLUMNS}, b.id AS booking_id, b.event_id, b.status, b.ticket_count, b.total_amount
          FROM bookings b JOIN events e ON e.id = b.event_id JOIN users u ON u.id = b.user_id
         WHERE b.id = $1`,
       [bookingId],
     );
     return row;
   }
+}
+
+/** One holder's mails about one event go out in turn (see {@link Mail.sequenceKey}). */
+function holderSequence(eventId: string, userId: number): string {
+  return `${eventId}:${userId}`;
 }
 
 function mailFor<K extends Mail['kind']>(
