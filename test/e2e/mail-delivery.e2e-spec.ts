@@ -353,14 +353,22 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       await db.end();
     });
 
-    it('sends a cancellation only once the confirmation being handed to SMTP has gone', async () => {
-      const name = uniqueName('InTurn');
+    /** A holder's one confirmed booking, and the first of its mails held at the SMTP server. */
+    async function firstMailHeld(name: string, first: 'bookingConfirmed' | 'bookingCancelled') {
       const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
       smtp.holding = true;
-      await add('bookingConfirmed', bookingIds[0]);
+      await add(first, bookingIds[0]);
       await eventually(async () => (smtp.held.length > 0 ? true : undefined));
-      await dataSource.query(`UPDATE bookings SET status = 'cancelled' WHERE id = $1`, [bookingIds[0]]);
-      await add('bookingCancelled', bookingIds[0]);
+      return { user, bookingId: bookingIds[0] };
+    }
+    const cancel = (bookingId: string) =>
+      dataSource.query(`UPDATE bookings SET status = 'cancelled' WHERE id = $1`, [bookingId]);
+
+    it('sends a cancellation only once the confirmation being handed to SMTP has gone', async () => {
+      const name = uniqueName('InTurn');
+      const { user, bookingId } = await firstMailHeld(name, 'bookingConfirmed');
+      await cancel(bookingId);
+      await add('bookingCancelled', bookingId);
       // Without turns it would reach the server beside the confirmation; it waits for the confirmation's instead.
       await waitForBlocked(db, 'pg_advisory_xact_lock');
       expect(smtp.held.map(({ mail }) => mail.subject)).toEqual([`Booking confirmed: ${name}`]);
@@ -376,17 +384,14 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
 
     it('does not send a confirmation whose booking was cancelled while it waited for its turn', async () => {
       const name = uniqueName('Withdrawn');
-      const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
-      smtp.holding = true;
-      await add('bookingCancelled', bookingIds[0]);
-      await eventually(async () => (smtp.held.length > 0 ? true : undefined));
-      await add('bookingConfirmed', bookingIds[0]); // composed while the booking is still confirmed
+      const { user, bookingId } = await firstMailHeld(name, 'bookingCancelled');
+      await add('bookingConfirmed', bookingId); // composed while the booking is still confirmed
       await waitForBlocked(db, 'pg_advisory_xact_lock');
-      await dataSource.query(`UPDATE bookings SET status = 'cancelled' WHERE id = $1`, [bookingIds[0]]);
+      await cancel(bookingId);
 
       smtp.holding = false;
       smtp.release(true);
-      const confirmation = await jobIn(jobIds.bookingConfirmed(bookingIds[0]), 'completed');
+      const confirmation = await jobIn(jobIds.bookingConfirmed(bookingId), 'completed');
       expect(confirmation.returnvalue).toBe('no-longer-so');
       expect(smtp.to(user.email).map((mail) => mail.subject)).toEqual([`Booking cancelled: ${name}`]);
     });
