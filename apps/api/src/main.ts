@@ -9,7 +9,7 @@ async function bootstrap(): Promise<void> {
   const app = await createApiApp();
   const config = app.get(AppConfig);
   shutDownOnSignals(app);
-  await listenOnSharedSockets(app, { port: config.port, host: '0.0.0.0', sockets: config.listenSockets });
+  await listenOnSharedSockets(app, { port: config.port, host: config.listenHost, sockets: config.listenSockets });
   console.log(
     `Evently api listening on http://localhost:${config.port} — Swagger UI: http://localhost:${config.port}/api/docs`,
   );

@@ -71,6 +71,11 @@ describe('AppConfig.fromEnvironment', () => {
     expect(AppConfig.fromEnvironment({ DEFAULT_FROM_EMAIL: from }).mail.from).toBe(from);
   });
 
+  it('listens on every IPv4 interface unless LISTEN_HOST names another address, such as :: for IPv6', () => {
+    expect(AppConfig.fromEnvironment({}).listenHost).toBe('0.0.0.0');
+    expect(AppConfig.fromEnvironment({ LISTEN_HOST: '::' }).listenHost).toBe('::');
+  });
+
   it('prefers DATABASE_URL', () => {
     const url = 'postgresql://user:pass@host:5433/dbname';
     expect(AppConfig.fromEnvironment({ DATABASE_URL: url, DB_NAME: 'ignored' }).databaseUrl).toBe(url);
@@ -80,6 +85,7 @@ describe('AppConfig.fromEnvironment', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ LISTEN_SOCKETS: '0' }, 'LISTEN_SOCKETS'],
+    [{ LISTEN_HOST: 'localhost' }, 'LISTEN_HOST'],
     [{ DEBUG: 'maybe' }, 'DEBUG'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],

@@ -9,6 +9,7 @@ export class InvalidConfigError extends Error {}
 /** The validated, typed configuration; the only reader of process.env. */
 export class AppConfig {
   readonly port: number;
+  readonly listenHost: string;
   readonly listenSockets: number;
   readonly debug: boolean;
   readonly secretKey: string;
@@ -39,6 +40,7 @@ export class AppConfig {
 
   constructor(env: EnvironmentDto) {
     this.port = env.PORT;
+    this.listenHost = env.LISTEN_HOST;
     this.listenSockets = env.LISTEN_SOCKETS;
     this.debug = env.DEBUG;
     this.secretKey = env.SECRET_KEY;

@@ -4,6 +4,7 @@ import {
   isEmail,
   IsIn,
   IsInt,
+  IsIP,
   IsOptional,
   IsString,
   Max,
@@ -46,6 +47,11 @@ export class EnvironmentDto {
   @Min(1)
   @Max(65535)
   PORT: number = 8000;
+
+  /** The address the api listens on: `0.0.0.0` every IPv4 interface, `::` every interface (IPv6, and IPv4 where the system maps it). */
+  @IsOptional()
+  @IsIP()
+  LISTEN_HOST: string = '0.0.0.0';
 
   /** Listening sockets sharing PORT (SO_REUSEPORT); a busy api accepts one new connection per socket per loop turn. 1: one plain socket. */
   @IsOptional()
