@@ -1,6 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-import { describeError, onStopSignals } from '@evently/common';
+import { closeOnStopSignals } from '@evently/common';
 
 import { RETRY_SHORTLY } from './common/http-exception.filter';
 
@@ -38,19 +38,11 @@ export function closeConnectionsOnClose(app: NestFastifyApplication): void {
  * cut this short; a second one a few seconds later does.
  */
 export function shutDownOnSignals(app: NestFastifyApplication): void {
-  const shutDown = async () => {
-    try {
+  closeOnStopSignals(
+    (signal, hint) => console.error(`stopping on ${signal}: finishing the requests received…${hint}`),
+    async () => {
       await app.getHttpAdapter().close();
       await app.close();
-      process.exit(0);
-    } catch (error) {
-      console.error(`shutdown failed: ${describeError(error)}`);
-      process.exit(1);
-    }
-  };
-  onStopSignals((signal) => {
-    const again = signal === 'SIGINT' ? ' (press Ctrl-C again, a few seconds later, to quit at once)' : '';
-    console.error(`stopping on ${signal}: finishing the requests received…${again}`);
-    void shutDown();
-  });
+    },
+  );
 }

@@ -2,7 +2,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
-import { describeError, onStopSignals } from '@evently/common';
+import { closeOnStopSignals, describeError } from '@evently/common';
 
 import { WorkerModule } from './worker.module';
 
@@ -14,20 +14,12 @@ async function bootstrap(): Promise<void> {
   const logger = app.get(Logger);
   app.useLogger(logger);
   // Nest's own shutdown hooks ignore every signal after the first, and closing waits for Redis: with Redis away, a
-  // worker told to stop never did. Here a second signal a few seconds later quits at once, as the api's does. Exit
-  // rather than re-raise the signal once the hooks ran: only an 'exit' lets the log batch write the lines it still
-  // holds (LogLineBatch), the shutdown's own among them.
-  onStopSignals((signal) => {
-    const again = signal === 'SIGINT' ? ' (press Ctrl-C again, a few seconds later, to quit at once)' : '';
-    new NestLogger('Worker').log({ signal }, `worker told to stop: finishing the active jobs…${again}`);
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`shutdown failed: ${describeError(error)}`);
-        process.exit(1);
-      },
-    );
-  });
+  // worker told to stop never did. Here a second signal a few seconds later quits at once, as the api's does.
+  closeOnStopSignals(
+    (signal, hint) =>
+      new NestLogger('Worker').log({ signal }, `worker told to stop: finishing the active jobs…${hint}`),
+    () => app.close(),
+  );
   logger.log('Evently worker ready: processing the bookings and mail queues');
 }
 

@@ -1,7 +1,12 @@
+import { describeError } from './describe-error';
+
 /** A signal this soon after the first is the same Ctrl-C again: npm forwards to its child what the terminal sent it. */
 export const REPEATED_SIGNAL_MS = 2000;
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** What a Ctrl-C's first stop says: the same key, a few seconds later, does not wait. */
+export const QUIT_AT_ONCE_HINT = '(press Ctrl-C again, a few seconds later, to quit at once)';
 
 /** The status a process ended by `signal` exits with, as a shell reports it (128 + its number). */
 export const exitStatusOf = (signal: StopSignal): number => (signal === 'SIGINT' ? 130 : 143);
@@ -26,4 +31,25 @@ export function onStopSignals(
     }
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+}
+
+/**
+ * A long-running app's stop: on the first signal, `announce` it (with {@link QUIT_AT_ONCE_HINT} after a Ctrl-C) and
+ * `close`, then exit 0, or 1 naming why closing failed; a later signal quits at once ({@link onStopSignals}). Exiting,
+ * rather than re-raising the signal, lets the log batch write the lines it still holds on 'exit'.
+ */
+export function closeOnStopSignals(
+  announce: (signal: StopSignal, hint: string) => void,
+  close: () => Promise<void>,
+): void {
+  onStopSignals((signal) => {
+    announce(signal, signal === 'SIGINT' ? ` ${QUIT_AT_ONCE_HINT}` : '');
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`shutdown failed: ${describeError(error)}`);
+        process.exit(1);
+      },
+    );
+  });
 }

@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 /** What each kind of email needs to render; the folder `templates/<kind>/` holds its html and text parts. */
 export interface MailContexts {
   'booking-confirmed': EventFacts & { bookingId: string; tickets: number; totalAmount: string };
@@ -29,12 +31,7 @@ export interface Mail<K extends MailKind = MailKind> {
    */
   sequenceKey?: string;
   /** Asked again when the mail's turn has come: false once what it says is no longer so (a cancelled booking). */
-  stillSo?: (runner: QueryRunnerLike) => Promise<boolean>;
-}
-
-/** What a mail's check runs its statement on: the transaction its turn was taken in. */
-export interface QueryRunnerLike {
-  query(sql: string, parameters?: unknown[]): Promise<unknown[]>;
+  stillSo?: (transaction: Pick<EntityManager, 'query'>) => Promise<boolean>;
 }
 
 /** Subject lines; the mailer fills `{{key}}` from the context in one pass, so values are never re-read as placeholders. */

@@ -2,7 +2,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 
 import { NestFactory } from '@nestjs/core';
 
-import { describeError, onStopSignals } from '@evently/common';
+import { describeError, onStopSignals, QUIT_AT_ONCE_HINT } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
 import { migrateDatabase, PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE, postgresErrorCode } from '@evently/database';
 
@@ -76,7 +76,7 @@ async function run(argv: string[]): Promise<string> {
 function interruption(): AbortSignal {
   const interrupted = new AbortController();
   onStopSignals(() => {
-    console.error('stopping the migration in progress… (press Ctrl-C again, a few seconds later, to quit at once)');
+    console.error(`stopping the migration in progress… ${QUIT_AT_ONCE_HINT}`);
     interrupted.abort();
   });
   return interrupted.signal;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
-import { EventFacts, Mail, QueryRunnerLike } from '@evently/mail';
+import { EventFacts, Mail } from '@evently/mail';
 
 interface RecipientRow {
   user_id: number;
@@ -43,8 +43,9 @@ export class MailComposer {
       totalAmount: row.total_amount,
     });
     // Checked again in its turn: a cancellation sent while this one waited for it has told the holder otherwise.
-    const stillSo = async (runner: QueryRunnerLike) =>
-      (await runner.query(`SELECT 1 FROM bookings WHERE id = $1 AND status = 'confirmed'`, [bookingId])).length > 0;
+    const stillSo = async (transaction: Pick<EntityManager, 'query'>) =>
+      (await transaction.query(`SELECT 1 FROM bookings WHERE id = $1 AND status = 'confirmed'`, [bookingId])).length >
+      0;
     return { ...mail, sequenceKey: holderSequence(row.event_id, row.user_id), stillSo };
   }
 
