@@ -1,11 +1,6 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
 
-/**
- * Python's whitespace (`str.isspace`), which its regular expressions' `\s` and `str.strip()` use: JavaScript's `\s`
- * without U+FEFF, with U+001C–U+001F and U+0085.
- */
-const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const EDGE_SPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g');
+import { PY_SPACE, pythonStrip } from './python-text';
 
 /**
  * Django's `smart_split`: runs of non-space, where a single- or double-quoted part (with backslash escapes) may hold
@@ -29,7 +24,7 @@ export function searchTerms(search: string): string[] {
     if ((term.startsWith('"') || term.startsWith("'")) && term.at(-1) === term[0]) {
       terms.push(unescapeStringLiteral(term));
     } else {
-      for (const part of term.split(',')) if (part) terms.push(part.replace(EDGE_SPACE, ''));
+      for (const part of term.split(',')) if (part) terms.push(pythonStrip(part));
     }
   }
   return terms;
@@ -66,7 +61,7 @@ export function parseOrdering<Field extends string>(
   const parsed: Ordering<Field>[] = [];
   const named = new Set<string>();
   for (const item of ordering.split(',')) {
-    const term = item.replace(EDGE_SPACE, '');
+    const term = pythonStrip(item);
     if (term === '') continue;
     const field = term.startsWith('-') ? term.slice(1) : term;
     if (!fields.includes(field as Field)) return undefined;

@@ -7,6 +7,7 @@ export * from './iso-date';
 export * from './money';
 export * from './pagination';
 export * from './periodic-task';
+export * from './python-text';
 export * from './text-numbers';
 export * from './validation';
 export * from './logger.module';

@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationOptions } from 'class-validator';
 
 import { MAX_PAGE_SIZE } from './pagination';
+import { PY_SPACE, pythonStrip } from './python-text';
 
 /** A number as text spells it: digits, an optional `-` and an optional fraction. */
 const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
@@ -9,7 +10,7 @@ const DECIMAL_PARTS = /^(-?)(\d+)(?:\.(\d+))?$/;
 
 /** Whether text is a plain decimal (digits, an optional point and more digits, an optional minus), spaces aside. */
 export function isPlainDecimal(text: string): boolean {
-  return PLAIN_DECIMAL.test(text.trim());
+  return PLAIN_DECIMAL.test(pythonStrip(text));
 }
 
 /** PostgreSQL's numeric holds no more digits after the point; a longer fraction would fail the query. */
@@ -34,7 +35,7 @@ export function canonicalDecimal(decimal: string): string {
  */
 export const QueryDecimal = () =>
   Transform(({ value }) =>
-    typeof value === 'string' && isPlainDecimal(value) ? canonicalDecimal(value.trim()) : value,
+    typeof value === 'string' && isPlainDecimal(value) ? canonicalDecimal(pythonStrip(value)) : value,
   );
 
 /**
@@ -76,7 +77,7 @@ function isDecimalWithinRange(value: unknown): boolean {
  */
 export const QueryPageSize = () =>
   Transform(({ value }) => {
-    const text = typeof value === 'string' ? value.trim().replace(/^\+/, '') : undefined;
+    const text = typeof value === 'string' ? pythonStrip(value).replace(/^\+/, '') : undefined;
     if (text === undefined || !PLAIN_DECIMAL.test(text)) return value;
     const decimal = canonicalDecimal(text);
     const size = Number(decimal);
@@ -92,11 +93,12 @@ export const QueryPageSize = () =>
 export const TextNumber = (maxFractionDigits = Infinity) =>
   Transform(({ value }) => {
     if (typeof value !== 'string' || !isPlainDecimal(value)) return value;
-    const [, fraction = ''] = canonicalDecimal(value.trim()).split('.');
-    return fraction.length <= maxFractionDigits ? Number(value) : value;
+    const decimal = canonicalDecimal(pythonStrip(value));
+    const [, fraction = ''] = decimal.split('.');
+    return fraction.length <= maxFractionDigits ? Number(decimal) : value;
   });
 
-const WHOLE_NUMBER_TEXT = /^\s*([+-]?\d+)(?:\.0*)?\s*$/;
+const WHOLE_NUMBER_TEXT = new RegExp(`^[${PY_SPACE}]*([+-]?\\d+)(?:\\.0*)?[${PY_SPACE}]*$`);
 
 /**
  * Whole numbers sent as text, as DRF's IntegerField reads them (query strings, form bodies, JSON clients that quote

@@ -1,6 +1,8 @@
 import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
+import { pythonStrip } from './python-text';
+
 /**
  * What Django's parse_datetime (behind DRF's DateTimeField) reads, less a time without zone: `T` or a space between
  * date and time, optional seconds, a fraction after `.` or `,` of 1 to 6 digits and up to 6 more that are ignored,
@@ -77,7 +79,7 @@ function isRealCalendarTime(date: Date, [year, month, day, hour, minute, second]
  */
 export const CharFieldText = ({ trim = true } = {}) =>
   Transform(({ value }) => {
-    if (typeof value === 'string') return trim ? value.trim() : value;
+    if (typeof value === 'string') return trim ? pythonStrip(value) : value;
     return typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
   });
 
