@@ -310,6 +310,17 @@ describe('admin events: create, list, details, update, delete', () => {
       expect(await ids({ search: venue.toUpperCase().slice(1) })).toEqual([upcoming, finished, inactive]);
     });
 
+    it("folds case as Django's icontains does, upper-casing both sides (a Greek final sigma matches its capital)", async () => {
+      const venue = `Οδός ${marker()}`;
+      const greek = await createEvent(dataSource, { organizerId: organizer.user.id, venue, name: 'Κόσμος Live' });
+      const ids = async (query: Record<string, string>) =>
+        (await list(query).expect(200)).body.results.map((e: { id: string }) => e.id);
+
+      expect(await ids({ venue, search: 'ΚΌΣΜΟΣ' })).toEqual([greek]);
+      expect(await ids({ venue: venue.toUpperCase() })).toEqual([greek]);
+      expect(await ids({ search: venue.toUpperCase() })).toEqual([greek]);
+    });
+
     it.each([
       ['time', [1, 2, 3]],
       ['-time', [3, 2, 1]],

@@ -99,6 +99,16 @@ describe('public events: browse, details, availability', () => {
       expect(await ids({ search: `${word} "left right"` })).toEqual([]);
     });
 
+    it("folds case as Django's icontains does, upper-casing both sides, in search and the venue filter", async () => {
+      const word = marker();
+      // Lower-cased, the capital Σ is σ where the word's last letter is ς: only upper case makes them equal.
+      const greek = await event({ name: `Κόσμος ${word}`, venue: `Οδός ${word}`, time: future(1) });
+
+      expect(await ids({ search: `ΚΌΣΜΟΣ ${word}` })).toEqual([greek]);
+      expect(await ids({ search: `ΟΔΌΣ ${word}` })).toEqual([greek]);
+      expect(await ids({ search: word, venue: `ΟΔΌΣ ${word.toUpperCase()}` })).toEqual([greek]);
+    });
+
     it('splits search into terms as DRF does: on spaces and commas, keeping a quoted phrase whole', async () => {
       const word = marker();
       const venue = `${word} Hall`;

@@ -10,7 +10,7 @@ export const CACHE_TTL_MS = {
  * Raise it in any release that changes what a cached answer holds, or which events a cached list's query selects
  * (its key staying the same): old and new apis then keep apart entries they would render differently.
  */
-export const CACHE_FORMAT = 'f2';
+export const CACHE_FORMAT = 'f3';
 
 export const cacheKeys = {
   /** Bumped by every write to any event; every list entry is current only under the version it was read at. */

@@ -35,11 +35,11 @@ describe('event filters', () => {
   it('searches one term with the one condition the trigram index knows, and several with one each', () => {
     const search = (text: string) => applyPublicFilter(new SqlFilter(), { ...NO_FILTER, search: text });
     const one = search('Jazz');
-    expect(one.sql).toBe('WHERE e.deleted_at IS NULL AND e.is_active AND e.search_text LIKE lower($1)');
+    expect(one.sql).toBe('WHERE e.deleted_at IS NULL AND e.is_active AND e.search_key LIKE upper($1)');
     expect(one.params).toEqual(['%Jazz%']);
     const several = search(' jazz, "late night" jazz ');
     expect(several.sql).toBe(
-      'WHERE e.deleted_at IS NULL AND e.is_active AND e.search_text LIKE lower($1) AND e.search_text LIKE lower($2)',
+      'WHERE e.deleted_at IS NULL AND e.is_active AND e.search_key LIKE upper($1) AND e.search_key LIKE upper($2)',
     );
     expect(several.params).toEqual(['%jazz%', '%late night%']);
     expect(search(' , "" ').sql).toBe('WHERE e.deleted_at IS NULL AND e.is_active');
@@ -54,19 +54,18 @@ describe('event filters', () => {
     });
     expect(filter.params.length).toBeLessThan(40);
     expect(filter.params.at(-1)).toEqual(terms.slice(32).map((term) => `%${term}%`));
-    expect(filter.sql).toContain('LIKE ALL (SELECT lower(term) FROM unnest($33::text[]) AS term)');
+    expect(filter.sql).toContain('LIKE ALL (SELECT upper(term) FROM unnest($33::text[]) AS term)');
   });
 
-  it('searches the admin view term by term, each with the index expression and a per-field check', () => {
+  it('searches the admin view term by term, each through the search key and checked field by field', () => {
     const filter = applyAdminFilter(new SqlFilter(), {
       search: 'jazz hall',
       ordering: ['-created_at'],
     });
-    const indexed = `lower(e.name || ' ' || e.venue || ' ' || coalesce(e.description, ''))`;
     expect(filter.sql).toBe(
-      `WHERE e.deleted_at IS NULL AND ${indexed} LIKE lower($1)` +
-        ' AND (lower(e.name) LIKE lower($1) OR lower(e.venue) LIKE lower($1))' +
-        ` AND ${indexed} LIKE lower($2) AND (lower(e.name) LIKE lower($2) OR lower(e.venue) LIKE lower($2))`,
+      'WHERE e.deleted_at IS NULL AND e.search_key LIKE upper($1)' +
+        ' AND (upper(e.name) LIKE upper($1) OR upper(e.venue) LIKE upper($1))' +
+        ' AND e.search_key LIKE upper($2) AND (upper(e.name) LIKE upper($2) OR upper(e.venue) LIKE upper($2))',
     );
     expect(filter.params).toEqual(['%jazz%', '%hall%']);
   });

@@ -69,17 +69,17 @@ function searchPatterns(search: string): string[] {
 }
 
 /**
- * Case-insensitive substring search over name and venue, the admin view's fields, every term in one of them. For each
- * term, the first condition repeats the trigram index's expression exactly so PostgreSQL can use it; the second keeps
- * Django's per-field semantics (a term may not span two fields).
+ * Case-insensitive substring search over name and venue, the admin view's fields, every term in one of them, as
+ * Django's `icontains` compares (`UPPER(field) LIKE UPPER(term)`). For each term, the first condition finds the
+ * candidates through `search_key`'s trigram index (every field's text is in it); the second keeps Django's per-field
+ * semantics (the description is not searched, and a term may not span two fields).
  */
 export function whereAdminSearch(filter: SqlFilter, search: string): void {
-  const indexed = `lower(e.name || ' ' || e.venue || ' ' || coalesce(e.description, ''))`;
   for (const term of searchPatterns(search)) {
     const pattern = filter.param(term);
     filter
-      .where(`${indexed} LIKE lower(${pattern})`)
-      .where(`(lower(e.name) LIKE lower(${pattern}) OR lower(e.venue) LIKE lower(${pattern}))`);
+      .where(`e.search_key LIKE upper(${pattern})`)
+      .where(`(upper(e.name) LIKE upper(${pattern}) OR upper(e.venue) LIKE upper(${pattern}))`);
   }
 }
 
@@ -91,8 +91,9 @@ const OWN_CONDITION_TERMS = 32;
 
 /**
  * Case-insensitive substring search over name, venue and description, every term in one of them, one condition a
- * term: `search_text` holds the three lower-cased and joined by chr(1), which no term may contain, so a term never
- * spans two fields. One term is one condition, exactly as the column's trigram index and the planner know it.
+ * term: `search_key` holds the three upper-cased, as Django's `icontains` compares them, and joined by chr(1), which
+ * no term may contain, so a term never spans two fields. One term is one condition, exactly as the column's trigram
+ * index and the planner know it.
  */
 export function wherePublicSearch(filter: SqlFilter, search: string): void {
   const patterns = searchPatterns(search);
@@ -101,18 +102,18 @@ export function wherePublicSearch(filter: SqlFilter, search: string): void {
     return;
   }
   for (const pattern of patterns.slice(0, OWN_CONDITION_TERMS)) {
-    filter.where(`e.search_text LIKE lower(${filter.param(pattern)})`);
+    filter.where(`e.search_key LIKE upper(${filter.param(pattern)})`);
   }
   const rest = patterns.slice(OWN_CONDITION_TERMS);
   if (rest.length > 0) {
-    filter.where(`e.search_text LIKE ALL (SELECT lower(term) FROM unnest(${filter.param(rest)}::text[]) AS term)`);
+    filter.where(`e.search_key LIKE ALL (SELECT upper(term) FROM unnest(${filter.param(rest)}::text[]) AS term)`);
   }
 }
 
 export function applyPublicFilter(filter: SqlFilter, query: PublicEventFilter): SqlFilter {
   filter.where('e.deleted_at IS NULL').where('e.is_active');
   if (query.search) wherePublicSearch(filter, query.search);
-  if (query.venue) filter.where(`lower(e.venue) = lower(${filter.param(query.venue)})`);
+  if (query.venue) filter.where(`upper(e.venue) = upper(${filter.param(query.venue)})`);
   if (query.dateFrom) filter.where(`e.time >= ${filter.param(startOfUtcDay(query.dateFrom, 0))}`);
   if (query.dateTo) filter.where(`e.time < ${filter.param(startOfUtcDay(query.dateTo, 1))}`);
   // Bound as text, the parameters are typed numeric (without the column's scale) by the comparison: exact.
@@ -127,7 +128,7 @@ export function applyAdminFilter(filter: SqlFilter, query: AdminEventFilter): Sq
   filter.where('e.deleted_at IS NULL');
   if (query.status === 'upcoming') filter.where('e.time > now()');
   if (query.status === 'past') filter.where('e.time <= now()');
-  if (query.venue) filter.where(`lower(e.venue) = lower(${filter.param(query.venue)})`);
+  if (query.venue) filter.where(`upper(e.venue) = upper(${filter.param(query.venue)})`);
   if (query.isActive !== undefined) filter.where(`e.is_active = ${filter.param(query.isActive)}`);
   if (query.search) whereAdminSearch(filter, query.search);
   return filter;

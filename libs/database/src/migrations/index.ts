@@ -8,6 +8,8 @@ import { CacheBumpsOwed1764600000000 } from './1764600000000-CacheBumpsOwed';
 import { OutboxFinished1764700000000 } from './1764700000000-OutboxFinished';
 import { TokenExpiry1764800000000 } from './1764800000000-TokenExpiry';
 import { EventNoticesIndexes1764900000000 } from './1764900000000-EventNoticesIndexes';
+import { SearchKeyUpperCase1765000000000 } from './1765000000000-SearchKeyUpperCase';
+import { SearchKeyIndexes1765100000000 } from './1765100000000-SearchKeyIndexes';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -20,4 +22,6 @@ export const MIGRATIONS = [
   OutboxFinished1764700000000,
   TokenExpiry1764800000000,
   EventNoticesIndexes1764900000000,
+  SearchKeyUpperCase1765000000000,
+  SearchKeyIndexes1765100000000,
 ];
