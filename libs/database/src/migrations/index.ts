@@ -10,6 +10,7 @@ import { TokenExpiry1764800000000 } from './1764800000000-TokenExpiry';
 import { EventNoticesIndexes1764900000000 } from './1764900000000-EventNoticesIndexes';
 import { SearchKeyUpperCase1765000000000 } from './1765000000000-SearchKeyUpperCase';
 import { SearchKeyIndexes1765100000000 } from './1765100000000-SearchKeyIndexes';
+import { ConfirmedBookingsIndex1765200000000 } from './1765200000000-ConfirmedBookingsIndex';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   EventNoticesIndexes1764900000000,
   SearchKeyUpperCase1765000000000,
   SearchKeyIndexes1765100000000,
+  ConfirmedBookingsIndex1765200000000,
 ];
