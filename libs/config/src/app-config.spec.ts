@@ -99,6 +99,12 @@ describe('AppConfig.fromEnvironment', () => {
     expect(() => AppConfig.fromEnvironment(env)).toThrow(new RegExp(`\\b${variable}\\b`));
   });
 
+  it('says to percent-encode when a password the URL cannot hold unencoded is what broke it', () => {
+    const hint = /percent-encode any of @ : \/ % # \? in its user name and password/;
+    expect(() => AppConfig.fromEnvironment({ DATABASE_URL: 'postgresql://app:p@ss:w/rd@db/evently' })).toThrow(hint);
+    expect(() => AppConfig.fromEnvironment({ REDIS_URL: 'redis://:p#ss@cache:6379/0' })).toThrow(hint);
+  });
+
   it.each([
     [undefined, false],
     ['false', false],

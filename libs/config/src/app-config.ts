@@ -128,10 +128,12 @@ function urlHost(host: string): string {
   return bare.includes(':') ? `[${bare}]` : bare;
 }
 
+const ENCODE_HINT = ' (percent-encode any of @ : / % # ? in its user name and password: %40 %3A %2F %25 %23 %3F)';
+
 function checkUrls(env: EnvironmentDto): string[] {
   const problems: string[] = [];
   if (env.DATABASE_URL !== undefined && !isUrl(env.DATABASE_URL, ['postgres:', 'postgresql:'])) {
-    problems.push('DATABASE_URL: must be a postgresql:// URL');
+    problems.push(`DATABASE_URL: must be a postgresql:// URL${ENCODE_HINT}`);
   }
   if (env.DATABASE_URL === undefined && !isUrl(`postgresql://${urlHost(env.DB_HOST)}`, ['postgresql:'])) {
     problems.push('DB_HOST: must be a host name, an IP address or a socket directory');
@@ -140,7 +142,7 @@ function checkUrls(env: EnvironmentDto): string[] {
     problems.push('DB_NAME: may not contain /, ? or #');
   }
   if (!isUrl(env.REDIS_URL, ['redis:', 'rediss:'])) {
-    problems.push('REDIS_URL: must be a redis:// or rediss:// URL');
+    problems.push(`REDIS_URL: must be a redis:// or rediss:// URL${ENCODE_HINT}`);
   }
   return problems;
 }
