@@ -126,9 +126,22 @@ describe('GET /api/health/', () => {
   });
 
   it.each([
-    ['renamed away, as some managed services do', "ERR unknown command 'client', with args beginning with: 'LIST'"],
-    ['refused to the Redis user by its ACL', "NOPERM User evently has no permissions to run the 'client|list' command"],
-  ])('says the workers cannot be counted, rather than guess, where CLIENT LIST is %s', async (_, refusal) => {
+    [
+      'CLIENT LIST is renamed away, as some managed services do',
+      "ERR unknown command 'client', with args beginning with: 'LIST'",
+      'CLIENT LIST',
+    ],
+    [
+      'CLIENT LIST is refused to the Redis user by its ACL',
+      "NOPERM User evently has no permissions to run the 'client|list' command",
+      'CLIENT LIST',
+    ],
+    [
+      'INFO, which BullMQ runs first, is refused by the ACL',
+      "NOPERM this user has no permissions to run the 'info' command",
+      'INFO',
+    ],
+  ])('says the workers cannot be counted, rather than guess, where %s', async (_, refusal, command) => {
     const health = () => request(app.getHttpServer()).get('/api/health/');
     // A report from before the refusal, not one shared from the case before (probes share a check for a second).
     await eventually(async () => ((await health()).body.celery === 'unknown' ? undefined : true));
@@ -145,7 +158,7 @@ describe('GET /api/health/', () => {
       expect(response.body).toMatchObject({
         status: 'degraded',
         workers: 0,
-        message: 'Unavailable: workers (cannot be counted: Redis refuses CLIENT LIST)',
+        message: `Unavailable: workers (cannot be counted: Redis refuses ${command})`,
       });
     } finally {
       client.clientList = listClients;

@@ -91,9 +91,16 @@ export class HealthService {
       if (workers.some((worker) => worker.id === undefined)) return { processes: [], uncounted: CLIENT_LIST_REFUSED };
       return { processes: workers.map((worker) => worker.name || worker.id) };
     } catch (error) {
-      return { processes: [], uncounted: /NOPERM/.test(describeError(error)) ? CLIENT_LIST_REFUSED : undefined };
+      return { processes: [], uncounted: refusedCommand(describeError(error)) };
     }
   }
+}
+
+/** The command a NOPERM names (`CLIENT LIST`, or `INFO`, which BullMQ runs first), as the reason for not counting. */
+function refusedCommand(message: string): string | undefined {
+  if (!/NOPERM/.test(message)) return undefined;
+  const command = /run the '([^']+)' command/.exec(message)?.[1];
+  return command ? `cannot be counted: Redis refuses ${command.replace('|', ' ').toUpperCase()}` : CLIENT_LIST_REFUSED;
 }
 
 function toQueueStatsDto(stats: QueueStats): QueueStatsDto {
