@@ -82,7 +82,10 @@ export class EventQueries {
   /**
    * The page and its count in one statement, one round trip. The count is a materialised CTE so it runs once
    * whatever the plan: as a plain subquery, a plan from stale statistics counted again for every row of the page.
-   * An empty page counts on its own.
+   * An empty page counts on its own. The page's ids are found first and its rows read after: rows skipped by the
+   * OFFSET are then passed over in an index (with the public list's default order, from the index alone), where
+   * each of them had been read from the table and joined to its organizer (over 100,000 events, a page 40,000 deep
+   * took 86–130 ms, and 0.2–0.8 s in a review's larger rows; any anonymous client may ask for one).
    */
   private async list<T>(
     filter: SqlFilter,
@@ -97,7 +100,8 @@ export class EventQueries {
       `WITH counted AS MATERIALIZED (${counting.sql})
        SELECT ${columns}, counted.matches, counted.estimate
          FROM events e JOIN users u ON u.id = e.organizer_id CROSS JOIN counted
-        ${filter.sql} ${ordering} LIMIT ${page.pageSize + 1} OFFSET ${offset}`,
+        WHERE e.id IN (SELECT e.id FROM events e ${filter.sql} ${ordering} LIMIT ${page.pageSize + 1} OFFSET ${offset})
+        ${ordering}`,
       counting.params,
     );
     const { matches, estimate } = rows[0] ?? (await this.count(counting));

@@ -11,6 +11,7 @@ import { EventNoticesIndexes1764900000000 } from './1764900000000-EventNoticesIn
 import { SearchKeyUpperCase1765000000000 } from './1765000000000-SearchKeyUpperCase';
 import { SearchKeyIndexes1765100000000 } from './1765100000000-SearchKeyIndexes';
 import { ConfirmedBookingsIndex1765200000000 } from './1765200000000-ConfirmedBookingsIndex';
+import { PublicTimeIndex1765300000000 } from './1765300000000-PublicTimeIndex';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   SearchKeyUpperCase1765000000000,
   SearchKeyIndexes1765100000000,
   ConfirmedBookingsIndex1765200000000,
+  PublicTimeIndex1765300000000,
 ];
