@@ -245,6 +245,8 @@ describe('bookings: create, poll, list, cancel', () => {
     expect(page2.body.next).toBeNull();
     const page3 = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=2&page=3`).set(leo.headers);
     expect([page3.status, page3.body]).toEqual([404, { error: 'Invalid page.', details: null }]);
+    const last = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=2&page=last`).set(leo.headers);
+    expect([last.status, last.body.results, last.body.next]).toEqual([200, page2.body.results, null]);
 
     const other = await loginAs(app);
     await http.get(`/api/users/${leo.user.id}/bookings/`).set(other.headers).expect(403);

@@ -354,6 +354,9 @@ describe('admin events: create, list, details, update, delete', () => {
       expect(second.body.next).toBeNull();
       expect(new URL(second.body.previous).searchParams.get('page')).toBeNull();
       await list({ venue, page_size: 2, page: 3 }).expect(404);
+      const last = await list({ venue, page_size: 2, page: 'last' }).expect(200);
+      expect({ ...last.body, previous: undefined }).toEqual({ ...second.body, previous: undefined });
+      expect(new URL(last.body.previous).search).toBe(new URL(second.body.previous).search);
     });
 
     it('counts every match exactly, past the 1,000 the public list counts exactly', async () => {

@@ -363,6 +363,20 @@ describe('public events: browse, details, availability', () => {
       expect(none.body).toEqual({ count: 0, next: null, previous: null, results: [] });
     });
 
+    it("answers page=last with the last page, as DRF's paginator does, page 1 when nothing matches", async () => {
+      const name = marker();
+      const created = await seedEvents(dataSource, organizer.user.id, 25, name);
+
+      const last = await browse({ search: name, page: 'last' }).expect(200);
+      expect(last.body.count).toBe(25);
+      expect(last.body.results.map((e: { id: string }) => e.id)).toEqual(created.slice(20));
+      expect(last.body.next).toBeNull();
+      expect(Object.fromEntries(new URL(last.body.previous).searchParams)).toEqual({ search: name, page: '2' });
+      const none = await browse({ search: marker(), page: 'last' }).expect(200);
+      expect(none.body).toEqual({ count: 0, next: null, previous: null, results: [] });
+      await browse({ search: name, page: 'LAST' }).expect(400);
+    });
+
     it('counts exactly up to 1,000 matches and estimates beyond, until the last page makes the count exact', async () => {
       // The estimate's query text is built with the filter's values quoted in: make them hostile.
       const name = `${marker()} O'Brien \\ 100% $1 %s`;
@@ -383,6 +397,10 @@ describe('public events: browse, details, availability', () => {
       const last = await browse({ ...filters, page_size: 100, page: 12 }).expect(200);
       expect(last.body).toMatchObject({ count: 1200, next: null });
       expect(last.body.results).toHaveLength(100);
+      // DRF's `page=last`, found from the exact count though page 1's was an estimate.
+      const lastByName = await browse({ ...filters, page_size: 100, page: 'last' }).expect(200);
+      expect({ ...lastByName.body, previous: undefined }).toEqual({ ...last.body, previous: undefined });
+      expect(new URL(lastByName.body.previous).search).toBe(new URL(last.body.previous).search);
 
       const few = await browse({ search: `"${name} 11"` }).expect(200);
       expect(few.body.count).toBe(111); // "… 11", "… 110"–"… 119", "… 1100"–"… 1199": exact below the cap

@@ -12,6 +12,9 @@ export interface OpenApiSchema {
   properties?: Record<string, OpenApiSchema>;
   items?: OpenApiSchema;
   anyOf?: OpenApiSchema[];
+  oneOf?: OpenApiSchema[];
+  enum?: unknown[];
+  minimum?: number;
 }
 
 export interface OpenApiResponse {

@@ -92,6 +92,12 @@ export class BookingsService {
     return booking;
   }
 
+  /** How many bookings a user has (the last page's number). */
+  countForUser(caller: User, userId: number): Promise<number> {
+    this.assertMayActFor(caller, userId);
+    return this.dataSource.getRepository(Booking).countBy({ userId });
+  }
+
   /** A user's bookings, newest first; staff asking for a user who does not exist get a 404. */
   async listForUser(caller: User, userId: number, page: PageRequest): Promise<[Booking[], number]> {
     this.assertMayActFor(caller, userId);

@@ -1,9 +1,18 @@
 import { pageRequest, toPage, toPageJson } from './pagination';
 
 describe('pagination', () => {
-  it('defaults to page 1 of 10 and clamps page_size to 100', () => {
-    expect(pageRequest({})).toEqual({ page: 1, pageSize: 10 });
-    expect(pageRequest({ page: 3, page_size: 1000 })).toEqual({ page: 3, pageSize: 100 });
+  const unused = () => Promise.reject(new Error('counted for a page by number'));
+
+  it('defaults to page 1 of 10 and clamps page_size to 100', async () => {
+    expect(await pageRequest({}, unused)).toEqual({ page: 1, pageSize: 10 });
+    expect(await pageRequest({ page: 3, page_size: 1000 }, unused)).toEqual({ page: 3, pageSize: 100 });
+  });
+
+  it('reads page=last as the last page of the count, page 1 when nothing matches, as DRF does', async () => {
+    const counting = (count: number) => () => Promise.resolve(count);
+    expect(await pageRequest({ page: 'last', page_size: 10 }, counting(25))).toEqual({ page: 3, pageSize: 10 });
+    expect(await pageRequest({ page: 'last', page_size: 10 }, counting(30))).toEqual({ page: 3, pageSize: 10 });
+    expect(await pageRequest({ page: 'last' }, counting(0))).toEqual({ page: 1, pageSize: 10 });
   });
 
   it('links next and previous as absolute URLs of the same query', () => {

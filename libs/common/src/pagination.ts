@@ -16,18 +16,26 @@ export interface Page<T> {
   results: T[];
 }
 
+/** DRF's name for the last page, whatever its number (`?page=last`). */
+export const LAST_PAGE = 'last';
+
 /** Pages past this one are not looked for: no list holds 100 million items, and the OFFSET stays bounded. */
 const MAX_PAGE = 1_000_000;
 
 /**
  * Reads `page` and `page_size` the way every list does: page from 1, size defaulting to 10, clamped to 100. A page
- * too far to exist is DRF's 404 for a page past the last, like any other.
+ * too far to exist is DRF's 404 for a page past the last, like any other. `page=last` is the last page, as in DRF:
+ * its number comes from `countAll` (every match, exactly), which is asked only then; page 1 when nothing matches.
  */
-export function pageRequest(query: { page?: number; page_size?: number }): PageRequest {
-  if (query.page !== undefined && query.page > MAX_PAGE) throw new NotFoundError('Invalid page.');
-  const page = query.page && query.page > 0 ? query.page : 1;
+export async function pageRequest(
+  query: { page?: number | typeof LAST_PAGE; page_size?: number },
+  countAll: () => Promise<number>,
+): Promise<PageRequest> {
   const size = query.page_size && query.page_size > 0 ? query.page_size : DEFAULT_PAGE_SIZE;
-  return { page, pageSize: Math.min(size, MAX_PAGE_SIZE) };
+  const pageSize = Math.min(size, MAX_PAGE_SIZE);
+  if (query.page === LAST_PAGE) return { page: Math.max(1, Math.ceil((await countAll()) / pageSize)), pageSize };
+  if (query.page !== undefined && query.page > MAX_PAGE) throw new NotFoundError('Invalid page.');
+  return { page: query.page && query.page > 0 ? query.page : 1, pageSize };
 }
 
 export function pageOffset({ page, pageSize }: PageRequest): number {

@@ -47,6 +47,11 @@ export class EventCatalog {
     );
   }
 
+  /** Every match, counted exactly and not cached: asked for only by `page=last`. */
+  count(filter: PublicEventFilter): Promise<number> {
+    return this.queries.countPublic(filter);
+  }
+
   details(eventId: string, render: (record: PublicEventRecord) => unknown): Promise<string> {
     const id = eventId.toLowerCase();
     return this.cache.json(

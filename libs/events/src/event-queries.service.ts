@@ -44,6 +44,15 @@ export class EventQueries {
     return this.list(filter, exactCountSql(filter), ADMIN_COLUMNS, orderBy(query.ordering), page, toAdminRecord);
   }
 
+  /** Every match of the public list's filter, counted exactly (the last page's number). */
+  async countPublic(query: PublicEventFilter): Promise<number> {
+    return (await this.count(exactCountSql(applyPublicFilter(new SqlFilter(), query)))).matches;
+  }
+
+  async countAdmin(query: AdminEventFilter): Promise<number> {
+    return (await this.count(exactCountSql(applyAdminFilter(new SqlFilter(), query)))).matches;
+  }
+
   /** An active, not deleted event as the public sees it. */
   async findPublic(eventId: string): Promise<PublicEventRecord> {
     const [row] = await this.dataSource.query(

@@ -121,7 +121,7 @@ export class BookingsController {
     @Query() query: PaginationQueryDto,
     @RequestUrl() url: string,
   ): Promise<BookingHistoryPageDto> {
-    const page = pageRequest(query);
+    const page = await pageRequest(query, () => this.bookings.countForUser(user, userId));
     const [bookings, count] = await this.bookings.listForUser(user, userId, page);
     return toPage(bookings.map(mapBookingHistoryItem), count, page, url) satisfies Page<BookingHistoryItemDto>;
   }

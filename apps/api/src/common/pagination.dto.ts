@@ -1,18 +1,27 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
 
-import { QueryPageSize, TextInteger } from '@evently/common';
+import { LAST_PAGE, QueryPageSize, TextInteger } from '@evently/common';
 
 import { INT32 } from './openapi-types';
 
 /** `page` from 1 and `page_size` (default 10, over 100 clamped to 100), shared by every list. */
 export class PaginationQueryDto {
-  @ApiProperty({ required: false, ...INT32, minimum: 1, default: 1 })
+  @ApiProperty({
+    required: false,
+    oneOf: [
+      { ...INT32, minimum: 1 },
+      { type: 'string', enum: [LAST_PAGE] },
+    ],
+    default: 1,
+    description: 'from 1, or `last` for the last page, as in DRF',
+  })
   @IsOptional()
   @TextInteger()
+  @ValidateIf((query: PaginationQueryDto) => query.page !== LAST_PAGE)
   @IsInt()
   @Min(1)
-  page?: number;
+  page?: number | typeof LAST_PAGE;
 
   @ApiProperty({
     required: false,

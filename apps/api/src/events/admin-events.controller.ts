@@ -50,8 +50,9 @@ export class AdminEventsController {
   @Get('list')
   @ApiErrors(400, 401, NOT_STAFF, INVALID_PAGE)
   async list(@Query() query: AdminEventsQueryDto, @RequestUrl() url: string): Promise<AdminEventPageDto> {
-    const page = pageRequest(query);
-    const { records, count } = await this.queries.listAdmin(toAdminEventFilter(query), page);
+    const filter = toAdminEventFilter(query);
+    const page = await pageRequest(query, () => this.queries.countAdmin(filter));
+    const { records, count } = await this.queries.listAdmin(filter, page);
     return toPage(records.map(mapAdminEvent), count, page, url);
   }
 

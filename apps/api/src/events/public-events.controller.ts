@@ -26,8 +26,9 @@ export class PublicEventsController {
   @Replayable(publicReadVersions.list)
   @ApiErrors(400, INVALID_PAGE)
   async list(@Query() query: PublicEventsQueryDto, @RequestUrl() url: string): Promise<string> {
-    const page = pageRequest(query);
-    return toPageJson(await this.catalog.list(toPublicEventFilter(query), page, mapPublicEvent), page, url);
+    const filter = toPublicEventFilter(query);
+    const page = await pageRequest(query, () => this.catalog.count(filter));
+    return toPageJson(await this.catalog.list(filter, page, mapPublicEvent), page, url);
   }
 
   /** 404 for unknown, inactive or deleted events. */
