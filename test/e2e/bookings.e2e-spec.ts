@@ -276,6 +276,29 @@ describe('bookings: create, poll, list, cancel', () => {
       expect(await bookingCountOf(mia.user.id)).toBe(1);
     });
 
+    it('keeps a key 24 hours: replayed at 23, free for a new request at 25', async () => {
+      const eventId = await newEvent();
+      const wes = await loginAs(app);
+      const body = { event_id: eventId, number_of_tickets: 1 };
+      const first = await book(wes, body, { 'Idempotency-Key': 'day-old' }).expect(201);
+      const ageKey = (hours: number) =>
+        db.query(
+          `UPDATE idempotency_keys SET created_at = now() - make_interval(hours => $2) WHERE user_id = $1 AND key = 'day-old'`,
+          [wes.user.id, hours],
+        );
+
+      await ageKey(23);
+      const replayed = await book(wes, body, { 'Idempotency-Key': 'day-old' }).expect(201);
+      expect([replayed.body.id, replayed.headers['idempotent-replayed']]).toEqual([first.body.id, 'true']);
+      expect(await bookingCountOf(wes.user.id)).toBe(1);
+
+      await ageKey(25);
+      const other = { event_id: eventId, number_of_tickets: 2 };
+      const fresh = await book(wes, other, { 'Idempotency-Key': 'day-old' }).expect(201);
+      expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+      expect(await bookingCountOf(wes.user.id)).toBe(2);
+    });
+
     it('answers 422 for the same key with another body', async () => {
       const eventId = await newEvent();
       const ned = await loginAs(app);
