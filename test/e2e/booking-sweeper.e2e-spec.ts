@@ -58,6 +58,34 @@ describe('booking sweeper', () => {
     expect(stuck).toBe(0);
   });
 
+  it('settles a backlog larger than one batch first come, first served: the oldest bookings get the seats', async () => {
+    const dataSource = app.get(DataSource);
+    const booker = await loginAs(app, 'user');
+    const eventId = await createEvent(dataSource, { organizerId: booker.user.id, capacity: 5 });
+    const backlog: { id: string }[] = await dataSource.query(
+      `INSERT INTO bookings (event_id, user_id, ticket_count, total_amount, status, booking_date)
+       SELECT $1, $2, 1, 10, 'processing', now() - interval '1 hour' + g * interval '1 millisecond'
+         FROM generate_series(1, $3) AS g ORDER BY g
+       RETURNING id`,
+      [eventId, booker.user.id, SETTLE_BATCH_SIZE + 5],
+    );
+
+    await app.get(BookingAllocator).settlePending([eventId]);
+
+    const outcome: { status: string; failure_reason: string | null; ids: string[] }[] = await dataSource.query(
+      `SELECT status, failure_reason, array_agg(id::text ORDER BY booking_date) AS ids
+         FROM bookings WHERE event_id = $1 GROUP BY status, failure_reason ORDER BY status`,
+      [eventId],
+    );
+    expect(outcome.map(({ status, failure_reason, ids }) => [status, failure_reason, ids.length])).toEqual([
+      ['confirmed', null, 5],
+      ['failed', 'sold out', SETTLE_BATCH_SIZE],
+    ]);
+    expect(outcome[0].ids).toEqual(backlog.slice(0, 5).map((booking) => booking.id));
+    const [{ booked }] = await dataSource.query(`SELECT booked_tickets AS booked FROM events WHERE id = $1`, [eventId]);
+    expect(booked).toBe(5);
+  });
+
   it('sweeps past an event another transaction holds, leaving it to the next tick, instead of waiting out the lock', async () => {
     const dataSource = app.get(DataSource);
     const allocator = app.get(BookingAllocator);
