@@ -12,7 +12,7 @@ import { PG_LOCK_NOT_AVAILABLE, postgresErrorCode } from '@evently/database';
 import { jobIds } from '@evently/queue';
 import { createEvent, eventually, loginAs, TEST_PASSWORD, TestSession } from '@evently/testing';
 
-import { marker } from '../support/event-fixtures';
+import { marker, seedBookings } from '../support/event-fixtures';
 import { holding, waitForBlocked } from '../support/lock-waits';
 import { createTestApp } from '../support/test-app';
 
@@ -80,6 +80,36 @@ describe('writers meeting on the same rows', () => {
       else expect(outcome).toMatchObject({ status: 'processing' });
     }
     expect(await statusesOf(eventId)).toEqual([]);
+  });
+
+  it("bulk delete as a settlement confirms a deleted user's booking: the seat it took comes back with it", async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const prefix = `${marker()}_`;
+    const booker = await loginAs(app, 'user', `${prefix}a`);
+    const [bookingId] = await seedBookings(dataSource, { eventId, userId: booker.user.id, status: 'processing' });
+    const settlement = await db.connect();
+    try {
+      // What a worker's settlement does, held open until the deletion waits on it.
+      await settlement.query('BEGIN');
+      await settlement.query(`SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [eventId]);
+      await settlement.query(`UPDATE bookings SET status = 'confirmed', confirmed_at = now() WHERE id = $1`, [
+        bookingId,
+      ]);
+      await settlement.query(`UPDATE events SET booked_tickets = booked_tickets + 1 WHERE id = $1`, [eventId]);
+      const deleting = app.inject({
+        method: 'POST',
+        url: '/api/admin/users/bulk_delete/',
+        headers: { ...staff.headers, 'content-type': 'application/json' },
+        payload: { prefix },
+      });
+      await waitForBlocked(db, '');
+      await settlement.query('COMMIT');
+      expect((await deleting).json()).toEqual({ deleted_users: 1, prefix });
+    } finally {
+      settlement.release();
+    }
+    const [{ booked }] = await dataSource.query(`SELECT booked_tickets AS booked FROM events WHERE id = $1`, [eventId]);
+    expect([booked, await statusesOf(eventId)]).toEqual([0, []]);
   });
 
   /** Sends `request` while the test deletes its user uncommitted, as a bulk delete does; commits once it waits. */
