@@ -1,11 +1,15 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { Pool } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
-import { jobIds } from '@evently/queue';
+import { jobIds, QUEUES } from '@evently/queue';
 import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
 
+import { holding, waitForBlocked } from '../support/lock-waits';
 import { createTestApp, startTestWorker } from '../support/test-app';
 
 describe('bookings: create, poll, list, cancel', () => {
@@ -61,6 +65,28 @@ describe('bookings: create, poll, list, cancel', () => {
       worker = await startTestWorker();
     }
   }
+
+  it('keeps one more settle signal for an event whose settlement is running, so a booking made meanwhile waits for no sweep', async () => {
+    const eventId = await newEvent({ capacity: 10 });
+    const [ann, ben] = [await loginAs(app), await loginAs(app)];
+    const queue = app.get<Queue>(getQueueToken(QUEUES.bookings));
+    const settleJobs = async () =>
+      (await queue.getJobs(['completed'])).filter((job) => job.data.eventId === eventId).length;
+    const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+    try {
+      // Ann's settlement has chosen her booking and waits to write its mail, when Ben's is committed: only a signal
+      // kept for after the running one settles Ben's before the sweeper (10 s) would.
+      const second = await holding(pool, `LOCK TABLE outbox IN SHARE MODE`, [], async () => {
+        await book(ann, { event_id: eventId, number_of_tickets: 1 }).expect(201);
+        await waitForBlocked(pool, 'INSERT INTO outbox');
+        return (await book(ben, { event_id: eventId, number_of_tickets: 1 }).expect(201)).body.id;
+      });
+      expect((await settled(ben, second)).status).toBe('confirmed');
+      expect(await settleJobs()).toBe(2);
+    } finally {
+      await pool.end();
+    }
+  });
 
   it('accepts a booking as processing with the spec body, then the worker confirms it', async () => {
     const eventId = await newEvent({ price: '25.50', capacity: 10, name: 'Tech Conference' });
