@@ -48,7 +48,11 @@ export function setupSwagger(app: INestApplication): void {
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
   document.tags = API_TAGS.map((name) => ({ name }));
-  for (const operation of operationsOf(document)) documentWhatEveryRouteDoes(operation);
+  for (const operation of operationsOf(document)) {
+    documentWhatEveryRouteDoes(operation);
+    keepUnionParametersOneOf(operation);
+  }
+  if (!JSON.stringify(document).includes('"#/components/schemas/Object"')) delete document.components?.schemas?.Object;
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     swaggerOptions: { persistAuthorization: true },
@@ -92,6 +96,16 @@ function documentWhatEveryRouteDoes(operation: OperationObject): void {
   for (const status of [429, 503]) {
     const response = responses[status];
     if (response && 'description' in response) response.headers = { ...response.headers, ...RETRY_AFTER };
+  }
+}
+
+/**
+ * A query parameter whose type is a union (`page`: a number or `last`) declares its `oneOf`, but the CLI plugin makes
+ * an `Object` of the union, which Nest adds as an `allOf` no value satisfies.
+ */
+function keepUnionParametersOneOf(operation: OperationObject): void {
+  for (const parameter of operation.parameters ?? []) {
+    if ('schema' in parameter && parameter.schema && 'oneOf' in parameter.schema) delete parameter.schema.allOf;
   }
 }
 
