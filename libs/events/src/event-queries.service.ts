@@ -44,9 +44,14 @@ export class EventQueries {
     return this.list(filter, exactCountSql(filter), ADMIN_COLUMNS, orderBy(query.ordering), page, toAdminRecord);
   }
 
-  /** Every match of the public list's filter, counted exactly (the last page's number). */
+  /**
+   * Every match of the public list's filter, counted exactly (the last page's number): by the capped count when it
+   * is exact, so only a broad search pays for counting all its matches.
+   */
   async countPublic(query: PublicEventFilter): Promise<number> {
-    return (await this.count(exactCountSql(applyPublicFilter(new SqlFilter(), query)))).matches;
+    const filter = applyPublicFilter(new SqlFilter(), query);
+    const capped = await this.count(cappedCountSql(filter));
+    return capped.estimate === null ? capped.matches : (await this.count(exactCountSql(filter))).matches;
   }
 
   async countAdmin(query: AdminEventFilter): Promise<number> {
