@@ -103,6 +103,8 @@ describe('AppConfig.fromEnvironment', () => {
     const hint = /percent-encode any of @ : \/ % # \? in its user name and password/;
     expect(() => AppConfig.fromEnvironment({ DATABASE_URL: 'postgresql://app:p@ss:w/rd@db/evently' })).toThrow(hint);
     expect(() => AppConfig.fromEnvironment({ REDIS_URL: 'redis://:p#ss@cache:6379/0' })).toThrow(hint);
+    // Parsed as a URL, but node-postgres cannot decode it ("URI malformed").
+    expect(() => AppConfig.fromEnvironment({ DATABASE_URL: 'postgresql://app:p%zz@db/evently' })).toThrow(hint);
   });
 
   it.each([

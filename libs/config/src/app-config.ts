@@ -147,9 +147,13 @@ function checkUrls(env: EnvironmentDto): string[] {
   return problems;
 }
 
+/** A URL of one of `protocols` whose user name and password decode, as the clients decode them (a bare `%` does not). */
 function isUrl(value: string, protocols: string[]): boolean {
   try {
-    return protocols.includes(new URL(value).protocol);
+    const url = new URL(value);
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return protocols.includes(url.protocol);
   } catch {
     return false;
   }

@@ -100,7 +100,7 @@ export class HealthService {
 function refusedCommand(message: string): string | undefined {
   if (!/NOPERM/.test(message)) return undefined;
   const command = /run the '([^']+)' command/.exec(message)?.[1];
-  return command ? `cannot be counted: Redis refuses ${command.replace('|', ' ').toUpperCase()}` : CLIENT_LIST_REFUSED;
+  return `cannot be counted: Redis refuses ${command ? command.replace('|', ' ').toUpperCase() : 'a command (NOPERM)'}`;
 }
 
 function toQueueStatsDto(stats: QueueStats): QueueStatsDto {
