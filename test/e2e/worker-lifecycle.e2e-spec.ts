@@ -1,4 +1,9 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -7,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { exitStatusOf, REPEATED_SIGNAL_MS } from '@evently/common';
 import { createEvent, eventually, inventoryOf, loginAs } from '@evently/testing';
 
-import { freePort, startWorkerProcess } from '../support/processes';
+import { freePort, launchWorkerProcess, startWorkerProcess } from '../support/processes';
 import { createTestApp, startTestWorker } from '../support/test-app';
 import { BookingProcessor } from '../../apps/worker/src/bookings/booking.processor';
 import { MailProcessor } from '../../apps/worker/src/mail/mail.processor';
@@ -55,6 +60,35 @@ describe('the worker process', () => {
       expect(after.body.status).toBe('degraded');
     } finally {
       await worker.stop(); // a no-op once stopped; keeps a failed run from leaving a worker for later files
+    }
+  });
+
+  it('refuses to start, naming INFO, where its Redis user may not run it (it spun at full CPU, deaf to SIGTERM)', async () => {
+    // A Redis of the test's own, whose ACL user has every command but INFO, as managed presets without @dangerous.
+    const [port, folder] = [await freePort(), mkdtempSync(join(tmpdir(), 'evently-no-info-'))];
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', folder]);
+    const cli = (...args: string[]) =>
+      execFileSync('redis-cli', ['-p', String(port), ...args])
+        .toString()
+        .trim();
+    try {
+      await eventually(async () => {
+        try {
+          return cli('PING') === 'PONG' ? true : undefined;
+        } catch {
+          return undefined; // not listening yet
+        }
+      }, 5000);
+      cli('ACL', 'SETUSER', 'no_info', 'on', '>no-info-pass', '~*', '&*', '+@all', '-info');
+      const worker = launchWorkerProcess({ REDIS_URL: `redis://no_info:no-info-pass@127.0.0.1:${port}/0` });
+      const exited = once(worker.child, 'exit').then(([code]) => code as number);
+      const outcome = await Promise.race([exited, sleep(20_000, 'still running')]);
+      if (outcome === 'still running') await worker.kill9();
+      expect(outcome).toBe(1);
+      expect(worker.output()).toMatch(/Redis refuses INFO to REDIS_URL's user .*NOPERM.*grant it/);
+    } finally {
+      redis.kill('SIGKILL');
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

@@ -103,9 +103,14 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
   return { ...proc, url };
 }
 
+/** The compiled worker, as `npm run start:worker` runs it less the heap flags, not waited for. */
+export function launchWorkerProcess(env: Record<string, string> = {}): RunningProcess {
+  return launch(WORKER_ENTRY, env);
+}
+
 /** The compiled worker, as `npm run start:worker` runs it less the heap flags, ready once it says so. */
 export async function startWorkerProcess(env: Record<string, string> = {}): Promise<RunningProcess> {
-  const proc = launch(WORKER_ENTRY, env);
+  const proc = launchWorkerProcess(env);
   await waitFor(() => proc.output().includes('worker ready'), 'worker', proc);
   return proc;
 }

@@ -4,3 +4,4 @@ export * from './queue-names';
 export * from './queue.module';
 export * from './queue-errors';
 export * from './worker-name';
+export * from './redis-grants';
