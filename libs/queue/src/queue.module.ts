@@ -6,6 +6,7 @@ import { AppConfig } from '@evently/config';
 import { JobProducer } from './job-producer.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { QUEUES } from './queue-names';
+import { assertRedisRunsInfo } from './redis-grants';
 
 const DEFAULT_JOB_OPTIONS = {
   attempts: 8,
@@ -68,7 +69,14 @@ export class QueueModule {
           { name: QUEUES.mail, defaultJobOptions: { ...DEFAULT_JOB_OPTIONS, ...MAIL_RETRIES } },
         ),
       ],
-      providers: [JobProducer, OutboxRelay],
+      providers: [
+        JobProducer,
+        OutboxRelay,
+        // Resolved while providers are made, before any lifecycle hook starts a BullMQ worker.
+        ...(role === 'worker'
+          ? [{ provide: assertRedisRunsInfo, inject: [AppConfig], useFactory: assertRedisRunsInfo }]
+          : []),
+      ],
       exports: [BullModule, JobProducer, OutboxRelay],
     };
   }
