@@ -19,7 +19,7 @@ const CHECK_BUDGET_MS = 1500;
 
 /** Probes within this long of a check share its answer. */
 const REUSE_MS = 1000;
-const CLIENT_LIST_REFUSED = 'cannot be counted: Redis refuses CLIENT LIST';
+const uncountedFor = (refused: string) => `cannot be counted: Redis refuses ${refused}`;
 
 /**
  * Database, Redis, live BullMQ workers and the queues' backlog, each checked within a short budget (none of the
@@ -88,7 +88,8 @@ export class HealthService {
   private async liveWorkers(): Promise<{ processes: string[]; uncounted?: string }> {
     try {
       const workers = await withTimeout(this.bookings.getWorkers(), CHECK_BUDGET_MS);
-      if (workers.some((worker) => worker.id === undefined)) return { processes: [], uncounted: CLIENT_LIST_REFUSED };
+      if (workers.some((worker) => worker.id === undefined))
+        return { processes: [], uncounted: uncountedFor('CLIENT LIST') };
       return { processes: workers.map((worker) => worker.name || worker.id) };
     } catch (error) {
       return { processes: [], uncounted: refusedCommand(describeError(error)) };
@@ -100,7 +101,7 @@ export class HealthService {
 function refusedCommand(message: string): string | undefined {
   if (!/NOPERM/.test(message)) return undefined;
   const command = /run the '([^']+)' command/.exec(message)?.[1];
-  return `cannot be counted: Redis refuses ${command ? command.replace('|', ' ').toUpperCase() : 'a command (NOPERM)'}`;
+  return uncountedFor(command ? command.replace('|', ' ').toUpperCase() : 'a command (NOPERM)');
 }
 
 function toQueueStatsDto(stats: QueueStats): QueueStatsDto {
