@@ -13,8 +13,6 @@ export interface OpenApiSchema {
   items?: OpenApiSchema;
   anyOf?: OpenApiSchema[];
   oneOf?: OpenApiSchema[];
-  enum?: unknown[];
-  minimum?: number;
 }
 
 export interface OpenApiResponse {
