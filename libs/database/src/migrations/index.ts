@@ -12,6 +12,7 @@ import { SearchKeyUpperCase1765000000000 } from './1765000000000-SearchKeyUpperC
 import { SearchKeyIndexes1765100000000 } from './1765100000000-SearchKeyIndexes';
 import { ConfirmedBookingsIndex1765200000000 } from './1765200000000-ConfirmedBookingsIndex';
 import { PublicTimeIndex1765300000000 } from './1765300000000-PublicTimeIndex';
+import { DropLowerCaseSearch1765400000000 } from './1765400000000-DropLowerCaseSearch';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   SearchKeyIndexes1765100000000,
   ConfirmedBookingsIndex1765200000000,
   PublicTimeIndex1765300000000,
+  DropLowerCaseSearch1765400000000,
 ];
