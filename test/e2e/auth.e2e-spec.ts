@@ -213,6 +213,20 @@ describe('accounts: register, login, logout, me', () => {
     await http.post('/api/user/auth/login/').send({ username, password: ' correct-horse-battery' }).expect(400);
   });
 
+  it('refuses an explicit null name, whose columns are not nullable, and takes null for the phone and address', async () => {
+    for (const field of ['first_name', 'last_name']) {
+      const refused = await http.post('/api/user/auth/register/').send(registration({ [field]: null }));
+      expect(refused.status).toBe(400);
+      expect(Object.keys(refused.body.details)).toEqual([field]);
+    }
+    const response = await http
+      .post('/api/user/auth/register/')
+      .send(registration({ phone_number: null, address: null }))
+      .expect(201);
+    const me = await http.get('/api/user/auth/me/').set('Authorization', `Token ${response.body.token}`).expect(200);
+    expect(me.body).toMatchObject({ first_name: 'John', last_name: 'Doe', phone_number: null, address: null });
+  });
+
   it('takes an empty phone number, as a form sends an empty optional field', async () => {
     const response = await http
       .post('/api/user/auth/register/')

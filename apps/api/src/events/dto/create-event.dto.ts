@@ -1,7 +1,9 @@
-import { IsOptional, ValidateIf } from 'class-validator';
+import { IsOptional } from 'class-validator';
 
 import { centsToDecimalString, parseZonedInstant } from '@evently/common';
 import { EventChanges, NewEvent } from '@evently/events';
+
+import { Omittable } from '../../common/omittable.decorator';
 
 import {
   EventActiveChangeField,
@@ -12,9 +14,6 @@ import {
   EventTextField,
   EventTimeField,
 } from './event-fields.decorator';
-
-/** The field may be left out, but an explicit `null` is validated (and refused) rather than skipped. */
-const Omittable = () => ValidateIf((_object, value) => value !== undefined);
 
 export class CreateEventDto {
   @EventTextField('Tech Conference 2030', true)

@@ -10,6 +10,8 @@ import {
   USERNAME_PATTERN,
 } from '@evently/users';
 
+import { Omittable } from '../../common/omittable.decorator';
+
 /** Text fields are read as DRF's CharField reads them (trimmed, a number as its text); the password as typed. */
 export class RegisterDto {
   /** Letters and digits of any script, and @/./+/-/_; stored in Unicode NFKC, as Django stores it. */
@@ -36,7 +38,7 @@ export class RegisterDto {
 
   @ApiProperty({ required: false, example: 'John', maxLength: 150 })
   @CharFieldText()
-  @IsOptional()
+  @Omittable()
   @IsString()
   @HasNoNulBytes()
   @CharLength(0, 150)
@@ -44,7 +46,7 @@ export class RegisterDto {
 
   @ApiProperty({ required: false, example: 'Doe', maxLength: 150 })
   @CharFieldText()
-  @IsOptional()
+  @Omittable()
   @IsString()
   @HasNoNulBytes()
   @CharLength(0, 150)
