@@ -162,6 +162,33 @@ describe('OpenAPI document (compiled api)', () => {
     expect(Object.keys(created.headers ?? {})).toEqual(['Idempotent-Replayed']);
   });
 
+  it('documents the 400, 413 and 415 that a route needing no body answers to a bad one sent anyway', async () => {
+    const bodyless = [
+      'POST /api/user/auth/logout',
+      'DELETE /api/bookings/{id}',
+      'DELETE /api/admin/events/{id}/delete',
+    ];
+    const sent = [
+      { headers: JSON_BODY, body: '{bad', status: 400 },
+      { headers: { 'content-type': 'text/plain' }, body: 'x', status: 415 },
+      { headers: JSON_BODY, body: JSON.stringify({ pad: 'x'.repeat(1_100_000) }), status: 413 },
+    ];
+    for (const key of bodyless) {
+      const [method, path] = key.split(' ');
+      expect({ key, body: operation(key).requestBody }).toEqual({ key });
+      const url = `${api.url}${path.replace('{id}', '00000000-0000-4000-8000-000000000000')}/`;
+      for (const { headers, body, status } of sent) {
+        const answer = await fetch(url, { method, headers, body });
+        await answer.arrayBuffer();
+        expect({ key, status: answer.status }).toEqual({ key, status });
+        expect({ key, documented: operation(key).responses[status]?.description }).toEqual({
+          key,
+          documented: expect.any(String),
+        });
+      }
+    }
+  });
+
   it('takes every request body as JSON or a form, with one schema, and documents the 415 of any other type', () => {
     const withBody = operations.filter(({ operation }) => operation.requestBody);
     expect(withBody.length).toBeGreaterThanOrEqual(6);

@@ -17,6 +17,7 @@ export const API_TAGS = ['auth', 'admin-events', 'admin-users', 'analytics', 'ev
 const TOKEN_SCHEME = 'token';
 const BEARER_SCHEME = 'bearer';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+type Method = (typeof METHODS)[number];
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'] as const;
 
 /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */
@@ -48,8 +49,8 @@ export function setupSwagger(app: INestApplication): void {
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
   document.tags = API_TAGS.map((name) => ({ name }));
-  for (const operation of operationsOf(document)) {
-    documentWhatEveryRouteDoes(operation);
+  for (const { method, operation } of operationsOf(document)) {
+    documentWhatEveryRouteDoes(operation, method);
     keepUnionParametersOneOf(operation);
   }
   if (!JSON.stringify(document).includes('"#/components/schemas/Object"')) delete document.components?.schemas?.Object;
@@ -59,8 +60,10 @@ export function setupSwagger(app: INestApplication): void {
   });
 }
 
-function operationsOf(document: OpenAPIObject): OperationObject[] {
-  return Object.values(document.paths).flatMap((path) => METHODS.flatMap((method) => path[method] ?? []));
+function operationsOf(document: OpenAPIObject): { method: Method; operation: OperationObject }[] {
+  return Object.values(document.paths).flatMap((path) =>
+    METHODS.flatMap((method) => (path[method] ? [{ method, operation: path[method] }] : [])),
+  );
 }
 
 const RETRY_AFTER = {
@@ -71,10 +74,10 @@ const RETRY_AFTER = {
  * The global guard, body parsers and exception filter act on every route, so what they answer is documented here,
  * once, rather than on each route: the guard accepts `Bearer` wherever it accepts `Token`, and checks a token sent
  * to a public route too; every body is read from JSON or a form alike, and refused when over 1 MB, in another type,
- * or cut into too many fields; any route answers 503 when the database is down or token lookups are overloaded, and
+ * or cut into too many fields, even by a route that needs none (as DELETE and logout); any route answers 503 when the database is down or token lookups are overloaded, and
  * every 429 and 503 says when to retry.
  */
-function documentWhatEveryRouteDoes(operation: OperationObject): void {
+function documentWhatEveryRouteDoes(operation: OperationObject, method: Method): void {
   const { responses } = operation;
   if (operation.security?.length) {
     operation.security = operation.security.flatMap((requirement) =>
@@ -83,8 +86,9 @@ function documentWhatEveryRouteDoes(operation: OperationObject): void {
   } else {
     responses[401] ??= errorResponse('Only when an invalid token is sent: this route needs none, but checks one');
   }
-  if (operation.requestBody) {
-    if ('content' in operation.requestBody) offerFormBodies(operation.requestBody);
+  if (operation.requestBody && 'content' in operation.requestBody) offerFormBodies(operation.requestBody);
+  if (method !== 'get') {
+    if (!operation.requestBody) responses[400] ??= errorResponse('A body sent anyway that is not valid JSON');
     responses[413] ??= errorResponse(
       `Body larger than ${BODY_LIMIT_TEXT}, or a multipart body of more than ${MAX_FORM_FIELDS} fields ("Too many fields.")`,
     );
