@@ -160,6 +160,8 @@ describe('OpenAPI document (compiled api)', () => {
     expect(operation('POST /api/user/auth/login').responses['429']).toBeDefined();
     const created = operation('POST /api/bookings').responses['201'];
     expect(Object.keys(created.headers ?? {})).toEqual(['Idempotent-Replayed']);
+    const key = operation('POST /api/bookings').parameters!.find(({ name }) => name === 'Idempotency-Key')!;
+    expect(key.schema).toEqual({ type: 'string', minLength: 1, maxLength: 255 });
   });
 
   it('documents the 400, 413 and 415 that a route needing no body answers to a bad one sent anyway', async () => {

@@ -35,6 +35,9 @@ const IDEMPOTENT_REPLAYED = {
   },
 };
 
+/** Stripe's limit too. */
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
 @ApiTags('bookings')
 @ApiSecurity('token')
 @Controller()
@@ -47,7 +50,12 @@ export class BookingsController {
    * refusal included.
    */
   @Post('bookings')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Up to 255 characters, scoped to the caller' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: '1 to 255 characters, scoped to the caller',
+    schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+  })
   // Without user_id: the caller's own id is the one that works for everyone.
   @ApiBodyExample(CreateBookingDto, 'For yourself', {
     event_id: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
@@ -129,8 +137,8 @@ export class BookingsController {
 
 function validIdempotencyKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
-  if (key.length < 1 || key.length > 255) {
-    throw new BadRequestError('Invalid Idempotency-Key.', 'It must be 1 to 255 characters.');
+  if (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw new BadRequestError('Invalid Idempotency-Key.', `It must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
   }
   return key;
 }
