@@ -285,7 +285,8 @@ describe('bookings: create, poll, list, cancel', () => {
     const empty = await http.get(`/api/users/${bookless.user.id}/bookings/`).set(staff.headers).expect(200);
     expect(empty.body).toMatchObject({ count: 0, results: [] });
     await http.get(`/api/users/${leo.user.id}/bookings/?page=0`).set(leo.headers).expect(400);
-    await http.get(`/api/users/${leo.user.id}/bookings/?page=abc`).set(leo.headers).expect(400);
+    const notAPage = await http.get(`/api/users/${leo.user.id}/bookings/?page=abc`).set(leo.headers).expect(400);
+    expect(notAPage.body.details.page).toContain('page must be an integer number, or last');
     const clamped = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=1000`).set(leo.headers).expect(200);
     expect(clamped.body.results).toHaveLength(3);
   });

@@ -19,7 +19,7 @@ export class PaginationQueryDto {
   @IsOptional()
   @TextInteger()
   @ValidateIf((query: PaginationQueryDto) => query.page !== LAST_PAGE)
-  @IsInt()
+  @IsInt({ message: `page must be an integer number, or ${LAST_PAGE}` })
   @Min(1)
   page?: number | typeof LAST_PAGE;
 
