@@ -456,7 +456,7 @@ describe('admin events: create, list, details, update, delete', () => {
       expect(after).toEqual({ time: before.time, price_per_ticket: '175.00' });
     });
 
-    it('clears the description with null, deactivates, moves the time, and accepts an empty body', async () => {
+    it('clears the description with null, deactivates, moves the time, and accepts an empty body or none', async () => {
       const eventId = await createEvent(dataSource, { organizerId: organizer.user.id });
       await http
         .put(`/api/admin/events/${eventId}`)
@@ -465,6 +465,8 @@ describe('admin events: create, list, details, update, delete', () => {
         .expect(200);
       const response = await http.put(`/api/admin/events/${eventId}/`).set(superuser.headers).send({}).expect(200);
       expect(response.body).toMatchObject({ description: null, is_active: false, time: '2031-01-02T02:04:05Z' });
+      const bodiless = await http.put(`/api/admin/events/${eventId}/`).set(superuser.headers).expect(200);
+      expect(bodiless.body).toEqual(response.body);
     });
 
     it.each<[string, Record<string, unknown>, string]>([

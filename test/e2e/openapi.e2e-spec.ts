@@ -160,6 +160,8 @@ describe('OpenAPI document (compiled api)', () => {
     expect(operation('POST /api/user/auth/login').responses['429']).toBeDefined();
     const created = operation('POST /api/bookings').responses['201'];
     expect(Object.keys(created.headers ?? {})).toEqual(['Idempotent-Replayed']);
+    expect(operation('PUT /api/admin/events/{id}').requestBody!.required).toBe(false);
+    expect(operation('POST /api/admin/events').requestBody!.required).toBe(true);
     const key = operation('POST /api/bookings').parameters!.find(({ name }) => name === 'Idempotency-Key')!;
     expect(key.schema).toEqual({ type: 'string', minLength: 1, maxLength: 255 });
   });

@@ -28,6 +28,7 @@ export interface OpenApiOperationObject {
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; schema: OpenApiSchema }[];
   requestBody?: {
+    required?: boolean;
     content: Record<string, { schema?: OpenApiSchema; examples?: Record<string, { value: Record<string, unknown> }> }>;
   };
   responses: Record<string, OpenApiResponse>;

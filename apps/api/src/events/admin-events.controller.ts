@@ -72,7 +72,12 @@ export class AdminEventsController {
   @Put(':id')
   @ApiUuidParam('id')
   @UseGuards(EventManagerGuard)
-  @ApiBodyExample(UpdateEventDto, 'Only the fields to change', { name: 'Updated Tech Conference 2030', capacity: 600 })
+  @ApiBodyExample(
+    UpdateEventDto,
+    'Only the fields to change',
+    { name: 'Updated Tech Conference 2030', capacity: 600 },
+    { required: false },
+  )
   @ApiErrors(400, 401, NOT_ORGANIZER, 404, 409)
   async update(
     @CurrentUser() user: User,
