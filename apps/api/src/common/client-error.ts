@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** Node's default `maxHeaderSize`: the request line and headers together. */
-const HEADER_LIMIT_TEXT = '16 KB';
+export const HEADER_LIMIT_TEXT = '16 KB';
 
 /**
  * Node's HTTP parser refuses some requests before Fastify or Nest sees one (a malformed request line, header or chunk,

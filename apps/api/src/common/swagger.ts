@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 
 import { BODY_LIMIT_TEXT, MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
+import { HEADER_LIMIT_TEXT } from './client-error';
 import { ErrorBody } from './error-body';
 
 export const API_TAGS = ['auth', 'admin-events', 'admin-users', 'analytics', 'events', 'bookings', 'system'] as const;
@@ -29,7 +30,8 @@ export function setupSwagger(app: INestApplication): void {
         'using the token from register or login. Every error is `{"error": "...", "details": ...}`. ' +
         'Request bodies may be JSON, form-encoded or multipart (fields only, no files); numbers and booleans may be ' +
         'sent as text (`"2"`, `"true"`), as DRF reads them. A path that exists, asked with a method it does not take, ' +
-        'is 405 with an `Allow` header naming the methods it takes.',
+        'is 405 with an `Allow` header naming the methods it takes. Any request is 400 when its `Host` is not in ' +
+        `ALLOWED_HOSTS (as Django answers), and 431 when its request line and headers exceed ${HEADER_LIMIT_TEXT}.`,
     )
     .setVersion('1.0')
     .addApiKey(
