@@ -62,6 +62,19 @@ describe('AppConfig.fromEnvironment', () => {
     expect(() => AppConfig.fromEnvironment({ DB_PORT: 'abc' })).not.toThrow(/\bDB_HOST\b/);
   });
 
+  it('says only that a number is not one, not the range it then also misses', () => {
+    const problems = (() => {
+      try {
+        AppConfig.fromEnvironment({ PORT: 'abc' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(problems).toMatch(/PORT: .*integer/);
+    expect(problems).not.toMatch(/less than|greater than/);
+    expect(() => AppConfig.fromEnvironment({ PORT: '70000' })).toThrow(/PORT: .*greater than 65535/);
+  });
+
   it.each([
     'Evently <noreply@evently.com>',
     'Evently Inc. <noreply@evently.com>',

@@ -73,7 +73,7 @@ export class AppConfig {
     const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
     const env = plainToInstance(EnvironmentDto, present, { exposeDefaultValues: true });
     const problems = validateSync(env, { skipMissingProperties: false }).flatMap((error) =>
-      Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
+      failedRules(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
     );
     problems.push(...checkUrls(env));
     if (!env.DEBUG && env.SECRET_KEY === DEFAULT_SECRET_KEY) {
@@ -172,3 +172,11 @@ export function redactUrl(value: string): string {
     return '<invalid url>';
   }
 }
+
+/** A value of the wrong type fails its range checks too (`PORT=abc` is neither ≥ 1 nor ≤ 65535): only the type is said. */
+function failedRules(constraints: Record<string, string>): string[] {
+  const wrongType = Object.keys(constraints).find((rule) => TYPE_RULES.has(rule));
+  return wrongType ? [constraints[wrongType]] : Object.values(constraints);
+}
+
+const TYPE_RULES = new Set(['isInt', 'isBoolean', 'isString']);
