@@ -22,4 +22,14 @@ describe('describeError', () => {
         '(SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string)',
     );
   });
+
+  it.each([
+    ['28P01', 'password authentication failed for user "evently"', 'DB_PASSWORD'],
+    ['28000', 'role "nosuchrole" does not exist', 'DB_USER'],
+    ['EADDRINUSE', 'listen EADDRINUSE: address already in use 0.0.0.0:8000', 'PORT'],
+  ])('names the settings to check for a failure coded %s', (code, message, setting) => {
+    const described = describeError(Object.assign(new Error(message), { code }));
+    expect(described.startsWith(`${message} (`)).toBe(true);
+    expect(described).toContain(setting);
+  });
 });

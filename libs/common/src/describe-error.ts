@@ -1,6 +1,13 @@
 /** node-postgres's words when the server asks for a SCRAM password and none is configured. */
 const NO_PASSWORD_FOR_SCRAM = 'client password must be a string';
 
+/** The settings behind a failure whose message names none: a start-up's refused login, or a port already taken. */
+const SETTING_TO_CHECK: Record<string, string> = {
+  '28P01': 'check the user and password in DATABASE_URL, or DB_USER and DB_PASSWORD',
+  '28000': 'check the user in DATABASE_URL, or DB_USER, and what pg_hba.conf lets it do',
+  EADDRINUSE: 'another process listens there: set PORT, or LISTEN_HOST, to an address that is free',
+};
+
 /**
  * One line for a command's or a start-up's failure: the message, the domain error's details, or for a connection
  * that failed on every address of a host name (Node's AggregateError, whose own message is empty) each address's
@@ -13,5 +20,7 @@ export function describeError(error: unknown): string {
   if (message.includes(NO_PASSWORD_FOR_SCRAM)) {
     return `PostgreSQL asks for a password and none is set: set DB_PASSWORD, or give one in DATABASE_URL (${message})`;
   }
+  const hint = failure.code ? SETTING_TO_CHECK[failure.code] : undefined;
+  if (hint) return `${message} (${hint})`;
   return failure.details ? `${message} ${JSON.stringify(failure.details)}` : message;
 }
