@@ -111,6 +111,8 @@ describe('npm run cli', () => {
       const first = lines.findIndex((line) => line.startsWith('applying migration InitialSchema'));
       expect(first).toBeGreaterThanOrEqual(0);
       expect(lines[first + 1]).toMatch(/^ran migration InitialSchema\d+ in \d+\.\d s$/);
+      const again = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
+      expect(again.stdout).toContain(`the schema of ${url.pathname.slice(1)} is up to date`);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${url.pathname.slice(1)} WITH (FORCE)`);
       await admin.end();
@@ -121,6 +123,7 @@ describe('npm run cli', () => {
     const result = await cli('createsuperuser', '--username', uniqueName('root'));
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/--email.*--password/);
+    expect(result.stderr).toContain('pipe the password in with --password-stdin');
   });
 
   it('createsuperuser enforces the password policy', async () => {

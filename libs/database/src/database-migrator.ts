@@ -55,7 +55,7 @@ export async function migrateDatabase(
     await takeMigrationLock(lock, log, signal);
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });
-    if (applied.length === 0) log('schema is up to date');
+    if (applied.length === 0) log(`the schema of ${databaseName(url)} is up to date`);
     return { databaseCreated, applied: applied.map((migration) => migration.name) };
   } catch (error) {
     signal?.throwIfAborted();

@@ -59,7 +59,8 @@ async function passwordFromStdin(): Promise<string> {
 
 async function askInTerminal(fields: readonly Field[]): Promise<Partial<Record<Field, string>>> {
   if (!process.stdin.isTTY) {
-    throw new Error(`missing ${fields.map((field) => `--${field}`).join(', ')} (not a terminal, so no prompt)`);
+    const pipe = fields.includes('password') ? '; pipe the password in with --password-stdin' : '';
+    throw new Error(`missing ${fields.map((field) => `--${field}`).join(', ')} (not a terminal, so no prompt${pipe})`);
   }
   const prompt = terminalPrompt();
   const answers: Partial<Record<Field, string>> = {};

@@ -109,7 +109,7 @@ run(argv).then(
       return exit(130, argv[0] === 'migrate' ? MIGRATE_CANCELLED : 'cancelled');
     const notMigrated = argv[0] !== 'migrate' && NOT_MIGRATED.has(postgresErrorCode(error) ?? '');
     const hint = notMigrated
-      ? ' (if DATABASE_URL names the right database, run the migrations first: `npm run migration:run`, or this CLI’s migrate command)'
+      ? ' (if DATABASE_URL, or DB_NAME, names the right database, run the migrations first: `npm run migration:run`, or this CLI’s migrate command)'
       : '';
     exit(1, `error: ${describeError(error)}${hint}`);
   },
