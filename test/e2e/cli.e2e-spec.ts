@@ -355,6 +355,25 @@ describe('npm start', () => {
   }, 60_000);
 });
 
+describe('a start that PostgreSQL refuses', () => {
+  it.each([
+    ['api', 'dist/apps/api/apps/api/src/main.js'],
+    ['worker', 'dist/apps/worker/apps/worker/src/main.js'],
+  ])(
+    'the %s says so in one line naming the settings to check, without stack traces',
+    async (_, script) => {
+      const url = new URL(process.env.DATABASE_URL ?? '');
+      url.username = 'evently_no_such_role';
+      const result = await runScript(script, { DATABASE_URL: url.toString() });
+      expect(result.code).toBe(1);
+      expect(result.output.trim().split('\n')).toEqual([
+        'role "evently_no_such_role" does not exist (check the user in DATABASE_URL, or DB_USER, and what pg_hba.conf lets it do)',
+      ]);
+    },
+    60_000,
+  );
+});
+
 /** Its exit code (null when it had to be killed after 50 s) and everything it printed. */
 async function runScript(script: string, env: Record<string, string>) {
   try {

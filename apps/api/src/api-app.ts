@@ -64,11 +64,14 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     frameworkErrors: replyToRouterError,
     clientErrorHandler: replyToClientError,
   });
-  // abortOnError off: a start-up failure (database unreachable, say) is thrown to the caller after Nest logged it, so
-  // main exits 1 with its message and a test sees the error, where Nest would end the process itself.
+  // abortOnError off: a start-up failure (database unreachable, say) is thrown to the caller, so main exits 1 with its
+  // message and a test sees the error, where Nest would end the process itself. Nest's own logger off until pino's is
+  // in place: a failed start is then main's one line, not Nest's stack traces around it (the lines of a start that
+  // succeeds are kept and written by pino).
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, {
     bufferLogs: true,
     abortOnError: false,
+    logger: false,
   });
   app.useLogger(app.get(Logger));
   await registerRequestLog(app);

@@ -1,3 +1,5 @@
+import { Logger } from 'nestjs-pino';
+
 import { describeError } from '@evently/common';
 import { AppConfig } from '@evently/config';
 
@@ -10,9 +12,12 @@ async function bootstrap(): Promise<void> {
   const config = app.get(AppConfig);
   shutDownOnSignals(app);
   await listenOnSharedSockets(app, { port: config.port, host: config.listenHost, sockets: config.listenSockets });
-  console.log(
-    `Evently api listening on http://localhost:${config.port} — Swagger UI: http://localhost:${config.port}/api/docs`,
-  );
+  // Through the log, whose lines are written in batches: a line of its own would land amid the routes mapped before it.
+  app
+    .get(Logger)
+    .log(
+      `Evently api listening on http://localhost:${config.port} — Swagger UI: http://localhost:${config.port}/api/docs`,
+    );
 }
 
 bootstrap().catch((error: unknown) => {

@@ -8,9 +8,13 @@ import { WorkerModule } from './worker.module';
 
 /** The worker: BullMQ processors plus the outbox relay, the booking sweeper and the retention pruner; no HTTP. */
 async function bootstrap(): Promise<void> {
-  // abortOnError off: a start-up failure is thrown here after Nest logged it, and exits below, where Nest would end
-  // the process itself.
-  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true, abortOnError: false });
+  // abortOnError off: a start-up failure is thrown here and exits below with one line, where Nest would end the
+  // process itself; Nest's own logger off until pino's is in place, as in the api (apps/api/src/api-app.ts).
+  const app = await NestFactory.createApplicationContext(WorkerModule, {
+    bufferLogs: true,
+    abortOnError: false,
+    logger: false,
+  });
   const logger = app.get(Logger);
   app.useLogger(logger);
   // Nest's own shutdown hooks ignore every signal after the first, and closing waits for Redis: with Redis away, a
