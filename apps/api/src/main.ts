@@ -1,6 +1,6 @@
 import { Logger } from 'nestjs-pino';
 
-import { describeError } from '@evently/common';
+import { describeFailure } from '@evently/common';
 import { AppConfig } from '@evently/config';
 
 import { createApiApp } from './api-app';
@@ -21,6 +21,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(describeError(error));
+  console.error(describeFailure(error));
   process.exit(1);
 });

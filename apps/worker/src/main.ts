@@ -2,7 +2,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
-import { closeOnStopSignals, describeError } from '@evently/common';
+import { closeOnStopSignals, describeFailure } from '@evently/common';
 
 import { WorkerModule } from './worker.module';
 
@@ -28,6 +28,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(describeError(error));
+  console.error(describeFailure(error));
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-import { describeError } from './describe-error';
+import { describeError, describeFailure } from './describe-error';
 
 describe('describeError', () => {
   it('names each address a connection to a host name was refused on, where the error itself says nothing', () => {
@@ -31,5 +31,12 @@ describe('describeError', () => {
     const described = describeError(Object.assign(new Error(message), { code }));
     expect(described.startsWith(`${message} (`)).toBe(true);
     expect(described).toContain(setting);
+  });
+
+  it('adds the stack to an error of the code itself, and only to such an error', () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'port')");
+    expect(describeFailure(bug).split('\n')).toEqual([bug.message, ...bug.stack!.split('\n')]);
+    const refused = Object.assign(new Error('role "x" does not exist'), { code: '28000' });
+    expect(describeFailure(refused)).toBe(describeError(refused));
   });
 });

@@ -24,3 +24,15 @@ export function describeError(error: unknown): string {
   if (hint) return `${message} (${hint})`;
   return failure.details ? `${message} ${JSON.stringify(failure.details)}` : message;
 }
+
+/** Errors of the code itself, not of its surroundings: their message alone says nothing of where they came from. */
+const PROGRAMMING_ERRORS = [TypeError, ReferenceError, RangeError, SyntaxError];
+
+/**
+ * A failed start's or command's report: {@link describeError}'s one line, followed by the stack for an error of the
+ * code itself (a TypeError in a provider, say), which an operator passes on to whoever fixes it.
+ */
+export function describeFailure(error: unknown): string {
+  const programming = PROGRAMMING_ERRORS.some((type) => error instanceof type);
+  return programming ? `${describeError(error)}\n${(error as Error).stack ?? ''}` : describeError(error);
+}

@@ -2,7 +2,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 
 import { NestFactory } from '@nestjs/core';
 
-import { describeError, onStopSignals, QUIT_AT_ONCE_HINT } from '@evently/common';
+import { describeFailure, onStopSignals, QUIT_AT_ONCE_HINT } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
 import { migrateDatabase, PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE, postgresErrorCode } from '@evently/database';
 
@@ -111,7 +111,7 @@ run(argv).then(
     const hint = notMigrated
       ? ' (if DATABASE_URL, or DB_NAME, names the right database, run the migrations first: `npm run migration:run`, or this CLI’s migrate command)'
       : '';
-    exit(1, `error: ${describeError(error)}${hint}`);
+    exit(1, `error: ${describeFailure(error)}${hint}`);
   },
 );
 
