@@ -366,8 +366,9 @@ describe('a start that PostgreSQL refuses', () => {
       url.username = 'evently_no_such_role';
       const result = await runScript(script, { DATABASE_URL: url.toString() });
       expect(result.code).toBe(1);
+      // A server asking for passwords hides whether the role exists: it refuses the password instead (28P01).
       expect(result.output.trim().split('\n')).toEqual([
-        'role "evently_no_such_role" does not exist (check the user in DATABASE_URL, or DB_USER, and what pg_hba.conf lets it do)',
+        expect.stringMatching(/"evently_no_such_role".*\(check the user.*DATABASE_URL/),
       ]);
     },
     60_000,

@@ -66,8 +66,9 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   });
   // abortOnError off: a start-up failure (database unreachable, say) is thrown to the caller, so main exits 1 with its
   // message and a test sees the error, where Nest would end the process itself. Nest's own logger off until pino's is
-  // in place: a failed start is then main's one line, not Nest's stack traces around it (the lines of a start that
-  // succeeds are kept and written by pino).
+  // in place: a start that fails while the app is created (a database login refused, say) is then main's report, not
+  // Nest's stack traces around it; a later failure (the port taken) comes after pino's lines. The lines of a start
+  // that succeeds are kept and written by pino.
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, {
     bufferLogs: true,
     abortOnError: false,
