@@ -30,6 +30,16 @@ describe('schema', () => {
     expect(rows.map((row) => row.foreign_key)).toEqual([]);
   });
 
+  it('keeps no trace of the lower-cased search that search_key replaced', async () => {
+    const { rows } = await db.query(
+      `SELECT attname AS name FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'search_text'
+        UNION ALL
+       SELECT indexname FROM pg_indexes
+        WHERE tablename = 'events' AND (indexdef ILIKE '%lower(%' OR indexname LIKE '%search_text%')`,
+    );
+    expect(rows).toEqual([]);
+  });
+
   it('refuses a seat counter past capacity or below zero, whatever writes it', async () => {
     const client = await db.connect();
     let eventId = '';

@@ -5,7 +5,7 @@ import { createIndexConcurrently } from './concurrent-index';
 /**
  * The trigram index of `search_key`, which the public and the admin searches both use (the admin one checks name
  * and venue on the rows it finds), and the venue filter's index on `upper(venue)`, as Django's `iexact` compares.
- * Built without blocking writers; the lower-cased indexes stay for earlier releases' apis, as `search_text` does.
+ * Built without blocking writers; the lower-cased indexes stayed for earlier releases' apis until `DropLowerCaseSearch`.
  */
 export class SearchKeyIndexes1765100000000 implements MigrationInterface {
   name = 'SearchKeyIndexes1765100000000';

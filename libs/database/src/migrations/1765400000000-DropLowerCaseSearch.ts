@@ -2,10 +2,11 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The lower-cased search text and indexes that `search_key` and `upper(venue)` replaced in round 29's release, whose
- * apis read neither: an upgrade from an earlier release goes through that one first. Every event row is narrower
- * without the column (the capped count reads thousands of them per search: a tenth of its time) and every event
- * write updates three indexes fewer. Dropping a column rewrites nothing: each row sheds its bytes when it is next
- * written. The exclusive lock is held for a moment, and the lock timeout bounds how long bookings and event reads
+ * apis read neither: an upgrade from an earlier release goes through that one first. Every event write updates three
+ * indexes fewer, and an event row written after the drop is narrower (the capped count reads thousands of rows per
+ * search). Dropping a column rewrites nothing: a row sheds the column's bytes only when it is next written (a booking
+ * rewrites its event's row; an event never booked again keeps them until a `VACUUM FULL` or pg_repack at a quiet
+ * moment). The exclusive lock is held for a moment, and the lock timeout bounds how long bookings and event reads
  * queue behind the wait for it: should it strike, the migration fails and running it again is safe.
  */
 export class DropLowerCaseSearch1765400000000 implements MigrationInterface {
@@ -18,6 +19,8 @@ export class DropLowerCaseSearch1765400000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE events DROP COLUMN IF EXISTS search_text`);
   }
 
+  // Re-adding the column rewrites the table, and the indexes are built in the same transaction: the table is held
+  // against bookings and event reads for the whole revert (tens of seconds per 100,000 events).
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`SET LOCAL lock_timeout = '2s'`);
     await queryRunner.query(
