@@ -102,6 +102,20 @@ describe('admin users: staff creation and bulk delete of test users', () => {
         .expect(400);
       expect(response.body.details).toHaveProperty('username');
     });
+
+    it('refuses an explicit null first name, as register does', async () => {
+      const response = await http
+        .post('/api/admin/users/staff/')
+        .set(superuser.headers)
+        .send({
+          username: uniqueName('staff'),
+          email: 's@example.com',
+          password: 'a-secure-staff-password',
+          first_name: null,
+        })
+        .expect(400);
+      expect(Object.keys(response.body.details)).toEqual(['first_name']);
+    });
   });
 
   describe('POST /api/admin/users/bulk_delete/', () => {

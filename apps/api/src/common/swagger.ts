@@ -76,8 +76,8 @@ const RETRY_AFTER = {
  * The global guard, body parsers and exception filter act on every route, so what they answer is documented here,
  * once, rather than on each route: the guard accepts `Bearer` wherever it accepts `Token`, and checks a token sent
  * to a public route too; every body is read from JSON or a form alike, and refused when over 1 MB, in another type,
- * or cut into too many fields, even by a route that needs none (as DELETE and logout); any route answers 503 when the database is down or token lookups are overloaded, and
- * every 429 and 503 says when to retry.
+ * or cut into too many fields, even by a route that needs none (as DELETE and logout); any route answers 503 when
+ * the database is down or token lookups are overloaded, and every 429 and 503 says when to retry.
  */
 function documentWhatEveryRouteDoes(operation: OperationObject, method: Method): void {
   const { responses } = operation;
