@@ -95,8 +95,10 @@ describe('the worker process', () => {
   it('quits at once on a second signal seconds after the first, when closing waits on a Redis that is away', async () => {
     const worker = await startWorkerProcess({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     try {
+      await eventually(async () => (worker.output().includes('Redis cannot be reached') ? true : undefined));
       worker.child.kill('SIGTERM');
       await eventually(async () => (worker.output().includes('worker told to stop') ? true : undefined));
+      expect(worker.output()).toContain('send SIGTERM again, a few seconds later, to quit at once');
       await new Promise((resolve) => setTimeout(resolve, REPEATED_SIGNAL_MS + 500));
       expect(worker.child.exitCode).toBeNull();
       worker.child.kill('SIGTERM');

@@ -8,6 +8,9 @@ export type StopSignal = 'SIGINT' | 'SIGTERM';
 /** What a Ctrl-C's first stop says: the same key, a few seconds later, does not wait. */
 export const QUIT_AT_ONCE_HINT = '(press Ctrl-C again, a few seconds later, to quit at once)';
 
+/** What a SIGTERM's first stop says, for an operator whose stop seems to hang (a closing that waits on Redis). */
+const QUIT_ON_TERM_AGAIN_HINT = '(send SIGTERM again, a few seconds later, to quit at once)';
+
 /** The status a process ended by `signal` exits with, as a shell reports it (128 + its number). */
 export const exitStatusOf = (signal: StopSignal): number => (signal === 'SIGINT' ? 130 : 143);
 
@@ -34,7 +37,7 @@ export function onStopSignals(
 }
 
 /**
- * A long-running app's stop: on the first signal, `announce` it (with {@link QUIT_AT_ONCE_HINT} after a Ctrl-C) and
+ * A long-running app's stop: on the first signal, `announce` it (with how to quit at once) and
  * `close`, then exit 0, or 1 naming why closing failed; a later signal quits at once ({@link onStopSignals}). Exiting,
  * rather than re-raising the signal, lets the log batch write the lines it still holds on 'exit'.
  */
@@ -43,7 +46,7 @@ export function closeOnStopSignals(
   close: () => Promise<void>,
 ): void {
   onStopSignals((signal) => {
-    announce(signal, signal === 'SIGINT' ? ` ${QUIT_AT_ONCE_HINT}` : '');
+    announce(signal, ` ${signal === 'SIGINT' ? QUIT_AT_ONCE_HINT : QUIT_ON_TERM_AGAIN_HINT}`);
     close().then(
       () => process.exit(0),
       (error: unknown) => {

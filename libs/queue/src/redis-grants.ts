@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 
 import { describeError } from '@evently/common';
@@ -5,7 +6,12 @@ import { AppConfig } from '@evently/config';
 
 /** BullMQ cannot work for a Redis user refused INFO, and its workers spin instead of saying so: say so, and stop. */
 export async function assertRedisRunsInfo(config: AppConfig): Promise<void> {
-  const refusal = await redisInfoRefusal(config.redisUrl);
+  const { refusal, unreachable } = await redisInfoCheck(config.redisUrl);
+  if (unreachable) {
+    new Logger('Queue').warn(
+      `Redis cannot be reached (${unreachable}); the worker starts, and takes jobs once it answers (REDIS_URL)`,
+    );
+  }
   if (refusal) {
     throw new Error(
       `Redis refuses INFO to REDIS_URL's user (${refusal}); BullMQ runs it on every connection: grant it ` +
@@ -15,11 +21,11 @@ export async function assertRedisRunsInfo(config: AppConfig): Promise<void> {
 }
 
 /**
- * Redis's refusal of `INFO` to this user (an ACL preset without `@dangerous`), or undefined: BullMQ runs it on every
- * connection, and a worker refused it spun its event loop at full CPU, deaf even to SIGTERM, processing nothing. A
- * Redis that cannot be reached is no refusal: the worker waits for it, as it always has.
+ * Redis's refusal of `INFO` to this user (an ACL preset without `@dangerous`): BullMQ runs it on every connection,
+ * and a worker refused it spun its event loop at full CPU, deaf even to SIGTERM, processing nothing. A Redis that
+ * cannot be reached is no refusal: the worker waits for it, as it always has, and says so.
  */
-async function redisInfoRefusal(redisUrl: string): Promise<string | undefined> {
+async function redisInfoCheck(redisUrl: string): Promise<{ refusal?: string; unreachable?: string }> {
   const client = new Redis(redisUrl, {
     lazyConnect: true,
     enableReadyCheck: false,
@@ -33,10 +39,10 @@ async function redisInfoRefusal(redisUrl: string): Promise<string | undefined> {
   try {
     await client.connect();
     await client.info('server');
-    return undefined;
+    return {};
   } catch (error) {
     const message = describeError(error);
-    return /NOPERM/.test(message) ? message : undefined;
+    return /NOPERM/.test(message) ? { refusal: message } : { unreachable: message };
   } finally {
     client.disconnect();
   }
