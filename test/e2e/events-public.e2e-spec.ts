@@ -380,7 +380,7 @@ describe('public events: browse, details, availability', () => {
     it('counts exactly up to 1,000 matches and estimates beyond, until the last page makes the count exact', async () => {
       // The estimate's query text is built with the filter's values quoted in: make them hostile.
       const name = `${marker()} O'Brien \\ 100% $1 %s`;
-      await seedEvents(dataSource, organizer.user.id, 1200, name);
+      const created = await seedEvents(dataSource, organizer.user.id, 1200, name);
       const filters = {
         search: name,
         venue: 'bulk hall',
@@ -402,8 +402,45 @@ describe('public events: browse, details, availability', () => {
       expect({ ...lastByName.body, previous: undefined }).toEqual({ ...last.body, previous: undefined });
       expect(new URL(lastByName.body.previous).search).toBe(new URL(last.body.previous).search);
 
+      // A full page past the 1,000th row, where its ids are found before its rows, in either direction.
+      const deep = await browse({ ...filters, page_size: 100, page: 11 }).expect(200);
+      expect(deep.body.results.map((e: { id: string }) => e.id)).toEqual(created.slice(1000, 1100));
+      expect(deep.body.next).not.toBeNull();
+      expect(deep.body.count).toBeGreaterThan(1100);
+      const backwards = await browse({ ...filters, page_size: 100, page: 11, ordering: '-time' }).expect(200);
+      expect(backwards.body.results.map((e: { id: string }) => e.id)).toEqual(created.slice(100, 200).reverse());
+
       const few = await browse({ search: `"${name} 11"` }).expect(200);
       expect(few.body.count).toBe(111); // "… 11", "… 110"–"… 119", "… 1100"–"… 1199": exact below the cap
+    });
+
+    it('counts exactly 1,000 matches as 1,000: an estimate starts past them', async () => {
+      const name = marker();
+      await seedEvents(dataSource, organizer.user.id, 1000, name);
+      const page = await browse({ search: name }).expect(200);
+      expect(page.body.count).toBe(1000);
+    });
+
+    it('answers 404 for the page just past the last when the count fills its pages exactly', async () => {
+      const name = marker();
+      await seedEvents(dataSource, organizer.user.id, 20, name);
+      await browse({ search: name, page_size: 10, page: 2 }).expect(200);
+      const past = await browse({ search: name, page_size: 10, page: 3 }).expect(404);
+      expect(past.body).toEqual({ error: 'Invalid page.', details: null });
+    });
+
+    it('never answers a list from the cached entry of the same list without one of its filters', async () => {
+      const name = marker();
+      const first = await event({ name, time: new Date('2031-03-10T12:00:00Z'), capacity: 2 });
+      const soldOut = await event({ name, time: new Date('2031-03-10T13:00:00Z'), capacity: 2 });
+      const later = await event({ name, time: new Date('2031-03-12T12:00:00Z'), capacity: 2 });
+      await seedBookings(dataSource, { eventId: soldOut, userId: organizer.user.id, status: 'confirmed', tickets: 2 });
+      const from = { search: name, date_from: '2031-03-10' };
+      // Asked twice, so that the list is cached (one-off searches are not).
+      for (let i = 0; i < 2; i++) expect(await ids(from)).toEqual([first, soldOut, later]);
+      expect(await ids({ ...from, date_to: '2031-03-10' })).toEqual([first, soldOut]);
+      expect(await ids({ ...from, available_only: true })).toEqual([first, later]);
+      expect(await ids({ ...from, upcoming_only: false })).toEqual([first, soldOut, later]);
     });
 
     it.each([
