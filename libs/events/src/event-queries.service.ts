@@ -185,7 +185,7 @@ function cappedCountSql(filter: SqlFilter): Statement {
 }
 
 /** An estimated count never contradicts the page: the last page makes it exact, and `next` is right either way. */
-function settleEstimate(estimate: number, offset: number, records: unknown[], hasMore: boolean): number {
+export function settleEstimate(estimate: number, offset: number, records: unknown[], hasMore: boolean): number {
   if (records.length === 0) return Math.min(estimate, offset);
   if (!hasMore) return offset + records.length;
   return Math.max(estimate, offset + records.length + 1, EXACT_COUNT_LIMIT + 1);
