@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { jobIds, QUEUES } from '@evently/queue';
 import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
 
+import { insertBookings } from '../support/booking-rows';
 import { holding, waitForBlocked } from '../support/lock-waits';
 import { createTestApp, startTestWorker } from '../support/test-app';
 
@@ -244,6 +245,31 @@ describe('bookings: create, poll, list, cancel', () => {
     await http.delete(`/api/bookings/${body.id}/`).set(kim.headers).expect(404);
     await http.get(`/api/bookings/${body.id}/`).set(staff.headers).expect(200);
     await http.get('/api/bookings/not-a-uuid/').set(judy.headers).expect(404);
+  });
+
+  it('refuses to cancel a failed booking (409): it stays failed, and its holder gets no cancellation mail', async () => {
+    const eventId = await newEvent({ capacity: 5 });
+    const wes = await loginAs(app);
+    const [failedId] = await insertBookings(db, [{ eventId, userId: wes.user.id, status: 'failed' }]);
+    const refused = await http.delete(`/api/bookings/${failedId}/`).set(wes.headers).expect(409);
+    expect(refused.body.error).toBe('Booking is already failed.');
+    expect((await http.get(`/api/bookings/${failedId}/`).set(wes.headers).expect(200)).body.status).toBe('failed');
+    expect(await db.query(`SELECT 1 FROM outbox WHERE job_id = $1`, [jobIds.bookingCancelled(failedId)])).toEqual([]);
+  });
+
+  it("finds page=last of another user's history for staff from that user's count", async () => {
+    const eventId = await newEvent();
+    const mia = await loginAs(app);
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index++) {
+      ids.push((await book(mia, { event_id: eventId, number_of_tickets: 1 }).expect(201)).body.id);
+    }
+    const last = await http.get(`/api/users/${mia.user.id}/bookings/?page_size=2&page=last`).set(staff.headers);
+    expect([last.status, last.body.results.map((b: { id: string }) => b.id), last.body.next]).toEqual([
+      200,
+      [ids[0]],
+      null,
+    ]);
   });
 
   it('lists a user’s bookings newest first, paginated, only for them or staff', async () => {
