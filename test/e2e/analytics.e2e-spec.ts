@@ -197,6 +197,56 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
     }
   });
 
+  it('lists only the top 10, totals every live event beyond them, and rounds utilization to one decimal', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_top10';
+    await migrateDatabase(url.toString());
+    const env = { DATABASE_URL: url.toString(), REDIS_PREFIX: `${process.env.REDIS_PREFIX}-top10` };
+    const own = await withEnv(env, createTestApp);
+    try {
+      const ownStaff = await loginAs(own, 'staff');
+      const db = {
+        dataSource: own.get(DataSource),
+        organizerId: ownStaff.user.id,
+        buyers: [(await loginAs(own)).user.id],
+      };
+      // 11 live events, one seat of 3 booked in each (33.3 %): the 11th by name is left out of both lists.
+      const ids: string[] = [];
+      for (let i = 0; i < 11; i++) {
+        const id = await newEvent(3, `Top ${String(i).padStart(2, '0')}`, db);
+        await addBookings(id, [{ status: 'confirmed', tickets: 1 }], db);
+        ids.push(id);
+      }
+      const { body } = await request(own.getHttpServer())
+        .get('/api/admin/analytics/')
+        .set(ownStaff.headers)
+        .expect(200);
+      expect(body.total_bookings).toBe(11);
+      expect(body.most_popular_events.map((e: { event_id: string }) => e.event_id)).toEqual(ids.slice(0, 10));
+      expect(body.capacity_utilization).toHaveLength(10);
+      for (const entry of body.capacity_utilization) expect(entry.utilization_percentage).toBe(33.3);
+    } finally {
+      await own.close();
+      await dropDatabase(url.toString());
+    }
+  });
+
+  it('does not count a booking still processing', async () => {
+    const eventId = await newEvent(10);
+    await addBookings(eventId, [{ status: 'confirmed', bookedAt: at('2024-06-01T10:00:00Z') }]);
+    const [pending] = await addBookings(eventId, [{ status: 'processing', bookedAt: at('2024-06-02T10:00:00Z') }]);
+    try {
+      expect((await get(`/api/admin/analytics/${eventId}/`).expect(200)).body).toEqual({
+        event_id: eventId,
+        total_bookings: 1,
+        cancellation_rate: 0,
+        daily_bookings: [{ date: '2024-06-01', bookings: 1 }],
+      });
+    } finally {
+      await dataSource.query(`DELETE FROM bookings WHERE id = $1`, [pending]);
+    }
+  });
+
   it('serves analytics from the cache, and fresh as soon as a booking changes', async () => {
     const smtp = await SmtpCapture.start();
     process.env.EMAIL_HOST = '127.0.0.1';
