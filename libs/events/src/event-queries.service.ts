@@ -45,13 +45,12 @@ export class EventQueries {
   }
 
   /**
-   * Every match of the public list's filter, counted exactly (the last page's number): by the capped count when it
-   * is exact, so only a broad search pays for counting all its matches.
+   * Every match of the public list's filter, counted exactly (the last page's number). Counted at once: a capped
+   * count first would visit the same rows when there are few matches, and then count them all again when there are
+   * many.
    */
   async countPublic(query: PublicEventFilter): Promise<number> {
-    const filter = applyPublicFilter(new SqlFilter(), query);
-    const capped = await this.count(cappedCountSql(filter));
-    return capped.estimate === null ? capped.matches : (await this.count(exactCountSql(filter))).matches;
+    return (await this.count(exactCountSql(applyPublicFilter(new SqlFilter(), query)))).matches;
   }
 
   async countAdmin(query: AdminEventFilter): Promise<number> {
