@@ -41,6 +41,33 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
     );
 
   /**
+   * Runs `test` against an app of its own over a freshly migrated database, which it drops after: the overview ranks
+   * every live event, and on the shared database events other files left behind may crowd a test's out of the top 10.
+   */
+  async function onOwnDatabase(
+    suffix: string,
+    test: (own: NestFastifyApplication, ownStaff: TestSession, db: Db) => Promise<void>,
+  ): Promise<void> {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += `_${suffix}`;
+    await migrateDatabase(url.toString());
+    const env = { DATABASE_URL: url.toString(), REDIS_PREFIX: `${process.env.REDIS_PREFIX}-${suffix}` };
+    const own = await withEnv(env, createTestApp);
+    try {
+      const ownStaff = await loginAs(own, 'staff');
+      const db = {
+        dataSource: own.get(DataSource),
+        organizerId: ownStaff.user.id,
+        buyers: [(await loginAs(own)).user.id],
+      };
+      await test(own, ownStaff, db);
+    } finally {
+      await own.close();
+      await dropDatabase(url.toString());
+    }
+  }
+
+  /**
    * 7 bookings count (they were confirmed): 4 still confirmed with 2 + 1 + 3 + 1 = 7 tickets, 3 cancelled since.
    * Failed bookings and a booking cancelled before confirmation do not count.
    */
@@ -150,19 +177,7 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
   });
 
   it('counts and ranks each live event exactly, on a database of its own', async () => {
-    // On the shared one, events other files left behind may crowd these out of the top 10.
-    const url = new URL(process.env.DATABASE_URL ?? '');
-    url.pathname += '_overview';
-    await migrateDatabase(url.toString());
-    const env = { DATABASE_URL: url.toString(), REDIS_PREFIX: `${process.env.REDIS_PREFIX}-overview` };
-    const own = await withEnv(env, createTestApp);
-    try {
-      const ownStaff = await loginAs(own, 'staff');
-      const db = {
-        dataSource: own.get(DataSource),
-        organizerId: ownStaff.user.id,
-        buyers: [(await loginAs(own)).user.id],
-      };
+    await onOwnDatabase('overview', async (own, ownStaff, db) => {
       const { festival, soldOut, quiet } = await seedOverview(db);
       // Equal as shown (5.0 %), though 1 seat of 20 is more than 5 of 101: ordered by name, as shown ties are.
       const tieB = await newEvent(20, 'Tie B', db);
@@ -191,25 +206,11 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
           { event_id: tieB, utilization_percentage: 5 },
         ],
       });
-    } finally {
-      await own.close();
-      await dropDatabase(url.toString());
-    }
+    });
   });
 
   it('lists only the top 10, totals every live event beyond them, and rounds utilization to one decimal', async () => {
-    const url = new URL(process.env.DATABASE_URL ?? '');
-    url.pathname += '_top10';
-    await migrateDatabase(url.toString());
-    const env = { DATABASE_URL: url.toString(), REDIS_PREFIX: `${process.env.REDIS_PREFIX}-top10` };
-    const own = await withEnv(env, createTestApp);
-    try {
-      const ownStaff = await loginAs(own, 'staff');
-      const db = {
-        dataSource: own.get(DataSource),
-        organizerId: ownStaff.user.id,
-        buyers: [(await loginAs(own)).user.id],
-      };
+    await onOwnDatabase('top10', async (own, ownStaff, db) => {
       // 11 live events, one seat of 3 booked in each (33.3 %): the 11th by name is left out of both lists.
       const ids: string[] = [];
       for (let i = 0; i < 11; i++) {
@@ -225,10 +226,7 @@ describe('analytics: GET /api/admin/analytics/ and /api/admin/analytics/{event_i
       expect(body.most_popular_events.map((e: { event_id: string }) => e.event_id)).toEqual(ids.slice(0, 10));
       expect(body.capacity_utilization).toHaveLength(10);
       for (const entry of body.capacity_utilization) expect(entry.utilization_percentage).toBe(33.3);
-    } finally {
-      await own.close();
-      await dropDatabase(url.toString());
-    }
+    });
   });
 
   it('does not count a booking still processing', async () => {

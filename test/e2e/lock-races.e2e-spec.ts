@@ -36,6 +36,14 @@ describe('writers meeting on the same rows', () => {
     await app.close();
   });
 
+  /** Staff's bulk delete of the users whose names start with `prefix`, sent without waiting for its answer. */
+  const bulkDelete = (prefix: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/admin/users/bulk_delete/',
+      headers: { ...staff.headers, 'content-type': 'application/json' },
+      payload: { prefix },
+    });
   const statusesOf = async (eventId: string) =>
     (await dataSource.query(`SELECT status FROM bookings WHERE event_id = $1`, [eventId])) as { status: string }[];
 
@@ -56,12 +64,7 @@ describe('writers meeting on the same rows', () => {
       `SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE`,
       [second.user.id],
       async () => {
-        const deleting = app.inject({
-          method: 'POST',
-          url: '/api/admin/users/bulk_delete/',
-          headers: { ...staff.headers, 'content-type': 'application/json' },
-          payload: { prefix },
-        });
+        const deleting = bulkDelete(prefix);
         await waitForBlocked(db, 'ORDER BY u.id FOR UPDATE');
         const booking = (session: TestSession) =>
           intake.accept({ userId: session.user.id, eventId, ticketCount: 1 }).catch((error: Error) => error);
@@ -96,12 +99,7 @@ describe('writers meeting on the same rows', () => {
         bookingId,
       ]);
       await settlement.query(`UPDATE events SET booked_tickets = booked_tickets + 1 WHERE id = $1`, [eventId]);
-      const deleting = app.inject({
-        method: 'POST',
-        url: '/api/admin/users/bulk_delete/',
-        headers: { ...staff.headers, 'content-type': 'application/json' },
-        payload: { prefix },
-      });
+      const deleting = bulkDelete(prefix);
       await waitForBlocked(db, '');
       await settlement.query('COMMIT');
       expect((await deleting).json()).toEqual({ deleted_users: 1, prefix });
