@@ -179,6 +179,9 @@ describe('admin users: staff creation and bulk delete of test users', () => {
       await seedBookings(dataSource, { eventId: first, userId: staying.user.id, status: 'confirmed', tickets: 4 });
       await seedBookings(dataSource, { eventId: second, userId: leavingToo.user.id, status: 'confirmed', tickets: 7 });
       await seedBookings(dataSource, { eventId: second, userId: leaving.user.id, status: 'failed', tickets: 1 });
+      // Read (and so cached) before the delete: the seats it returns must show at once, not when the cache expires.
+      await http.get(`/api/events/${first}/availability/`).expect(200, { event_id: first, available_tickets: 10 });
+      await http.get(`/api/events/${second}/availability/`).expect(200, { event_id: second, available_tickets: 13 });
 
       expect((await bulkDelete(prefix).expect(200)).body.deleted_users).toBe(2);
 

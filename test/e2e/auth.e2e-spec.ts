@@ -213,6 +213,14 @@ describe('accounts: register, login, logout, me', () => {
     await http.post('/api/user/auth/login/').send({ username, password: ' correct-horse-battery' }).expect(400);
   });
 
+  it('keeps the spaces around a registered password, so the password as typed is the one that logs in', async () => {
+    const password = ' correct-horse-battery ';
+    const { username } = (await http.post('/api/user/auth/register/').send(registration({ password })).expect(201))
+      .body;
+    await http.post('/api/user/auth/login/').send({ username, password }).expect(200);
+    await http.post('/api/user/auth/login/').send({ username, password: password.trim() }).expect(400);
+  });
+
   it('refuses an explicit null name, whose columns are not nullable, and takes null for the phone and address', async () => {
     for (const field of ['first_name', 'last_name']) {
       const refused = await http.post('/api/user/auth/register/').send(registration({ [field]: null }));
@@ -297,6 +305,33 @@ describe('accounts: register, login, logout, me', () => {
         .expect(429);
     } finally {
       await otherApp.close();
+    }
+  });
+
+  it("forgives a username's failures once its owner logs in: typos before a correct login never add up to a lockout", async () => {
+    const { user } = await loginAs(app);
+    const logIn = () =>
+      http.post('/api/user/auth/login/').send({ username: user.username, password: TEST_PASSWORD }).expect(200);
+    for (let attempt = 0; attempt < 9; attempt++) await failLogin(user.username);
+    await logIn();
+    for (let attempt = 0; attempt < 9; attempt++) await failLogin(user.username);
+    await logIn();
+  });
+
+  it('counts the failures of every spelling that names one account together: look-alikes get no extra guesses', async () => {
+    const suffix = uniqueName('').slice(1);
+    const [plain, fullWidth] = [`Müller_${suffix}`, `Ｍüller_${suffix}`];
+    await http
+      .post('/api/user/auth/register/')
+      .send(registration({ username: plain }))
+      .expect(201);
+    for (let attempt = 0; attempt < 5; attempt++) await failLogin(plain);
+    for (let attempt = 0; attempt < 5; attempt++) await failLogin(fullWidth);
+    for (const spelling of [plain, fullWidth]) {
+      await http
+        .post('/api/user/auth/login/')
+        .send({ username: spelling, password: 'correct-horse-battery' })
+        .expect(429);
     }
   });
 
@@ -539,12 +574,35 @@ describe('accounts: register, login, logout, me', () => {
       .expect(401);
     const response = await http.post('/api/user/auth/logout/').set('Authorization', 'Bearer not-a-token').expect(401);
     expect(response.body).toEqual({ error: expect.any(String), details: null });
+    // DRF refuses a header with anything after the token, even when the token itself is good.
+    const { token } = await loginAs(app);
+    await http.get('/api/user/auth/me/').set('Authorization', `Token ${token} extra`).expect(401);
+    await http.get('/api/user/auth/me/').set('Authorization', `Token ${token}`).expect(200);
   });
 
   it('refuses the token of a deactivated user', async () => {
     const session = await loginAs(app);
     await app.get(DataSource).query('UPDATE users SET is_active = false WHERE id = $1', [session.user.id]);
     await http.get('/api/user/auth/me/').set(session.headers).expect(401);
+  });
+
+  it('refuses to log in a deactivated user, with the answer an unknown user gets, and issues no token', async () => {
+    const { user } = await loginAs(app);
+    const dataSource = app.get(DataSource);
+    await dataSource.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
+    const tokensBefore = await dataSource.query('SELECT token_hash FROM auth_tokens WHERE user_id = $1', [user.id]);
+
+    const deactivated = await http
+      .post('/api/user/auth/login/')
+      .send({ username: user.username, password: TEST_PASSWORD });
+    const unknownUser = await http
+      .post('/api/user/auth/login/')
+      .send({ username: uniqueName('ghost'), password: TEST_PASSWORD });
+    expect(deactivated.status).toBe(400);
+    expect(deactivated.body).toEqual(unknownUser.body);
+    expect(await dataSource.query('SELECT token_hash FROM auth_tokens WHERE user_id = $1', [user.id])).toEqual(
+      tokensBefore,
+    );
   });
 
   it('stores only token digests and password hashes', async () => {

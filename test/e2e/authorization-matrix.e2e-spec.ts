@@ -158,6 +158,15 @@ describe('authorization matrix: every operation × every role', () => {
     }
   });
 
+  it("takes another scheme's credentials (a staging proxy's HTTP Basic) as none at all, as DRF's TokenAuthentication does", async () => {
+    const { eventId } = await newFixture();
+    const basic = `Basic ${Buffer.from('staging:secret').toString('base64')}`;
+    for (const path of ['/api/user/events/', `/api/user/events/${eventId}/`, `/api/events/${eventId}/availability/`]) {
+      await http.get(path).set('Authorization', basic).expect(200);
+    }
+    await http.get('/api/user/auth/me/').set('Authorization', basic).expect(401).expect('www-authenticate', 'Token');
+  });
+
   async function newFixture(): Promise<Fixture> {
     const eventId = await createEvent(dataSource, { organizerId: users.organizer.id, capacity: 10 });
     const [bookingId] = await insertBookings(dataSource, [{ eventId, userId: users.user.id, status: 'confirmed' }]);

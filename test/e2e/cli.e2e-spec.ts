@@ -80,6 +80,22 @@ describe('npm run cli', () => {
     }
   });
 
+  it("createsuperuser keeps a piped password's own spaces and drops only the line break that ends it", async () => {
+    const username = uniqueName('root');
+    const password = `  ${TEST_PASSWORD}  `;
+    const created = await runCli(
+      ['createsuperuser', '--username', username, '--email', 'root@example.com', '--password-stdin'],
+      { input: `${password}\r\n` },
+    );
+    expect(created).toEqual({ code: 0, stdout: expect.stringContaining(username), stderr: '' });
+    const app = await createTestApp();
+    try {
+      await request(app.getHttpServer()).post('/api/user/auth/login/').send({ username, password }).expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('createsuperuser refuses two passwords (exit 2) and an empty one from standard input', async () => {
     const base = ['createsuperuser', '--username', uniqueName('root'), '--email', 'root@example.com'];
     const both = await runCli([...base, '--password', TEST_PASSWORD, '--password-stdin'], { input: TEST_PASSWORD });
