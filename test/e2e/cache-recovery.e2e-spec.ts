@@ -97,6 +97,37 @@ describe('cache invalidation across a lost Redis connection', () => {
     expect(after.body.name).toBe('after the blip');
   });
 
+  it('reads the cache again within seconds once Redis takes increments again, with no write to retry them', async () => {
+    const http = request(app.getHttpServer());
+    const dataSource = app.get(DataSource);
+    const organizer = await loginAs(app, 'staff');
+    const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, name: 'before the refusal' });
+    const get = () => http.get(`/api/user/events/${eventId}/`).set('Host', 'localhost').expect(200);
+    // The record the write leaves is paid by another process's keeper, not by this one's.
+    const keeper = jest.spyOn(app.get(CacheInvalidation), 'payOverdue').mockResolvedValue(0);
+    try {
+      const refusal = refuseIncrements(app);
+      try {
+        await http
+          .put(`/api/admin/events/${eventId}/`)
+          .set(organizer.headers)
+          .send({ name: 'after the refusal' })
+          .expect(200);
+      } finally {
+        refusal.mockRestore();
+      }
+      expect((await get()).body.name).toBe('after the refusal');
+      // Served from the cache again: a change made behind its back is not seen.
+      await eventually(async () => {
+        const before = (await get()).body.description;
+        await dataSource.query(`UPDATE events SET description = md5(random()::text) WHERE id = $1`, [eventId]);
+        return (await get()).body.description === before ? true : undefined;
+      }, 5000);
+    } finally {
+      keeper.mockRestore();
+    }
+  });
+
   describe('a write whose bump only its writer knows failed', () => {
     let reader: NestFastifyApplication;
 
@@ -140,6 +171,36 @@ describe('cache invalidation across a lost Redis connection', () => {
         const read = await request(reader.getHttpServer()).get(`/api/user/events/${eventId}/`).expect(200);
         expect(read.body.name).toBe('during the blip');
       } finally {
+        await writerRedis.client.connect();
+      }
+    });
+
+    it('reads around the cache on reconnecting for as long as paying the owed bumps takes', async () => {
+      const event = await cachedEvent('before the slow payment');
+      const { eventId } = event;
+      const writerRedis = app.get(RedisService);
+      const readerRedis = reader.get(RedisService);
+      const invalidation = reader.get(CacheInvalidation);
+      const payOverdue = invalidation.payOverdue.bind(invalidation);
+      // The payment of every record on reconnecting is slow (a busy database), though within its budget.
+      let paidOnReconnect: Promise<number> = Promise.resolve(0);
+      const slowed = jest.spyOn(invalidation, 'payOverdue').mockImplementation((minAgeSeconds) => {
+        if (minAgeSeconds !== 0) return payOverdue(minAgeSeconds);
+        paidOnReconnect = new Promise((resolve) => setTimeout(resolve, 600)).then(() => payOverdue(minAgeSeconds));
+        return paidOnReconnect;
+      });
+      writerRedis.client.disconnect();
+      try {
+        await rename(event, 'during the slow payment');
+        readerRedis.client.disconnect(true);
+        await eventually(async () => (readerRedis.runId === undefined ? true : undefined));
+        await eventually(async () => (readerRedis.runId ? true : undefined), 20_000, 10);
+
+        const read = await request(reader.getHttpServer()).get(`/api/user/events/${eventId}/`).expect(200);
+        expect(read.body.name).toBe('during the slow payment');
+      } finally {
+        await paidOnReconnect; // so the reader reads the cache again in the tests that follow
+        slowed.mockRestore();
         await writerRedis.client.connect();
       }
     });

@@ -70,6 +70,27 @@ describe('response cache: keys a process has not seen before', () => {
       cache.json(never.version, never.key, TTL_MS, databaseDown, new SecondRequestAdmission()),
     ).rejects.toThrow('database down');
   });
+
+  it('never gives a read begun after a bump the answer of a load begun before it', async () => {
+    const { version, key } = keys();
+    let loading!: () => void;
+    const started = new Promise<void>((resolve) => (loading = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const before = cache.json(version, key, TTL_MS, async () => {
+      loading();
+      await held;
+      return { n: 1 };
+    });
+    await started;
+    // A write commits and bumps the version while that load is still under way; its writer's client reads again.
+    await redis.client.incr(redis.key(version));
+    const after = cache.json(version, key, TTL_MS, answer(2));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // it has read the new version by then
+    release();
+    expect(await before).toBe('{"n":1}');
+    expect(await after).toBe('{"n":2}');
+  });
 });
 
 /** The near cache: entries an api process keeps in its memory while Redis has announced no change to their version. */
@@ -139,11 +160,54 @@ describe("response cache: entries kept in the process's memory", () => {
     expect(watch.trusted(version)).toBe(token);
   });
 
+  it('keeps nothing in memory that it read from Redis while a change to its version was announced', async () => {
+    const watch = app.get(VersionWatch);
+    await keptInMemory(eventVersion(), `test:${randomBytes(4).toString('hex')}`); // the watch is up by then
+    const version = eventVersion();
+    const key = `test:${version}`;
+    const mget = redis.client.mget.bind(redis.client) as (...keys: string[]) => Promise<(string | null)[]>;
+    jest.spyOn(redis.client, 'mget').mockImplementationOnce((async (...keys: string[]) => {
+      const read = await mget(...keys);
+      // Another process bumps the version once this read has left Redis, and its announcement is handled first.
+      await otherProcess.incr(redis.key(version));
+      await watch.barrier();
+      return read;
+    }) as never);
+    const read = await cache.json(version, key, TTL_MS, load);
+    const again = await cache.json(version, key, TTL_MS, load);
+    expect(again).not.toBe(read);
+  });
+
   it('sees a change another process made before the read began, without waiting for it', async () => {
     const version = eventVersion();
     const key = `test:${version}`;
     const kept = await keptInMemory(version, key);
     await otherProcess.incr(redis.key(version));
+    const after = await cache.json(version, key, TTL_MS, load);
+    expect(after).not.toBe(kept);
+    expect(after).not.toContain('sneaked');
+  });
+
+  it('waits for the announcements Redis sent before the read began, however slowly they arrive', async () => {
+    const version = eventVersion();
+    const key = `test:${version}`;
+    const kept = await keptInMemory(version, key);
+    // The connection that receives the announcements is slow: the change reaches this process after the read begins.
+    const announcements = app.get(VersionWatch)['connection']!.stream;
+    announcements.pause();
+    await otherProcess.incr(redis.key(version));
+    setTimeout(() => announcements.resume(), 100);
+    const after = await cache.json(version, key, TTL_MS, load);
+    expect(after).not.toBe(kept);
+    expect(after).not.toContain('sneaked');
+  });
+
+  it('asks Redis again within seconds, so an entry that has expired there is loaded afresh', async () => {
+    const version = eventVersion();
+    const key = `test:${version}`;
+    const kept = await keptInMemory(version, key);
+    await redis.client.del(redis.key(cacheKeys.entry(redis.runId as string, key))); // its lifetime in Redis is over
+    await new Promise((resolve) => setTimeout(resolve, 5500));
     const after = await cache.json(version, key, TTL_MS, load);
     expect(after).not.toBe(kept);
     expect(after).not.toContain('sneaked');
