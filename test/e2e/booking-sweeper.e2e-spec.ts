@@ -58,6 +58,46 @@ describe('booking sweeper', () => {
     expect(stuck).toBe(0);
   });
 
+  it('sweeps the other groups when one fails, leaving only the failed group to the next tick', async () => {
+    const dataSource = app.get(DataSource);
+    const allocator = app.get(BookingAllocator);
+    const booker = await loginAs(app, 'user');
+    const eventIds: string[] = [];
+    for (let index = 0; index < 101; index += 1) {
+      const eventId = await createEvent(dataSource, { organizerId: booker.user.id });
+      await seedBookings(dataSource, { eventId, userId: booker.user.id, status: 'processing' });
+      eventIds.push(eventId);
+    }
+    await dataSource.query(
+      `UPDATE bookings SET booking_date = now() - interval '1 minute' WHERE event_id = ANY($1::uuid[])`,
+      [eventIds],
+    );
+    const stuckEvents = async () =>
+      (
+        (await dataSource.query(
+          `SELECT DISTINCT event_id FROM bookings WHERE event_id = ANY($1::uuid[]) AND status = 'processing'`,
+          [eventIds],
+        )) as { event_id: string }[]
+      )
+        .map(({ event_id: eventId }) => eventId)
+        .sort();
+    // Stands for a group whose settlement fails (a lock timeout): 101 events make at least two groups.
+    const settle = jest
+      .spyOn(allocator, 'settleEvents')
+      .mockRejectedValueOnce(new Error('canceling statement due to lock timeout'));
+    let failedGroup: string[] = [];
+    try {
+      await new BookingSweeper(dataSource, allocator).sweep();
+      failedGroup = settle.mock.calls[0][0];
+    } finally {
+      settle.mockRestore();
+    }
+
+    expect(await stuckEvents()).toEqual(eventIds.filter((eventId) => failedGroup.includes(eventId)).sort());
+    await new BookingSweeper(dataSource, allocator).sweep();
+    expect(await stuckEvents()).toEqual([]);
+  });
+
   it('settles a backlog larger than one batch first come, first served: the oldest bookings get the seats', async () => {
     const dataSource = app.get(DataSource);
     const booker = await loginAs(app, 'user');

@@ -247,6 +247,37 @@ describe('writers meeting on the same rows', () => {
     expect(told).toHaveLength(1);
   });
 
+  it('a late booking of an event deleted after it started fails as started: the event took place, nobody is told it was cancelled', async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const buyer = await loginAs(app);
+    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    // As if no worker came to this booking before the event's time, and the event was deleted once it had started.
+    await dataSource.query(
+      `UPDATE events SET time = now() - interval '2 minutes', deleted_at = now() - interval '1 minute' WHERE id = $1`,
+      [eventId],
+    );
+
+    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 0, failed: 1, cancelled: 0 });
+    expect(
+      await dataSource.query(`SELECT status, failure_reason FROM bookings WHERE event_id = $1`, [eventId]),
+    ).toEqual([{ status: 'failed', failure_reason: 'event has already started' }]);
+    const told = await dataSource.query(`SELECT 1 FROM outbox WHERE payload->>'eventId' = $1`, [eventId]);
+    expect(told).toEqual([]);
+  });
+
+  it('a settlement hands its confirmation mail to Redis as it commits, without waiting for the relay', async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const buyer = await loginAs(app);
+    const booking = await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+
+    // No worker here runs the outbox relay: what is published, the settlement published itself.
+    expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 1, failed: 0, cancelled: 0 });
+    const [mail] = await dataSource.query(`SELECT published_at FROM outbox WHERE job_id = $1`, [
+      jobIds.bookingConfirmed(booking.id),
+    ]);
+    expect(mail.published_at).toBeInstanceOf(Date);
+  });
+
   it("a batch that timed out on bookers' rows a bulk delete holds fails only their requests, the others get through", async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
     const [held, other] = [await loginAs(app), await loginAs(app)];

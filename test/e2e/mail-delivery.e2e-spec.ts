@@ -8,7 +8,7 @@ import request from 'supertest';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
-import { jobIds, JobProducer, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
+import { eventCancelledMail, jobIds, JobProducer, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
 import { createEvent, eventually, loginAs, TestSession, uniqueName } from '@evently/testing';
 
 import { insertBookings } from '../support/booking-rows';
@@ -355,11 +355,11 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
 
     /** A holder's one confirmed booking, and the first of its mails held at the SMTP server. */
     async function firstMailHeld(name: string, first: 'bookingConfirmed' | 'bookingCancelled') {
-      const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
+      const { user, eventId, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
       smtp.holding = true;
       await add(first, bookingIds[0]);
       await eventually(async () => (smtp.held.length > 0 ? true : undefined));
-      return { user, bookingId: bookingIds[0] };
+      return { user, eventId, bookingId: bookingIds[0] };
     }
     const cancel = (bookingId: string) =>
       dataSource.query(`UPDATE bookings SET status = 'cancelled' WHERE id = $1`, [bookingId]);
@@ -379,6 +379,25 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       expect(smtp.to(user.email).map((mail) => mail.subject)).toEqual([
         `Booking confirmed: ${name}`,
         `Booking cancelled: ${name}`,
+      ]);
+    });
+
+    it("sends an event's cancellation only once the confirmation being handed to SMTP has gone", async () => {
+      const name = uniqueName('CalledOff');
+      const { user, eventId, bookingId } = await firstMailHeld(name, 'bookingConfirmed');
+      await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [eventId]);
+      await cancel(bookingId);
+      await app.get(JobProducer).add([eventCancelledMail(eventId, user.id)]);
+      // Without turns it would reach the server beside the confirmation; it waits for the confirmation's instead.
+      await waitForBlocked(db, 'pg_advisory_xact_lock');
+      expect(smtp.held.map(({ mail }) => mail.subject)).toEqual([`Booking confirmed: ${name}`]);
+
+      smtp.holding = false;
+      smtp.release(true);
+      await oneMail(user.email, `Event cancelled: ${name}`);
+      expect(smtp.to(user.email).map((mail) => mail.subject)).toEqual([
+        `Booking confirmed: ${name}`,
+        `Event cancelled: ${name}`,
       ]);
     });
 

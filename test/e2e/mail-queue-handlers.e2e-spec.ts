@@ -11,6 +11,7 @@ import { createEvent, uniqueName } from '@evently/testing';
 
 import { MailComposer } from '../../apps/worker/src/mail/mail-composer.service';
 import { insertBookings } from '../support/booking-rows';
+import { seedBookings } from '../support/event-fixtures';
 import { startTestWorker } from '../support/test-app';
 
 /** A payload for every job name; a new job name fails to compile here until it gets one. */
@@ -56,6 +57,25 @@ describe('queues: every job name has exactly one handler', () => {
       if (queue === JOB_QUEUE[name]) continue;
       await expect(processor.process(fakeJob(name))).rejects.toThrow(`no handler for job ${name}`);
     }
+  });
+
+  it('settles, on one settle-events job, the pending bookings of every event it names', async () => {
+    const dataSource = worker.get(DataSource);
+    const username = uniqueName('together');
+    const [user] = await dataSource.query(
+      `INSERT INTO users (username, email, password) VALUES ($1, $2, 'unusable') RETURNING id`,
+      [username, `${username}@example.com`],
+    );
+    const eventIds = [
+      await createEvent(dataSource, { organizerId: user.id }),
+      await createEvent(dataSource, { organizerId: user.id }),
+    ];
+    for (const eventId of eventIds) await seedBookings(dataSource, { eventId, userId: user.id, status: 'processing' });
+
+    const [processor] = processors.get(QUEUES.bookings)!;
+    await processor.process({ id: uniqueName('settle-events'), name: 'settle-events', data: { eventIds } } as Job);
+    const statuses = await dataSource.query(`SELECT status FROM bookings WHERE event_id = ANY($1::uuid[])`, [eventIds]);
+    expect(statuses).toEqual([{ status: 'confirmed' }, { status: 'confirmed' }]);
   });
 
   it('refuses a job name nobody declared', async () => {
