@@ -125,6 +125,17 @@ describe('HTTP conventions', () => {
     },
   );
 
+  it('rejects an array of objects as a body, even one whose item would be a valid body', async () => {
+    const response = await http
+      .post('/api/user/auth/login/')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify([{ username: 'nobody', password: 'wrong-password' }]));
+    expect([response.status, response.body]).toEqual([
+      400,
+      { error: 'Request body must be a JSON object.', details: null },
+    ]);
+  });
+
   it('rejects bodies over 1 MB with 413 in the error shape', async () => {
     const response = await http
       .post('/api/user/auth/register/')
@@ -423,6 +434,9 @@ describe('HTTP conventions', () => {
       const arrays = await login('['.repeat(5_000) + ']'.repeat(5_000));
       expect(arrays.status).toBe(400);
       expect(arrays.body.error).toBe('Request body is nested too deeply.');
+      // A quote escaped in a string does not end it: the nesting after it is still counted.
+      const afterEscapedQuote = await login(`["\\"", ${'['.repeat(5_000)}${']'.repeat(5_000)}]`);
+      expect(afterEscapedQuote.body.error).toBe('Request body is nested too deeply.');
       const shallow = await login(nested(30));
       expect(shallow.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
     });

@@ -100,7 +100,7 @@ describe('logs and worker metrics of the compiled processes', () => {
     expect(api.output()).not.toContain(token);
   });
 
-  it('leaves the health probe out, and logs a refused request as a warning (lines are written in order)', async () => {
+  it('leaves the health probe out, and logs a refused request (404, or 400 for bad input) as a warning (lines are written in order)', async () => {
     const headers = { 'x-request-id': 'ops-log-test-404' };
     expect((await fetch(`${api.url}/api/health/`, { headers: { 'x-request-id': 'ops-log-health' } })).ok).toBe(true);
     expect((await fetch(`${api.url}/api/user/events/${randomUUID()}/`, { headers })).status).toBe(404);
@@ -108,6 +108,12 @@ describe('logs and worker metrics of the compiled processes', () => {
       jsonLines(api).find((line) => requestIdOf(line) === 'ops-log-test-404'),
     );
     expect(refused).toMatchObject({ level: 40, msg: 'request completed', res: { statusCode: 404 } });
+    const badInput = { 'x-request-id': 'ops-log-test-400' };
+    expect((await fetch(`${api.url}/api/user/auth/login/`, { method: 'POST', headers: badInput })).status).toBe(400);
+    const invalid = await eventually(async () =>
+      jsonLines(api).find((line) => requestIdOf(line) === 'ops-log-test-400'),
+    );
+    expect(invalid).toMatchObject({ level: 40, msg: 'request completed', res: { statusCode: 400 } });
     expect(jsonLines(api).some((line) => requestIdOf(line) === 'ops-log-health')).toBe(false);
   });
 

@@ -22,6 +22,13 @@ describe('pagination', () => {
     expect(toPage([], 25, { page: 3, pageSize: 10 }, 'http://h/x?page=3').next).toBeNull();
   });
 
+  it('answers 404 for the page just past the last, even when the count fills its pages exactly', () => {
+    const url = 'http://h/x?page=3';
+    expect(() => toPage([], 20, { page: 3, pageSize: 10 }, url)).toThrow('Invalid page.');
+    expect(() => toPage([], 21, { page: 3, pageSize: 10 }, url)).not.toThrow();
+    expect(toPage([], 0, { page: 1, pageSize: 10 }, url)).toMatchObject({ count: 0, next: null, previous: null });
+  });
+
   it('never throws on a URL it cannot parse, linking by the path alone', () => {
     const page = toPage([1], 25, { page: 2, pageSize: 10 }, 'http://localhost:abc/api/user/events/?page=2');
     expect(page.next).toBe('/api/user/events/?page=3');

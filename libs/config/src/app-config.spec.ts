@@ -156,6 +156,15 @@ describe('AppConfig.fromEnvironment', () => {
     ).toThrow(/UNSAFE_UNGUARDED_ALLOCATION/);
   });
 
+  it('reads ALLOWED_HOSTS and CORS_ALLOWED_ORIGINS as lists, the spaces around each item and empty items ignored', () => {
+    const config = AppConfig.fromEnvironment({
+      ALLOWED_HOSTS: ' localhost, api.example.com ,,.example.org ',
+      CORS_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+    });
+    expect(config.allowedHosts).toEqual(['localhost', 'api.example.com', '.example.org']);
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
   it('redacts the Redis password for display', () => {
     const config = AppConfig.fromEnvironment({ REDIS_URL: 'redis://:hunter2@cache:6379/0' });
     expect(config.redactedRedisUrl).toBe('redis://:***@cache:6379/0');

@@ -22,6 +22,20 @@ describe('HostCheck', () => {
     }
   });
 
+  it('allows a domain and its subdomains for `.example.com`, not a name that merely ends the same way', () => {
+    const check = new HostCheck(allowed);
+    expect(check.allows('example.com')).toBe(true);
+    expect(check.allows('a.b.example.com:8443')).toBe(true);
+    expect(check.allows('evilexample.com')).toBe(false);
+    expect(check.allows('example.com.evil.test')).toBe(false);
+  });
+
+  it('reads a fully qualified name (a trailing dot) as the name itself, as Django does', () => {
+    const check = new HostCheck(allowed);
+    expect(check.allows('localhost.')).toBe(true);
+    expect(check.allows('api.example.com.:443')).toBe(true);
+  });
+
   it('remembers refusals as well as allowances, each under the exact value sent', () => {
     const check = new HostCheck(allowed);
     check.allows('localhost:3000');
