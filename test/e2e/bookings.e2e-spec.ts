@@ -371,6 +371,17 @@ describe('bookings: create, poll, list, cancel', () => {
       expect(a.body.id).not.toEqual(b.body.id);
     });
 
+    it('answers 422 when staff reuse a key to book for another user, and books nothing for that user', async () => {
+      const eventId = await newEvent();
+      const [yves, zoe] = [await loginAs(app), await loginAs(app)];
+      const key = { 'Idempotency-Key': 'on-behalf' };
+      await book(staff, { user_id: yves.user.id, event_id: eventId, number_of_tickets: 1 }, key).expect(201);
+      const other = await book(staff, { user_id: zoe.user.id, event_id: eventId, number_of_tickets: 1 }, key);
+      expect(other.status).toBe(422);
+      expect(other.headers['idempotent-replayed']).toBeUndefined();
+      expect([await bookingCountOf(yves.user.id), await bookingCountOf(zoe.user.id)]).toEqual([1, 0]);
+    });
+
     it('gives one booking for concurrent requests with one key', async () => {
       const eventId = await newEvent();
       const quinn = await loginAs(app);
@@ -394,6 +405,17 @@ describe('bookings: create, poll, list, cancel', () => {
       expect(response.status).toBe(400);
       expect(response.body).toEqual({ error: 'Invalid Idempotency-Key.', details: 'It must be 1 to 255 characters.' });
       expect(await bookingCount(eventId)).toBe(0);
+    });
+
+    it('takes a key of exactly 255 characters, and replays it', async () => {
+      const eventId = await newEvent({ capacity: 5 });
+      const uri = await loginAs(app);
+      const body = { event_id: eventId, number_of_tickets: 1 };
+      const key = { 'Idempotency-Key': 'k'.repeat(255) };
+      const first = await book(uri, body, key).expect(201);
+      const again = await book(uri, body, key).expect(201);
+      expect([again.body.id, again.headers['idempotent-replayed']]).toEqual([first.body.id, 'true']);
+      expect(await bookingCount(eventId)).toBe(1);
     });
 
     it('replays a 409 refusal for the same key and body after its cause is gone, and books nothing', async () => {
