@@ -244,7 +244,8 @@ export class BookingsService {
       `SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
       [userId, key],
     );
-    if (!stored) throw new ConflictError('A request with this Idempotency-Key is in progress; retry.');
+    // A concurrent request with the key waited for it above and sees its row; none here means it expired just now.
+    if (!stored) throw new ConflictError('This Idempotency-Key expired as the request arrived; retry.');
     if (stored.request_hash !== requestHash) {
       throw new UnprocessableError('Idempotency-Key was already used with a different request body.');
     }

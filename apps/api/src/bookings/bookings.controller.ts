@@ -73,7 +73,8 @@ export class BookingsController {
     status: 409,
     description:
       'The event is inactive, deleted, past or has too few tickets left; replayed for the same Idempotency-Key and ' +
-      'body. Or, not replayed (retry it): a request with the same Idempotency-Key is still in progress',
+      'body. A request sent while another with the same key runs waits for it and replays its answer; rarely, not ' +
+      'replayed (retry it): the key expired at that very moment',
     type: ErrorBody,
     headers: IDEMPOTENT_REPLAYED,
   })
