@@ -19,12 +19,12 @@ describe('booking sweeper', () => {
   });
   afterAll(() => app.close());
 
-  it('stops after the group in hand when its worker shuts down, leaving the rest to the next sweep', async () => {
+  /** Events with one booking each left `processing` a minute ago, as if its settle signal were lost: 101 make two groups. */
+  async function eventsWithStuckBookings(count: number): Promise<string[]> {
     const dataSource = app.get(DataSource);
-    const allocator = app.get(BookingAllocator);
     const booker = await loginAs(app, 'user');
     const eventIds: string[] = [];
-    for (let index = 0; index < 101; index += 1) {
+    for (let index = 0; index < count; index += 1) {
       const eventId = await createEvent(dataSource, { organizerId: booker.user.id });
       await seedBookings(dataSource, { eventId, userId: booker.user.id, status: 'processing' });
       eventIds.push(eventId);
@@ -33,6 +33,13 @@ describe('booking sweeper', () => {
       `UPDATE bookings SET booking_date = now() - interval '1 minute' WHERE event_id = ANY($1::uuid[])`,
       [eventIds],
     );
+    return eventIds;
+  }
+
+  it('stops after the group in hand when its worker shuts down, leaving the rest to the next sweep', async () => {
+    const dataSource = app.get(DataSource);
+    const allocator = app.get(BookingAllocator);
+    const eventIds = await eventsWithStuckBookings(101);
     const stopping = new AbortController();
     // Stands for the worker's shutdown arriving while the first batch settles, one that filled a whole batch (so
     // more may be waiting in the group): neither that group's next batch nor the next group runs.
@@ -61,17 +68,7 @@ describe('booking sweeper', () => {
   it('sweeps the other groups when one fails, leaving only the failed group to the next tick', async () => {
     const dataSource = app.get(DataSource);
     const allocator = app.get(BookingAllocator);
-    const booker = await loginAs(app, 'user');
-    const eventIds: string[] = [];
-    for (let index = 0; index < 101; index += 1) {
-      const eventId = await createEvent(dataSource, { organizerId: booker.user.id });
-      await seedBookings(dataSource, { eventId, userId: booker.user.id, status: 'processing' });
-      eventIds.push(eventId);
-    }
-    await dataSource.query(
-      `UPDATE bookings SET booking_date = now() - interval '1 minute' WHERE event_id = ANY($1::uuid[])`,
-      [eventIds],
-    );
+    const eventIds = await eventsWithStuckBookings(101);
     const stuckEvents = async () =>
       (
         (await dataSource.query(

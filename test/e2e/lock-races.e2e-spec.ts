@@ -46,6 +46,13 @@ describe('writers meeting on the same rows', () => {
     });
   const statusesOf = async (eventId: string) =>
     (await dataSource.query(`SELECT status FROM bookings WHERE event_id = $1`, [eventId])) as { status: string }[];
+  /** An event of 10 seats and one booking of it, accepted and not yet settled. */
+  const acceptedBooking = async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const buyer = await loginAs(app);
+    const booking = await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    return { eventId, buyer, booking };
+  };
 
   it('bulk delete deadlocked with a batch of bookings by the users it deletes: the delete wins, no booking is left', async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
@@ -231,9 +238,7 @@ describe('writers meeting on the same rows', () => {
   });
 
   it('a late booking of an event deleted before it started is cancelled, and its holder told, even once it would have started', async () => {
-    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
-    const buyer = await loginAs(app);
-    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    const { eventId, buyer } = await acceptedBooking();
     // As if the deletion had committed unseen by this booking, and no worker came to it before the event's time.
     await dataSource.query(
       `UPDATE events SET deleted_at = now() - interval '2 minutes', time = now() - interval '1 minute' WHERE id = $1`,
@@ -248,9 +253,7 @@ describe('writers meeting on the same rows', () => {
   });
 
   it('a late booking of an event deleted after it started fails as started: the event took place, nobody is told it was cancelled', async () => {
-    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
-    const buyer = await loginAs(app);
-    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    const { eventId } = await acceptedBooking();
     // As if no worker came to this booking before the event's time, and the event was deleted once it had started.
     await dataSource.query(
       `UPDATE events SET time = now() - interval '2 minutes', deleted_at = now() - interval '1 minute' WHERE id = $1`,
@@ -266,9 +269,7 @@ describe('writers meeting on the same rows', () => {
   });
 
   it('a settlement hands its confirmation mail to Redis as it commits, without waiting for the relay', async () => {
-    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
-    const buyer = await loginAs(app);
-    const booking = await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    const { eventId, booking } = await acceptedBooking();
 
     // No worker here runs the outbox relay: what is published, the settlement published itself.
     expect(await app.get(BookingAllocator).settleEvents([eventId])).toEqual({ confirmed: 1, failed: 0, cancelled: 0 });
@@ -305,9 +306,7 @@ describe('writers meeting on the same rows', () => {
   }, 30_000);
 
   it('cancelling a booking deleted while the cancel waited for its event is 404, not 409', async () => {
-    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
-    const buyer = await loginAs(app);
-    const booking = await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    const { eventId, buyer, booking } = await acceptedBooking();
 
     const [cancelling] = await holding(
       db,
@@ -331,9 +330,7 @@ describe('writers meeting on the same rows', () => {
    * setup, the event has not started when the test's lock is taken.
    */
   async function bookedEventStartingSoon({ settled = false } = {}) {
-    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
-    const buyer = await loginAs(app);
-    await app.get(BookingIntake).accept({ userId: buyer.user.id, eventId, ticketCount: 1 });
+    const { eventId } = await acceptedBooking();
     if (settled) await app.get(BookingAllocator).settleEvents([eventId]);
     const [{ starts_at: startsAt }] = await dataSource.query(
       `WITH moved AS (UPDATE events SET time = now() + interval '1 second' WHERE id = $1 RETURNING time)
