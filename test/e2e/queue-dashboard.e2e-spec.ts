@@ -39,6 +39,8 @@ describe('Bull Board at /api/admin/queues', () => {
     expect(page.headers.location).toBe(`${BOARD}/login`);
     const api = await http.get(`${BOARD}/api/queues`).expect(401);
     expect(api.body).toEqual({ error: expect.any(String), details: null });
+    // Only a browser's GET is redirected: a change asked for without a session is refused, whatever it accepts.
+    await http.put(`${BOARD}/api/queues/mail/pause`).set('Accept', 'text/html').expect(401);
     const form = await http.get(`${BOARD}/login`).expect(200);
     expect(form.headers['content-type']).toMatch(/^text\/html/);
     expect(form.text).toContain(`action="${BOARD}/login"`);
@@ -48,8 +50,14 @@ describe('Bull Board at /api/admin/queues', () => {
     const user = await loginAs(app, 'user');
     const wrong = await logIn(user.user.username, 'not-the-password').expect(400);
     expect([wrong.headers['set-cookie'], wrong.headers.location]).toEqual([undefined, undefined]);
+    const tokensOf = async () =>
+      (
+        await app.get(DataSource).query('SELECT count(*)::int AS n FROM auth_tokens WHERE user_id = $1', [user.user.id])
+      )[0].n;
+    const before = await tokensOf();
     const notStaff = await logIn(user.user.username).expect(403);
     expect([notStaff.headers['set-cookie'], notStaff.headers.location]).toEqual([undefined, undefined]);
+    expect(await tokensOf()).toBe(before); // the refused login leaves no token behind
     // A plain user's token in the cookie is refused too.
     await http.get(`${BOARD}/api/queues`).set('Cookie', `evently_dashboard=${user.token}`).expect(403);
   });
@@ -90,6 +98,15 @@ describe('Bull Board at /api/admin/queues', () => {
       .set('Cookie', staffCookie)
       .send({ name: 'event-notice', data: {} })
       .expect(403);
+    // PATCH edits a job (its payload, delay or priority): a change too, though Bull Board never sends it as PUT.
+    const job = await mailQueue.add('event-notice', { marker: 'untouched' }, { delay: 60_000 });
+    await http
+      .patch(`${BOARD}/api/queues/mail/${job.id}/update-data`)
+      .set('Cookie', staffCookie)
+      .send({ jobData: { marker: 'edited' } })
+      .expect(403);
+    expect((await mailQueue.getJob(job.id!))?.data).toEqual({ marker: 'untouched' });
+    await job.remove();
     expect(await mailQueue.isPaused()).toBe(false);
 
     const superuser = await loginAs(app, 'superuser');
@@ -98,6 +115,23 @@ describe('Bull Board at /api/admin/queues', () => {
     expect(await mailQueue.isPaused()).toBe(true);
     await http.put(`${BOARD}/api/queues/mail/resume`).set('Cookie', superCookie).expect(200);
     expect(await mailQueue.isPaused()).toBe(false);
+  });
+
+  it('finds its cookie among the other cookies a browser sends', async () => {
+    const staff = await loginAs(app, 'staff');
+    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    await http.get(`${BOARD}/api/queues`).set('Cookie', `theme=dark; ${cookie}; lang=en`).expect(200);
+    await http.post(`${BOARD}/logout`).set('Cookie', `theme=dark; ${cookie}`).expect(303);
+    await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
+  });
+
+  it('ends the dashboard session of a staff member who is deactivated', async () => {
+    const staff = await loginAs(app, 'staff');
+    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);
+    await app.get(DataSource).query('UPDATE users SET is_active = false WHERE id = $1', [staff.user.id]);
+    await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
+    await http.get(`${BOARD}/`).set('Cookie', cookie).set('Accept', 'text/html').expect(303);
   });
 
   it('answers a NUL in the URL with 400 in the error shape (Bull Board itself answered 500)', async () => {
@@ -123,6 +157,18 @@ describe('Bull Board at /api/admin/queues', () => {
       .query(`UPDATE auth_tokens SET created_at = now() - interval '61 minutes' WHERE user_id = $1`, [staff.user.id]);
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
     await asApiCaller(tokenOf(cookie)).expect(401);
+  });
+
+  it('refuses a session whose token has expired, even if its creation looks recent (a longer lifetime since)', async () => {
+    const staff = await loginAs(app, 'staff');
+    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);
+    await app
+      .get(DataSource)
+      .query(`UPDATE auth_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = $1`, [
+        app.get(TokensService).digest(tokenOf(cookie)),
+      ]);
+    await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
   });
 
   it('lets the api take a dashboard token until DASHBOARD_SESSION_MINUTES end, even one the dashboard never sees again', async () => {
