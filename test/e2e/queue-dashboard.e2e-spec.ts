@@ -24,6 +24,11 @@ describe('Bull Board at /api/admin/queues', () => {
     http.post(`${BOARD}/login`).type('form').send({ username, password });
   const cookieOf = (response: request.Response) => String(response.headers['set-cookie']).split(';')[0];
   const tokenOf = (cookie: string) => cookie.slice(cookie.indexOf('=') + 1);
+  /** A staff member signed in to the dashboard, with the session cookie the login set. */
+  const staffSession = async () => {
+    const staff = await loginAs(app, 'staff');
+    return { staff, cookie: cookieOf(await logIn(staff.user.username).expect(303)) };
+  };
   const asApiCaller = (token: string) => http.get('/api/user/auth/me/').set('Authorization', `Token ${token}`);
   /** Moves one token's creation and expiry into the past, as if that many minutes had gone by. */
   const age = (token: string, minutes: number) =>
@@ -88,8 +93,7 @@ describe('Bull Board at /api/admin/queues', () => {
 
   it('lets staff look and only superusers change the queues (pause, retry, add or empty them)', async () => {
     const mailQueue = app.get(JobProducer).queue(QUEUES.mail);
-    const staff = await loginAs(app, 'staff');
-    const staffCookie = cookieOf(await logIn(staff.user.username).expect(303));
+    const { cookie: staffCookie } = await staffSession();
     await http.get(`${BOARD}/api/queues`).set('Cookie', staffCookie).expect(200);
     const refused = await http.put(`${BOARD}/api/queues/mail/pause`).set('Cookie', staffCookie).expect(403);
     expect(refused.body).toEqual({ error: expect.any(String), details: null });
@@ -118,16 +122,14 @@ describe('Bull Board at /api/admin/queues', () => {
   });
 
   it('finds its cookie among the other cookies a browser sends', async () => {
-    const staff = await loginAs(app, 'staff');
-    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    const { cookie } = await staffSession();
     await http.get(`${BOARD}/api/queues`).set('Cookie', `theme=dark; ${cookie}; lang=en`).expect(200);
     await http.post(`${BOARD}/logout`).set('Cookie', `theme=dark; ${cookie}`).expect(303);
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
   });
 
   it('ends the dashboard session of a staff member who is deactivated', async () => {
-    const staff = await loginAs(app, 'staff');
-    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    const { staff, cookie } = await staffSession();
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);
     await app.get(DataSource).query('UPDATE users SET is_active = false WHERE id = $1', [staff.user.id]);
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(401);
@@ -135,8 +137,7 @@ describe('Bull Board at /api/admin/queues', () => {
   });
 
   it('answers a NUL in the URL with 400 in the error shape (Bull Board itself answered 500)', async () => {
-    const staff = await loginAs(app, 'staff');
-    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    const { cookie } = await staffSession();
     for (const path of ['/api/queues?status=%00', '/api/queues?activeQueue=mail&status=%00']) {
       const response = await http.get(`${BOARD}${path}`).set('Cookie', cookie);
       expect({ path, status: response.status, body: response.body }).toEqual({
@@ -149,8 +150,7 @@ describe('Bull Board at /api/admin/queues', () => {
   });
 
   it('refuses a session older than DASHBOARD_SESSION_MINUTES, and its token stops working on the api', async () => {
-    const staff = await loginAs(app, 'staff');
-    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    const { staff, cookie } = await staffSession();
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);
     await app
       .get(DataSource)
@@ -160,8 +160,7 @@ describe('Bull Board at /api/admin/queues', () => {
   });
 
   it('refuses a session whose token has expired, even if its creation looks recent (a longer lifetime since)', async () => {
-    const staff = await loginAs(app, 'staff');
-    const cookie = cookieOf(await logIn(staff.user.username).expect(303));
+    const { cookie } = await staffSession();
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);
     await app
       .get(DataSource)
@@ -172,8 +171,8 @@ describe('Bull Board at /api/admin/queues', () => {
   });
 
   it('lets the api take a dashboard token until DASHBOARD_SESSION_MINUTES end, even one the dashboard never sees again', async () => {
-    const staff = await loginAs(app, 'staff');
-    const token = tokenOf(cookieOf(await logIn(staff.user.username).expect(303)));
+    const { staff, cookie } = await staffSession();
+    const token = tokenOf(cookie);
     await asApiCaller(token).expect(200);
     await age(token, 59);
     await asApiCaller(token).expect(200);
