@@ -128,6 +128,9 @@ describe('admin users: staff creation and bulk delete of test users', () => {
       const doomed = [await user('user', 'a'), await user('user', 'b'), await user('user', 'c')];
       const keptStaff = await user('staff', 'staff');
       const keptSuperuser = await user('superuser', 'super');
+      // A superuser without staff status, as Django allows and a database carried over from it may hold.
+      const keptSuperuserNotStaff = await user('user', 'super_only');
+      await dataSource.query(`UPDATE users SET is_superuser = true WHERE id = $1`, [keptSuperuserNotStaff.user.id]);
       const caller = await user('staff', 'caller');
       const organizer = await user('user', 'organizer');
       await createEvent(dataSource, { organizerId: organizer.user.id });
@@ -139,7 +142,7 @@ describe('admin users: staff creation and bulk delete of test users', () => {
         expect(await exists(session.user.id)).toBe(false);
         await http.get('/api/user/auth/me/').set(session.headers).expect(401);
       }
-      for (const session of [keptStaff, keptSuperuser, caller, organizer, stranger]) {
+      for (const session of [keptStaff, keptSuperuser, keptSuperuserNotStaff, caller, organizer, stranger]) {
         expect(await exists(session.user.id)).toBe(true);
       }
       expect((await bulkDelete(prefix, caller).expect(200)).body).toEqual({ deleted_users: 0, prefix });

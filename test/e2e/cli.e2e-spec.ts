@@ -7,9 +7,9 @@ import { Client } from 'pg';
 import request from 'supertest';
 
 import { migrateDatabase } from '@evently/database';
-import { eventually, TEST_PASSWORD, uniqueName } from '@evently/testing';
+import { eventually, inventoryOf, TEST_PASSWORD, uniqueName } from '@evently/testing';
 
-import { createTestApp } from '../support/test-app';
+import { createTestApp, dataSourceOf } from '../support/test-app';
 
 const run = promisify(execFile);
 const CLI = 'dist/apps/api/apps/api/src/cli/main.js';
@@ -50,6 +50,9 @@ describe('npm run cli', () => {
     const created = await cli(...args);
     expect(created.code).toBe(0);
     expect(created.stdout).toContain(username);
+    expect(created.stderr).toContain(
+      'warning: --password is visible to other users in the process list; prefer --password-stdin',
+    );
 
     const client = new Client({ connectionString: process.env.DATABASE_URL });
     await client.connect();
@@ -135,11 +138,38 @@ describe('npm run cli', () => {
     }
   });
 
+  it('a command run against a database that does not exist yet says to migrate first, and creates none', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_cli_missing';
+    const created = await runCli(
+      ['createsuperuser', '--username', uniqueName('root'), '--email', 'root@example.com', '--password-stdin'],
+      { env: { DATABASE_URL: url.toString() }, input: TEST_PASSWORD },
+    );
+    expect({ code: created.code, stderr: created.stderr }).toEqual({
+      code: 1,
+      stderr: expect.stringContaining(
+        'run the migrations first: `npm run migration:run`, or this CLI’s migrate command)',
+      ),
+    });
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [url.pathname.slice(1)]);
+    await client.end();
+    expect(rows).toEqual([]);
+  });
+
   it('createsuperuser without a terminal names the missing options instead of prompting', async () => {
     const result = await cli('createsuperuser', '--username', uniqueName('root'));
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/--email.*--password/);
     expect(result.stderr).toContain('pipe the password in with --password-stdin');
+    const piped = await runCli(['createsuperuser', '--username', uniqueName('root'), '--password-stdin'], {
+      input: TEST_PASSWORD,
+    });
+    expect({ code: piped.code, stderr: piped.stderr }).toEqual({
+      code: 1,
+      stderr: 'error: missing --email (not a terminal, so no prompt)\n',
+    });
   });
 
   it('createsuperuser enforces the password policy', async () => {
@@ -175,6 +205,16 @@ describe('npm run cli', () => {
     const { rows } = await client.query('SELECT 1 FROM users WHERE username = $1', [username]);
     await client.end();
     expect(rows).toEqual([]);
+  });
+
+  it('createsuperuser takes an email of 254 characters, the longest registration takes', async () => {
+    const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
+    expect(email).toHaveLength(254);
+    const result = await runCli(
+      ['createsuperuser', '--username', uniqueName('root'), '--email', email, '--password-stdin'],
+      { input: TEST_PASSWORD },
+    );
+    expect(result).toEqual({ code: 0, stdout: expect.stringContaining('created'), stderr: '' });
   });
 
   it('migrate stopped by Ctrl-C (sent twice, as through npm) cancels its statement on the server, exits 130, and a rerun finishes', async () => {
@@ -286,6 +326,21 @@ describe('npm run cli', () => {
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(/1\/4[\s\S]*2\/4[\s\S]*3\/4[\s\S]*4\/4/);
       expect(await demoEvents()).toBe(6);
+      // Its confirmed bookings hold their seats, as those the worker confirms do: 1 + 2 + 3 + 1 + 2 tickets.
+      const dataSource = dataSourceOf(app);
+      const demo: { id: string }[] = await dataSource.query(`SELECT id FROM events WHERE name LIKE 'Demo event %'`);
+      const inventories = await Promise.all(demo.map(({ id }) => inventoryOf(dataSource, id)));
+      expect(inventories.map((row) => row.booked_tickets - row.confirmed_tickets)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(inventories.reduce((sum, row) => sum + row.booked_tickets, 0)).toBe(9);
+      const roles = await dataSource.query(
+        `SELECT username, is_staff, is_superuser FROM users WHERE username IN ('demo_admin', 'demo_staff', 'demo_user1')
+          ORDER BY username`,
+      );
+      expect(roles).toEqual([
+        { username: 'demo_admin', is_staff: true, is_superuser: true },
+        { username: 'demo_staff', is_staff: true, is_superuser: false },
+        { username: 'demo_user1', is_staff: false, is_superuser: false },
+      ]);
 
       const second = await cli('seed-demo');
       expect(second.code).toBe(0);
@@ -310,10 +365,13 @@ describe('npm run cli', () => {
     expect(result.stderr).toContain('--username');
   });
 
-  it('prints its usage for --help or -h after any command, and does nothing else', async () => {
+  it('prints its usage for --help or -h, alone or after any command, and does nothing else', async () => {
     const url = new URL(process.env.DATABASE_URL ?? '');
     url.pathname += '_help';
     for (const args of [
+      ['--help'],
+      ['-h'],
+      ['help'],
       ['migrate', '--help'],
       ['seed-demo', '-h'],
       ['createsuperuser', '--help'],

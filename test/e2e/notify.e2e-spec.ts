@@ -115,6 +115,12 @@ describe('POST /api/admin/events/{id}/notify/', () => {
         .send({ message: 'Parking is free tonight.' })
         .expect(200);
       expect(response.body.users_notified).toBe(1);
+      // Handed to Redis before the answer, not left for the worker's next relay pass.
+      const [notice] = await dataSource.query(`SELECT id FROM event_notices WHERE event_id = $1`, [eventId]);
+      const [job] = await dataSource.query(`SELECT published_at FROM outbox WHERE job_id = $1`, [
+        jobIds.eventNotice(notice.id, attendee.id),
+      ]);
+      expect(job.published_at).toBeInstanceOf(Date);
       await eventually(async () => (smtp.held.length > 0 ? true : undefined), 30_000);
       expect(smtp.to(attendee.email)).toHaveLength(0);
     } finally {
@@ -138,6 +144,16 @@ describe('POST /api/admin/events/{id}/notify/', () => {
       event_id: eventId,
       users_notified: 0,
     });
+  });
+
+  it('answers with the event id in lower case, however the path spelled it', async () => {
+    const eventId = await newEvent();
+    const response = await http
+      .post(`/api/admin/events/${eventId.toUpperCase()}/notify/`)
+      .set(staff.headers)
+      .send({ message: 'Anyone there?' })
+      .expect(200);
+    expect(response.body).toMatchObject({ event_id: eventId, users_notified: 0 });
   });
 
   it.each([
