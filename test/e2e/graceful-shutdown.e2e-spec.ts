@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { AddressInfo, connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { eventually } from '@evently/testing';
 
@@ -41,4 +42,24 @@ describe('an api that is closing', () => {
     expect(headers['x-content-type-options']).toBe('nosniff');
     expect(JSON.parse(body)).toEqual({ error: 'The server is shutting down; retry.', details: null });
   });
+
+  it('cuts a connection still open 8 s on, so a client that stalls mid-request cannot hold a stopping api', async () => {
+    const app = await createTestApp();
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    // Half a request, never finished: Node itself would wait 60 s for the rest of its headers.
+    socket.write('GET /api/user/events/ HTTP/1.1\r\nHost: localhost\r\n');
+    const cut = once(socket, 'close');
+    try {
+      const closing = app.getHttpAdapter().close();
+      const outcome = await Promise.race([closing.then(() => 'closed'), sleep(12_000, 'still open', { ref: false })]);
+      expect(outcome).toBe('closed');
+      await cut;
+    } finally {
+      socket.destroy();
+      await app.close();
+    }
+  }, 20_000);
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { AddressInfo, connect } from 'node:net';
 
 import { Controller, Get, Module } from '@nestjs/common';
@@ -84,7 +85,39 @@ describe('listenOnSharedSockets', () => {
     await expect(get(port, '/ping')).rejects.toThrow(/ECONNREFUSED/);
     app = await NestFactory.create<NestFastifyApplication>(PingModule, new FastifyAdapter(), { logger: false });
   });
+
+  it('with one socket listens as a plain one: a second api started on its port fails with EADDRINUSE', async () => {
+    await listenOnSharedSockets(app, { port: 0, host: '127.0.0.1', sockets: 1 });
+    const { port } = app.getHttpAdapter().getInstance().server.address() as AddressInfo;
+    const second = await NestFactory.create<NestFastifyApplication>(PingModule, new FastifyAdapter(), {
+      logger: false,
+    });
+    try {
+      await expect(listenOnSharedSockets(second, { port, host: '127.0.0.1', sockets: 2 })).rejects.toThrow(
+        /EADDRINUSE/,
+      );
+    } finally {
+      await second.close();
+    }
+  });
+
+  const onLinux = process.platform === 'linux' ? it : it.skip;
+
+  onLinux('opens as many listening sockets on the port as it is given', async () => {
+    await listenOnSharedSockets(app, { port: 0, host: '127.0.0.1', sockets: 5 });
+    const { port } = app.getHttpAdapter().getInstance().server.address() as AddressInfo;
+    expect(listeningSocketsOn(port)).toBe(5);
+  });
 });
+
+/** The TCP sockets listening on `port`, as Linux lists them in /proc/net/tcp (state 0A). */
+function listeningSocketsOn(port: number): number {
+  const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, address, , state]) => address?.endsWith(local) && state === '0A').length;
+}
 
 /** Blocks the loop for `busyMs` per turn until `done()` or `maxTurns`; returns the turns taken. */
 async function busyTurnsUntil(done: () => boolean, maxTurns: number, busyMs = BUSY_TURN_MS): Promise<number> {

@@ -12,6 +12,44 @@ describe('AppConfig.fromEnvironment', () => {
     expect(config.debug).toBe(true);
   });
 
+  it('defaults each setting to what .env.example and the README give', () => {
+    const config = AppConfig.fromEnvironment({});
+    expect(config).toMatchObject({
+      listenSockets: 32,
+      databasePoolSize: 20,
+      workerConcurrency: 16,
+      workerMetricsPort: 9464,
+      healthMaxJobAgeSeconds: 0,
+      dashboardSessionMinutes: 60,
+      logLevel: 'info',
+      redisPrefix: 'evently',
+      unsafeUnguardedAllocation: false,
+    });
+    expect(config.mail).toMatchObject({ port: 1025, secure: false, ratePerSecond: 100, rushPauseMaxSeconds: 60 });
+  });
+
+  it('takes each end of the documented ranges, 0 where it turns a limit or an endpoint off', () => {
+    const ends = [
+      { LISTEN_SOCKETS: '1', DB_POOL_SIZE: '2', WORKER_CONCURRENCY: '1', MAIL_RATE_PER_SECOND: '0' },
+      { LISTEN_SOCKETS: '256', DB_POOL_SIZE: '200', WORKER_CONCURRENCY: '256', MAIL_RATE_PER_SECOND: '100000' },
+      { WORKER_METRICS_PORT: '0', MAIL_RUSH_PAUSE_MAX_SECONDS: '0', DASHBOARD_SESSION_MINUTES: '1', PORT: '1' },
+      { MAIL_RUSH_PAUSE_MAX_SECONDS: '3600', DASHBOARD_SESSION_MINUTES: '1440', PORT: '65535' },
+    ];
+    for (const env of ends) expect(() => AppConfig.fromEnvironment(env)).not.toThrow();
+    expect(AppConfig.fromEnvironment({ MAIL_RATE_PER_SECOND: '0' }).mail.ratePerSecond).toBe(0);
+  });
+
+  it.each([
+    ['yes', true],
+    ['on', true],
+    [' TRUE ', true],
+    ['no', false],
+    ['off', false],
+    ['', false],
+  ])('reads the switch value %j as %s', (value, expected) => {
+    expect(AppConfig.fromEnvironment({ EMAIL_USE_TLS: value }).mail.secure).toBe(expected);
+  });
+
   it('builds the database URL from the DB_* set when DATABASE_URL is absent', () => {
     const config = AppConfig.fromEnvironment({
       DB_NAME: 'evently_db',
@@ -92,12 +130,25 @@ describe('AppConfig.fromEnvironment', () => {
   it('prefers DATABASE_URL', () => {
     const url = 'postgresql://user:pass@host:5433/dbname';
     expect(AppConfig.fromEnvironment({ DATABASE_URL: url, DB_NAME: 'ignored' }).databaseUrl).toBe(url);
+    expect(AppConfig.fromEnvironment({ DATABASE_URL: url, DB_NAME: 'ignored/too' }).databaseUrl).toBe(url);
   });
 
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '0' }, 'PORT'],
     [{ LISTEN_SOCKETS: '0' }, 'LISTEN_SOCKETS'],
+    [{ LISTEN_SOCKETS: '257' }, 'LISTEN_SOCKETS'],
+    [{ DB_POOL_SIZE: '1' }, 'DB_POOL_SIZE'],
+    [{ DB_POOL_SIZE: '201' }, 'DB_POOL_SIZE'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+    [{ WORKER_CONCURRENCY: '257' }, 'WORKER_CONCURRENCY'],
+    [{ MAIL_RATE_PER_SECOND: '-1' }, 'MAIL_RATE_PER_SECOND'],
+    [{ MAIL_RUSH_PAUSE_MAX_SECONDS: '3601' }, 'MAIL_RUSH_PAUSE_MAX_SECONDS'],
+    [{ DASHBOARD_SESSION_MINUTES: '1441' }, 'DASHBOARD_SESSION_MINUTES'],
+    [{ HEALTH_MAX_JOB_AGE_SECONDS: '-1' }, 'HEALTH_MAX_JOB_AGE_SECONDS'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ SECRET_KEY: 'fifteen-chars..' }, 'SECRET_KEY'],
     [{ LISTEN_HOST: 'localhost' }, 'LISTEN_HOST'],
     [{ DEBUG: 'maybe' }, 'DEBUG'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL'],
@@ -128,6 +179,8 @@ describe('AppConfig.fromEnvironment', () => {
     ['True', true],
     ['10.0.0.0/8, 127.0.0.1', ['10.0.0.0/8', '127.0.0.1']],
     ['loopback,::1,fd00::/8', ['loopback', '::1', 'fd00::/8']],
+    ['linklocal,uniquelocal', ['linklocal', 'uniquelocal']],
+    ['', false],
   ])('reads TRUST_PROXY=%s as %j: none, the proxies to believe, or every hop', (value, expected) => {
     expect(AppConfig.fromEnvironment(value === undefined ? {} : { TRUST_PROXY: value }).trustProxy).toEqual(expected);
   });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Pool } from 'pg';
@@ -48,5 +50,59 @@ describe('databaseOptions', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('keeps the pid in the name on a host with a long name (a pod), which PostgreSQL would cut at 63 bytes', () => {
+    const host = jest.spyOn(os, 'hostname').mockReturnValue(`api-${'x'.repeat(70)}`);
+    try {
+      const name = applicationName();
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
+      expect(name).toMatch(new RegExp(`^evently@api-x+:${process.pid}$`));
+    } finally {
+      host.mockRestore();
+    }
+  });
+
+  const onLinux = process.platform === 'linux' ? it : it.skip;
+
+  onLinux('sends TCP keepalives on an idle connection, so a NAT or firewall does not drop it unnoticed', async () => {
+    const url = process.env.DATABASE_URL!;
+    const pool = new Pool({ ...databaseOptions({ url, poolSize: 1 }).extra, connectionString: url });
+    try {
+      const { rows } = await pool.query(`SELECT client_port FROM pg_stat_activity WHERE pid = pg_backend_pid()`);
+      // The connection's line in /proc/net/tcp{,6}: its timer is 2 (keepalive) while it sits idle.
+      const local = `:${Number(rows[0].client_port).toString(16).toUpperCase().padStart(4, '0')}`;
+      const timers = ['/proc/net/tcp', '/proc/net/tcp6']
+        .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
+        .map((line) => line.trim().split(/\s+/))
+        .filter(([, address]) => address?.endsWith(local))
+        .map(([, , , , , timer]) => timer.split(':')[0]);
+      expect(timers).toEqual(['02']);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  /** The settings a new connection starts with, as PostgreSQL reports them. */
+  async function sessionSettings(requestTimeouts?: boolean) {
+    const url = process.env.DATABASE_URL!;
+    const pool = new Pool({ ...databaseOptions({ url, poolSize: 1, requestTimeouts }).extra, connectionString: url });
+    try {
+      const { rows } = await pool.query(
+        `SELECT current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock,
+                current_setting('random_page_cost') AS random_page_cost`,
+      );
+      return rows[0];
+    } finally {
+      await pool.end();
+    }
+  }
+
+  it('gives each connection its request timeouts, a 503 well before clients give up, and an SSD random_page_cost', async () => {
+    expect(await sessionSettings()).toEqual({ statement: '15s', lock: '5s', random_page_cost: '1.1' });
+  });
+
+  it("leaves migrations' connections without the request timeouts, as an index build may take minutes", async () => {
+    expect(await sessionSettings(false)).toMatchObject({ statement: '0', lock: '0', random_page_cost: '1.1' });
   });
 });
