@@ -8,9 +8,10 @@ import { Queue } from 'bullmq';
 import request from 'supertest';
 
 import { RedisService } from '@evently/cache';
-import { BOOKING_JOBS, QUEUES } from '@evently/queue';
+import { BOOKING_JOBS, QUEUES, WORKER_NAME } from '@evently/queue';
 import { eventually } from '@evently/testing';
 
+import { freePort } from '../support/processes';
 import { createTestApp, startTestWorker } from '../support/test-app';
 import { withEnv } from '../support/with-env';
 
@@ -35,7 +36,7 @@ describe('GET /api/health/', () => {
         return response.body.status === 'unhealthy' ? undefined : response;
       });
       expect(degraded.status).toBe(503);
-      expect(degraded.body).toMatchObject({ status: 'degraded', workers: 0 });
+      expect(degraded.body).toMatchObject({ status: 'degraded', celery: 'not running', workers: 0, processes: [] });
       expect(degraded.body.message).toContain('workers');
 
       const worker: INestApplicationContext = await withEnv(env, startTestWorker);
@@ -51,7 +52,14 @@ describe('GET /api/health/', () => {
           checks: { database: 'up', redis: 'up' },
         });
         expect(healthy.body.workers).toBeGreaterThanOrEqual(1);
+        expect(healthy.body.message).toBe(`Workers are running with ${healthy.body.workers} worker(s)`);
+        // Each worker by its own name (`<host>:<pid>`), as operators find it in `ps` and in its logs.
+        expect(healthy.body.processes).toHaveLength(healthy.body.workers);
+        expect(healthy.body.processes).toContain(WORKER_NAME);
         expect(healthy.body.broker).toMatch(/^redis:\/\//);
+        // The error shape is only for a report that is not healthy.
+        expect(healthy.body).not.toHaveProperty('error');
+        expect(healthy.body).not.toHaveProperty('details');
       } finally {
         await worker.close();
       }
@@ -76,20 +84,26 @@ describe('GET /api/health/', () => {
       { eventId: randomUUID() },
       { jobId: `health-test-${randomUUID()}` },
     );
+    const retrying = await bookings.add(
+      BOOKING_JOBS.settleEvent,
+      { eventId: randomUUID() },
+      { jobId: `health-test-${randomUUID()}`, delay: 600_000 },
+    );
     try {
       const { status, body } = await request(backlogged.getHttpServer()).get('/api/health/');
       expect(status).toBe(503);
       expect(body.status).toBe('degraded');
       expect(body.message).toMatch(/bookings queue \(oldest waiting job \d+ s\)/);
+      // These queues hold the test's jobs alone: each state counts its own, and the age is in seconds.
       expect(body.queues.bookings).toEqual({
-        waiting: expect.any(Number),
-        active: expect.any(Number),
-        delayed: expect.any(Number),
-        failed: expect.any(Number),
+        waiting: 2,
+        active: 0,
+        delayed: 1,
+        failed: 0,
         oldest_waiting_seconds: expect.any(Number),
       });
-      expect(body.queues.bookings.waiting).toBeGreaterThanOrEqual(2);
       expect(body.queues.bookings.oldest_waiting_seconds).toBeGreaterThanOrEqual(599);
+      expect(body.queues.bookings.oldest_waiting_seconds).toBeLessThan(900);
       expect(body.queues.mail).toMatchObject({
         waiting: expect.any(Number),
         oldest_waiting_seconds: expect.any(Number),
@@ -100,7 +114,7 @@ describe('GET /api/health/', () => {
       expect(byDefault.body).toMatchObject({ status: 'degraded', details: 'workers' });
       expect(byDefault.body.queues.bookings.oldest_waiting_seconds).toBeGreaterThanOrEqual(599);
     } finally {
-      await Promise.all([stale.remove(), fresh.remove()]).finally(() =>
+      await Promise.all([stale.remove(), fresh.remove(), retrying.remove()]).finally(() =>
         Promise.all([backlogged.close(), unconfigured.close()]),
       );
     }
@@ -181,6 +195,25 @@ describe('GET /api/health/', () => {
       expect(body.broker).toBe(url.toString());
     } finally {
       await guarded.close();
+    }
+  });
+
+  it('is 503 "unhealthy" naming Redis while it does not answer, and cannot say whether workers run', async () => {
+    const closed = new URL(process.env.REDIS_URL ?? '');
+    closed.port = String(await freePort());
+    const cut = await withEnv({ REDIS_URL: closed.toString() }, createTestApp);
+    try {
+      const response = await request(cut.getHttpServer()).get('/api/health/').expect(503);
+      expect(response.body).toMatchObject({
+        status: 'unhealthy',
+        celery: 'unknown',
+        workers: 0,
+        checks: { database: 'up', redis: 'down' },
+        queues: {},
+      });
+      expect(response.body.details).toContain('redis');
+    } finally {
+      await cut.close();
     }
   });
 

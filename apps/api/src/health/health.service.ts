@@ -90,11 +90,20 @@ export class HealthService {
       const workers = await withTimeout(this.bookings.getWorkers(), CHECK_BUDGET_MS);
       if (workers.some((worker) => worker.id === undefined))
         return { processes: [], uncounted: uncountedFor('CLIENT LIST') };
-      return { processes: workers.map((worker) => worker.name || worker.id) };
+      return { processes: workers.map(processName) };
     } catch (error) {
       return { processes: [], uncounted: refusedCommand(describeError(error)) };
     }
   }
+}
+
+/**
+ * A worker's own name (`WORKER_NAME`, `<host>:<pid>`), from its connection name `<queue prefix>:w:<name>`: BullMQ's
+ * `name` is the queue's. A worker started without a name is shown by its Redis client id.
+ */
+function processName({ rawname = '', id }: { rawname?: string; id?: string }): string {
+  const named = rawname.lastIndexOf(':w:');
+  return named >= 0 ? rawname.slice(named + 3) : `client ${id}`;
 }
 
 /** The command a NOPERM names (`CLIENT LIST`, or `INFO`, which BullMQ runs first), as the reason for not counting. */

@@ -22,7 +22,12 @@ export class HealthReportDto {
   @ApiProperty({ type: 'integer', description: 'Live worker processes on the bookings queue' }) workers!: number;
   @ApiProperty({ example: 'redis://127.0.0.1:6379/0', description: 'The broker URL, password redacted' })
   broker!: string;
-  @ApiProperty({ type: [String] }) processes!: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'Each live worker process by its name, `<host>:<pid>`',
+    example: ['worker-7c9f:1'],
+  })
+  processes!: string[];
   @ApiProperty() message!: string;
   @ApiProperty({ type: HealthChecksDto }) checks!: HealthChecksDto;
   @ApiProperty({
