@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -7,7 +9,9 @@ import { createEvent, eventually, loginAs, TestSession } from '@evently/testing'
 
 import { freePort } from '../support/processes';
 import { sample } from '../support/prometheus';
+import { SmtpCapture } from '../support/smtp-capture';
 import { createTestApp, startTestWorker } from '../support/test-app';
+import { withEnv } from '../support/with-env';
 
 describe('GET /api/metrics and the worker metrics endpoint', () => {
   let app: NestFastifyApplication;
@@ -31,6 +35,7 @@ describe('GET /api/metrics and the worker metrics endpoint', () => {
 
     const response = await http.get('/api/metrics/').set(staff.headers).expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(response.headers['cache-control']).toBe('no-store');
     for (const name of [
       'process_resident_memory_bytes',
       'nodejs_eventloop_lag_seconds',
@@ -110,5 +115,137 @@ describe('GET /api/metrics and the worker metrics endpoint', () => {
     expect(
       sample(after, 'evently_http_request_duration_seconds_count', { method: 'DELETE', route: '/api/bookings/:id' }),
     ).toBe(1);
+  });
+
+  it('counts the bookings a worker fails apart from those it confirms, and the mail job attempts that fail', async () => {
+    const db = app.get(DataSource);
+    const [open, closing] = await Promise.all([
+      createEvent(db, { organizerId: staff.user.id, capacity: 5 }),
+      createEvent(db, { organizerId: staff.user.id, capacity: 5 }),
+    ]);
+    const [carol, dan] = await Promise.all([loginAs(app, 'user'), loginAs(app, 'user')]);
+    const book = (holder: TestSession, eventId: string) =>
+      http
+        .post('/api/bookings/')
+        .set(holder.headers)
+        .send({ user_id: holder.user.id, event_id: eventId, number_of_tickets: 1 })
+        .expect(201);
+    const bookings = [await book(carol, open), await book(carol, closing), await book(dan, closing)];
+    // Closed after the bookings were accepted, so the worker fails both of its bookings and confirms the other.
+    await db.query('UPDATE events SET is_active = false WHERE id = $1', [closing]);
+
+    // The confirmation mail of carol's booking is refused for good (550): one failed attempt of a mail job.
+    const smtp = await SmtpCapture.start();
+    smtp.rejected.add(carol.user.email.toLowerCase());
+    const metricsPort = await freePort();
+    const env = { WORKER_METRICS_PORT: String(metricsPort), EMAIL_PORT: String(smtp.port) };
+    const worker = await withEnv(env, startTestWorker);
+    try {
+      const settled = await Promise.all(
+        bookings.map(({ body }, index) =>
+          eventually(async () => {
+            const holder = index === 2 ? dan : carol;
+            const response = await http.get(`/api/bookings/${body.id}/`).set(holder.headers);
+            return ['confirmed', 'failed'].includes(response.body.status) ? response.body.status : undefined;
+          }),
+        ),
+      );
+      expect(settled).toEqual(['confirmed', 'failed', 'failed']);
+      // A fresh worker's counters (these three bookings, and any an earlier file left unsettled), counted just after
+      // the statuses are written.
+      await eventually(async () => {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        const failed = sample(text, 'evently_bookings_failed_total');
+        const mailFailed = sample(text, 'evently_jobs_failed_total', { queue: 'mail' });
+        return failed >= 2 && sample(text, 'evently_bookings_confirmed_total') >= 1 && mailFailed >= 1
+          ? true
+          : undefined;
+      });
+    } finally {
+      await worker.close();
+      await smtp.stop();
+    }
+  });
+
+  it('times a request to a path no route has under the route "unmatched", never its raw path', async () => {
+    const path = `/api/no-such-route-${randomUUID()}/`;
+    const before = await scrape();
+    await http.get(path).expect(404);
+    const after = await scrape();
+    expect(after).not.toContain(path);
+    const unmatched = { method: 'GET', route: 'unmatched', status_code: '404' };
+    expect(sample(after, 'evently_http_request_duration_seconds_count', unmatched)).toBe(
+      sample(before, 'evently_http_request_duration_seconds_count', unmatched) + 1,
+    );
+  });
+
+  it('gives the age of the oldest booking still unsettled, not of the newest', async () => {
+    const db = app.get(DataSource);
+    const eventId = await createEvent(db, { organizerId: staff.user.id, capacity: 5 });
+    const bob = await loginAs(app, 'user');
+    const book = () =>
+      http
+        .post('/api/bookings/')
+        .set(bob.headers)
+        .send({ user_id: bob.user.id, event_id: eventId, number_of_tickets: 1 })
+        .expect(201);
+    const old = await book();
+    const fresh = await book();
+    await db.query(`UPDATE bookings SET booking_date = now() - interval '10 minutes' WHERE id = $1`, [old.body.id]);
+    try {
+      expect(sample(await scrape(), 'evently_bookings_processing_oldest_seconds')).toBeGreaterThanOrEqual(599);
+    } finally {
+      for (const booking of [old, fresh]) {
+        await http.delete(`/api/bookings/${booking.body.id}/`).set(bob.headers).expect(200);
+      }
+    }
+  });
+
+  it('gives the count and age of the outbox rows not yet handed to BullMQ', async () => {
+    const db = app.get(DataSource);
+    // No worker runs to relay it: the row stays unpublished until the test removes it.
+    const [{ id }] = await db.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload, created_at)
+       VALUES ('mail', 'metrics-test', $1, '{}', now() - interval '10 minutes') RETURNING id`,
+      [`metrics-test-${randomUUID()}`],
+    );
+    try {
+      const text = await scrape();
+      expect(sample(text, 'evently_outbox_unpublished')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'evently_outbox_oldest_unpublished_seconds')).toBeGreaterThanOrEqual(599);
+    } finally {
+      await db.query('DELETE FROM outbox WHERE id = $1', [id]);
+    }
+  });
+
+  it('reports the database source down, rather than failing the scrape, while PostgreSQL does not answer in time', async () => {
+    // A real wait, not a mock: the bookings table is locked until the scrape's 1.5 s budget has passed.
+    const locker = app.get(DataSource).createQueryRunner();
+    await locker.connect();
+    try {
+      await locker.startTransaction();
+      await locker.query('LOCK TABLE bookings IN ACCESS EXCLUSIVE MODE');
+      const text = await scrape();
+      expect(sample(text, 'evently_metrics_source_up', { source: 'database' })).toBe(0);
+      expect(sample(text, 'evently_metrics_source_up', { source: 'redis' })).toBe(1);
+    } finally {
+      await locker.rollbackTransaction();
+      await locker.release();
+    }
+    expect(sample(await scrape(), 'evently_metrics_source_up', { source: 'database' })).toBe(1);
+  });
+
+  it('reports the Redis source down while Redis does not answer', async () => {
+    const closed = new URL(process.env.REDIS_URL ?? '');
+    closed.port = String(await freePort());
+    const cut = await withEnv({ REDIS_URL: closed.toString() }, createTestApp);
+    try {
+      const scraper = await loginAs(cut, 'staff');
+      const { text } = await request(cut.getHttpServer()).get('/api/metrics').set(scraper.headers).expect(200);
+      expect(sample(text, 'evently_metrics_source_up', { source: 'redis' })).toBe(0);
+      expect(sample(text, 'evently_metrics_source_up', { source: 'database' })).toBe(1);
+    } finally {
+      await cut.close();
+    }
   });
 });

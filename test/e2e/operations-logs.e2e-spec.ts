@@ -126,5 +126,18 @@ describe('logs and worker metrics of the compiled processes', () => {
     expect(sample(text, 'evently_job_duration_seconds_count', { queue: 'bookings' })).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('logs a metrics port another process holds, and the worker runs on without it', async () => {
+    const second = await startWorkerProcess({ WORKER_METRICS_PORT: String(metricsPort) });
+    try {
+      const down = await eventually(async () => jsonLines(second).find((line) => line.msg === 'metrics endpoint down'));
+      expect(down).toMatchObject({ level: 50, port: metricsPort });
+      expect(second.child.exitCode).toBeNull();
+      expect(await second.stop()).toBe(0);
+    } finally {
+      if (second.child.exitCode === null) await second.stop();
+    }
   });
 });

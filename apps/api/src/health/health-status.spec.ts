@@ -13,6 +13,10 @@ describe('assessHealth', () => {
     expect(failing).toEqual(['bookings queue (oldest waiting job 61 s)']);
   });
 
+  it('is still healthy with the oldest booking job exactly as old as the limit: only an older one degrades it', () => {
+    expect(assessHealth({ ...up, oldestBookingJobSeconds: 60 }, 60)).toEqual({ status: 'healthy', failing: [] });
+  });
+
   it('never counts the backlog when the limit is 0', () => {
     expect(assessHealth({ ...up, oldestBookingJobSeconds: 10_000 }, 0).status).toBe('healthy');
   });
