@@ -329,6 +329,20 @@ describe('bookings: create, poll, list, cancel', () => {
       expect(await bookingCountOf(mia.user.id)).toBe(1);
     });
 
+    it('signals the settlement of a booking made with a key, so it is confirmed without waiting for a sweep', async () => {
+      const eventId = await newEvent({ capacity: 5 });
+      const kai = await loginAs(app);
+      const queue = app.get<Queue>(getQueueToken(QUEUES.bookings));
+      const created = await book(kai, { event_id: eventId, number_of_tickets: 1 }, { 'Idempotency-Key': 'signalled' });
+      expect(created.status).toBe(201);
+      expect((await settled(kai, created.body.id)).status).toBe('confirmed');
+      // The sweeper would confirm it too, 10 s on, but only the api's signal makes a settle job for the event (which
+      // may still be finishing as the booking shows confirmed).
+      const jobs = await queue.getJobs(['active', 'completed']);
+      const settleJobs = jobs.filter((job) => job.data.eventId === eventId);
+      expect(settleJobs).toHaveLength(1);
+    });
+
     it('keeps a key 24 hours: replayed at 23, free for a new request at 25', async () => {
       const eventId = await newEvent();
       const wes = await loginAs(app);

@@ -161,6 +161,23 @@ describe('writers meeting on the same rows', () => {
     expect([response.statusCode, response.json()]).toEqual([404, { error: 'User not found.', details: null }]);
   });
 
+  it("a booking as its booker's deletion commits is the 404 of an unknown booker, not a 500, and leaves no booking", async () => {
+    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+    const booker = await loginAs(app);
+    const response = await sentAsItsUserIsDeleted(
+      booker.user.id,
+      {
+        method: 'POST',
+        url: '/api/bookings/',
+        headers: booker.headers,
+        payload: { event_id: eventId, number_of_tickets: 1 },
+      },
+      'INSERT INTO bookings',
+    );
+    expect([response.statusCode, response.json()]).toEqual([404, { error: 'User not found.', details: null }]);
+    expect(await statusesOf(eventId)).toEqual([]);
+  });
+
   it('a batch keeps its requests in arrival order: the one that came first gets the last seat', async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 1 });
     const [earlierUser, laterUser] = [await loginAs(app), await loginAs(app)];

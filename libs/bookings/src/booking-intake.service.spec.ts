@@ -94,3 +94,28 @@ describe('BookingIntake.signalSoon', () => {
     expect(closed).toBe(true);
   });
 });
+
+describe('BookingIntake.accept', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('counts the bookers of a batch towards a mail rush, not its requests: one client’s burst is no rush', async () => {
+    const noted: number[] = [];
+    // Every request refused as for an unknown event, so nothing is signalled.
+    const dataSource = {
+      manager: { query: async (_sql: string, [ids]: [string[]]) => ids.map((id) => ({ id, event_id: null })) },
+    } as unknown as DataSource;
+    const mailRushPause = { noteBatch: (bookers: number) => noted.push(bookers) } as unknown as MailRushPause;
+    const intake = new BookingIntake(dataSource, {} as JobProducer, mailRushPause);
+    const burst = (userIdOf: (index: number) => number) =>
+      Promise.all(
+        Array.from({ length: 40 }, (_, index) =>
+          intake.accept({ userId: userIdOf(index), eventId: 'e', ticketCount: 1 }).catch((error: Error) => error),
+        ),
+      );
+
+    const oneBooker = await burst(() => 1);
+    expect(oneBooker.every((outcome) => outcome instanceof Error && outcome.message === 'Event not found.')).toBe(true);
+    await burst((index) => index + 1);
+    expect(noted).toEqual([1, 40]);
+  });
+});
