@@ -110,7 +110,7 @@ describe('HTTP conventions', () => {
       .set('content-type', 'application/json')
       .send('{"username": ')
       .expect(400);
-    expect(response.body).toEqual({ error: expect.any(String), details: null });
+    expect(response.body).toEqual({ error: 'Malformed JSON in request body.', details: null });
   });
 
   it.each([['[]'], ['"text"'], ['null'], ['42']])(
@@ -181,6 +181,21 @@ describe('HTTP conventions', () => {
         username,
       ]);
       expect(first_name).toBe('café');
+    });
+
+    it('refuses an unpaired surrogate escaped in a string or a key with 400, and registers nobody', async () => {
+      for (const body of [registration('caf\\ud800'), `{"\\udc00":1,${registration('caf\u00e9').slice(1)}`]) {
+        const username = JSON.parse(body).username as string;
+        const response = await register(Buffer.from(body), 'application/json');
+        expect({ status: response.status, body: response.body }).toEqual({
+          status: 400,
+          body: { error: 'Request body is not valid Unicode.', details: 'It holds an unpaired surrogate.' },
+        });
+        const [{ count }] = await dataSourceOf(app).query('SELECT count(*)::int FROM users WHERE username = $1', [
+          username,
+        ]);
+        expect(count).toBe(0);
+      }
     });
 
     it('reads a quoted charset, and reads one it does not know as UTF-8, as Django ignores it', async () => {
@@ -273,12 +288,20 @@ describe('HTTP conventions', () => {
       status: 413,
       body: { error: 'Request body is too large.', details: 'The limit is 1 MB.' },
     });
-    let manyFields = http.post('/api/user/auth/login/');
-    for (let field = 0; field <= MAX_FORM_FIELDS; field++) manyFields = manyFields.field(`f${field}`, 'x');
-    const tooMany = await manyFields;
+    const withFields = (count: number) => {
+      let form = http.post('/api/user/auth/login/').field('username', 'nobody').field('password', 'wrong-password');
+      for (let field = 2; field < count; field++) form = form.field(`f${field}`, 'x');
+      return form;
+    };
+    const tooMany = await withFields(MAX_FORM_FIELDS + 1);
     expect({ status: tooMany.status, body: tooMany.body }).toEqual({
       status: 413,
       body: { error: 'Too many fields.', details: `The limit is ${MAX_FORM_FIELDS}.` },
+    });
+    const atTheLimit = await withFields(MAX_FORM_FIELDS);
+    expect({ status: atTheLimit.status, body: atTheLimit.body }).toEqual({
+      status: 400,
+      body: { error: 'Unable to log in with provided credentials.', details: null },
     });
   });
 
@@ -309,15 +332,18 @@ describe('HTTP conventions', () => {
     });
   });
 
-  it('takes a bodiless request that names a body type anyway (fetch sends text/plain for an empty string)', async () => {
-    const session = await loginAs(app);
-    await http
-      .post('/api/user/auth/logout/')
-      .set(session.headers)
-      .set('content-type', 'text/plain')
-      .send('')
-      .expect(200);
-  });
+  it.each([['text/plain'], ['multipart/form-data; boundary=x']])(
+    'takes a bodiless request that names a body type anyway (%s: fetch sends text/plain for an empty string)',
+    async (contentType) => {
+      const session = await loginAs(app);
+      await http
+        .post('/api/user/auth/logout/')
+        .set(session.headers)
+        .set('content-type', contentType)
+        .send('')
+        .expect(200);
+    },
+  );
 
   it('answers a request with no body as DRF does an empty one: each required field is named', async () => {
     const response = await http.post('/api/user/auth/login/').expect(400);
@@ -441,6 +467,14 @@ describe('HTTP conventions', () => {
       expect(shallow.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
     });
 
+    it('counts nesting, not brackets: exactly 32 levels, and any number of objects side by side, are taken', async () => {
+      // The body's own braces are its first level.
+      const atTheLimit = await login(nested(31));
+      expect(atTheLimit.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
+      const siblings = await login(`[${Array(100).fill('{"a":[1]}').join(',')}]`);
+      expect(siblings.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
+    });
+
     it.each([['localhost:abc'], ['localhost:99999'], ['local host'], ['localhost:'], ['[::1'], ['localhost:80:80']])(
       'refuses a malformed Host (%s) with 400 in the error shape, also on lists',
       async (host) => {
@@ -472,6 +506,16 @@ describe('HTTP conventions', () => {
         .set('content-type', 'application/json')
         .send('')
         .expect(200);
+    });
+
+    it('checks a query against its own list’s rules, even one another list took (ordering=capacity)', async () => {
+      const staff = await loginAs(app, 'staff');
+      await http.get('/api/admin/events/list/?ordering=capacity').set(staff.headers).expect(200);
+      const response = await http.get('/api/user/events/?ordering=capacity');
+      expect({ status: response.status, details: response.body.details }).toEqual({
+        status: 400,
+        details: { ordering: [expect.stringContaining('price_per_ticket')] },
+      });
     });
 
     it('reads query booleans as true/false/1/0 in any case (empty: not given), and refuses others with 400', async () => {
@@ -538,6 +582,14 @@ describe('requests Node’s HTTP parser refuses, before any route', () => {
     ],
   ])('answers %s with 400 in the error shape', async (_case, bytes) => {
     expect(await sendRaw(bytes)).toEqual({ status: 400, body: { error: 'Malformed HTTP request.', details: null } });
+  });
+
+  it('answers a chunk whose extensions run past 16 KB with 413 in the error shape, as a body too large', async () => {
+    const answer = await sendRaw(
+      'POST /api/user/auth/login/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+        `Transfer-Encoding: chunked\r\n\r\n2;x=${'a'.repeat(17_000)}\r\n{}\r\n0\r\n\r\n`,
+    );
+    expect(answer).toEqual({ status: 413, body: { error: 'Request body is too large.', details: null } });
   });
 
   it('answers a request line and headers over 16 KB with 431 in the error shape, naming the limit', async () => {

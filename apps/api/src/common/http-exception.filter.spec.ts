@@ -40,4 +40,14 @@ describe('HttpExceptionFilter', () => {
       await pool.end();
     }
   });
+
+  it('answers an unexpected error with 500 and an error id to quote, never its message or stack', () => {
+    const answer = rendered(new Error('secret detail at /srv/app.js:1'));
+    expect(answer).toEqual({
+      status: 500,
+      headers: {},
+      body: { error: 'Internal server error.', details: { error_id: expect.stringMatching(/^[0-9a-f-]{36}$/) } },
+    });
+    expect(JSON.stringify(answer.body)).not.toContain('secret');
+  });
 });
