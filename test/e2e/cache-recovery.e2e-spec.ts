@@ -76,6 +76,34 @@ describe('cache invalidation across a lost Redis connection', () => {
         return owed === 0 ? true : undefined;
       });
     });
+
+    it('outdates the lists once for each start: not at a look that finds no event started since the last', async () => {
+      const dataSource = app.get(DataSource);
+      const organizer = await loginAs(app, 'staff');
+      const eventId = await createEvent(dataSource, { organizerId: organizer.user.id, name: `soon ${randomUUID()}` });
+      const [[{ time }]] = await dataSource.query(
+        `UPDATE events SET time = now() + interval '300 milliseconds' WHERE id = $1 RETURNING time`,
+        [eventId],
+      );
+      const invalidation = app.get(CacheInvalidation);
+      const watch = new StartedEventsWatch(dataSource, invalidation);
+      await watch.look(); // the first look goes back a list's lifetime, to events other tests started
+      const outdate = jest.spyOn(invalidation, 'outdate');
+      try {
+        await watch.look(); // the event has not started yet, and no other has since the first look
+        expect(outdate).not.toHaveBeenCalled();
+        await eventually(async () => {
+          const [{ started }] = await dataSource.query(`SELECT now() >= $1 AS started`, [time]);
+          return started ? true : undefined;
+        });
+        await watch.look();
+        expect(outdate).toHaveBeenCalledTimes(1);
+        await watch.look(); // every second, on a busy list's cache, a bump each would empty it all the time
+        expect(outdate).toHaveBeenCalledTimes(1);
+      } finally {
+        outdate.mockRestore();
+      }
+    });
   });
 
   it('replays the bump that failed, so the first read after reconnecting is fresh', async () => {

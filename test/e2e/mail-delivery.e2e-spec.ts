@@ -200,6 +200,8 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       eventually(async () => (await mailQueue.getGlobalRateLimit())?.max === max || undefined);
     try {
       await limitIs(4);
+      // A second, not some other span: four a second is what the setting promises the SMTP provider.
+      expect(await mailQueue.getGlobalRateLimit()).toEqual({ max: 4, duration: 1000 });
       const arrivals = (await cancellationBurst(12)).map((mail) => mail.receivedAt);
       // Twelve jobs at four a second start in three one-second windows; without the limit they arrive within ~0.1 s.
       expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(1000);
@@ -211,6 +213,18 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       await limited.close();
       if (previous) await mailQueue.setGlobalRateLimit(previous.max, previous.duration);
       else await mailQueue.removeGlobalRateLimit();
+    }
+  });
+
+  it('lifts the queue-wide limit for MAIL_RATE_PER_SECOND=0, as documented, rather than setting a limit of 0', async () => {
+    const previous = await mailQueue.getGlobalRateLimit();
+    process.env.MAIL_RATE_PER_SECOND = '0';
+    const unlimited = await startTestWorker().finally(() => delete process.env.MAIL_RATE_PER_SECOND);
+    try {
+      await eventually(async () => ((await mailQueue.getGlobalRateLimit()) === null ? true : undefined));
+    } finally {
+      await unlimited.close();
+      if (previous) await mailQueue.setGlobalRateLimit(previous.max, previous.duration);
     }
   });
 
@@ -471,12 +485,49 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     await oneMail(user.email, `Event cancelled: ${name}`);
     const done = await jobIn(jobId, 'completed');
     await eventually(async () => ((await finishedAt()) ? true : undefined)); // marked by the worker that ran it
+    // A worker that died between finishing the job and marking its row: the follow-up marks it, as BullMQ shows it.
+    await dataSource.query(`UPDATE outbox SET finished_at = NULL WHERE job_id = $1`, [jobId]);
+    await relay.followUpPublished();
+    expect(await finishedAt()).not.toBeNull();
     await done.remove(); // as BullMQ trims completed jobs: a finished job is not lost
     // Other files' unfinished rows share the outbox table, so the run's count is not this job's: look for the job.
     await relay.followUpPublished();
     expect(await mailQueue.getJob(jobId)).toBeUndefined();
     expect(mailsTo(user.email, `Event cancelled: ${name}`)).toHaveLength(1);
   }, 150_000);
+
+  it("sends within seconds a mail whose writer never handed it to BullMQ (killed after its commit): the worker's relay does", async () => {
+    const name = uniqueName('Unhanded');
+    const { user, eventId } = await attendee(name, [{ status: 'confirmed' }]);
+    const relay = app.get(OutboxRelay);
+    await dataSource.transaction((manager) =>
+      relay.write(manager, [
+        {
+          name: MAIL_JOBS.eventCancelled,
+          jobId: jobIds.eventCancelled(eventId, user.id),
+          payload: { eventId, userId: user.id },
+        },
+      ]),
+    );
+    // The relay runs every 2 s: well within ten, with the mail sent.
+    await eventually(
+      async () => (mailsTo(user.email, `Event cancelled: ${name}`).length > 0 ? true : undefined),
+      10_000,
+    );
+  });
+
+  it('publishes again, with no one asking, a mail whose job Redis lost: the worker follows the outbox up', async () => {
+    const name = uniqueName('Forgotten');
+    const { user, eventId } = await attendee(name, [{ status: 'confirmed' }]);
+    // Published a minute ago, yet Redis holds no such job: what a Redis restarted empty leaves.
+    await dataSource.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload, published_at)
+       VALUES ($1, $2, $3, $4, now() - interval '1 minute')`,
+      [QUEUES.mail, MAIL_JOBS.eventCancelled, jobIds.eventCancelled(eventId, user.id), { eventId, userId: user.id }],
+    );
+    // The follow-up runs every 15 s.
+    await oneMail(user.email, `Event cancelled: ${name}`);
+  }, 60_000);
 
   it('keeps a mail that can never be delivered as a failed job with its reason, and leaves the booking alone', async () => {
     const name = uniqueName('Bounce');

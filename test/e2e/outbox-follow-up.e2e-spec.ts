@@ -73,4 +73,31 @@ describe('the outbox follow-up after Redis restarted empty', () => {
       await dataSource.query(`DELETE FROM outbox WHERE job_id LIKE $1 || '-%'`, [marker]);
     }
   });
+
+  it('relays, in one run, a backlog left unpublished larger than one batch, as writers cut off from Redis leave it', async () => {
+    const marker = uniqueName('unpublished');
+    const outbox = app.get(OutboxRelay);
+    // Never handed on: the writers' Redis was away, or they were killed right after their commits.
+    await dataSource.transaction((manager) =>
+      outbox.write(
+        manager,
+        Array.from({ length: 1_200 }, (_, n) => ({
+          name: MAIL_JOBS.bookingCancelled,
+          jobId: `${marker}-${n + 1}`,
+          payload: { bookingId: `${marker}-${n + 1}` },
+        })),
+      ),
+    );
+    try {
+      // Other files' unpublished rows share the table: count this test's own.
+      expect(await outbox.publishPending()).toBeGreaterThanOrEqual(1_200);
+      const [{ unpublished }] = await dataSource.query(
+        `SELECT count(*)::int AS unpublished FROM outbox WHERE job_id LIKE $1 || '-%' AND published_at IS NULL`,
+        [marker],
+      );
+      expect(unpublished).toBe(0);
+    } finally {
+      await dataSource.query(`DELETE FROM outbox WHERE job_id LIKE $1 || '-%'`, [marker]);
+    }
+  });
 });

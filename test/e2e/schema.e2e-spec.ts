@@ -1,7 +1,8 @@
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { QueryRunner } from 'typeorm';
 
 import {
+  createDatabaseIfMissing,
   createIndexConcurrently,
   dropDatabase,
   migrateDatabase,
@@ -9,6 +10,7 @@ import {
   PG_CHECK_VIOLATION,
   postgresErrorCode,
 } from '@evently/database';
+import { eventually } from '@evently/testing';
 
 /** The schema the migrations build, read from PostgreSQL's catalogue. */
 describe('schema', () => {
@@ -105,9 +107,16 @@ describe('schema', () => {
     const url = new URL(process.env.DATABASE_URL ?? '');
     url.pathname += '_migrate_twice';
     try {
-      const runs = await Promise.all([migrateDatabase(url.toString()), migrateDatabase(url.toString())]);
+      const logs: string[][] = [[], []];
+      const runs = await Promise.all(logs.map((lines) => migrateDatabase(url.toString(), (line) => lines.push(line))));
       const applied = runs.map((run) => run.applied.length).sort();
       expect(applied).toEqual([0, MIGRATIONS.length]);
+      // One created the database, and says so; the other found it created.
+      expect(runs.map((run) => run.databaseCreated).sort()).toEqual([false, true]);
+      expect(logs.flat().filter((line) => line === `created database ${url.pathname.slice(1)}`)).toHaveLength(1);
+      // The run that waited says so, rather than sitting silent for as long as the other's migrations take.
+      const waited = logs[runs.findIndex((run) => run.applied.length === 0)];
+      expect(waited).toContain('waiting for another migration run to finish');
     } finally {
       await dropDatabase(url.toString());
     }
@@ -141,6 +150,46 @@ describe('schema', () => {
       const rerun = await migrateDatabase(url.toString());
       expect(rerun.applied.length).toBeGreaterThan(0);
     } finally {
+      await dropDatabase(url.toString());
+    }
+  });
+
+  it('rolls back, rather than commits, the migration that was running when the lock session ended', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_lock_lost_midway';
+    const name = url.pathname.slice(1);
+    await createDatabaseIfMissing(url.toString());
+    // Holds the first migration's first statement (CREATE EXTENSION) until the lock's session has ended.
+    const blocker = new Client({ connectionString: url.toString() });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('CREATE EXTENSION pg_trgm');
+      let terminated: Promise<unknown> | undefined;
+      const endLockSession = (line: string) => {
+        terminated ??= line.startsWith('applying migration')
+          ? db.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_locks
+                WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+              [name],
+            )
+          : undefined;
+      };
+      const run = migrateDatabase(url.toString(), endLockSession);
+      const outcome = run.then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      // The first migration has started, and is held at its first statement, when the lock's session ends.
+      await eventually(async () => (terminated ? await terminated : undefined));
+      await blocker.query('ROLLBACK');
+      expect(await outcome).toEqual(
+        expect.objectContaining({ message: expect.stringMatching(/lost the migration lock/) }),
+      );
+      const { rows } = await blocker.query(`SELECT count(*)::int AS applied FROM typeorm_migrations`);
+      expect(rows[0].applied).toBe(0);
+    } finally {
+      await blocker.end();
       await dropDatabase(url.toString());
     }
   });

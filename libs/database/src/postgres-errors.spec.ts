@@ -20,4 +20,29 @@ describe('postgres errors', () => {
     expect(isDatabaseUnavailable(typeormError('57P01'))).toBe(true);
     expect(isDatabaseUnavailable(typeormError('23505'))).toBe(false);
   });
+
+  // Each a 503 the client may retry, not a 500: a server shutting down, starting up or full, a connection lost.
+  it.each(['57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004'])(
+    '%s (the server going away, starting, or out of connections) makes the database unavailable',
+    (code) => {
+      expect(isDatabaseUnavailable(typeormError(code))).toBe(true);
+      expect(isDatabaseUnavailable({ code })).toBe(true);
+    },
+  );
+
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'])(
+    '%s (a socket refused, reset, timed out, broken, or a host not found) makes it unavailable',
+    (code) => {
+      expect(isDatabaseUnavailable(Object.assign(new Error(`connect ${code}`), { code }))).toBe(true);
+    },
+  );
+
+  it.each([
+    'Connection terminated unexpectedly',
+    'timeout exceeded when trying to connect',
+    'Client has encountered a connection error and is not queryable',
+  ])('"%s" (a dropped connection or a pool that gave up, with no code) makes it unavailable', (message) => {
+    expect(isDatabaseUnavailable(new Error(message))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('relation "events" does not exist'))).toBe(false);
+  });
 });
