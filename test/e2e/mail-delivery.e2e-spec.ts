@@ -108,6 +108,34 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(1);
   }, 90_000);
 
+  it('greets each holder by first name, on one line, or by username without one, in the Evently layout', async () => {
+    const name = uniqueName('Greeting');
+    const { user: named, bookingIds: namedBookings } = await attendee(name, [{ status: 'cancelled' }]);
+    const { user: unnamed, bookingIds: unnamedBookings } = await attendee(name, [{ status: 'cancelled' }]);
+    // Anyone may register with anyone's address: a first name must not start paragraphs of its own.
+    await dataSource.query(`UPDATE users SET first_name = $2 WHERE id = $1`, [
+      named.id,
+      'Ann\n\nYour account is locked: http://evil.example',
+    ]);
+    await app.get(JobProducer).add(
+      [namedBookings[0], unnamedBookings[0]].map((bookingId) => ({
+        name: MAIL_JOBS.bookingCancelled,
+        jobId: jobIds.bookingCancelled(bookingId),
+        payload: { bookingId },
+      })),
+    );
+
+    const [toNamed] = await oneMail(named.email, `Booking cancelled: ${name}`);
+    const [toUnnamed] = await oneMail(unnamed.email, `Booking cancelled: ${name}`);
+    expect(toNamed.text).toMatch(/^Hi Ann Your account is locked: http:\/\/evil\.example,\n\nYour booking/);
+    expect(toNamed.html).toContain('Hi Ann Your account is locked: http://evil.example,');
+    expect(toUnnamed.text).toContain(`Hi ${unnamed.username},\n`);
+    for (const mail of [toNamed, toUnnamed]) {
+      expect(mail.html).toMatch(/^<!DOCTYPE html>/);
+      expect(mail.html).toContain('You receive this email because you booked tickets on Evently.');
+    }
+  });
+
   it('tells the holder of a booking cancelled before the worker decided it', async () => {
     const { user: organizer } = await loginAs(app, 'staff');
     const name = uniqueName('Early exit');
@@ -196,12 +224,14 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     const previous = await mailQueue.getGlobalRateLimit();
     process.env.MAIL_RATE_PER_SECOND = '4';
     const limited = await startTestWorker().finally(() => delete process.env.MAIL_RATE_PER_SECOND);
+    // So many a second: the same number over a longer window would be a lower rate.
     const limitIs = (max: number) =>
-      eventually(async () => (await mailQueue.getGlobalRateLimit())?.max === max || undefined);
+      eventually(async () => {
+        const limit = await mailQueue.getGlobalRateLimit();
+        return (limit?.max === max && limit.duration === 1000) || undefined;
+      });
     try {
       await limitIs(4);
-      // A second, not some other span: four a second is what the setting promises the SMTP provider.
-      expect(await mailQueue.getGlobalRateLimit()).toEqual({ max: 4, duration: 1000 });
       const arrivals = (await cancellationBurst(12)).map((mail) => mail.receivedAt);
       // Twelve jobs at four a second start in three one-second windows; without the limit they arrive within ~0.1 s.
       expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(1000);
@@ -323,6 +353,27 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect((await mailQueue.getJob(jobId))!.returnvalue).toBe('already-sent');
     expect(mailsTo(user.email, `Booking confirmed: ${name}`)).toHaveLength(1);
   }, 90_000);
+
+  it('gives an email sent again the Message-ID of its first sending, so mail clients fold the two', async () => {
+    const name = uniqueName('Resent');
+    const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
+    const jobId = jobIds.bookingConfirmed(bookingIds[0]);
+    await app
+      .get(JobProducer)
+      .add([{ name: MAIL_JOBS.bookingConfirmed, jobId, payload: { bookingId: bookingIds[0] } }]);
+    expect((await jobIn(jobId, 'completed')).returnvalue).toBe('sent');
+
+    // The record lost, as when the worker dies between the server's acceptance and the commit.
+    await dataSource.query(`DELETE FROM mail_deliveries WHERE dedupe_key = $1`, [
+      `booking-confirmed:${bookingIds[0]}:${user.id}`,
+    ]);
+    await (await mailQueue.getJob(jobId))!.retry('completed');
+    const mails = await eventually(async () => {
+      const sent = mailsTo(user.email, `Booking confirmed: ${name}`);
+      return sent.length === 2 ? sent : undefined;
+    }, 30_000);
+    expect(mails[1].headers['message-id']).toBe(mails[0].headers['message-id']);
+  });
 
   it('sends once when two jobs for the same email run side by side', async () => {
     const name = uniqueName('Twins');

@@ -1,4 +1,4 @@
-import { isPermanentRejection, smtpTransportOptions } from './smtp-transport';
+import { isPermanentRejection, MAIL_CONCURRENCY, smtpTransportOptions } from './smtp-transport';
 
 const mail = {
   host: 'smtp.example.com',
@@ -24,6 +24,24 @@ describe('smtpTransportOptions', () => {
 
   it('speaks TLS from the start on port 465', () => {
     expect(smtpTransportOptions({ ...mail, port: 465 })).toMatchObject({ secure: true, requireTLS: false });
+  });
+
+  it('checks the certificate on port 465 whatever EMAIL_USE_TLS says: only an optional STARTTLS goes unchecked', () => {
+    for (const secure of [true, false]) {
+      expect(smtpTransportOptions({ ...mail, port: 465, secure }).tls?.rejectUnauthorized).not.toBe(false);
+    }
+  });
+
+  it('gives up on a hung server within seconds, where nodemailer would wait minutes', () => {
+    const options = smtpTransportOptions(mail);
+    expect(options.connectionTimeout).toBeLessThanOrEqual(10_000);
+    expect(options.greetingTimeout).toBeLessThanOrEqual(10_000);
+    // The worker's shutdown grace (45 s, docs/operations.md) outlasts one stalled send.
+    expect(options.socketTimeout).toBeLessThanOrEqual(30_000);
+  });
+
+  it('pools as many connections as the mail worker sends mails at once', () => {
+    expect(smtpTransportOptions(mail)).toMatchObject({ pool: true, maxConnections: MAIL_CONCURRENCY });
   });
 
   it('authenticates only when a user and a password are configured, as Django does', () => {
