@@ -8,6 +8,7 @@ import request from 'supertest';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
+import { MailService } from '@evently/mail';
 import { eventCancelledMail, jobIds, JobProducer, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
 import { createEvent, eventually, loginAs, TestSession, uniqueName } from '@evently/testing';
 
@@ -218,6 +219,21 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     const connectionsBefore = smtp.connections;
     await cancellationBurst(12);
     expect(smtp.connections - connectionsBefore).toBeLessThanOrEqual(4);
+  });
+
+  it('sends from DEFAULT_FROM_EMAIL with its display name, and gives the Message-ID its domain', async () => {
+    process.env.DEFAULT_FROM_EMAIL = 'Evently Tickets <tickets@mail.evently.test>';
+    const sender = await startTestWorker().finally(() => delete process.env.DEFAULT_FROM_EMAIL);
+    try {
+      const to = `${uniqueName('fan')}@example.com`;
+      const context = { name: 'Fan', eventName: 'Sender night', venue: 'Hall', eventTime: '2030-01-01 20:00 UTC' };
+      await sender.get(MailService).sendOnce({ kind: 'event-cancelled', dedupeKey: `sender:${to}`, to, context });
+      const [mail] = await oneMail(to, 'Event cancelled: Sender night');
+      expect(mail.headers.from).toMatch(/^"?Evently Tickets"? <tickets@mail\.evently\.test>$/);
+      expect(mail.headers['message-id']).toMatch(/^<[0-9a-f]{32}@mail\.evently\.test>$/);
+    } finally {
+      await sender.close();
+    }
   });
 
   it('starts no more than MAIL_RATE_PER_SECOND mail jobs a second, whichever worker runs them', async () => {
