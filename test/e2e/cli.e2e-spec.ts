@@ -1,6 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createConnection, createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { Client } from 'pg';
@@ -9,10 +12,12 @@ import request from 'supertest';
 import { migrateDatabase } from '@evently/database';
 import { eventually, inventoryOf, TEST_PASSWORD, uniqueName } from '@evently/testing';
 
+import { freePort } from '../support/processes';
 import { createTestApp, dataSourceOf } from '../support/test-app';
 
 const run = promisify(execFile);
 const CLI = 'dist/apps/api/apps/api/src/cli/main.js';
+const onLinux = process.platform === 'linux' ? it : it.skip;
 
 function cli(...args: string[]) {
   return cliWith({}, ...args);
@@ -422,11 +427,199 @@ describe('npm start', () => {
       const env = { PORT: port, REDIS_PREFIX: `${process.env.REDIS_PREFIX}-start-all`, LISTEN_SOCKETS: '1' };
       const result = await runScript('tools/start-all.mjs', env);
       expect(result.output).toContain('EADDRINUSE');
-      expect(result.code).toBe(1);
+      // By itself: not only once the run's time is up and the worker, never told to stop, gets a SIGTERM.
+      expect({ code: result.code, killed: result.killed }).toEqual({ code: 1, killed: false });
     } finally {
       taken.close();
     }
   }, 60_000);
+
+  onLinux(
+    'migrates, runs the api and a worker as their npm scripts do, and on SIGTERM stops both and exits 0',
+    async () => {
+      const url = new URL(process.env.DATABASE_URL ?? '');
+      url.pathname += '_start_all';
+      const port = await freePort();
+      const env = { DATABASE_URL: url.toString(), PORT: String(port), REDIS_PREFIX: `${process.env.REDIS_PREFIX}-up` };
+      const start = spawn(process.execPath, ['tools/start-all.mjs'], { env: { ...process.env, ...env } });
+      const exited = once(start, 'exit');
+      let apps: { pid: number; command: string }[] = [];
+      try {
+        // 200 only once PostgreSQL, Redis and a worker are up.
+        await eventually(async () => {
+          const health = await fetch(`http://127.0.0.1:${port}/api/health/`).catch(() => undefined);
+          return health?.status === 200 ? true : undefined;
+        }, 45_000);
+        apps = await childrenOf(start.pid!);
+        const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+        expect(apps.map(({ command }) => command).sort()).toEqual(
+          ['api', 'worker'].map((app) => scripts[`start:${app}`].replace(/^node /, `${process.execPath} `)),
+        );
+
+        start.kill('SIGTERM');
+        expect(await exited).toEqual([0, null]);
+        expect(apps.filter(({ pid }) => isRunning(pid))).toEqual([]);
+        const client = new Client({ connectionString: url.toString() });
+        await client.connect();
+        const { rows } = await client.query('SELECT count(*)::int AS applied FROM typeorm_migrations');
+        await client.end();
+        expect(rows[0].applied).toBeGreaterThan(0);
+      } finally {
+        start.kill('SIGKILL');
+        for (const { pid } of apps) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+        const admin = new Client({ connectionString: process.env.DATABASE_URL });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
+        await admin.end();
+      }
+    },
+    90_000,
+  );
+
+  it('stops when the migrations fail, starting neither app', async () => {
+    const result = await runScript('tools/start-all.mjs', {
+      DATABASE_URL: `postgresql://postgres@127.0.0.1:${await freePort()}/evently`,
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
+    });
+    expect(result.code).toBe(1);
+    expect(result.output.trim().split('\n')).toEqual([
+      'Applying database migrations...',
+      expect.stringMatching(/^error: .*ECONNREFUSED/),
+    ]);
+  }, 60_000);
+});
+
+/** The processes `pid` started, with their command lines (Linux's /proc). */
+async function childrenOf(pid: number): Promise<{ pid: number; command: string }[]> {
+  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pid)]);
+  return stdout
+    .trim()
+    .split(/\s+/)
+    .map(Number)
+    .map((child) => ({
+      pid: child,
+      command: readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0$/, '').split('\0').join(' '),
+    }));
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** tools/ensure-built.mjs in a project of its own, whose build script only says that it ran (or fails). */
+describe('npm run ensure-built', () => {
+  const OUTPUTS = ['dist/apps/api/apps/api/src/main.js', 'dist/apps/worker/apps/worker/src/main.js'];
+  const SOURCES = [
+    'package-lock.json',
+    'apps/api/src/main.ts',
+    'apps/api/src/bookings/dto/create-booking.dto.ts',
+    'libs/common/src/index.ts',
+  ];
+  const builtAt = Date.now() / 1000 - 600;
+  const folders: string[] = [];
+
+  afterAll(() => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** Built ten minutes ago from sources older than that. */
+  function project(build = 'echo build ran'): string {
+    const folder = mkdtempSync(join(tmpdir(), 'evently-ensure-built-'));
+    folders.push(folder);
+    writeFileSync(join(folder, 'package.json'), JSON.stringify({ scripts: { build } }));
+    for (const file of SOURCES) touch(folder, file, builtAt - 600);
+    for (const file of OUTPUTS) touch(folder, file, builtAt);
+    return folder;
+  }
+
+  function touch(folder: string, file: string, at = Date.now() / 1000) {
+    mkdirSync(dirname(join(folder, file)), { recursive: true });
+    writeFileSync(join(folder, file), '', { flag: 'a' });
+    utimesSync(join(folder, file), at, at);
+  }
+
+  async function ensureBuilt(folder: string) {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [resolve('tools/ensure-built.mjs')], { cwd: folder });
+      return { code: 0, output: `${stdout}${stderr}` };
+    } catch (error) {
+      const failure = error as { code: number; stdout: string; stderr: string };
+      return { code: failure.code, output: `${failure.stdout}${failure.stderr}` };
+    }
+  }
+
+  it('builds nothing while both apps were built after every source and build input', async () => {
+    expect(await ensureBuilt(project())).toEqual({ code: 0, output: '' });
+  });
+
+  it.each([
+    ['a source deep in apps/', 'apps/api/src/bookings/dto/create-booking.dto.ts'],
+    ['a mail template in libs/', 'libs/mail/src/templates/booking-confirmed.hbs'],
+    ['the installed packages', 'package-lock.json'],
+  ])('builds both apps after a change to %s', async (_, file) => {
+    const folder = project();
+    touch(folder, file);
+    expect(await ensureBuilt(folder)).toEqual({ code: 0, output: expect.stringContaining('build ran') });
+  });
+
+  it("builds when one app's build is older than a source, though the other's is newer", async () => {
+    const folder = project();
+    touch(folder, 'apps/api/src/main.ts', builtAt + 60);
+    touch(folder, OUTPUTS[0]);
+    expect(await ensureBuilt(folder)).toEqual({ code: 0, output: expect.stringContaining('build ran') });
+  });
+
+  it("exits with the build's status when the build fails, so that nothing starts on the old one", async () => {
+    const folder = project('exit 3');
+    touch(folder, 'apps/api/src/main.ts');
+    expect((await ensureBuilt(folder)).code).toBe(3);
+  });
+});
+
+/**
+ * tools/run-tests.mjs, each Jest run stopped as it reads its configuration by an impossible `--shard=2/1` (arguments
+ * go to every suite), so that no suite runs its tests here.
+ */
+describe('npm test', () => {
+  async function runTests(env: Record<string, string | undefined>) {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['tools/run-tests.mjs', '--shard=2/1'], {
+        env: { ...process.env, ...env },
+        timeout: 30_000,
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      return error as { code: number; stdout: string; stderr: string };
+    }
+  }
+  // A PATH without redis-server, which the fault suite needs.
+  const nodeOnly = { PATH: dirname(process.execPath) };
+
+  it('stops at the first suite that fails, with its status', async () => {
+    const result = await runTests({ CI: undefined });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('test: the unit and end-to-end suite');
+    expect(result.stdout).not.toContain('test: the faults suite');
+  });
+
+  it('skips a suite whose tools are missing with a warning, and runs the others', async () => {
+    const result = await runTests({ CI: undefined, ...nodeOnly });
+    expect(result.stderr).toContain('test: SKIPPING, the faults suite needs');
+    expect(result.stdout).toContain('test: the unit and end-to-end suite');
+  });
+
+  it('under CI, fails on such a suite before running any', async () => {
+    const result = await runTests({ CI: 'true', ...nodeOnly });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^test: the faults suite needs .*redis-server on the PATH/m);
+    expect(result.stdout).toBe('');
+  });
 });
 
 describe('a start that PostgreSQL refuses', () => {
@@ -449,17 +642,17 @@ describe('a start that PostgreSQL refuses', () => {
   );
 });
 
-/** Its exit code (null when it had to be killed after 50 s) and everything it printed. */
+/** Its exit code, whether it had to be told to stop (SIGTERM after 50 s), and everything it printed. */
 async function runScript(script: string, env: Record<string, string>) {
   try {
     const { stdout, stderr } = await run(process.execPath, [script], {
       env: { ...process.env, ...env },
       timeout: 50_000,
     });
-    return { code: 0, output: `${stdout}${stderr}` };
+    return { code: 0, killed: false, output: `${stdout}${stderr}` };
   } catch (error) {
-    const failure = error as { code: number | null; stdout: string; stderr: string };
-    return { code: failure.code, output: `${failure.stdout}${failure.stderr}` };
+    const failure = error as { code: number | null; killed: boolean; stdout: string; stderr: string };
+    return { code: failure.code, killed: failure.killed, output: `${failure.stdout}${failure.stderr}` };
   }
 }
 
@@ -483,6 +676,31 @@ describe('the npm scripts on an older Node.js', () => {
     expect((await checkAs('24.9.0')).code).toBe(0);
     expect((await checkAs('25.0.0')).code).toBe(0);
   });
+
+  // npm ci's preinstall runs supported-node.mjs itself; the others import it first.
+  it.each(['tools/supported-node.mjs', 'tools/ensure-built.mjs', 'tools/start-all.mjs', 'tools/run-tests.mjs'])(
+    '%s stops before doing anything else',
+    async (script) => {
+      // Runs before the script's own imports: Node.js 20 as far as the check can tell.
+      const asNode20 = 'data:text/javascript,Object.defineProperty(process.versions, "node", { value: "20.20.2" })';
+      // Should the check be skipped, each fails fast instead: migrate without a server, Jest on a bad --shard.
+      const env = { ...process.env, DATABASE_URL: `postgresql://postgres@127.0.0.1:${await freePort()}/evently` };
+      const result = await run(process.execPath, ['--import', asNode20, script, '--shard=2/1'], {
+        env,
+        timeout: 30_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect({ code: result.code, stderr: result.stderr }).toEqual({
+        code: 1,
+        stderr: expect.stringContaining(
+          'Evently needs Node.js 24.9.0 or newer (package.json "engines"); this is v20.20.2.',
+        ),
+      });
+    },
+    40_000,
+  );
 });
 
 /** A TCP hop to PostgreSQL that notes the database each connection's startup message asks for. */

@@ -14,10 +14,16 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync('Dockerfile', 'utf8');
   const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 
+  const stageOf = (app: string) => dockerfile.split(/^FROM /m).find((text) => text.startsWith(`runtime AS ${app}\n`));
+
   it.each(['api', 'worker'])('starts the %s as its npm start script does', (app) => {
-    const stage = dockerfile.split(/^FROM /m).find((text) => text.startsWith(`runtime AS ${app}\n`));
-    const command = /^CMD (\[.*\])$/m.exec(stage ?? '')?.[1];
+    const command = /^CMD (\[.*\])$/m.exec(stageOf(app) ?? '')?.[1];
     expect(command && JSON.parse(command)).toEqual(scripts[`start:${app}`].split(/\s+/));
+  });
+
+  it.each(['api', 'worker'])("checks the %s's own health in its image's HEALTHCHECK", (app) => {
+    const check = /^\s*CMD (\[.*\])$/m.exec(stageOf(app)?.split('HEALTHCHECK')[1] ?? '')?.[1];
+    expect(check && JSON.parse(check)).toEqual(['node', 'tools/docker-healthcheck.mjs', app]);
   });
 });
 

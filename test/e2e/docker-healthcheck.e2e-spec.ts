@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { INestApplicationContext } from '@nestjs/common';
@@ -6,21 +9,28 @@ import Redis from 'ioredis';
 
 import { eventually } from '@evently/testing';
 
+import { freePort, startApiProcess } from '../support/processes';
 import { startTestWorker } from '../support/test-app';
 import { withEnv } from '../support/with-env';
 
 const run = promisify(execFile);
 
-/** `node tools/docker-healthcheck.mjs worker`, as the worker image's HEALTHCHECK runs it: its exit code. */
-async function workerCheck(prefix: string): Promise<number> {
+/** `node tools/docker-healthcheck.mjs <app>`, as the app's image HEALTHCHECK runs it: its exit code. */
+async function healthcheck(app: string, env: Record<string, string | undefined>, cwd = process.cwd()): Promise<number> {
   try {
-    await run(process.execPath, ['tools/docker-healthcheck.mjs', 'worker'], {
-      env: { ...process.env, REDIS_PREFIX: prefix },
+    await run(process.execPath, [resolve('tools/docker-healthcheck.mjs'), app], {
+      cwd,
+      env: { ...process.env, ...env },
+      timeout: 15_000,
     });
     return 0;
   } catch (error) {
     return (error as { code: number }).code;
   }
+}
+
+function workerCheck(prefix: string): Promise<number> {
+  return healthcheck('worker', { REDIS_PREFIX: prefix });
 }
 
 /**
@@ -38,13 +48,22 @@ describe('docker healthcheck: worker', () => {
 
   it('is unhealthy while no worker of this host is connected, even with one of another host', async () => {
     const bookingsQueue = `${prefix}:bull:${Buffer.from('bookings').toString('base64')}`;
-    const foreign = new Redis(process.env.REDIS_URL ?? '', { connectionName: `${bookingsQueue}:w:elsewhere:1` });
+    // Compose names replicas evently-worker-1, evently-worker-10, ...: a host whose name starts with this one's.
+    const foreign = ['elsewhere', `${hostname()}0`].map(
+      (host) => new Redis(process.env.REDIS_URL ?? '', { connectionName: `${bookingsQueue}:w:${host}:1` }),
+    );
     try {
-      await foreign.ping();
+      await Promise.all(foreign.map((connection) => connection.ping()));
       expect(await workerCheck(prefix)).toBe(1);
     } finally {
-      foreign.disconnect();
+      for (const connection of foreign) connection.disconnect();
     }
+  });
+
+  it('is unhealthy when Redis cannot be reached', async () => {
+    expect(
+      await healthcheck('worker', { REDIS_PREFIX: prefix, REDIS_URL: `redis://127.0.0.1:${await freePort()}/0` }),
+    ).toBe(1);
   });
 
   it('is healthy once a worker of this host is connected', async () => {
@@ -57,4 +76,52 @@ describe('docker healthcheck: worker', () => {
     worker = undefined;
     await eventually(async () => ((await workerCheck(prefix)) === 1 ? true : undefined), 10_000);
   });
+});
+
+it('fails with its usage for an app it does not know, so that a mistyped HEALTHCHECK never passes', async () => {
+  expect(await healthcheck('wroker', {})).toBe(2);
+});
+
+/** `node tools/docker-healthcheck.mjs api`: healthy while the api serves with PostgreSQL and Redis up. */
+describe('docker healthcheck: api', () => {
+  it('is healthy while the api answers degraded (no worker yet), asking with the Host ALLOWED_HOSTS must keep', async () => {
+    // A prefix no worker uses, and only the name the documentation tells operators to keep allowed.
+    const api = await startApiProcess({
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}-healthcheck-api`,
+      ALLOWED_HOSTS: 'localhost',
+    });
+    try {
+      expect(await healthcheck('api', { PORT: new URL(api.url).port })).toBe(0);
+    } finally {
+      await api.stop();
+    }
+  }, 60_000);
+
+  it('is unhealthy while the api answers unhealthy (Redis down), and when nothing answers', async () => {
+    const api = await startApiProcess({ REDIS_URL: `redis://127.0.0.1:${await freePort()}/0` });
+    try {
+      const port = new URL(api.url).port;
+      const health = await fetch(`${api.url}/api/health/`);
+      expect({ status: health.status, body: await health.json() }).toMatchObject({
+        status: 503,
+        body: { status: 'unhealthy' },
+      });
+      expect(await healthcheck('api', { PORT: port })).toBe(1);
+    } finally {
+      await api.stop();
+    }
+    expect(await healthcheck('api', { PORT: String(await freePort()) })).toBe(1);
+  }, 60_000);
+
+  it("reads .env in its working directory, as the apps do, outside the tests' NODE_ENV=test", async () => {
+    const api = await startApiProcess({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}-healthcheck-dotenv` });
+    const folder = mkdtempSync(join(tmpdir(), 'evently-healthcheck-'));
+    try {
+      writeFileSync(join(folder, '.env'), `PORT=${new URL(api.url).port}\n`);
+      expect(await healthcheck('api', { NODE_ENV: undefined, PORT: undefined }, folder)).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await api.stop();
+    }
+  }, 60_000);
 });
