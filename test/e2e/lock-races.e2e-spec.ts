@@ -145,38 +145,28 @@ describe('writers meeting on the same rows', () => {
     ]);
   });
 
-  it("a booking with an Idempotency-Key as its booker's deletion commits is the 404 of an unknown booker, not a 500", async () => {
-    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
-    const booker = await loginAs(app);
-    const response = await sentAsItsUserIsDeleted(
-      booker.user.id,
-      {
-        method: 'POST',
-        url: '/api/bookings/',
-        headers: { ...booker.headers, 'idempotency-key': randomUUID() },
-        payload: { event_id: eventId, number_of_tickets: 1 },
-      },
-      'INSERT INTO idempotency_keys',
-    );
-    expect([response.statusCode, response.json()]).toEqual([404, { error: 'User not found.', details: null }]);
-  });
-
-  it("a booking as its booker's deletion commits is the 404 of an unknown booker, not a 500, and leaves no booking", async () => {
-    const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
-    const booker = await loginAs(app);
-    const response = await sentAsItsUserIsDeleted(
-      booker.user.id,
-      {
-        method: 'POST',
-        url: '/api/bookings/',
-        headers: booker.headers,
-        payload: { event_id: eventId, number_of_tickets: 1 },
-      },
-      'INSERT INTO bookings',
-    );
-    expect([response.statusCode, response.json()]).toEqual([404, { error: 'User not found.', details: null }]);
-    expect(await statusesOf(eventId)).toEqual([]);
-  });
+  it.each([
+    ['with an Idempotency-Key', { 'idempotency-key': randomUUID() }, 'INSERT INTO idempotency_keys'],
+    ['without one', {}, 'INSERT INTO bookings'],
+  ])(
+    "a booking %s as its booker's deletion commits is the 404 of an unknown booker, not a 500, and leaves no booking",
+    async (_, keyHeader, blockedStatement) => {
+      const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 10 });
+      const booker = await loginAs(app);
+      const response = await sentAsItsUserIsDeleted(
+        booker.user.id,
+        {
+          method: 'POST',
+          url: '/api/bookings/',
+          headers: { ...booker.headers, ...keyHeader },
+          payload: { event_id: eventId, number_of_tickets: 1 },
+        },
+        blockedStatement,
+      );
+      expect([response.statusCode, response.json()]).toEqual([404, { error: 'User not found.', details: null }]);
+      expect(await statusesOf(eventId)).toEqual([]);
+    },
+  );
 
   it('a batch keeps its requests in arrival order: the one that came first gets the last seat', async () => {
     const eventId = await createEvent(dataSource, { organizerId: staff.user.id, capacity: 1 });

@@ -352,14 +352,20 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
     expect(heldBack).toBe(false);
   }, 120_000);
 
-  it('sends nothing more when a finished job runs again, as after a crash between sending and completing', async () => {
-    const name = uniqueName('Rerun');
+  /** An attendee with one confirmed booking, whose confirmation mail job has completed as sent. */
+  async function confirmationSent(name: string) {
     const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
     const jobId = jobIds.bookingConfirmed(bookingIds[0]);
     await app
       .get(JobProducer)
       .add([{ name: MAIL_JOBS.bookingConfirmed, jobId, payload: { bookingId: bookingIds[0] } }]);
     expect((await jobIn(jobId, 'completed')).returnvalue).toBe('sent');
+    return { user, bookingIds, jobId };
+  }
+
+  it('sends nothing more when a finished job runs again, as after a crash between sending and completing', async () => {
+    const name = uniqueName('Rerun');
+    const { user, jobId } = await confirmationSent(name);
 
     await (await mailQueue.getJob(jobId))!.retry('completed');
     await eventually(async () => {
@@ -372,12 +378,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
 
   it('gives an email sent again the Message-ID of its first sending, so mail clients fold the two', async () => {
     const name = uniqueName('Resent');
-    const { user, bookingIds } = await attendee(name, [{ status: 'confirmed' }]);
-    const jobId = jobIds.bookingConfirmed(bookingIds[0]);
-    await app
-      .get(JobProducer)
-      .add([{ name: MAIL_JOBS.bookingConfirmed, jobId, payload: { bookingId: bookingIds[0] } }]);
-    expect((await jobIn(jobId, 'completed')).returnvalue).toBe('sent');
+    const { user, bookingIds, jobId } = await confirmationSent(name);
 
     // The record lost, as when the worker dies between the server's acceptance and the commit.
     await dataSource.query(`DELETE FROM mail_deliveries WHERE dedupe_key = $1`, [

@@ -126,20 +126,11 @@ describe('schema', () => {
     const url = new URL(process.env.DATABASE_URL ?? '');
     url.pathname += '_lock_lost';
     const name = url.pathname.slice(1);
-    let terminated: Promise<unknown> | undefined;
     // As a server's idle_session_timeout or a network cut would end the lock's idle session.
-    const endLockSession = (line: string) => {
-      terminated ??= line.startsWith('applying migration')
-        ? db.query(
-            `SELECT pg_terminate_backend(pid) FROM pg_locks
-              WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
-            [name],
-          )
-        : undefined;
-    };
+    const { endLockSession, terminated } = lockSessionEnder(name);
     try {
       await expect(migrateDatabase(url.toString(), endLockSession)).rejects.toThrow(/lost the migration lock/);
-      await terminated;
+      await terminated();
       const check = new Pool({ connectionString: url.toString(), max: 1 });
       try {
         const { rows } = await check.query(`SELECT count(*)::int AS applied FROM typeorm_migrations`);
@@ -165,23 +156,14 @@ describe('schema', () => {
     try {
       await blocker.query('BEGIN');
       await blocker.query('CREATE EXTENSION pg_trgm');
-      let terminated: Promise<unknown> | undefined;
-      const endLockSession = (line: string) => {
-        terminated ??= line.startsWith('applying migration')
-          ? db.query(
-              `SELECT pg_terminate_backend(pid) FROM pg_locks
-                WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
-              [name],
-            )
-          : undefined;
-      };
+      const { endLockSession, terminated } = lockSessionEnder(name);
       const run = migrateDatabase(url.toString(), endLockSession);
       const outcome = run.then(
         () => undefined,
         (error: Error) => error,
       );
       // The first migration has started, and is held at its first statement, when the lock's session ends.
-      await eventually(async () => (terminated ? await terminated : undefined));
+      await eventually(async () => (terminated() ? await terminated() : undefined));
       await blocker.query('ROLLBACK');
       expect(await outcome).toEqual(
         expect.objectContaining({ message: expect.stringMatching(/lost the migration lock/) }),
@@ -193,4 +175,19 @@ describe('schema', () => {
       await dropDatabase(url.toString());
     }
   });
+
+  /** Ends the session holding `name`'s migration lock once the run logs its first migration. */
+  function lockSessionEnder(name: string) {
+    let ending: Promise<unknown> | undefined;
+    const endLockSession = (line: string) => {
+      ending ??= line.startsWith('applying migration')
+        ? db.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_locks
+              WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+            [name],
+          )
+        : undefined;
+    };
+    return { endLockSession, terminated: () => ending };
+  }
 });
