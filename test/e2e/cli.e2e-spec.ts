@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import request from 'supertest';
 
-import { migrateDatabase } from '@evently/database';
+import { dropDatabase, migrateDatabase } from '@evently/database';
 import { eventually, inventoryOf, TEST_PASSWORD, uniqueName } from '@evently/testing';
 
 import { freePort } from '../support/processes';
@@ -156,11 +156,7 @@ describe('npm run cli', () => {
         'run the migrations first: `npm run migration:run`, or this CLI’s migrate command)',
       ),
     });
-    const client = new Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [url.pathname.slice(1)]);
-    await client.end();
-    expect(rows).toEqual([]);
+    expect(await databaseExists(url.pathname.slice(1))).toBe(false);
   });
 
   it('createsuperuser without a terminal names the missing options instead of prompting', async () => {
@@ -385,14 +381,10 @@ describe('npm run cli', () => {
       expect({ args, code: result.code }).toEqual({ args, code: 0 });
       expect(result.stdout).toContain('usage');
     }
-    const client = new Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    const name = url.pathname.slice(1);
-    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    const existed = await databaseExists(url.pathname.slice(1));
     // A failing run leaves nothing behind (the teardown drops only the run's own database).
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
-    expect(rows).toEqual([]);
+    await dropDatabase(url.toString());
+    expect(existed).toBe(false);
   });
 
   it('migrate gives up on a server that accepts the connection but never answers, instead of waiting minutes', async () => {
@@ -467,10 +459,7 @@ describe('npm start', () => {
       } finally {
         start.kill('SIGKILL');
         for (const { pid } of apps) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-        const admin = new Client({ connectionString: process.env.DATABASE_URL });
-        await admin.connect();
-        await admin.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-        await admin.end();
+        await dropDatabase(url.toString());
       }
     },
     90_000,
@@ -489,6 +478,18 @@ describe('npm start', () => {
     ]);
   }, 60_000);
 });
+
+/** Whether the server holds a database `name`. */
+async function databaseExists(name: string): Promise<boolean> {
+  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    return rows.length > 0;
+  } finally {
+    await client.end();
+  }
+}
 
 /** The processes `pid` started, with their command lines (Linux's /proc). */
 async function childrenOf(pid: number): Promise<{ pid: number; command: string }[]> {

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { AddressInfo, connect } from 'node:net';
 
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+
+import { tcpSocketsOn } from '@evently/testing';
 
 import { listenOnSharedSockets, SHARED_PORT_PLATFORMS } from './listen-sockets';
 
@@ -110,13 +111,9 @@ describe('listenOnSharedSockets', () => {
   });
 });
 
-/** The TCP sockets listening on `port`, as Linux lists them in /proc/net/tcp (state 0A). */
+/** The TCP sockets listening on `port`. */
 function listeningSocketsOn(port: number): number {
-  const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, address, , state]) => address?.endsWith(local) && state === '0A').length;
+  return tcpSocketsOn(port).filter(({ state }) => state === '0A').length;
 }
 
 /** Blocks the loop for `busyMs` per turn until `done()` or `maxTurns`; returns the turns taken. */

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Pool } from 'pg';
+
+import { tcpSocketsOn } from '@evently/testing';
 
 import { applicationName, databaseOptions } from './database-options';
 
@@ -70,13 +71,8 @@ describe('databaseOptions', () => {
     const pool = new Pool({ ...databaseOptions({ url, poolSize: 1 }).extra, connectionString: url });
     try {
       const { rows } = await pool.query(`SELECT client_port FROM pg_stat_activity WHERE pid = pg_backend_pid()`);
-      // The connection's line in /proc/net/tcp{,6}: its timer is 2 (keepalive) while it sits idle.
-      const local = `:${Number(rows[0].client_port).toString(16).toUpperCase().padStart(4, '0')}`;
-      const timers = ['/proc/net/tcp', '/proc/net/tcp6']
-        .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
-        .map((line) => line.trim().split(/\s+/))
-        .filter(([, address]) => address?.endsWith(local))
-        .map(([, , , , , timer]) => timer.split(':')[0]);
+      // The connection's timer is 2 (keepalive) while it sits idle.
+      const timers = tcpSocketsOn(Number(rows[0].client_port)).map(({ timer }) => timer);
       expect(timers).toEqual(['02']);
     } finally {
       await pool.end();

@@ -6,3 +6,9 @@ import { hostname } from 'node:os';
  * NAT or a proxy shows Redis.
  */
 export const WORKER_NAME = `${hostname()}:${process.pid}`;
+
+/** The name a worker's connection carries after BullMQ's `:w:` (`<queue prefix>:w:<name>`); none for an unnamed one. */
+export function workerNameIn(connectionName: string): string | undefined {
+  const named = connectionName.lastIndexOf(':w:');
+  return named >= 0 ? connectionName.slice(named + 3) : undefined;
+}

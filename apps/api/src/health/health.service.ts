@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { RedisService, withTimeout } from '@evently/cache';
 import { describeError } from '@evently/common';
 import { AppConfig } from '@evently/config';
-import { QUEUES } from '@evently/queue';
+import { QUEUES, workerNameIn } from '@evently/queue';
 
 import { HealthReportDto, QueueStatsDto } from './dto/health-report.dto';
 import { assessHealth } from './health-status';
@@ -98,12 +98,11 @@ export class HealthService {
 }
 
 /**
- * A worker's own name (`WORKER_NAME`, `<host>:<pid>`), from its connection name `<queue prefix>:w:<name>`: BullMQ's
- * `name` is the queue's. A worker started without a name is shown by its Redis client id.
+ * A worker's own name (`WORKER_NAME`, `<host>:<pid>`), from its connection name (`rawname`; BullMQ's `name` is the
+ * queue's). A worker started without a name is shown by its Redis client id.
  */
 function processName({ rawname = '', id }: { rawname?: string; id?: string }): string {
-  const named = rawname.lastIndexOf(':w:');
-  return named >= 0 ? rawname.slice(named + 3) : `client ${id}`;
+  return workerNameIn(rawname) ?? `client ${id}`;
 }
 
 /** The command a NOPERM names (`CLIENT LIST`, or `INFO`, which BullMQ runs first), as the reason for not counting. */
