@@ -104,13 +104,12 @@ describe('HTTP conventions', () => {
     }
   });
 
-  it('rejects malformed JSON with 400 in the error shape', async () => {
-    const response = await http
-      .post('/api/user/auth/login/')
-      .set('content-type', 'application/json')
-      .send('{"username": ')
-      .expect(400);
-    expect(response.body).toEqual({ error: 'Malformed JSON in request body.', details: null });
+  it.each([['{"username": '], [' \r\n\t']])('rejects malformed JSON (%j) with 400 in the error shape', async (body) => {
+    const response = await http.post('/api/user/auth/login/').set('content-type', 'application/json').send(body);
+    expect({ status: response.status, body: response.body }).toEqual({
+      status: 400,
+      body: { error: 'Malformed JSON in request body.', details: null },
+    });
   });
 
   it.each([['[]'], ['"text"'], ['null'], ['42']])(

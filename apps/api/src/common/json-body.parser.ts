@@ -9,16 +9,17 @@ export const MAX_JSON_DEPTH = 32;
 /**
  * The api's `application/json` parser: Fastify's own (which refuses `__proto__` and `constructor.prototype`
  * keys), plus two rules. An empty body is no body, as clients send `Content-Type: application/json` on a
- * bodiless DELETE or logout. A body nested deeper than 32 levels is refused before it is parsed: no request
- * needs it, and class-transformer recurses once per level, so 10,000 levels would overflow the stack. And
- * the body must be text in its charset, and its strings well-formed Unicode.
+ * bodiless DELETE or logout (one of only whitespace is malformed, as DRF reads it). A body nested deeper than
+ * 32 levels is refused before it is parsed: no request needs it, and class-transformer recurses once per level,
+ * so 10,000 levels would overflow the stack. And the body must be text in its charset, and its strings
+ * well-formed Unicode.
  */
 export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   return (request, body, done) => {
     const text = decodeBody(body, request.headers['content-type']);
     if (text instanceof Error) return done(text);
-    if (text.trim() === '') return done(null, undefined);
+    if (text === '') return done(null, undefined);
     if (exceedsDepth(text, MAX_JSON_DEPTH)) {
       return done(new BadRequestError('Request body is nested too deeply.', `The limit is ${MAX_JSON_DEPTH} levels.`));
     }
