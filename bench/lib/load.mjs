@@ -15,10 +15,11 @@ const PROGRESS_EVERY_MS = 2000;
  * builds that connection's next request as `{ path, method?, headers?, body?, tag? }`.
  *
  * Connections send one request at a time, so the response autocannon reports always answers the request
- * built last on that connection: that is how each response finds its tag.
+ * built last on that connection: that is how each response finds its tag. Each connection's first request is also
+ * summarised apart: autocannon times it from before the connection opens, and they all arrive at once.
  */
 export async function runLoad({ label, ports, connections = BENCH.connections, seconds, requests, requestFor }) {
-  const record = { latencies: [], latenciesByStatus: new Map(), tags: new Map(), last: 0 };
+  const record = { latencies: [], firstLatencies: [], latenciesByStatus: new Map(), tags: new Map(), last: 0 };
   const perPort = Math.floor(connections / ports.length);
   const startedAt = performance.now();
   const startedAtWall = Date.now();
@@ -44,13 +45,18 @@ export async function runLoad({ label, ports, connections = BENCH.connections, s
     const elapsedMs = record.last - startedAt;
     const total = record.latencies.length;
     const byStatus = [...record.latenciesByStatus].sort(([a], [b]) => a - b);
+    const latencyMs = summarize(record.latencies);
+    const atOrOverP99 = (samples) => samples.filter((sample) => round(sample) >= latencyMs.p99).length;
     return {
       startedAtWall,
       seconds: round(elapsedMs / 1000, 2),
       responses: total,
       rps: Math.round(total / (elapsedMs / 1000)),
-      latencyMs: summarize(record.latencies),
+      latencyMs,
       latencyMsByStatus: Object.fromEntries(byStatus.map(([status, samples]) => [status, summarize(samples)])),
+      latencyMsOfFirstRequests: summarize(record.firstLatencies),
+      /** The answers at or over the p99, and how many of them were their connection's first. */
+      tailAnswers: { all: atOrOverP99(record.latencies), firstRequests: atOrOverP99(record.firstLatencies) },
       statuses: Object.fromEntries(byStatus.map(([status, samples]) => [status, samples.length])),
       serverErrors: byStatus.filter(([status]) => status >= 500).reduce((sum, [, samples]) => sum + samples.length, 0),
       errors: results.reduce((sum, result) => sum + result.errors, 0),
@@ -74,6 +80,7 @@ function runOne({ port, connections, seconds, amount, requestFor, record }) {
         setupClient(client) {
           const next = requestFor(connection++);
           let current;
+          let answered = false;
           client.setRequests([
             {
               setupRequest(request) {
@@ -84,6 +91,8 @@ function runOne({ port, connections, seconds, amount, requestFor, record }) {
           ]);
           client.on('response', (status, _bytes, latencyMs) => {
             record.latencies.push(latencyMs);
+            if (!answered) record.firstLatencies.push(latencyMs);
+            answered = true;
             const ofStatus = record.latenciesByStatus.get(status) ?? [];
             ofStatus.push(latencyMs);
             record.latenciesByStatus.set(status, ofStatus);

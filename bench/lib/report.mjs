@@ -139,6 +139,15 @@ export function table(results) {
       const latency = run.load.latencyMsByStatus?.[status];
       if (latency) row(`  ${label}`, `p50 ${fmt(latency.p50)} ms`, `p99 ${fmt(latency.p99)} ms`);
     }
+    const first = run.load.latencyMsOfFirstRequests;
+    const tail = run.load.tailAnswers;
+    if (first && first.p50 !== null && tail) {
+      row(
+        "  each connection's first (opening it)",
+        `p50 ${fmt(first.p50)} ms`,
+        `p99 ${fmt(first.p99)} ms; ${fmt(tail.firstRequests)} of the ${fmt(tail.all)} answers at or over the p99`,
+      );
+    }
     row(
       'bookings settled/s',
       `${fmt(run.settledPerSecond)} /s`,
