@@ -61,12 +61,12 @@ async function main() {
     ctx.userIds = users.map((user) => user.id);
 
     progress('baseline (a): bare node:http');
-    const bareHttp = await bareHttpBaseline(ctx);
+    const { bareHttp, bareHttpStorm } = await bareHttpBaseline(ctx);
     progress(`baseline (b): ${BENCH.dbLoopConnections} connections booking on one hot event`);
     const hotRow = await bookingLoopBaseline(ctx, { hot: true });
     progress(`baseline (c): ${BENCH.dbLoopConnections} connections booking on ${BENCH.coldEvents} cold events`);
     const coldRow = await bookingLoopBaseline(ctx, { hot: false });
-    results.baselines = { bareHttp, hotRow, coldRow };
+    results.baselines = { bareHttp, bareHttpStorm, hotRow, coldRow };
 
     ctx.apiPorts = await startSystem(processes, env);
     // Before any booking: each booking's confirmation mail goes out at MAIL_RATE_PER_SECOND after the storms, and

@@ -96,6 +96,16 @@ export const STORMS = [
   ['manyEvents', 'Many events: 1,000 events × 20 seats'],
 ];
 
+/** Each connection's first request: autocannon times it from before the connection opens, and all arrive at once. */
+function firstRequests(load) {
+  const first = load.latencyMsOfFirstRequests;
+  const tail = load.tailAnswers;
+  return [
+    `p50 ${fmt(first.p50)} ms`,
+    `p99 ${fmt(first.p99)} ms; ${fmt(tail.firstRequests)} of the ${fmt(tail.all)} answers at or over the p99`,
+  ];
+}
+
 /** The human table: one line per figure, then the targets. */
 export function table(results) {
   const { machine: m, baselines, browse, memory } = results;
@@ -112,6 +122,15 @@ export function table(results) {
 
   section('Baselines');
   row('(a) bare node:http JSON', ...http(baselines.bareHttp));
+  const bareStorm = baselines.bareHttpStorm;
+  if (bareStorm) {
+    row(
+      "  the storm's load on it: accept latency (no target)",
+      `p50 ${fmt(bareStorm.latencyMs.p50)} ms`,
+      `p99 ${fmt(bareStorm.latencyMs.p99)} ms, max ${fmt(bareStorm.latencyMs.max)} ms`,
+    );
+    row("    each connection's first request", ...firstRequests(bareStorm));
+  }
   for (const [key, name] of [
     ['hotRow', '(b) booking txn, one hot event'],
     ['coldRow', '(c) booking txn, cold rows'],
@@ -139,15 +158,7 @@ export function table(results) {
       const latency = run.load.latencyMsByStatus?.[status];
       if (latency) row(`  ${label}`, `p50 ${fmt(latency.p50)} ms`, `p99 ${fmt(latency.p99)} ms`);
     }
-    const first = run.load.latencyMsOfFirstRequests;
-    const tail = run.load.tailAnswers;
-    if (first && first.p50 !== null && tail) {
-      row(
-        "  each connection's first (opening it)",
-        `p50 ${fmt(first.p50)} ms`,
-        `p99 ${fmt(first.p99)} ms; ${fmt(tail.firstRequests)} of the ${fmt(tail.all)} answers at or over the p99`,
-      );
-    }
+    if (run.load.tailAnswers) row("  each connection's first request", ...firstRequests(run.load));
     row(
       'bookings settled/s',
       `${fmt(run.settledPerSecond)} /s`,

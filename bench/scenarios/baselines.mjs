@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import pg from 'pg';
 
 import { BENCH } from '../config.mjs';
+import { bookingRequests } from '../lib/booking-requests.mjs';
 import { runLoad } from '../lib/load.mjs';
 import { createEvents } from '../lib/database.mjs';
 import { progress } from '../lib/progress.mjs';
@@ -11,9 +13,10 @@ import { freePort, waitFor } from '../lib/system.mjs';
 
 /**
  * Baseline (a): a bare node:http server, loaded by the same client, connections and split as the scenarios, after the
- * same warm-up as browsing.
+ * same warm-up as browsing. Then the storm's load against the same server (500 new connections, 20,000 POSTs whose
+ * bodies it ignores): no target reads it, but it shows the accept latency the client and the machine alone give.
  */
-export async function bareHttpBaseline({ processes, env }) {
+export async function bareHttpBaseline({ processes, env, users }) {
   const port = await freePort();
   const server = processes.start('bare-http', ['bench/servers/bare-http-server.mjs'], { ...env, PORT: String(port) });
   await waitFor('the bare server', () => globalThis.fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok));
@@ -21,8 +24,14 @@ export async function bareHttpBaseline({ processes, env }) {
   const hello = () => () => ({ path: '/' });
   await runLoad({ label: 'bare http warm-up', ports, seconds: BENCH.readWarmupSeconds, requestFor: hello });
   const result = await runLoad({ label: 'bare http', ports, seconds: BENCH.loadSeconds, requestFor: hello });
+  const storm = await runLoad({
+    label: 'bare http, storm',
+    ports,
+    requests: BENCH.storm.requests,
+    requestFor: bookingRequests(users, [randomUUID()]),
+  });
   await processes.stop([server]);
-  return withoutTags(result);
+  return { bareHttp: withoutTags(result), bareHttpStorm: withoutTags(storm) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { BENCH } from '../config.mjs';
+import { bookingRequests } from '../lib/booking-requests.mjs';
 import { createEvents } from '../lib/database.mjs';
 import { runLoad } from '../lib/load.mjs';
 import { progress } from '../lib/progress.mjs';
@@ -8,25 +9,13 @@ import { cpuMsPer, postgresCpuMsSince, postgresCpuSnapshot, waitFor } from '../l
 import { withoutTags } from './baselines.mjs';
 
 /**
- * A storm of one-ticket `POST /api/bookings/` over `events` events of `capacity` seats, from every user at once.
- * Connection c (user c) sends its j-th request to event (2c + j) mod events: the demand is spread evenly, and each
- * event of many hears from as many users, over both apis (with `c + connections × j`, the scheme before, an event
- * heard from one connection only, one request after the other, and its invariants could not fail). It waits until
- * nothing is pending, then checks the inventory invariants.
+ * A storm of one-ticket `POST /api/bookings/` over `events` events of `capacity` seats, from every user at once
+ * ({@link bookingRequests}). It waits until nothing is pending, then checks the inventory invariants.
  */
 export async function bookingStorm(ctx, { label, events: eventCount, capacity, requests }) {
   const { pool, users, organizerId, apiPorts } = ctx;
   const eventIds = await createEvents(ctx.pool, organizerId, eventCount, capacity, label);
-  const requestFor = (connection) => {
-    const user = users[connection % users.length];
-    const headers = { 'content-type': 'application/json', authorization: `Token ${user.token}` };
-    let sent = 0;
-    return () => {
-      const tag = (2 * connection + sent++) % eventCount;
-      const body = JSON.stringify({ user_id: user.id, event_id: eventIds[tag], number_of_tickets: 1 });
-      return { method: 'POST', path: '/api/bookings/', headers, body, tag };
-    };
-  };
+  const requestFor = bookingRequests(users, eventIds);
   progress(`${label}: ${requests.toLocaleString('en')} POSTs over ${eventCount} event(s) of ${capacity} seats`);
   const cpuBefore = {
     api: ctx.processes.cpuMs('api'),
