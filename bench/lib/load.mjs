@@ -19,7 +19,14 @@ const PROGRESS_EVERY_MS = 2000;
  * summarised apart: autocannon times it from before the connection opens, and they all arrive at once.
  */
 export async function runLoad({ label, ports, connections = BENCH.connections, seconds, requests, requestFor }) {
-  const record = { latencies: [], firstLatencies: [], latenciesByStatus: new Map(), tags: new Map(), last: 0 };
+  const record = {
+    latencies: [],
+    firstLatencies: [],
+    laterLatencies: [],
+    latenciesByStatus: new Map(),
+    tags: new Map(),
+    last: 0,
+  };
   const perPort = Math.floor(connections / ports.length);
   const startedAt = performance.now();
   const startedAtWall = Date.now();
@@ -55,6 +62,7 @@ export async function runLoad({ label, ports, connections = BENCH.connections, s
       latencyMs,
       latencyMsByStatus: Object.fromEntries(byStatus.map(([status, samples]) => [status, summarize(samples)])),
       latencyMsOfFirstRequests: summarize(record.firstLatencies),
+      latencyMsOfLaterRequests: summarize(record.laterLatencies),
       /** The answers at or over the p99, and how many of them were their connection's first. */
       tailAnswers: { all: atOrOverP99(record.latencies), firstRequests: atOrOverP99(record.firstLatencies) },
       statuses: Object.fromEntries(byStatus.map(([status, samples]) => [status, samples.length])),
@@ -91,7 +99,7 @@ function runOne({ port, connections, seconds, amount, requestFor, record }) {
           ]);
           client.on('response', (status, _bytes, latencyMs) => {
             record.latencies.push(latencyMs);
-            if (!answered) record.firstLatencies.push(latencyMs);
+            (answered ? record.laterLatencies : record.firstLatencies).push(latencyMs);
             answered = true;
             const ofStatus = record.latenciesByStatus.get(status) ?? [];
             ofStatus.push(latencyMs);
