@@ -156,6 +156,12 @@ describe('HTTP conventions', () => {
         .set('content-type', contentType)
         .serialize((bytes: Buffer) => bytes as unknown as string)
         .send(body);
+    const registered = async (username: string) => {
+      const [{ count }] = await dataSourceOf(app).query('SELECT count(*)::int FROM users WHERE username = $1', [
+        username,
+      ]);
+      return count;
+    };
 
     it('refuses bytes that are not UTF-8 with 400, and registers nobody (not U+FFFD in their place)', async () => {
       const body = Buffer.from(registration('caf\u00e9'), 'latin1');
@@ -165,10 +171,7 @@ describe('HTTP conventions', () => {
         status: 400,
         body: { error: 'Request body is not valid Unicode.', details: 'It is not well-formed utf-8.' },
       });
-      const [{ count }] = await dataSourceOf(app).query('SELECT count(*)::int FROM users WHERE username = $1', [
-        username,
-      ]);
-      expect(count).toBe(0);
+      expect(await registered(username)).toBe(0);
     });
 
     it('reads the charset the type names, as DRF does', async () => {
@@ -190,10 +193,7 @@ describe('HTTP conventions', () => {
           status: 400,
           body: { error: 'Request body is not valid Unicode.', details: 'It holds an unpaired surrogate.' },
         });
-        const [{ count }] = await dataSourceOf(app).query('SELECT count(*)::int FROM users WHERE username = $1', [
-          username,
-        ]);
-        expect(count).toBe(0);
+        expect(await registered(username)).toBe(0);
       }
     });
 

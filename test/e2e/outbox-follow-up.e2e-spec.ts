@@ -23,6 +23,19 @@ describe('the outbox follow-up after Redis restarted empty', () => {
   });
   afterAll(() => app.close());
 
+  /** Cancellation mails `<marker>-1` … `<marker>-<count>`, in one transaction, as a big event's deletion writes them. */
+  const writeCancellations = (marker: string, count: number) =>
+    dataSource.transaction((manager) =>
+      app.get(OutboxRelay).write(
+        manager,
+        Array.from({ length: count }, (_, n) => ({
+          name: MAIL_JOBS.bookingCancelled,
+          jobId: `${marker}-${n + 1}`,
+          payload: { bookingId: `${marker}-${n + 1}` },
+        })),
+      ),
+    );
+
   it('publishes again, in one run, a backlog of lost jobs larger than one batch', async () => {
     const marker = uniqueName('lost');
     // Published a minute ago and never finished, yet absent from Redis: what an empty restart leaves.
@@ -47,16 +60,7 @@ describe('the outbox follow-up after Redis restarted empty', () => {
     const marker = uniqueName('deleted-event');
     const outbox = app.get(OutboxRelay);
     // A big event's deletion: one cancellation per holder, written with the deletion.
-    const entries = await dataSource.transaction((manager) =>
-      outbox.write(
-        manager,
-        Array.from({ length: 1_500 }, (_, n) => ({
-          name: MAIL_JOBS.bookingCancelled,
-          jobId: `${marker}-${n + 1}`,
-          payload: { bookingId: `${marker}-${n + 1}` },
-        })),
-      ),
-    );
+    const entries = await writeCancellations(marker, 1_500);
     const published = async () => {
       const [{ count }] = await dataSource.query(
         `SELECT count(*)::int AS count FROM outbox WHERE job_id LIKE $1 || '-%' AND published_at IS NOT NULL`,
@@ -78,16 +82,7 @@ describe('the outbox follow-up after Redis restarted empty', () => {
     const marker = uniqueName('unpublished');
     const outbox = app.get(OutboxRelay);
     // Never handed on: the writers' Redis was away, or they were killed right after their commits.
-    await dataSource.transaction((manager) =>
-      outbox.write(
-        manager,
-        Array.from({ length: 1_200 }, (_, n) => ({
-          name: MAIL_JOBS.bookingCancelled,
-          jobId: `${marker}-${n + 1}`,
-          payload: { bookingId: `${marker}-${n + 1}` },
-        })),
-      ),
-    );
+    await writeCancellations(marker, 1_200);
     try {
       // Other files' unpublished rows share the table: count this test's own.
       expect(await outbox.publishPending()).toBeGreaterThanOrEqual(1_200);
