@@ -22,19 +22,32 @@ const children = [
   spawn(process.execPath, appArguments('api'), { stdio: 'inherit' }),
   spawn(process.execPath, appArguments('worker'), { stdio: 'inherit' }),
 ];
-// Told once: a second SIGTERM a few seconds after the first (the worker done while the api still drains its requests)
-// would be the operator's "quit now" to an app.
+// Our own SIGTERM goes once: a second a few seconds after the first (the worker done while the api still drains its
+// requests) would be the operator's "quit now" to an app.
 let stopping = false;
 function stopAll() {
   if (stopping) return;
   stopping = true;
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  signalAll('SIGTERM');
+}
+function signalAll(signal) {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 }
 for (const child of children) {
   child.on('exit', (code) => {
     stopAll();
-    // The first to exit says how the run ended: the other's exit after our SIGTERM is a clean 0.
-    process.exitCode ??= code ?? 1;
+    // How the run ended: the first failure (an app that could not start, or one the operator told to quit at once),
+    // else 0; the other app's exit after our SIGTERM is a clean 0.
+    process.exitCode ||= code ?? 1;
   });
 }
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, stopAll);
+// The operator's signals after the first go to the apps as they came: each app ignores one within two seconds of its
+// first (the same Ctrl-C, which the terminal sent it too) and quits at once on a later one, as its stop message says.
+let signalled = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (signalled) return signalAll(signal);
+    signalled = true;
+    stopAll();
+  });
+}

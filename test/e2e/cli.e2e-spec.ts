@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import request from 'supertest';
 
+import { exitStatusOf, REPEATED_SIGNAL_MS } from '@evently/common';
 import { dropDatabase, migrateDatabase } from '@evently/database';
 import { eventually, inventoryOf, TEST_PASSWORD, uniqueName } from '@evently/testing';
 
@@ -429,37 +430,65 @@ describe('npm start', () => {
   onLinux(
     'migrates, runs the api and a worker as their npm scripts do, and on SIGTERM stops both and exits 0',
     async () => {
-      const url = new URL(process.env.DATABASE_URL ?? '');
-      url.pathname += '_start_all';
-      const port = await freePort();
-      const env = { DATABASE_URL: url.toString(), PORT: String(port), REDIS_PREFIX: `${process.env.REDIS_PREFIX}-up` };
-      const start = spawn(process.execPath, ['tools/start-all.mjs'], { env: { ...process.env, ...env } });
-      const exited = once(start, 'exit');
+      const launched = await launchStartAll('_start_all', { REDIS_PREFIX: `${process.env.REDIS_PREFIX}-up` });
       let apps: { pid: number; command: string }[] = [];
       try {
         // 200 only once PostgreSQL, Redis and a worker are up.
         await eventually(async () => {
-          const health = await fetch(`http://127.0.0.1:${port}/api/health/`).catch(() => undefined);
+          const health = await fetch(`http://127.0.0.1:${launched.port}/api/health/`).catch(() => undefined);
           return health?.status === 200 ? true : undefined;
         }, 45_000);
-        apps = await childrenOf(start.pid!);
+        apps = await childrenOf(launched.start.pid!);
         const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
         expect(apps.map(({ command }) => command).sort()).toEqual(
           ['api', 'worker'].map((app) => scripts[`start:${app}`].replace(/^node /, `${process.execPath} `)),
         );
 
-        start.kill('SIGTERM');
-        expect(await exited).toEqual([0, null]);
+        launched.start.kill('SIGTERM');
+        expect(await launched.exited).toEqual([0, null]);
         expect(apps.filter(({ pid }) => isRunning(pid))).toEqual([]);
-        const client = new Client({ connectionString: url.toString() });
+        const client = new Client({ connectionString: launched.databaseUrl });
         await client.connect();
         const { rows } = await client.query('SELECT count(*)::int AS applied FROM typeorm_migrations');
         await client.end();
         expect(rows[0].applied).toBeGreaterThan(0);
       } finally {
-        start.kill('SIGKILL');
-        for (const { pid } of apps) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-        await dropDatabase(url.toString());
+        await launched.kill(apps);
+      }
+    },
+    90_000,
+  );
+
+  onLinux(
+    "passes a later signal on to the apps, which quit at once, as their stop message says, while one's closing waits",
+    async () => {
+      // The worker's closing waits on a Redis that is away: only the operator's "quit now" ends it.
+      const launched = await launchStartAll('_start_all_quit', {
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+        LOG_LEVEL: 'info',
+      });
+      let apps: { pid: number; command: string }[] = [];
+      try {
+        await eventually(
+          async () => (launched.output().includes('Redis cannot be reached') ? true : undefined),
+          45_000,
+        );
+        apps = await childrenOf(launched.start.pid!);
+        launched.start.kill('SIGTERM');
+        await eventually(async () => (launched.output().includes('worker told to stop') ? true : undefined));
+        expect(launched.output()).toContain('send SIGTERM again, a few seconds later, to quit at once');
+        await new Promise((resolve) => setTimeout(resolve, REPEATED_SIGNAL_MS + 500));
+        expect(launched.start.exitCode).toBeNull();
+
+        launched.start.kill('SIGTERM');
+        const exit = await Promise.race([
+          launched.exited,
+          new Promise((resolve) => setTimeout(() => resolve('still running'), 5000)),
+        ]);
+        expect(exit).toEqual([exitStatusOf('SIGTERM'), null]);
+        expect(apps.filter(({ pid }) => isRunning(pid))).toEqual([]);
+      } finally {
+        await launched.kill(apps);
       }
     },
     90_000,
@@ -502,6 +531,33 @@ async function childrenOf(pid: number): Promise<{ pid: number; command: string }
       pid: child,
       command: readFileSync(`/proc/${child}/cmdline`, 'utf8').replace(/\0$/, '').split('\0').join(' '),
     }));
+}
+
+/** `npm start`'s launcher on a database of its own (`suffix` added to the tests' database name) and a free port. */
+async function launchStartAll(suffix: string, env: Record<string, string>) {
+  const url = new URL(process.env.DATABASE_URL ?? '');
+  url.pathname += suffix;
+  const port = await freePort();
+  const start = spawn(process.execPath, ['tools/start-all.mjs'], {
+    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), ...env },
+  });
+  const exited = once(start, 'exit');
+  let output = '';
+  for (const stream of [start.stdout, start.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    start,
+    exited,
+    port,
+    databaseUrl: url.toString(),
+    output: () => output,
+    /** Whatever is left of the launcher, its apps and `apps` (seen earlier) is killed, and the database dropped. */
+    kill: async (apps: { pid: number }[]) => {
+      const children = start.exitCode === null && start.signalCode === null ? await childrenOf(start.pid!) : [];
+      start.kill('SIGKILL');
+      for (const { pid } of [...apps, ...children]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+      await dropDatabase(url.toString());
+    },
+  };
 }
 
 function isRunning(pid: number): boolean {
