@@ -9,10 +9,10 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
-import { exitStatusOf, REPEATED_SIGNAL_MS } from '@evently/common';
+import { exitStatusOf } from '@evently/common';
 import { createEvent, eventually, inventoryOf, loginAs } from '@evently/testing';
 
-import { freePort, launchWorkerProcess, startWorkerProcess } from '../support/processes';
+import { freePort, launchWorkerProcess, startWorkerProcess, terminateTwice } from '../support/processes';
 import { createTestApp, startTestWorker } from '../support/test-app';
 import { BookingProcessor } from '../../apps/worker/src/bookings/booking.processor';
 import { MailProcessor } from '../../apps/worker/src/mail/mail.processor';
@@ -96,16 +96,9 @@ describe('the worker process', () => {
     const worker = await startWorkerProcess({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     try {
       await eventually(async () => (worker.output().includes('Redis cannot be reached') ? true : undefined));
-      worker.child.kill('SIGTERM');
-      await eventually(async () => (worker.output().includes('worker told to stop') ? true : undefined));
+      const { runningAfterFirst, exit } = await terminateTwice(worker, 'worker told to stop');
       expect(worker.output()).toContain('send SIGTERM again, a few seconds later, to quit at once');
-      await new Promise((resolve) => setTimeout(resolve, REPEATED_SIGNAL_MS + 500));
-      expect(worker.child.exitCode).toBeNull();
-      worker.child.kill('SIGTERM');
-      const exit = await Promise.race([
-        once(worker.child, 'exit').then(([code]) => code as number | null),
-        new Promise((resolve) => setTimeout(() => resolve('still running'), 5000)),
-      ]);
+      expect(runningAfterFirst).toBe(true);
       expect(exit).toBe(exitStatusOf('SIGTERM'));
     } finally {
       await worker.kill9();

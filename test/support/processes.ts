@@ -2,7 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
+import { REPEATED_SIGNAL_MS } from '@evently/common';
 import { eventually } from '@evently/testing';
 
 const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
@@ -30,6 +32,22 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   server.close();
   return port;
+}
+
+/**
+ * An operator's "quit now": SIGTERM, and once the process has logged `stopping` and more than REPEATED_SIGNAL_MS have
+ * passed, SIGTERM again. Resolves to whether it was still running before the second, and its exit code (or
+ * `still running` five seconds after the second).
+ */
+export async function terminateTwice({ child, output }: Pick<RunningProcess, 'child' | 'output'>, stopping: string) {
+  child.kill('SIGTERM');
+  await eventually(async () => (output().includes(stopping) ? true : undefined));
+  await sleep(REPEATED_SIGNAL_MS + 500);
+  const runningAfterFirst = child.exitCode === null && child.signalCode === null;
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  child.kill('SIGTERM');
+  const exit = await Promise.race([exited, sleep(5000, 'still running' as const)]);
+  return { runningAfterFirst, exit };
 }
 
 function launch(entry: string, env: Record<string, string>): RunningProcess {
