@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 import Ajv from 'ajv';
 
 import { documentOperations, OpenApiDocument, OpenApiSchema } from '../support/openapi-operations';
@@ -175,16 +177,14 @@ describe('OpenAPI document (compiled api)', () => {
     const sent = [
       { headers: JSON_BODY, body: '{bad', status: 400 },
       { headers: { 'content-type': 'text/plain' }, body: 'x', status: 415 },
-      { headers: JSON_BODY, body: JSON.stringify({ pad: 'x'.repeat(1_100_000) }), status: 413 },
+      { headers: JSON_BODY, body: '{"pad":"', status: 413, declaredLength: 1_100_000 },
     ];
     for (const key of bodyless) {
       const [method, path] = key.split(' ');
       expect({ key, body: operation(key).requestBody }).toEqual({ key });
       const url = `${api.url}${path.replace('{id}', '00000000-0000-4000-8000-000000000000')}/`;
-      for (const { headers, body, status } of sent) {
-        const answer = await fetch(url, { method, headers, body });
-        await answer.arrayBuffer();
-        expect({ key, status: answer.status }).toEqual({ key, status });
+      for (const { headers, body, status, declaredLength } of sent) {
+        expect({ key, status: await statusOf(url, method, headers, body, declaredLength) }).toEqual({ key, status });
         expect({ key, documented: operation(key).responses[status]?.description }).toEqual({
           key,
           documented: expect.any(String),
@@ -327,3 +327,28 @@ describe('OpenAPI document (compiled api)', () => {
     }
   });
 });
+
+/**
+ * The status `method url` answers to `body`, or to a body declared `declaredLength` bytes long of which only `body` is
+ * sent: the api answers a body declared over its limit at once and closes the connection, and a client still sending
+ * the rest may see it reset before it reads the answer (a test that sent 1.1 MB with fetch failed on `write EPIPE`).
+ */
+function statusOf(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string,
+  declaredLength = Buffer.byteLength(body),
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sending = request(url, { method, headers: { ...headers, 'content-length': declaredLength } }, (answer) => {
+      answer.resume().on('end', () => {
+        resolve(answer.statusCode!);
+        sending.destroy();
+      });
+    });
+    sending.on('error', reject);
+    sending.write(body);
+    if (declaredLength === Buffer.byteLength(body)) sending.end();
+  });
+}
