@@ -13,7 +13,7 @@ import { exitStatusOf } from '@evently/common';
 import { dropDatabase, migrateDatabase } from '@evently/database';
 import { eventually, inventoryOf, TEST_PASSWORD, uniqueName } from '@evently/testing';
 
-import { freePort, terminateTwice } from '../support/processes';
+import { freePort, launchProcess, terminateTwice } from '../support/processes';
 import { createTestApp, dataSourceOf } from '../support/test-app';
 
 const run = promisify(execFile);
@@ -444,8 +444,7 @@ describe('npm start', () => {
           ['api', 'worker'].map((app) => scripts[`start:${app}`].replace(/^node /, `${process.execPath} `)),
         );
 
-        launched.child.kill('SIGTERM');
-        expect(await launched.exited).toEqual([0, null]);
+        expect(await launched.stop()).toBe(0);
         expect(apps.filter(({ pid }) => isRunning(pid))).toEqual([]);
         const client = new Client({ connectionString: launched.databaseUrl });
         await client.connect();
@@ -463,10 +462,7 @@ describe('npm start', () => {
     "passes a later signal on to the apps, which quit at once, as their stop message says, while one's closing waits",
     async () => {
       // The worker's closing waits on a Redis that is away: only the operator's "quit now" ends it.
-      const launched = await launchStartAll('_start_all_quit', {
-        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
-        LOG_LEVEL: 'info',
-      });
+      const launched = await launchStartAll('_start_all_quit', { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
       let apps: { pid: number; command: string }[] = [];
       try {
         // Both up: an api still booting is ended by the signal itself, before its stop is in place.
@@ -529,22 +525,20 @@ async function launchStartAll(suffix: string, env: Record<string, string>) {
   const url = new URL(process.env.DATABASE_URL ?? '');
   url.pathname += suffix;
   const port = await freePort();
-  const start = spawn(process.execPath, ['tools/start-all.mjs'], {
-    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), ...env },
+  const launcher = launchProcess('tools/start-all.mjs', 'start-all', {
+    DATABASE_URL: url.toString(),
+    PORT: String(port),
+    ...env,
   });
-  const exited = once(start, 'exit');
-  let output = '';
-  for (const stream of [start.stdout, start.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return {
-    child: start,
-    exited,
+    ...launcher,
     port,
     databaseUrl: url.toString(),
-    output: () => output,
     /** Whatever is left of the launcher, its apps and `apps` (seen earlier) is killed, and the database dropped. */
     kill: async (apps: { pid: number }[]) => {
-      const children = start.exitCode === null && start.signalCode === null ? await childrenOf(start.pid!) : [];
-      start.kill('SIGKILL');
+      const { child } = launcher;
+      const children = child.exitCode === null && child.signalCode === null ? await childrenOf(child.pid!) : [];
+      await launcher.kill9();
       for (const { pid } of [...apps, ...children]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
       await dropDatabase(url.toString());
     },

@@ -50,15 +50,16 @@ export async function terminateTwice({ child, output }: Pick<RunningProcess, 'ch
   return { runningAfterFirst, exit };
 }
 
-function launch(entry: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [entry], {
+/** `node script` with LOG_LEVEL info unless `env` says otherwise, its log kept as `<name>-<pid>.log`. */
+export function launchProcess(script: string, name: string, env: Record<string, string>): RunningProcess {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   // Every child's log is kept under test/artifacts/processes/ (not committed) for post-mortems.
   mkdirSync(LOG_DIR, { recursive: true });
-  const log = createWriteStream(`${LOG_DIR}/${entry === API_ENTRY ? 'api' : 'worker'}-${child.pid}.log`);
+  const log = createWriteStream(`${LOG_DIR}/${name}-${child.pid}.log`);
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.on('data', (chunk) => {
       output = (output + chunk).slice(-200_000);
@@ -108,7 +109,7 @@ async function waitFor(
 /** The compiled api, as `npm run start:api` runs it less the heap flags, which only tune GC, on a free port. */
 export async function startApiProcess(env: Record<string, string> = {}): Promise<RunningProcess & { url: string }> {
   const port = await freePort();
-  const proc = launch(API_ENTRY, { PORT: String(port), ...env });
+  const proc = launchProcess(API_ENTRY, 'api', { PORT: String(port), ...env });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     () =>
@@ -123,7 +124,7 @@ export async function startApiProcess(env: Record<string, string> = {}): Promise
 
 /** The compiled worker, as `npm run start:worker` runs it less the heap flags, not waited for. */
 export function launchWorkerProcess(env: Record<string, string> = {}): RunningProcess {
-  return launch(WORKER_ENTRY, env);
+  return launchProcess(WORKER_ENTRY, 'worker', env);
 }
 
 /** The compiled worker, as `npm run start:worker` runs it less the heap flags, ready once it says so. */
