@@ -2,6 +2,7 @@
 import './supported-node.mjs';
 
 import { execSync, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 
 import { appArguments } from './app-command.mjs';
 
@@ -34,11 +35,12 @@ function signalAll(signal) {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 }
 for (const child of children) {
-  child.on('exit', (code) => {
+  child.on('exit', (code, signal) => {
     stopAll();
-    // How the run ended: the first failure (an app that could not start, or one the operator told to quit at once),
-    // else 0; the other app's exit after our SIGTERM is a clean 0.
-    process.exitCode ||= code ?? 1;
+    // How the run ended: the first failure (an app that could not start, one the operator told to quit at once, or
+    // one a signal ended, as a shell reports it: 128 + its number, 137 for the OOM killer's SIGKILL), else 0; the
+    // other app's exit after our SIGTERM is a clean 0.
+    process.exitCode ||= code ?? 128 + constants.signals[signal];
   });
 }
 // The operator's signals after the first go to the apps as they came: each app ignores one within two seconds of its

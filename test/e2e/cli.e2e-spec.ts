@@ -481,6 +481,30 @@ describe('npm start', () => {
     90_000,
   );
 
+  onLinux(
+    'exits as a shell reports an app a signal ended (137 for the OOM killer), having stopped the other',
+    async () => {
+      const launched = await launchStartAll('_start_all_killed', {
+        REDIS_PREFIX: `${process.env.REDIS_PREFIX}-killed`,
+      });
+      let apps: { pid: number; command: string }[] = [];
+      try {
+        const up = ['worker ready', 'Evently api listening'];
+        await eventually(async () => (up.every((line) => launched.output().includes(line)) ? true : undefined), 45_000);
+        apps = await childrenOf(launched.child.pid!);
+        const exit = once(launched.child, 'exit');
+        process.kill(apps.find(({ command }) => command.includes('apps/api'))!.pid, 'SIGKILL');
+        const [code] = await exit;
+        expect(code).toBe(137);
+        expect(launched.output()).toContain('worker told to stop');
+        expect(apps.filter(({ pid }) => isRunning(pid))).toEqual([]);
+      } finally {
+        await launched.kill(apps);
+      }
+    },
+    90_000,
+  );
+
   it('stops when the migrations fail, starting neither app', async () => {
     const result = await runScript('tools/start-all.mjs', {
       DATABASE_URL: `postgresql://postgres@127.0.0.1:${await freePort()}/evently`,
