@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bullmq';
@@ -237,13 +239,16 @@ describe('bookings: create, poll, list, cancel', () => {
     expect((await inventoryOf(db, eventId)).booked_tickets).toBe(7);
   });
 
-  it('hides other users’ bookings (404) but shows them to staff', async () => {
+  it('refuses other users’ bookings (403, and no cancel) but shows them to staff; an unknown id is 404', async () => {
     const eventId = await newEvent();
     const [judy, kim] = [await loginAs(app), await loginAs(app)];
     const { body } = await book(judy, { event_id: eventId, number_of_tickets: 1 }).expect(201);
-    await http.get(`/api/bookings/${body.id}/`).set(kim.headers).expect(404);
-    await http.delete(`/api/bookings/${body.id}/`).set(kim.headers).expect(404);
+    const forbidden = { error: 'You may only act on your own bookings.', details: null };
+    expect((await http.get(`/api/bookings/${body.id}/`).set(kim.headers).expect(403)).body).toEqual(forbidden);
+    expect((await http.delete(`/api/bookings/${body.id}/`).set(kim.headers).expect(403)).body).toEqual(forbidden);
+    expect((await settled(judy, body.id)).status).toBe('confirmed');
     await http.get(`/api/bookings/${body.id}/`).set(staff.headers).expect(200);
+    await http.get(`/api/bookings/${randomUUID()}/`).set(kim.headers).expect(404);
     await http.get('/api/bookings/not-a-uuid/').set(judy.headers).expect(404);
   });
 

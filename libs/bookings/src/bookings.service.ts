@@ -71,14 +71,15 @@ export class BookingsService {
     return { status: 201, body: answers.accepted(booking), replayed: false };
   }
 
-  async findVisible(caller: User, bookingId: string): Promise<Booking> {
+  private async findAccessible(caller: User, bookingId: string): Promise<Booking> {
     const booking = UUID.test(bookingId)
       ? await this.dataSource.getRepository(Booking).findOne({
           where: { id: bookingId },
           relations: { event: true, user: true },
         })
       : null;
-    if (!booking || !mayAccess(caller, booking.userId)) throw new NotFoundError('Booking not found.');
+    if (!booking) throw new NotFoundError('Booking not found.');
+    this.assertMayActFor(caller, booking.userId);
     return booking;
   }
 
@@ -87,7 +88,7 @@ export class BookingsService {
    * owes the cache is paid, so the client's next read of the event (its availability) counts the seats it holds.
    */
   async poll(caller: User, bookingId: string): Promise<Booking> {
-    const booking = await this.findVisible(caller, bookingId);
+    const booking = await this.findAccessible(caller, bookingId);
     await this.invalidation.payOwedFor(justDecidedEventIds([booking]));
     return booking;
   }
@@ -118,10 +119,10 @@ export class BookingsService {
    * holder, whatever the status it had; a second cancel is a 409.
    */
   async cancel(caller: User, bookingIdAsSent: string): Promise<Booking> {
-    const visible = await this.findVisible(caller, bookingIdAsSent);
-    const bookingId = visible.id; // as stored, lower case: the mail's job id must not depend on the path's spelling
+    const booking = await this.findAccessible(caller, bookingIdAsSent);
+    const bookingId = booking.id; // as stored, lower case: the mail's job id must not depend on the path's spelling
     const { owed, outboxed } = await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [visible.eventId]);
+      await manager.query(`SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, [booking.eventId]);
       const [row] = await manager.query(`SELECT status, ticket_count FROM bookings WHERE id = $1 FOR UPDATE`, [
         bookingId,
       ]);
@@ -133,11 +134,11 @@ export class BookingsService {
         `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now() WHERE id = $1`,
         [bookingId],
       );
-      const owed = await this.invalidation.owe(manager, [visible.eventId]);
+      const owed = await this.invalidation.owe(manager, [booking.eventId]);
       if (row.status === 'confirmed') {
         await manager.query(
           `UPDATE events SET booked_tickets = booked_tickets - $2, updated_at = now() WHERE id = $1`,
-          [visible.eventId, row.ticket_count],
+          [booking.eventId, row.ticket_count],
         );
       }
       return {
@@ -148,10 +149,10 @@ export class BookingsService {
       };
     });
     this.metrics.bookingsCancelled.inc();
-    this.logger.log({ bookingId, eventId: visible.eventId }, 'booking cancelled');
+    this.logger.log({ bookingId, eventId: booking.eventId }, 'booking cancelled');
     await this.invalidation.pay(owed);
     await this.outbox.publish(outboxed);
-    return { ...visible, status: 'cancelled' };
+    return { ...booking, status: 'cancelled' };
   }
 
   private async assertUserExists(userId: number): Promise<void> {

@@ -24,8 +24,8 @@ import {
 } from './dto/booking-responses.dto';
 import { CreateBookingDto } from './dto/create-booking.dto';
 
-/** Someone else's booking is as unknown to a caller who is not staff as a booking that does not exist. */
-const NOT_YOURS: SpecificError = { status: 404, description: "Unknown id, or another user's booking (unless staff)" };
+/** The contract's "not allowed": a booking id is a UUID no one guesses, so its 403 tells a caller nothing new. */
+const NOT_YOURS: SpecificError = { status: 403, description: "Another user's booking, and the caller is not staff" };
 
 /** Sent with every replay of an `Idempotency-Key`'s first response, whatever its status. */
 const IDEMPOTENT_REPLAYED = {
@@ -98,7 +98,7 @@ export class BookingsController {
   /** One booking, for its owner or staff. */
   @Get('bookings/:id')
   @ApiUuidParam('id')
-  @ApiErrors(401, NOT_YOURS)
+  @ApiErrors(401, NOT_YOURS, 404)
   async findOne(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<BookingDto> {
     return mapBooking(await this.bookings.poll(user, id));
   }
@@ -106,7 +106,7 @@ export class BookingsController {
   /** Cancels a booking and returns its seats; cancelling twice, or a failed booking, is a 409. */
   @Delete('bookings/:id')
   @ApiUuidParam('id')
-  @ApiErrors(401, NOT_YOURS, { status: 409, description: 'The booking is already cancelled or failed' })
+  @ApiErrors(401, NOT_YOURS, 404, { status: 409, description: 'The booking is already cancelled or failed' })
   async cancel(@CurrentUser() user: User, @Param('id', UuidParam) id: string): Promise<CancelledBookingDto> {
     const booking = await this.bookings.cancel(user, id);
     return { booking_id: booking.id, status: 'cancelled' };
