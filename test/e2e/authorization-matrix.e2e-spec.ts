@@ -32,7 +32,7 @@ const each = (status: number | number[]): Record<Caller, number | number[]> =>
 const SIGNED_IN = { anonymous: 401, user: 200, other_user: 200, staff: 200, organizer: 200, superuser: 200 };
 const STAFF = { anonymous: 401, user: 403, other_user: 403, staff: 200, organizer: 200, superuser: 200 };
 const ORGANIZER = { ...STAFF, staff: 403 };
-const OWNER = { ...SIGNED_IN, other_user: 404 };
+const OWNER = { ...SIGNED_IN, other_user: 403 };
 const event = (fixture: Fixture) => ({ id: fixture.eventId });
 const booking = (fixture: Fixture) => ({ id: fixture.bookingId });
 
