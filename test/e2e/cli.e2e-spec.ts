@@ -466,9 +466,7 @@ describe('npm start', () => {
       let apps: { pid: number; command: string }[] = [];
       try {
         // Both up: an api still booting is ended by the signal itself, before its stop is in place.
-        const up = ['Redis cannot be reached', 'Evently api listening'];
-        await eventually(async () => (up.every((line) => launched.output().includes(line)) ? true : undefined), 45_000);
-        apps = await childrenOf(launched.child.pid!);
+        apps = await launched.appsOnceLogged('Redis cannot be reached', 'Evently api listening');
         const { runningAfterFirst, exit } = await terminateTwice(launched, 'worker told to stop');
         expect(launched.output()).toContain('send SIGTERM again, a few seconds later, to quit at once');
         expect(runningAfterFirst).toBe(true);
@@ -489,13 +487,9 @@ describe('npm start', () => {
       });
       let apps: { pid: number; command: string }[] = [];
       try {
-        const up = ['worker ready', 'Evently api listening'];
-        await eventually(async () => (up.every((line) => launched.output().includes(line)) ? true : undefined), 45_000);
-        apps = await childrenOf(launched.child.pid!);
-        const exit = once(launched.child, 'exit');
+        apps = await launched.appsOnceLogged('worker ready', 'Evently api listening');
         process.kill(apps.find(({ command }) => command.includes('apps/api'))!.pid, 'SIGKILL');
-        const [code] = await exit;
-        expect(code).toBe(137);
+        expect(await launched.exited).toBe(137);
         expect(launched.output()).toContain('worker told to stop');
         expect(apps.filter(({ pid }) => isRunning(pid))).toEqual([]);
       } finally {
@@ -558,6 +552,12 @@ async function launchStartAll(suffix: string, env: Record<string, string>) {
     ...launcher,
     port,
     databaseUrl: url.toString(),
+    /** The launcher's apps, once its output holds every one of `lines`. */
+    appsOnceLogged: async (...lines: string[]) => {
+      const logged = () => lines.every((line) => launcher.output().includes(line));
+      await eventually(async () => (logged() ? true : undefined), 45_000);
+      return childrenOf(launcher.child.pid!);
+    },
     /** Whatever is left of the launcher, its apps and `apps` (seen earlier) is killed, and the database dropped. */
     kill: async (apps: { pid: number }[]) => {
       const { child } = launcher;

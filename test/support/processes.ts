@@ -14,9 +14,11 @@ const LOG_DIR = 'test/artifacts/processes';
 export interface RunningProcess {
   child: ChildProcess;
   output: () => string;
+  /** Its exit: the exit code, or the name of the signal that ended it. */
+  exited: Promise<number | string | null>;
   /** SIGKILL, as a crash would. */
   kill9: () => Promise<void>;
-  /** SIGTERM, then wait for the exit; resolves to the exit code, or the signal's name. */
+  /** SIGTERM, then wait for the exit; resolves as {@link exited}. */
   stop: () => Promise<number | string | null>;
   /**
    * Ctrl-C under npm: SIGINT from the terminal, then the same again as npm forwards it, once the process has taken
@@ -39,12 +41,14 @@ export async function freePort(): Promise<number> {
  * passed, SIGTERM again. Resolves to whether it was still running before the second, and its exit code (or
  * `still running` five seconds after the second).
  */
-export async function terminateTwice({ child, output }: Pick<RunningProcess, 'child' | 'output'>, stopping: string) {
+export async function terminateTwice(
+  { child, output, exited }: Pick<RunningProcess, 'child' | 'output' | 'exited'>,
+  stopping: string,
+) {
   child.kill('SIGTERM');
   await eventually(async () => (output().includes(stopping) ? true : undefined));
   await sleep(REPEATED_SIGNAL_MS + 500);
   const runningAfterFirst = child.exitCode === null && child.signalCode === null;
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
   child.kill('SIGTERM');
   const exit = await Promise.race([exited, sleep(5000, 'still running' as const)]);
   return { runningAfterFirst, exit };
@@ -70,6 +74,7 @@ export function launchProcess(script: string, name: string, env: Record<string, 
   return {
     child,
     output: () => output,
+    exited,
     kill9: async () => {
       child.kill('SIGKILL');
       await exited;
