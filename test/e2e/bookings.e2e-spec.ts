@@ -12,6 +12,7 @@ import { jobIds, QUEUES } from '@evently/queue';
 import { createEvent, eventually, inventoryOf, loginAs, TestSession } from '@evently/testing';
 
 import { insertBookings } from '../support/booking-rows';
+import { seedBookings } from '../support/event-fixtures';
 import { holding, waitForBlocked } from '../support/lock-waits';
 import { createTestApp, startTestWorker } from '../support/test-app';
 
@@ -123,6 +124,15 @@ describe('bookings: create, poll, list, cancel', () => {
       .type('form')
       .send(`event_id=${eventId}&number_of_tickets=3`);
     expect([form.status, form.body.ticket_count]).toEqual([201, 3]);
+  });
+
+  it('takes the per-booking maximum, 10 tickets, in one booking', async () => {
+    const eventId = await newEvent({ capacity: 10 });
+    const gus = await loginAs(app);
+    const response = await book(gus, { event_id: eventId, number_of_tickets: 10 }).expect(201);
+    expect(response.body.ticket_count).toBe(10);
+    expect((await settled(gus, response.body.id)).status).toBe('confirmed');
+    expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 10, confirmed_tickets: 10 });
   });
 
   it('exact money: 3 tickets at 0.10 cost 0.30', async () => {
@@ -318,8 +328,10 @@ describe('bookings: create, poll, list, cancel', () => {
     await http.get(`/api/users/${leo.user.id}/bookings/?page=0`).set(leo.headers).expect(400);
     const notAPage = await http.get(`/api/users/${leo.user.id}/bookings/?page=abc`).set(leo.headers).expect(400);
     expect(notAPage.body.details.page).toContain('page must be an integer number, or last');
+    await seedBookings(db, { eventId: await newEvent(), userId: leo.user.id, status: 'failed', count: 98 });
     const clamped = await http.get(`/api/users/${leo.user.id}/bookings/?page_size=1000`).set(leo.headers).expect(200);
-    expect(clamped.body.results).toHaveLength(3);
+    expect([clamped.body.count, clamped.body.results.length]).toEqual([101, 100]);
+    expect(new URL(clamped.body.next).searchParams.get('page')).toBe('2');
   });
 
   describe('Idempotency-Key', () => {
