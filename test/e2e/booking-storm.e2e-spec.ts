@@ -83,9 +83,12 @@ describe('booking storms across two apis and two workers', () => {
   /**
    * The events' bookings settled by the jobs the apis' signals started, none left for the sweeper: it settles whatever
    * waited 10 s, so the storms would end settled even with signals lost (one sent while a job of the event was
-   * active, say). Other files leave bookings of their own unsettled, which the sweeper may take meanwhile.
+   * active, say). Other files leave bookings of their own unsettled, which the sweeper may take meanwhile. A sweep
+   * that settled the last of them logs after its commit, and the workers write their log every 250 ms: read the
+   * output once that line would be in it.
    */
-  function expectNothingSwept(eventIds: string[]): void {
+  async function expectNothingSwept(eventIds: string[]): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const swept = workers.flatMap((worker) =>
       worker
         .output()
@@ -102,7 +105,7 @@ describe('booking storms across two apis and two workers', () => {
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
     await expectSoldOut(eventId, 40);
-    expectNothingSwept([eventId]);
+    await expectNothingSwept([eventId]);
   }, 120_000);
 
   it('sells exactly each event’s capacity when one storm spans several events, settling them together', async () => {
@@ -112,7 +115,7 @@ describe('booking storms across two apis and two workers', () => {
     const statuses = await storm(eventIds, Array(300).fill(1));
     expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
     for (const eventId of eventIds) await expectSoldOut(eventId, 10);
-    expectNothingSwept(eventIds);
+    await expectNothingSwept(eventIds);
     const settleJobs = await app.get<Queue>(getQueueToken(QUEUES.bookings)).getJobs(['completed']);
     const together = settleJobs.filter((job) => job.name === BOOKING_JOBS.settleEvents);
     expect(together.some((job) => eventIds.some((eventId) => job.data.eventIds.includes(eventId)))).toBe(true);
@@ -136,8 +139,29 @@ describe('booking storms across two apis and two workers', () => {
     const unserved = [...refused, ...failed.map((booking) => booking.ticket_count)];
     expect(unserved.length).toBeGreaterThan(0);
     expect(Math.min(...unserved)).toBeGreaterThan(37 - inventory.confirmed_tickets);
-    expectNothingSwept([eventId]);
+    await expectNothingSwept([eventId]);
   }, 120_000);
+
+  it('gives one booking for one Idempotency-Key sent to both apis at once', async () => {
+    const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 10 });
+    const [user] = users;
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, async (_, index) => {
+        const response = await fetch(`${apis[index % 2].url}/api/bookings/`, {
+          method: 'POST',
+          headers: { ...user.headers, 'content-type': 'application/json', 'idempotency-key': `both-apis-${eventId}` },
+          body: JSON.stringify({ event_id: eventId, number_of_tickets: 2 }),
+        });
+        return { status: response.status, id: ((await response.json()) as { id?: string }).id };
+      }),
+    );
+    expect(responses.map(({ status }) => status)).toEqual(Array(12).fill(201));
+    expect(new Set(responses.map(({ id }) => id)).size).toBe(1);
+    await allSettled(eventId);
+    expect(await inventoryOf(db, eventId)).toMatchObject({ booked_tickets: 2, confirmed_tickets: 2 });
+    const [{ count }] = await db.query('SELECT count(*)::int AS count FROM bookings WHERE event_id = $1', [eventId]);
+    expect(count).toBe(1);
+  }, 60_000);
 
   it('control: the same storm against the unguarded allocation oversells, so these tests can catch the race', async () => {
     await restartWorkers({ UNSAFE_UNGUARDED_ALLOCATION: 'true' });
