@@ -38,6 +38,16 @@ describe('SMTP settings, read as Django reads them', () => {
 
   it('does not log in with a user but no password', async () => {
     await send({ secure: false, user: 'evently' }, 'no login');
-    expect(relay.messages.map((message) => message.subject)).toContain('no login');
+    expect(relay.messages.find((message) => message.subject === 'no login')).toMatchObject({ loggedInAs: undefined });
+  });
+
+  it('logs in with EMAIL_HOST_USER and EMAIL_HOST_PASSWORD', async () => {
+    const { user, password } = AppConfig.fromEnvironment({
+      EMAIL_HOST_USER: 'evently',
+      EMAIL_HOST_PASSWORD: 'correct horse',
+    }).mail;
+    await send({ secure: false, user, password }, 'logged in');
+    expect(relay.logins).toContainEqual({ username: 'evently', password: 'correct horse' });
+    expect(relay.messages.find((message) => message.subject === 'logged in')).toMatchObject({ loggedInAs: 'evently' });
   });
 });

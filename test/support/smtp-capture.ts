@@ -14,6 +14,8 @@ export interface CapturedMail {
   receivedAt: number;
   /** Whether it came over a connection upgraded with STARTTLS. */
   overTls?: boolean;
+  /** The user the sender logged in as with AUTH, if it did. */
+  loggedInAs?: string;
 }
 
 interface HeldMessage {
@@ -35,6 +37,8 @@ export class SmtpCapture {
   readonly rejected = new Set<string>();
   /** SMTP connections accepted so far. */
   connections = 0;
+  /** Each AUTH the relay accepted, with the credentials sent. */
+  readonly logins: { username?: string; password?: string | null }[] = [];
   port = 0;
   private server?: SMTPServer;
 
@@ -61,6 +65,10 @@ export class SmtpCapture {
       onRcptTo: (address, _session, callback) => {
         if (!this.rejected.has(address.address.toLowerCase())) return callback();
         callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      },
+      onAuth: ({ username, password }, _session, callback) => {
+        this.logins.push({ username, password });
+        callback(null, { user: username });
       },
       onData: (stream, session, callback) => this.receive(stream, session, callback),
     });
@@ -105,6 +113,7 @@ export class SmtpCapture {
         session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()),
       );
       mail.overTls = session.secure;
+      mail.loggedInAs = session.user ? String(session.user) : undefined;
       if (this.holding) return void this.held.push({ mail, reply });
       this.messages.push(mail);
       reply();
