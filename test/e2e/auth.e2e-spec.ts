@@ -461,6 +461,15 @@ describe('accounts: register, login, logout, me', () => {
     }
   });
 
+  it("limits no endpoint but login: one user's 150 requests sent at once to the others all answer", async () => {
+    const { user, headers } = await loginAs(app);
+    const paths = ['/api/user/auth/me/', '/api/user/events/', `/api/users/${user.id}/bookings/`];
+    const statuses = await Promise.all(
+      Array.from({ length: 150 }, (_, index) => http.get(paths[index % paths.length]).set(headers)),
+    );
+    expect(statuses.map((response) => response.status)).toEqual(Array(150).fill(200));
+  });
+
   it('a login the database could not answer (503) gives its place back and counts as no failure', async () => {
     const { user } = await loginAs(app);
     const db = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });

@@ -438,7 +438,8 @@ describe('npm start', () => {
           const health = await fetch(`http://127.0.0.1:${launched.port}/api/health/`).catch(() => undefined);
           return health?.status === 200 ? true : undefined;
         }, 45_000);
-        apps = await childrenOf(launched.child.pid!);
+        // The contract's "prints the Swagger URL", at the port it was given.
+        apps = await launched.appsOnceLogged(`Swagger UI: http://localhost:${launched.port}/api/docs`);
         const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
         expect(apps.map(({ command }) => command).sort()).toEqual(
           ['api', 'worker'].map((app) => scripts[`start:${app}`].replace(/^node /, `${process.execPath} `)),
