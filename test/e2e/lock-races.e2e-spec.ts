@@ -107,7 +107,7 @@ describe('writers meeting on the same rows', () => {
       ]);
       await settlement.query(`UPDATE events SET booked_tickets = booked_tickets + 1 WHERE id = $1`, [eventId]);
       const deleting = bulkDelete(prefix);
-      await waitForBlocked(db, '');
+      await waitForBlocked(db, 'SELECT id FROM events WHERE id IN (SELECT event_id FROM bookings');
       await settlement.query('COMMIT');
       expect((await deleting).json()).toEqual({ deleted_users: 1, prefix });
     } finally {
