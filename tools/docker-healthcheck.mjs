@@ -10,25 +10,45 @@ import { hostname } from 'node:os';
 import Redis from 'ioredis';
 
 const TIMEOUT_MS = 4000;
+/** Connection errors that mean nothing listens at that address (rather than an api too slow to answer). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENETUNREACH', 'EAFNOSUPPORT']);
 
 // The apps read `.env` from their working directory as well as the environment (real variables win), except under
 // NODE_ENV=test: so does this.
 if (process.env.NODE_ENV !== 'test' && existsSync('.env')) process.loadEnvFile('.env');
 
 async function apiHealthy() {
-  const { status, body } = await getHealth(process.env.PORT ?? '8000');
+  const { status, body } = await getHealthAtAny(apiAddresses(process.env.LISTEN_HOST), process.env.PORT ?? '8000');
   // 503 "degraded" means no worker is up yet (or, where configured, a booking backlog): the api itself serves.
   return status === 200 || (status === 503 && JSON.parse(body).status === 'degraded');
 }
 
 /**
- * GET /api/health/ with `Host: localhost`, the name ALLOWED_HOSTS is documented to keep for this check. The
- * connection goes to 127.0.0.1 rather than to `localhost`, which may resolve to ::1 while the api listens on
- * 0.0.0.0 (IPv4) only.
+ * Where the api can be reached from inside its container, in the order to try: the address LISTEN_HOST names, or for
+ * a wildcard the loopback, not `localhost` (which may resolve to ::1 while the api listens on 0.0.0.0). `::` takes
+ * IPv4 too unless the system keeps IPv6 sockets to IPv6 (bindv6only), so ::1 is tried after 127.0.0.1.
  */
-function getHealth(port) {
+function apiAddresses(listenHost = '0.0.0.0') {
+  if (listenHost === '0.0.0.0') return ['127.0.0.1'];
+  if (listenHost === '::') return ['127.0.0.1', '::1'];
+  return [listenHost];
+}
+
+/** The first answer from any of `hosts`; a host where nothing listens passes the turn to the next. */
+async function getHealthAtAny(hosts, port) {
+  for (const [index, host] of hosts.entries()) {
+    try {
+      return await getHealth(host, port);
+    } catch (error) {
+      if (index === hosts.length - 1 || !UNREACHABLE.has(error.code)) throw error;
+    }
+  }
+}
+
+/** GET /api/health/ with `Host: localhost`, the name ALLOWED_HOSTS is documented to keep for this check. */
+function getHealth(host, port) {
   return new Promise((resolve, reject) => {
-    const options = { host: '127.0.0.1', port, path: '/api/health/', headers: { host: 'localhost' } };
+    const options = { host, port, path: '/api/health/', headers: { host: 'localhost' } };
     request({ ...options, signal: AbortSignal.timeout(TIMEOUT_MS) }, (response) => {
       let body = '';
       response.setEncoding('utf8');

@@ -97,6 +97,20 @@ describe('docker healthcheck: api', () => {
     }
   }, 60_000);
 
+  it('asks the api at the one address LISTEN_HOST names, where 127.0.0.1 would find nothing', async () => {
+    const api = await startApiProcess({
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}-healthcheck-listen`,
+      LISTEN_HOST: '127.0.0.2',
+    });
+    try {
+      const port = new URL(api.url).port;
+      expect(await healthcheck('api', { PORT: port, LISTEN_HOST: '127.0.0.2' })).toBe(0);
+      expect(await healthcheck('api', { PORT: port, LISTEN_HOST: '0.0.0.0' })).toBe(1);
+    } finally {
+      await api.stop();
+    }
+  }, 60_000);
+
   it('is unhealthy while the api answers unhealthy (Redis down), and when nothing answers', async () => {
     const api = await startApiProcess({ REDIS_URL: `redis://127.0.0.1:${await freePort()}/0` });
     try {

@@ -115,7 +115,8 @@ async function waitFor(
 export async function startApiProcess(env: Record<string, string> = {}): Promise<RunningProcess & { url: string }> {
   const port = await freePort();
   const proc = launchProcess(API_ENTRY, 'api', { PORT: String(port), ...env });
-  const url = `http://127.0.0.1:${port}`;
+  const listensOn = env.LISTEN_HOST ?? '0.0.0.0';
+  const url = `http://${['0.0.0.0', '::'].includes(listensOn) ? '127.0.0.1' : listensOn}:${port}`;
   await waitFor(
     () =>
       fetch(`${url}/api/user/events/`)
