@@ -101,6 +101,12 @@ describe('POST /api/admin/events/{id}/notify/', () => {
       expect(mail.html).not.toContain('<b>sharp</b>');
     }
     for (const user of [allCancelled, failedOnly, bystander]) expect(smtp.to(user.email)).toHaveLength(0);
+    // Published with the two above, so a job for anyone else would exist by now, if not yet sent.
+    const [{ id: noticeId }] = await dataSource.query(`SELECT id FROM event_notices WHERE event_id = $1`, [eventId]);
+    const queue = app.get(JobProducer).queue(QUEUES.mail);
+    for (const user of [allCancelled, failedOnly, bystander]) {
+      expect(await queue.getJob(jobIds.eventNotice(noticeId, user.id))).toBeUndefined();
+    }
   });
 
   it('answers at once, while SMTP has not accepted a single message', async () => {
