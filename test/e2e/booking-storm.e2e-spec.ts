@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { getQueueToken } from '@nestjs/bullmq';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
@@ -41,6 +43,15 @@ describe('booking storms across two apis and two workers', () => {
     workers = await Promise.all([startWorkerProcess(env), startWorkerProcess(env)]);
   }
 
+  /** `POST /api/bookings/` as `user` to the api the request's `index` picks, alternating between the two. */
+  function postBooking(index: number, user: TestSession, body: object, headers: Record<string, string> = {}) {
+    return fetch(`${apis[index % 2].url}/api/bookings/`, {
+      method: 'POST',
+      headers: { ...user.headers, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+  }
+
   /**
    * Fires every request at once, alternating between the two apis (and between the events, when several are
    * given); returns the HTTP statuses.
@@ -51,11 +62,8 @@ describe('booking storms across two apis and two workers', () => {
       ticketCounts.map(async (tickets, index) => {
         const eventId = eventIds[index % eventIds.length];
         const user = users[index % users.length];
-        const response = await fetch(`${apis[index % 2].url}/api/bookings/`, {
-          method: 'POST',
-          headers: { ...user.headers, 'content-type': 'application/json' },
-          body: JSON.stringify({ user_id: user.user.id, event_id: eventId, number_of_tickets: tickets }),
-        });
+        const body = { user_id: user.user.id, event_id: eventId, number_of_tickets: tickets };
+        const response = await postBooking(index, user, body);
         await response.arrayBuffer();
         return response.status;
       }),
@@ -88,7 +96,7 @@ describe('booking storms across two apis and two workers', () => {
    * output once that line would be in it.
    */
   async function expectNothingSwept(eventIds: string[]): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sleep(1_000);
     const swept = workers.flatMap((worker) =>
       worker
         .output()
@@ -145,13 +153,10 @@ describe('booking storms across two apis and two workers', () => {
   it('gives one booking for one Idempotency-Key sent to both apis at once', async () => {
     const eventId = await createEvent(db, { organizerId: organizer.user.id, capacity: 10 });
     const [user] = users;
+    const body = { event_id: eventId, number_of_tickets: 2 };
     const responses = await Promise.all(
       Array.from({ length: 12 }, async (_, index) => {
-        const response = await fetch(`${apis[index % 2].url}/api/bookings/`, {
-          method: 'POST',
-          headers: { ...user.headers, 'content-type': 'application/json', 'idempotency-key': `both-apis-${eventId}` },
-          body: JSON.stringify({ event_id: eventId, number_of_tickets: 2 }),
-        });
+        const response = await postBooking(index, user, body, { 'idempotency-key': `both-apis-${eventId}` });
         return { status: response.status, id: ((await response.json()) as { id?: string }).id };
       }),
     );

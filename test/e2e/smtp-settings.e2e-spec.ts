@@ -38,7 +38,7 @@ describe('SMTP settings, read as Django reads them', () => {
 
   it('does not log in with a user but no password', async () => {
     await send({ secure: false, user: 'evently' }, 'no login');
-    expect(relay.messages.find((message) => message.subject === 'no login')).toMatchObject({ loggedInAs: undefined });
+    expect(relay.messages.find((message) => message.subject === 'no login')).toMatchObject({ login: undefined });
   });
 
   it('logs in with EMAIL_HOST_USER and EMAIL_HOST_PASSWORD', async () => {
@@ -47,7 +47,8 @@ describe('SMTP settings, read as Django reads them', () => {
       EMAIL_HOST_PASSWORD: 'correct horse',
     }).mail;
     await send({ secure: false, user, password }, 'logged in');
-    expect(relay.logins).toContainEqual({ username: 'evently', password: 'correct horse' });
-    expect(relay.messages.find((message) => message.subject === 'logged in')).toMatchObject({ loggedInAs: 'evently' });
+    expect(relay.messages.find((message) => message.subject === 'logged in')).toMatchObject({
+      login: { username: 'evently', password: 'correct horse' },
+    });
   });
 });

@@ -14,8 +14,8 @@ export interface CapturedMail {
   receivedAt: number;
   /** Whether it came over a connection upgraded with STARTTLS. */
   overTls?: boolean;
-  /** The user the sender logged in as with AUTH, if it did. */
-  loggedInAs?: string;
+  /** The credentials the sender logged in with (AUTH), if it did. */
+  login?: { username?: string; password?: string | null };
 }
 
 interface HeldMessage {
@@ -37,8 +37,6 @@ export class SmtpCapture {
   readonly rejected = new Set<string>();
   /** SMTP connections accepted so far. */
   connections = 0;
-  /** Each AUTH the relay accepted, with the credentials sent. */
-  readonly logins: { username?: string; password?: string | null }[] = [];
   port = 0;
   private server?: SMTPServer;
 
@@ -66,10 +64,8 @@ export class SmtpCapture {
         if (!this.rejected.has(address.address.toLowerCase())) return callback();
         callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
       },
-      onAuth: ({ username, password }, _session, callback) => {
-        this.logins.push({ username, password });
-        callback(null, { user: username });
-      },
+      // Any credentials are taken; the session's user keeps them, for each message sent in it to show.
+      onAuth: ({ username, password }, _session, callback) => callback(null, { user: { username, password } }),
       onData: (stream, session, callback) => this.receive(stream, session, callback),
     });
     // A sender's connection reset (a worker the suites kill mid-session) is an 'error' on the server: without a
@@ -113,7 +109,7 @@ export class SmtpCapture {
         session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()),
       );
       mail.overTls = session.secure;
-      mail.loggedInAs = session.user ? String(session.user) : undefined;
+      mail.login = session.user || undefined;
       if (this.holding) return void this.held.push({ mail, reply });
       this.messages.push(mail);
       reply();
