@@ -15,7 +15,7 @@ import { BENCH, SYSTEM_ENV } from './config.mjs';
 import { dropDatabase, migrate, seedUsers } from './lib/database.mjs';
 import { deleteKeys } from './lib/redis.mjs';
 import { elapsedSeconds, progress } from './lib/progress.mjs';
-import { machine, STORMS, table, targets } from './lib/report.mjs';
+import { answeredOk, machine, STORMS, table, targets } from './lib/report.mjs';
 import { cpuProbeMs, freePort, onInterrupt, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
 import { bareHttpBaseline, bookingLoopBaseline } from './scenarios/baselines.mjs';
 import { browse } from './scenarios/browse.mjs';
@@ -44,7 +44,10 @@ async function main() {
     await processes.close().catch(() => {});
     await pool?.end().catch(() => {});
     await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
-    const keys = await deleteKeys(redisUrl, env.REDIS_PREFIX).catch(() => 0);
+    const keys = await deleteKeys(redisUrl, env.REDIS_PREFIX).catch((error) => {
+      progress(`could not delete the Redis keys under ${env.REDIS_PREFIX}: ${error.message}`);
+      return 0;
+    });
     progress(`cleaned up: dropped ${databaseUrl.pathname.slice(1)}, deleted ${keys} Redis keys`);
   };
   const interrupted = onInterrupt(cleanup);
@@ -106,6 +109,13 @@ async function main() {
   const broken = STORMS.filter(([key]) => !results[key].invariants.ok).map(([, title]) => title);
   if (broken.length > 0) {
     console.error(`\nAn invariant is broken (see the table above): ${broken.join('; ')}.`);
+    process.exitCode = 1;
+  }
+  const failedReads = Object.entries(results.browse)
+    .filter(([, result]) => result.responses !== undefined && !answeredOk(result))
+    .map(([key]) => key);
+  if (failedReads.length > 0) {
+    console.error(`\nBrowsing had answers other than 200 (see the table above): ${failedReads.join(', ')}.`);
     process.exitCode = 1;
   }
 }

@@ -49,8 +49,9 @@ export async function runLoad({ label, ports, connections = BENCH.connections, s
         }),
       ),
     );
-    const elapsedMs = record.last - startedAt;
     const total = record.latencies.length;
+    // Up to the last answer; a load nobody answered spans its whole time, at 0 req/s.
+    const elapsedMs = (total > 0 ? record.last : performance.now()) - startedAt;
     const byStatus = [...record.latenciesByStatus].sort(([a], [b]) => a - b);
     const latencyMs = summarize(record.latencies);
     const atOrOverP99 = (samples) => samples.filter((sample) => round(sample) >= latencyMs.p99).length;

@@ -39,15 +39,15 @@ export function targets({ baselines, storm, manyEvents, browse, memory }) {
     ),
     check(
       'accepted POST/s, on-sale storm ≥ 0.75 × (c)',
-      storm.load.rps,
-      `≥ ${fmt(Math.round(0.75 * coldRow.tps))} (${ratio(storm.load.rps, coldRow.tps)} × c)`,
-      storm.load.rps >= 0.75 * coldRow.tps,
+      storm.acceptedPerSecond,
+      `≥ ${fmt(Math.round(0.75 * coldRow.tps))} (${ratio(storm.acceptedPerSecond, coldRow.tps)} × c)`,
+      storm.acceptedPerSecond >= 0.75 * coldRow.tps,
     ),
     check(
       'accepted POST/s, many events ≥ 0.75 × (c)',
-      manyEvents.load.rps,
-      `≥ ${fmt(Math.round(0.75 * coldRow.tps))} (${ratio(manyEvents.load.rps, coldRow.tps)} × c)`,
-      manyEvents.load.rps >= 0.75 * coldRow.tps,
+      manyEvents.acceptedPerSecond,
+      `≥ ${fmt(Math.round(0.75 * coldRow.tps))} (${ratio(manyEvents.acceptedPerSecond, coldRow.tps)} × c)`,
+      manyEvents.acceptedPerSecond >= 0.75 * coldRow.tps,
     ),
     check(
       'accept p99 at 500 connections < 250 ms',
@@ -59,19 +59,19 @@ export function targets({ baselines, storm, manyEvents, browse, memory }) {
       'cached list req/s ≥ 0.5 × (a)',
       browse.listCached.rps,
       `≥ ${fmt(Math.round(0.5 * bareHttp.rps))} (${ratio(browse.listCached.rps, bareHttp.rps)} × a)`,
-      browse.listCached.rps >= 0.5 * bareHttp.rps,
+      answeredOk(browse.listCached) && browse.listCached.rps >= 0.5 * bareHttp.rps,
     ),
     check(
       'cached details req/s ≥ 0.5 × (a)',
       browse.detailCached.rps,
       `≥ ${fmt(Math.round(0.5 * bareHttp.rps))} (${ratio(browse.detailCached.rps, bareHttp.rps)} × a)`,
-      browse.detailCached.rps >= 0.5 * bareHttp.rps,
+      answeredOk(browse.detailCached) && browse.detailCached.rps >= 0.5 * bareHttp.rps,
     ),
     check(
       `filtered search p99, 100k events, ${browse.search100kLowConcurrency.connections ?? 'few'} conns < 50 ms`,
       browse.search100kLowConcurrency.latencyMs?.p99,
       '< 50 ms',
-      browse.search100kLowConcurrency.latencyMs?.p99 < 50,
+      answeredOk(browse.search100kLowConcurrency) && browse.search100kLowConcurrency.latencyMs?.p99 < 50,
     ),
     check(
       'peak RSS per api process < 250 MB',
@@ -86,6 +86,13 @@ export function targets({ baselines, storm, manyEvents, browse, memory }) {
       growth.every((mb) => mb <= 10),
     ),
   ];
+}
+
+/** A read measurement counts only when every request was answered 200: an error answered fast is no read. */
+export function answeredOk(result) {
+  return (
+    result.responses > 0 && result.errors === 0 && Object.keys(result.statuses).every((status) => status === '200')
+  );
 }
 
 /** The storms of a run in order: the key of each one's results, and its title in the table. */
@@ -142,7 +149,7 @@ export function table(results) {
     section(`${title}, ${fmt(run.requests)} POSTs, ${fmt(run.load.responses)} answered`);
     row(
       'accepted POST/s (201 + 409)',
-      `${fmt(run.load.rps)} req/s`,
+      `${fmt(run.acceptedPerSecond)} req/s`,
       `201: ${fmt(run.created)}, 409: ${fmt(run.refused)}`,
     );
     row(
@@ -182,7 +189,7 @@ export function table(results) {
   section(`Browse (${fmt(results.config.connections)} conns unless noted)`);
   if (browse.warmup) row(`cached reads, first ${results.config.readWarmupSeconds} s (warm-up)`, ...http(browse.warmup));
   row('GET /api/user/events/?filter, cached', ...http(browse.listCached));
-  row('GET /api/user/events/?filter, uncached', ...http(browse.listUncached));
+  row(`GET /api/user/events/?filter, uncached (${fmt(results.config.browseEvents)})`, ...http(browse.listUncached));
   row('GET /api/user/events/{id}/, cached', ...http(browse.detailCached));
   row(`GET /api/user/events/{id}/, uncached (+${fmt(browse.catalogEvents)})`, ...http(browse.detailUncached));
   row(`filtered search, +${fmt(browse.catalogEvents)} events`, ...http(browse.search100k));

@@ -76,6 +76,7 @@ async function inventory(pool, eventIds, load) {
     return (statuses.get(201) ?? 0) + (statuses.get(409) ?? 0);
   };
   const created = load.statuses[201] ?? 0;
+  const refused = load.statuses[409] ?? 0;
   const settled = sum((row) => row.confirmed + row.failed);
   const lastSettledMs = Math.max(...rows.map((row) => Number(row.last_settled_ms ?? 0)));
   const settleSeconds = (lastSettledMs - load.startedAtWall) / 1000;
@@ -89,7 +90,7 @@ async function inventory(pool, eventIds, load) {
     lostOrExtraBookings: sum((row) => row.rows) - created,
     serverErrors: load.serverErrors,
     clientErrors: load.errors, // autocannon counts its timeouts among them
-    otherStatuses: load.responses - created - (load.statuses[409] ?? 0) - load.serverErrors,
+    otherStatuses: load.responses - created - refused - load.serverErrors,
   };
   invariants.ok =
     invariants.unsoldDespiteDemand === 0 &&
@@ -102,7 +103,9 @@ async function inventory(pool, eventIds, load) {
     invariants.otherStatuses === 0;
   return {
     created,
-    refused: load.statuses[409] ?? 0,
+    refused,
+    // The 201s and 409s alone: any other answer is no accepted request (and breaks the invariants).
+    acceptedPerSecond: load.responses > 0 ? Math.round((load.rps * (created + refused)) / load.responses) : 0,
     settled,
     confirmedPerSecond: settleSeconds > 0 ? Math.round(invariants.confirmedTickets / settleSeconds) : null,
     failed: sum((row) => row.failed),
