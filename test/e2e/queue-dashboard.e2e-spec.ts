@@ -149,6 +149,24 @@ describe('Bull Board at /api/admin/queues', () => {
     await http.get(`${BOARD}/api/queues?status=%00`).expect(401);
   });
 
+  it('answers a queue name that Bull Board cannot decode again with 400 in the error shape (it answered 500)', async () => {
+    const { cookie } = await staffSession();
+    for (const [path, name] of [
+      ['/api/queues?activeQueue=%25', 'activeQueue'],
+      ['/api/queues?activeQueue=ma%25il&status=latest', 'activeQueue'],
+      ['/api/job-schedulers?queueName=%25', 'queueName'],
+    ]) {
+      const response = await http.get(`${BOARD}${path}`).set('Cookie', cookie);
+      expect({ path, status: response.status, body: response.body }).toEqual({
+        path,
+        status: 400,
+        body: { error: 'Validation failed.', details: { [name]: ['Not a queue name: a lone % in it.'] } },
+      });
+    }
+    await http.get(`${BOARD}/api/queues?activeQueue=mail`).set('Cookie', cookie).expect(200);
+    await http.get(`${BOARD}/api/job-schedulers?queueName=mail`).set('Cookie', cookie).expect(200);
+  });
+
   it('refuses a session older than DASHBOARD_SESSION_MINUTES, and its token stops working on the api', async () => {
     const { staff, cookie } = await staffSession();
     await http.get(`${BOARD}/api/queues`).set('Cookie', cookie).expect(200);

@@ -30,7 +30,7 @@ export function registerQueueDashboard(app: NestFastifyApplication): void {
   void fastify.register(
     async (scope) => {
       scope.addHook('onRequest', (request, reply) => requireStaff(sessions, request, reply));
-      scope.addHook('onRequest', refuseNul);
+      scope.addHook('onRequest', refuseUnreadableQuery);
       await scope.register(board.registerPlugin());
     },
     { prefix: DASHBOARD_PATH },
@@ -54,8 +54,29 @@ async function requireStaff(sessions: DashboardSessionService, request: FastifyR
   return reply.status(401).send({ error: 'Log in at the dashboard login form first.', details: null });
 }
 
-/** Bull Board answers a NUL in a query value with a 500 (it reads its own error text back as JSON); no board URL needs one. */
-async function refuseNul(request: FastifyRequest, reply: FastifyReply) {
+/** The query values Bull Board decodes a second time, as queue names. */
+const QUEUE_NAME_PARAMS = ['activeQueue', 'queueName'];
+
+/**
+ * Bull Board answers 500 for a NUL in a query value (it reads its own error text back as JSON) and for a queue name
+ * that does not decode a second time (a lone `%`); no board URL needs either.
+ */
+async function refuseUnreadableQuery(request: FastifyRequest, reply: FastifyReply) {
   if (/%00/i.test(request.url))
     return reply.status(400).send({ error: 'The URL holds a NUL character.', details: null });
+  const query = request.query as Record<string, unknown>;
+  const unreadable = QUEUE_NAME_PARAMS.filter((name) => typeof query[name] === 'string' && !decodes(query[name]));
+  if (unreadable.length > 0) {
+    const details = Object.fromEntries(unreadable.map((name) => [name, ['Not a queue name: a lone % in it.']]));
+    return reply.status(400).send({ error: 'Validation failed.', details });
+  }
+}
+
+function decodes(value: string): boolean {
+  try {
+    decodeURIComponent(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
