@@ -21,7 +21,8 @@ describe('PostgreSQL faults', () => {
     await system.postgres.stop();
     try {
       const buyer = system.buyers[0];
-      const [booking, read, health] = await Promise.all([
+      const staffToken = system.staff.headers.Authorization.slice('Token '.length);
+      const [booking, read, health, dashboard] = await Promise.all([
         timedRequest(`${system.apis[0].url}/api/bookings/`, {
           method: 'POST',
           headers: { ...buyer.headers, 'content-type': 'application/json' },
@@ -29,14 +30,19 @@ describe('PostgreSQL faults', () => {
         }),
         timedRequest(`${system.apis[1].url}/api/users/${buyer.id}/bookings/`, { headers: buyer.headers }),
         timedRequest(`${system.apis[1].url}/api/health/`),
+        // The dashboard's session check runs on Bull Board's routes, whose own error handler answered 500.
+        timedRequest(`${system.apis[0].url}/api/admin/queues/api/queues`, {
+          headers: { cookie: `evently_dashboard=${staffToken}` },
+        }),
       ]);
-      for (const outcome of [booking, read, health]) {
+      for (const outcome of [booking, read, health, dashboard]) {
         expect(outcome.status).toBe(503);
         expect(outcome.ms).toBeLessThan(8000);
       }
       expectErrorShape(booking.body);
       expectErrorShape(read.body);
       expectUnhealthyNaming(health.body, 'database');
+      expect(dashboard.body).toEqual({ error: 'Service temporarily unavailable.', details: 'database' });
     } finally {
       await system.postgres.start();
     }

@@ -13,7 +13,7 @@ import { BODY_LIMIT_BYTES } from './common/body-limits';
 import { replyToClientError } from './common/client-error';
 import { multipartBodyParser, otherBodyParser, urlencodedBodyParser } from './common/form-body.parser';
 import { HostCheck } from './common/host-header';
-import { replyToRouterError } from './common/http-exception.filter';
+import { replyToError } from './common/http-exception.filter';
 import { jsonBodyParser } from './common/json-body.parser';
 import { parseQueryAsDjango } from './common/query-string.parser';
 import { registerRequestLog } from './common/request-log';
@@ -61,7 +61,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     },
     // graceful-shutdown.ts answers requests that arrive while closing, in the contract's error shape.
     return503OnClosing: false,
-    frameworkErrors: replyToRouterError,
+    frameworkErrors: replyToError,
     clientErrorHandler: replyToClientError,
   });
   // abortOnError off: a start-up failure (database unreachable, say) is thrown to the caller, so main exits 1 with its

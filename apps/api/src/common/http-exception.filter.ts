@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException } from '@nestjs/common';
-import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 
 import { DomainError, TooManyRequestsError } from '@evently/common';
 import { isDatabaseGiveUp, isDatabaseUnavailable, PG_STRING_TOO_LONG, postgresErrorCode } from '@evently/database';
@@ -41,12 +41,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
 }
 
 /**
- * Fastify's `frameworkErrors`: the router refuses some URLs before any hook or Nest runs, so this renders
- * them the filter's way (the request id is set here, as the onRequest hook never runs).
+ * Renders an error the filter's way where the filter does not reach: Fastify's `frameworkErrors` (the router refuses
+ * some URLs before any hook or Nest runs, so the request id is set here) and the queue dashboard's hooks (Bull
+ * Board's routes answer errors with a handler of their own).
  */
-export function replyToRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function replyToError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const rendered = renderError(error);
-  void reply.header('x-request-id', request.id).status(rendered.status).send(rendered.body);
+  if (rendered.headers) reply.headers(rendered.headers);
+  return reply.header('x-request-id', request.id).status(rendered.status).send(rendered.body);
 }
 
 /**

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { QUEUES } from '@evently/queue';
 
+import { replyToError } from '../common/http-exception.filter';
 import { DASHBOARD_PATH, DashboardSessionService } from './dashboard-session.service';
 
 /**
@@ -40,7 +41,9 @@ export function registerQueueDashboard(app: NestFastifyApplication): void {
 const READS = new Set(['GET', 'HEAD']);
 
 async function requireStaff(sessions: DashboardSessionService, request: FastifyRequest, reply: FastifyReply) {
-  const session = await sessions.checkCookie(request.headers.cookie);
+  // Bull Board's error handler would answer a failed check (the database down) with a 500 and the driver's message.
+  const session = await sessions.checkCookie(request.headers.cookie).catch((error: unknown) => error);
+  if (session instanceof Error) return replyToError(session, request, reply);
   if (session === 'superuser' || (session === 'staff' && READS.has(request.method))) return;
   if (session === 'staff') {
     return reply.status(403).send({ error: 'Changing the queues is for superusers only.', details: null });
