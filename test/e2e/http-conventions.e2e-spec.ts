@@ -620,4 +620,19 @@ describe('CORS when configured', () => {
     const other = await http.get('/api/health/').set('Origin', 'https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
+
+  it('answers a preflight 204 with the CORS headers, and an OPTIONS that is no preflight 204 too, never a text/plain 400', async () => {
+    const http = request(app.getHttpServer());
+    const preflight = await http
+      .options('/api/bookings/')
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .expect(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(preflight.headers['access-control-allow-methods']).toContain('POST');
+    for (const headers of [{}, { Origin: 'https://app.example' }]) {
+      const plain = await http.options('/api/bookings/').set(headers);
+      expect({ headers, status: plain.status, text: plain.text }).toEqual({ headers, status: 204, text: '' });
+    }
+  });
 });

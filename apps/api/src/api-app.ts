@@ -78,7 +78,10 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   await registerRequestLog(app);
   app.setGlobalPrefix('api');
   app.useSecurityHeaders(SECURITY_HEADERS);
-  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: false });
+  // Not strict: an OPTIONS that is no preflight would get @fastify/cors's text/plain 400, outside the error shape.
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins, credentials: false, strictPreflight: false });
+  }
 
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, jsonBodyParser(fastify));
