@@ -43,6 +43,7 @@ describe('PostgreSQL faults', () => {
       expectErrorShape(read.body);
       expectUnhealthyNaming(health.body, 'database');
       expect(dashboard.body).toEqual({ error: 'Service temporarily unavailable.', details: 'database' });
+      expect(dashboard.headers?.get('retry-after')).toBe('1');
     } finally {
       await system.postgres.start();
     }

@@ -27,6 +27,7 @@ export type ApiProcess = RunningProcess & { url: string };
 /** What one request of a storm came back with: an HTTP status and body, or the network error's code. */
 export interface Outcome {
   status?: number;
+  headers?: Headers;
   body?: { id?: string; booking_id?: string; [field: string]: unknown };
   networkError?: string;
 }
@@ -326,17 +327,16 @@ export async function timedRequest(
  * status and its text, so a proxy's or a crashing process's 500 is never taken for a network failure.
  */
 export async function request(url: string, init: RequestInit = {}): Promise<Outcome> {
-  let status: number;
+  let response: Response;
   let text: string;
   try {
-    const response = await fetch(url, init);
-    status = response.status;
+    response = await fetch(url, init);
     text = await response.text();
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { networkError: cause?.code ?? cause?.message ?? (error as Error).message };
   }
-  return { status, body: text ? parsedOrText(text) : undefined };
+  return { status: response.status, headers: response.headers, body: text ? parsedOrText(text) : undefined };
 }
 
 function parsedOrText(text: string): Outcome['body'] {

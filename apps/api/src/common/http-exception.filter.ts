@@ -34,9 +34,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    const rendered = routingError(http.getRequest<FastifyRequest>(), exception) ?? renderError(exception);
-    if (rendered.headers) reply.headers(rendered.headers);
-    void reply.status(rendered.status).send(rendered.body);
+    void send(reply, routingError(http.getRequest<FastifyRequest>(), exception) ?? renderError(exception));
   }
 }
 
@@ -46,9 +44,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
  * Board's routes answer errors with a handler of their own).
  */
 export function replyToError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const rendered = renderError(error);
+  return send(reply.header('x-request-id', request.id), renderError(error));
+}
+
+function send(reply: FastifyReply, rendered: RenderedError): FastifyReply {
   if (rendered.headers) reply.headers(rendered.headers);
-  return reply.header('x-request-id', request.id).status(rendered.status).send(rendered.body);
+  return reply.status(rendered.status).send(rendered.body);
 }
 
 /**

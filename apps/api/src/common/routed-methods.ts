@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 import { hasPossibleIds } from './id-params';
+import { decodesAsUriComponent } from './uri-decoding';
 
 /** The router's longest path parameter; a longer one names nothing (404). */
 export const MAX_PARAM_LENGTH = 200;
@@ -24,10 +25,5 @@ export function otherRoutedMethods(request: FastifyRequest): string[] {
 }
 
 function isRoutable(path: string): boolean {
-  try {
-    decodeURIComponent(path);
-  } catch {
-    return false;
-  }
-  return path.split('/').every((segment) => segment.length <= MAX_PARAM_LENGTH);
+  return decodesAsUriComponent(path) && path.split('/').every((segment) => segment.length <= MAX_PARAM_LENGTH);
 }

@@ -9,7 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QUEUES } from '@evently/queue';
 
 import { replyToError } from '../common/http-exception.filter';
-import { DASHBOARD_PATH, DashboardSessionService } from './dashboard-session.service';
+import { decodesAsUriComponent } from '../common/uri-decoding';
+import { DASHBOARD_PATH, DashboardSessionService, SessionCheck } from './dashboard-session.service';
 
 /**
  * Bull Board for staff at /api/admin/queues, showing the bookings and mail queues. It is a Fastify plugin of
@@ -41,9 +42,13 @@ export function registerQueueDashboard(app: NestFastifyApplication): void {
 const READS = new Set(['GET', 'HEAD']);
 
 async function requireStaff(sessions: DashboardSessionService, request: FastifyRequest, reply: FastifyReply) {
-  // Bull Board's error handler would answer a failed check (the database down) with a 500 and the driver's message.
-  const session = await sessions.checkCookie(request.headers.cookie).catch((error: unknown) => error);
-  if (session instanceof Error) return replyToError(session, request, reply);
+  let session: SessionCheck;
+  try {
+    session = await sessions.checkCookie(request.headers.cookie);
+  } catch (error) {
+    // Bull Board's error handler would answer it (the database down, say) with a 500 and the driver's message.
+    return replyToError(error, request, reply);
+  }
   if (session === 'superuser' || (session === 'staff' && READS.has(request.method))) return;
   if (session === 'staff') {
     return reply.status(403).send({ error: 'Changing the queues is for superusers only.', details: null });
@@ -62,24 +67,18 @@ const QUEUE_NAME_PARAMS = ['activeQueue', 'queueName'];
 
 /**
  * Bull Board answers 500 for a NUL in a query value (it reads its own error text back as JSON) and for a queue name
- * that does not decode a second time (a lone `%`); no board URL needs either.
+ * that does not decode a second time; no board URL needs either.
  */
 async function refuseUnreadableQuery(request: FastifyRequest, reply: FastifyReply) {
   if (/%00/i.test(request.url))
     return reply.status(400).send({ error: 'The URL holds a NUL character.', details: null });
   const query = request.query as Record<string, unknown>;
-  const unreadable = QUEUE_NAME_PARAMS.filter((name) => typeof query[name] === 'string' && !decodes(query[name]));
+  const unreadable = QUEUE_NAME_PARAMS.filter((name) => {
+    const value = query[name];
+    return typeof value === 'string' && !decodesAsUriComponent(value);
+  });
   if (unreadable.length > 0) {
-    const details = Object.fromEntries(unreadable.map((name) => [name, ['Not a queue name: a lone % in it.']]));
+    const details = Object.fromEntries(unreadable.map((name) => [name, ['Not a queue name.']]));
     return reply.status(400).send({ error: 'Validation failed.', details });
-  }
-}
-
-function decodes(value: string): boolean {
-  try {
-    decodeURIComponent(value);
-    return true;
-  } catch {
-    return false;
   }
 }
