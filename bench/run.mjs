@@ -13,7 +13,7 @@ import { appArguments } from '../tools/app-command.mjs';
 
 import { BENCH, SYSTEM_ENV } from './config.mjs';
 import { dropDatabase, migrate, seedUsers } from './lib/database.mjs';
-import { deleteKeys } from './lib/redis.mjs';
+import { cleanUpKeys } from './lib/redis.mjs';
 import { elapsedSeconds, progress } from './lib/progress.mjs';
 import { answeredOk, machine, STORMS, table, targets } from './lib/report.mjs';
 import { cpuProbeMs, freePort, onInterrupt, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
@@ -44,10 +44,7 @@ async function main() {
     await processes.close().catch(() => {});
     await pool?.end().catch(() => {});
     await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
-    const keys = await deleteKeys(redisUrl, env.REDIS_PREFIX).catch((error) => {
-      progress(`could not delete the Redis keys under ${env.REDIS_PREFIX}: ${error.message}`);
-      return 0;
-    });
+    const keys = await cleanUpKeys(redisUrl, env.REDIS_PREFIX);
     progress(`cleaned up: dropped ${databaseUrl.pathname.slice(1)}, deleted ${keys} Redis keys`);
   };
   const interrupted = onInterrupt(cleanup);

@@ -18,7 +18,7 @@ import { appArguments } from '../tools/app-command.mjs';
 
 import { createEvents, dropDatabase, migrate, seedUsers } from './lib/database.mjs';
 import { progress } from './lib/progress.mjs';
-import { deleteKeys } from './lib/redis.mjs';
+import { cleanUpKeys } from './lib/redis.mjs';
 import { summarize } from './lib/stats.mjs';
 import { freePort, onInterrupt, ProcessGroup, runEnvironment, waitFor } from './lib/system.mjs';
 
@@ -64,7 +64,7 @@ async function main() {
     await processes.close().catch(() => {});
     await pool?.end().catch(() => {});
     await dropDatabase(env.DATABASE_URL).catch((error) => progress(`could not drop the database: ${error.message}`));
-    await deleteKeys(env.REDIS_URL, env.REDIS_PREFIX).catch(() => 0);
+    await cleanUpKeys(env.REDIS_URL, env.REDIS_PREFIX);
   };
   const interrupted = onInterrupt(cleanup);
   try {

@@ -1,7 +1,17 @@
 import Redis from 'ioredis';
 
+import { progress } from './progress.mjs';
+
+/** {@link deleteKeys} for a run's cleanup: a failure is said, and counts 0 keys. */
+export async function cleanUpKeys(url, prefix) {
+  return deleteKeys(url, prefix).catch((error) => {
+    progress(`could not delete the Redis keys under ${prefix}: ${error.message}`);
+    return 0;
+  });
+}
+
 /** Deletes every key under this run's prefix (never FLUSHALL: the Redis may be shared). */
-export async function deleteKeys(url, prefix) {
+async function deleteKeys(url, prefix) {
   if (!prefix.startsWith('evently-bench-')) throw new Error(`refusing to delete keys of ${prefix}`);
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   let deleted = 0;

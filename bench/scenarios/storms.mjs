@@ -40,7 +40,7 @@ export async function bookingStorm(ctx, { label, events: eventCount, capacity, r
     postgresMsPerRequest: cpuMsPer(0, postgresCpuMsSince(cpuBefore.postgres), load.responses),
   };
   progress(
-    `  ${label}: ${load.rps.toLocaleString('en')} POST/s, p99 ${load.latencyMs.p99} ms; ` +
+    `  ${label}: ${outcome.acceptedPerSecond.toLocaleString('en')} accepted/s, p99 ${load.latencyMs.p99} ms; ` +
       `${outcome.settledPerSecond?.toLocaleString('en')} settled/s; invariants ${outcome.invariants.ok ? 'hold' : 'BROKEN'}`,
   );
   return { events: eventCount, capacity, requests, load: withoutTags(load), ...outcome };
