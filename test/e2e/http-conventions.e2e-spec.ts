@@ -425,6 +425,16 @@ describe('HTTP conventions', () => {
     expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it.each([
+    ['a malformed percent-escape', '/api/bookings/%E0%A4%A/'],
+    ['a 300-character id', `/api/bookings/${'a'.repeat(300)}/`],
+  ])('sends them on a URL the router refuses before any hook runs too (%s)', async (_case, path) => {
+    const response = await http.get(path).expect(404);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toBeDefined();
+    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('keeps CORS closed by default', async () => {
     const response = await http.get('/api/health/').set('Origin', 'https://evil.example');
     expect(response.headers['access-control-allow-origin']).toBeUndefined();

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
 import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
 import { registerAnswerReplay } from './common/answer-replay';
+import { ApiFastifyAdapter } from './common/api-fastify-adapter';
 import { BODY_LIMIT_BYTES } from './common/body-limits';
 import { replyToClientError } from './common/client-error';
 import { multipartBodyParser, otherBodyParser, urlencodedBodyParser } from './common/form-body.parser';
@@ -46,7 +48,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** Builds the configured api application (not yet listening); main.ts and the e2e tests both use it. */
 export async function createApiApp(): Promise<NestFastifyApplication> {
   const config = AppConfig.fromEnvironment();
-  const adapter = new FastifyAdapter({
+  const adapter: ApiFastifyAdapter = new ApiFastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     routerOptions: {
@@ -61,7 +63,10 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     },
     // graceful-shutdown.ts answers requests that arrive while closing, in the contract's error shape.
     return503OnClosing: false,
-    frameworkErrors: replyToError,
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      adapter.applySecurityHeaders(request, reply);
+      replyToError(error, request, reply);
+    },
     clientErrorHandler: replyToClientError,
   });
   // abortOnError off: a start-up failure (database unreachable, say) is thrown to the caller, so main exits 1 with its
