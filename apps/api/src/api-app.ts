@@ -6,6 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
+import { BadRequestError } from '@evently/common';
 import { AppConfig } from '@evently/config';
 
 import { ApiModule } from './api.module';
@@ -99,7 +100,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     if (hostCheck.allows(request.host)) return done();
-    void reply.status(400).send({ error: 'Invalid host header.', details: String(request.host ?? '') });
+    replyToError(new BadRequestError('Invalid host header.', String(request.host ?? '')), request, reply);
   });
   // After the hook above, so that the 503s of a closing api carry their request id too.
   closeConnectionsOnClose(app);

@@ -1,8 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-import { closeOnStopSignals } from '@evently/common';
+import { closeOnStopSignals, ServiceUnavailableError } from '@evently/common';
 
-import { RETRY_SHORTLY } from './common/http-exception.filter';
+import { replyToError } from './common/http-exception.filter';
 
 /** How long requests already received may take to finish once the api is told to stop. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -21,9 +21,9 @@ export function closeConnectionsOnClose(app: NestFastifyApplication): void {
     fastify.server.closeIdleConnections();
     setTimeout(() => fastify.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
   });
-  fastify.addHook('onRequest', (_request, reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     if (!closing) return done();
-    void reply.status(503).headers(RETRY_SHORTLY).send({ error: 'The server is shutting down; retry.', details: null });
+    replyToError(new ServiceUnavailableError('The server is shutting down; retry.'), request, reply);
   });
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');

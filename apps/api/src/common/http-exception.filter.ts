@@ -40,8 +40,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
 /**
  * Renders an error the filter's way where the filter does not reach: Fastify's `frameworkErrors` (the router refuses
- * some URLs before any hook or Nest runs, so the request id is set here) and the queue dashboard's hooks (Bull
- * Board's routes answer errors with a handler of their own).
+ * some URLs before any hook or Nest runs, so the request id is set here), the api's own hooks (the Host check, a
+ * closing api's 503) and the queue dashboard's (Bull Board's routes answer errors with a handler of their own).
  */
 export function replyToError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return send(reply.header('x-request-id', request.id), renderError(error));

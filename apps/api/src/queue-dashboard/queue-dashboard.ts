@@ -6,6 +6,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import { BadRequestError, ForbiddenError, UnauthorizedError } from '@evently/common';
 import { QUEUES } from '@evently/queue';
 
 import { replyToError } from '../common/http-exception.filter';
@@ -51,15 +52,15 @@ async function requireStaff(sessions: DashboardSessionService, request: FastifyR
   }
   if (session === 'superuser' || (session === 'staff' && READS.has(request.method))) return;
   if (session === 'staff') {
-    return reply.status(403).send({ error: 'Changing the queues is for superusers only.', details: null });
+    return replyToError(new ForbiddenError('Changing the queues is for superusers only.'), request, reply);
   }
   if (session === 'not-staff') {
-    return reply.status(403).send({ error: 'The queue dashboard is for staff only.', details: null });
+    return replyToError(new ForbiddenError('The queue dashboard is for staff only.'), request, reply);
   }
   if (request.method === 'GET' && request.headers.accept?.includes('text/html')) {
     return reply.redirect(`${DASHBOARD_PATH}/login`, 303);
   }
-  return reply.status(401).send({ error: 'Log in at the dashboard login form first.', details: null });
+  return replyToError(new UnauthorizedError('Log in at the dashboard login form first.'), request, reply);
 }
 
 /** The query values Bull Board decodes a second time, as queue names. */
@@ -71,7 +72,7 @@ const QUEUE_NAME_PARAMS = ['activeQueue', 'queueName'];
  */
 async function refuseUnreadableQuery(request: FastifyRequest, reply: FastifyReply) {
   if (/%00/i.test(request.url))
-    return reply.status(400).send({ error: 'The URL holds a NUL character.', details: null });
+    return replyToError(new BadRequestError('The URL holds a NUL character.'), request, reply);
   const query = request.query as Record<string, unknown>;
   const unreadable = QUEUE_NAME_PARAMS.filter((name) => {
     const value = query[name];
@@ -79,6 +80,6 @@ async function refuseUnreadableQuery(request: FastifyRequest, reply: FastifyRepl
   });
   if (unreadable.length > 0) {
     const details = Object.fromEntries(unreadable.map((name) => [name, ['Not a queue name.']]));
-    return reply.status(400).send({ error: 'Validation failed.', details });
+    return replyToError(new BadRequestError('Validation failed.', details), request, reply);
   }
 }
