@@ -631,6 +631,15 @@ describe('CORS when configured', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it("lets a browser's script read the headers the API documents and a client acts on", async () => {
+    const http = request(app.getHttpServer());
+    const answer = await http.get('/api/user/auth/me/').set('Origin', 'https://app.example').expect(401);
+    const exposed = String(answer.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(
+      expect.arrayContaining(['retry-after', 'idempotent-replayed', 'x-request-id', 'allow', 'www-authenticate']),
+    );
+  });
+
   it('answers a preflight 204 with the CORS headers, and an OPTIONS that is no preflight 204 too, never a text/plain 400', async () => {
     const http = request(app.getHttpServer());
     const preflight = await http

@@ -46,6 +46,9 @@ const SECURITY_HEADERS = {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** The headers a client acts on that are not CORS-safelisted: without this, a browser's script reads each as null. */
+const EXPOSED_HEADERS = ['Retry-After', 'Idempotent-Replayed', 'X-Request-Id', 'Allow', 'WWW-Authenticate'];
+
 /** Builds the configured api application (not yet listening); main.ts and the e2e tests both use it. */
 export async function createApiApp(): Promise<NestFastifyApplication> {
   const config = AppConfig.fromEnvironment();
@@ -86,7 +89,12 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   app.useSecurityHeaders(SECURITY_HEADERS);
   // Not strict: an OPTIONS that is no preflight would get @fastify/cors's text/plain 400, outside the error shape.
   if (config.corsOrigins.length > 0) {
-    app.enableCors({ origin: config.corsOrigins, credentials: false, strictPreflight: false });
+    app.enableCors({
+      origin: config.corsOrigins,
+      credentials: false,
+      strictPreflight: false,
+      exposedHeaders: EXPOSED_HEADERS,
+    });
   }
 
   const fastify = app.getHttpAdapter().getInstance();
