@@ -13,7 +13,7 @@ import { exitStatusOf } from '@evently/common';
 import { dropDatabase, migrateDatabase } from '@evently/database';
 import { eventually, inventoryOf, TEST_PASSWORD, uniqueName } from '@evently/testing';
 
-import { freePort, launchProcess, terminateTwice } from '../support/processes';
+import { freePort, launchProcess, startApiProcess, startWorkerProcess, terminateTwice } from '../support/processes';
 import { createTestApp, dataSourceOf } from '../support/test-app';
 
 const run = promisify(execFile);
@@ -127,7 +127,7 @@ describe('npm run cli', () => {
       expect({ code: early.code, stderr: early.stderr }).toEqual({
         code: 1,
         stderr: expect.stringContaining(
-          'run the migrations first: `npm run migration:run`, or this CLI’s migrate command)',
+          'run the migrations first: `npm run migration:run`, or the CLI’s migrate command',
         ),
       });
       const migrated = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
@@ -154,7 +154,7 @@ describe('npm run cli', () => {
     expect({ code: created.code, stderr: created.stderr }).toEqual({
       code: 1,
       stderr: expect.stringContaining(
-        'run the migrations first: `npm run migration:run`, or this CLI’s migrate command)',
+        'run the migrations first: `npm run migration:run`, or the CLI’s migrate command',
       ),
     });
     expect(await databaseExists(url.pathname.slice(1))).toBe(false);
@@ -789,3 +789,39 @@ async function startupRecordingProxy(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, databases };
 }
+
+describe('the apps on a schema older or newer than their code', () => {
+  it('refuse to start on an older one, naming the first migration it lacks and how to apply it; start on a newer one', async () => {
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname += '_schema_check';
+    await migrateDatabase(url.toString());
+    const client = new Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>(
+        `DELETE FROM typeorm_migrations WHERE id = (SELECT max(id) FROM typeorm_migrations) RETURNING name`,
+      );
+      const env = { DATABASE_URL: url.toString(), REDIS_PREFIX: `${process.env.REDIS_PREFIX}-schema-check` };
+      for (const entry of ['dist/apps/api/apps/api/src/main.js', 'dist/apps/worker/apps/worker/src/main.js']) {
+        const app = launchProcess(entry, 'schema-check', { ...env, PORT: String(await freePort()) });
+        expect(await app.exited).toBe(1);
+        expect(app.output()).toContain(
+          `lacks 1 of this release's migrations (the first: ${rows[0].name}): if DATABASE_URL, or DB_NAME, names ` +
+            'the right database, run the migrations first: `npm run migration:run`, or the CLI’s migrate command',
+        );
+      }
+
+      await migrateDatabase(url.toString());
+      // A later release's migration, run before this release's apps are replaced.
+      await client.query(
+        `INSERT INTO typeorm_migrations (timestamp, name) VALUES (1999999999999, 'Later1999999999999')`,
+      );
+      const api = await startApiProcess(env);
+      const worker = await startWorkerProcess(env);
+      await Promise.all([api.stop(), worker.stop()]);
+    } finally {
+      await client.end();
+      await dropDatabase(url.toString());
+    }
+  }, 60_000);
+});

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
 import { closeOnStopSignals, describeFailure } from '@evently/common';
+import { notMigratedHint } from '@evently/database';
 
 import { WorkerModule } from './worker.module';
 
@@ -28,6 +29,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(describeFailure(error));
+  console.error(`${describeFailure(error)}${notMigratedHint(error)}`);
   process.exit(1);
 });

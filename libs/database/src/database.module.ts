@@ -5,6 +5,7 @@ import { AppConfig } from '@evently/config';
 
 import { databaseOptions } from './database-options';
 import { ENTITIES } from './entities';
+import { SchemaCheck } from './schema-check';
 
 @Global()
 @Module({
@@ -18,6 +19,7 @@ import { ENTITIES } from './entities';
     }),
     TypeOrmModule.forFeature(ENTITIES),
   ],
+  providers: [SchemaCheck],
   exports: [TypeOrmModule],
 })
 export class DatabaseModule {}

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 
 import { describeFailure, onStopSignals, QUIT_AT_ONCE_HINT } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
-import { migrateDatabase, PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE, postgresErrorCode } from '@evently/database';
+import { migrateDatabase, notMigratedHint } from '@evently/database';
 
 import { CliModule } from './cli.module';
 import { createSuperuser } from './create-superuser.command';
@@ -95,9 +95,6 @@ function optionsOf(command: string, args: string[]): Record<string, string | boo
 
 const MIGRATE_CANCELLED = 'cancelled: the migration in progress was stopped; run migrate again to finish';
 
-/** A database that is missing or not migrated yet: the usual first-run slip, whose fix is one command. */
-const NOT_MIGRATED = new Set([PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE]);
-
 const argv = process.argv.slice(2);
 
 run(argv).then(
@@ -107,10 +104,7 @@ run(argv).then(
     // Ctrl-C at a prompt, or during migrate.
     if ((error as Error).name === 'AbortError')
       return exit(130, argv[0] === 'migrate' ? MIGRATE_CANCELLED : 'cancelled');
-    const notMigrated = argv[0] !== 'migrate' && NOT_MIGRATED.has(postgresErrorCode(error) ?? '');
-    const hint = notMigrated
-      ? ' (if DATABASE_URL, or DB_NAME, names the right database, run the migrations first: `npm run migration:run`, or this CLI’s migrate command)'
-      : '';
+    const hint = argv[0] === 'migrate' ? '' : notMigratedHint(error);
     exit(1, `error: ${describeFailure(error)}${hint}`);
   },
 );
