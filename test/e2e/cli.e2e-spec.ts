@@ -279,6 +279,29 @@ describe('npm run cli', () => {
     expect(result.stdout).toContain('up to date');
   });
 
+  it('migrate that may not create the missing database names it and the two ways on, not the maintenance database', async () => {
+    const role = uniqueName('nocreate');
+    const admin = new Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN NOCREATEDB`);
+      const url = new URL(process.env.DATABASE_URL ?? '');
+      url.username = role;
+      url.pathname += '_cli_nocreate';
+      const result = await cliWith({ DATABASE_URL: url.toString() }, 'migrate');
+      expect({ code: result.code, stderr: result.stderr }).toEqual({
+        code: 1,
+        stderr:
+          `error: database ${url.pathname.slice(1)} does not exist, and creating it through the server's "postgres" ` +
+          "database failed (permission denied to create database): create it yourself, or let DATABASE_URL's user " +
+          'create databases (CREATEDB), then run migrate again\n',
+      });
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
+    }
+  });
+
   it("migrate connects to an existing database only, never to the server's maintenance database", async () => {
     // Managed PostgreSQL and PgBouncer setups often refuse connections to the `postgres` database.
     const url = new URL(process.env.DATABASE_URL ?? '');

@@ -114,9 +114,14 @@ describe('schema', () => {
       // One created the database, and says so; the other found it created.
       expect(runs.map((run) => run.databaseCreated).sort()).toEqual([false, true]);
       expect(logs.flat().filter((line) => line === `created database ${url.pathname.slice(1)}`)).toHaveLength(1);
-      // The run that waited says so, rather than sitting silent for as long as the other's migrations take.
+      // The run that waited says so, and whose session to end should that run be gone, rather than sitting silent
+      // for as long as the other's migrations take.
       const waited = logs[runs.findIndex((run) => run.applied.length === 0)];
-      expect(waited).toContain('waiting for another migration run to finish');
+      expect(waited).toContainEqual(
+        expect.stringMatching(
+          /^waiting for another migration run to finish \(held by evently-migrate-[0-9a-f]{6}@.+:\d+, pid (\d+), connected at \d{4}-.+Z; if that run has stopped, end its session: SELECT pg_terminate_backend\(\1\)\)$/,
+        ),
+      );
     } finally {
       await dropDatabase(url.toString());
     }

@@ -23,6 +23,8 @@ export interface MigrationReport {
 /** Any fixed number: the session lock only migrations take, so that two of them never run at once. */
 const MIGRATION_LOCK = 7_165_329_001;
 const LOCK_RETRY_MS = 250;
+/** How often a run waiting for the migration lock says it still is. */
+const LOCK_WAIT_REPORT_MS = 30_000;
 /** A lock check that gets no answer within this long counts the lock as lost: its connection is gone unannounced. */
 const LOCK_CHECK_BUDGET_MS = 5000;
 
@@ -153,8 +155,37 @@ async function takeMigrationLock(
   const tryLock = async () =>
     (await lock.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK])).rows[0].taken;
   if (await tryLock()) return;
-  log('waiting for another migration run to finish');
-  while (!(await tryLock())) await sleep(LOCK_RETRY_MS, undefined, { signal });
+  log(`waiting for another migration run to finish (${await lockHolder(lock)})`);
+  const started = performance.now();
+  let reported = started;
+  while (!(await tryLock())) {
+    await sleep(LOCK_RETRY_MS, undefined, { signal });
+    if (performance.now() - reported < LOCK_WAIT_REPORT_MS) continue;
+    reported = performance.now();
+    const waited = Math.round((reported - started) / 1000);
+    log(`still waiting after ${waited} s for the migration lock (${await lockHolder(lock)})`);
+  }
+}
+
+/**
+ * Who holds the migration lock, and how to free it should that run be gone: a crashed run's session can keep it for
+ * hours, until the server notices its connection is dead.
+ */
+async function lockHolder(lock: ListeningClient): Promise<string> {
+  const { rows } = await lock.query<{ pid: number; name: string; since: Date }>(
+    `SELECT l.pid, a.application_name AS name, a.backend_start AS since
+       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`,
+    [MIGRATION_LOCK],
+  );
+  const [holder] = rows;
+  if (!holder) return 'it has just finished';
+  return (
+    `held by ${holder.name || 'a session'}, pid ${holder.pid}, connected at ${holder.since?.toISOString()}; if that ` +
+    `run has stopped, end its session: SELECT pg_terminate_backend(${holder.pid})`
+  );
 }
 
 /**
@@ -165,18 +196,36 @@ export async function createDatabaseIfMissing(url: string, log: (line: string) =
   if (await databaseExists(url)) return false;
   const name = databaseName(url);
   const client = clientOf(maintenanceUrl(url));
-  await client.connect();
+  await client.connect().catch((error: unknown) => {
+    throw new CannotCreateDatabaseError(name, error);
+  });
   try {
     await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
   } catch (error) {
     // Another migrate run created it first; at the same instant, the catalogue's unique index is what says so.
-    if (!CREATED_BY_ANOTHER.has(postgresErrorCode(error) ?? '')) throw error;
-    return false;
+    if (CREATED_BY_ANOTHER.has(postgresErrorCode(error) ?? '')) return false;
+    throw new CannotCreateDatabaseError(name, error);
   } finally {
     await client.end();
   }
   log(`created database ${name}`);
   return true;
+}
+
+/**
+ * The server's own words alone would name the `postgres` database, which the operator never gave, or a permission
+ * nobody asked for: this says which database is missing and the two ways on.
+ */
+class CannotCreateDatabaseError extends Error {
+  constructor(name: string, cause: unknown) {
+    const { message, hint } = cause as { message?: string; hint?: string };
+    super(
+      `database ${name} does not exist, and creating it through the server's "postgres" database failed ` +
+        `(${[message, hint].filter(Boolean).join('; ')}): create it yourself, or let DATABASE_URL's user ` +
+        'create databases (CREATEDB), then run migrate again',
+      { cause },
+    );
+  }
 }
 
 async function databaseExists(url: string): Promise<boolean> {
