@@ -17,10 +17,21 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENETUNREACH', 'EA
 // NODE_ENV=test: so does this.
 if (process.env.NODE_ENV !== 'test' && existsSync('.env')) process.loadEnvFile('.env');
 
-async function apiHealthy() {
+/** Why the api is not healthy, or nothing when it is. */
+async function apiProblem() {
   const { status, body } = await getHealthAtAny(apiAddresses(process.env.LISTEN_HOST), process.env.PORT ?? '8000');
   // 503 "degraded" means no worker is up yet (or, where configured, a booking backlog): the api itself serves.
-  return status === 200 || (status === 503 && JSON.parse(body).status === 'degraded');
+  if (status === 200 || (status === 503 && statusIn(body) === 'degraded')) return undefined;
+  const hint = status === 400 ? ' (ALLOWED_HOSTS must keep localhost, the name this check asks by)' : '';
+  return `the api answered ${status}${hint}: ${body.slice(0, 500)}`;
+}
+
+function statusIn(body) {
+  try {
+    return JSON.parse(body).status;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -66,8 +77,9 @@ function getHealth(host, port) {
  * name is `<host name>:<pid>`, libs/queue WORKER_NAME). The name, not the address Redis sees, since NAT or a proxy
  * between the container and Redis shows Redis another address.
  */
-async function workerHealthy() {
-  const queue = `${process.env.REDIS_PREFIX ?? 'evently'}:bull:${Buffer.from('bookings').toString('base64')}`;
+async function workerProblem() {
+  const prefix = process.env.REDIS_PREFIX ?? 'evently';
+  const queue = `${prefix}:bull:${Buffer.from('bookings').toString('base64')}`;
   const ownWorker = `${queue}:w:${hostname()}:`;
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0', {
     lazyConnect: true,
@@ -77,22 +89,27 @@ async function workerHealthy() {
   try {
     await redis.connect();
     const clients = String(await redis.client('LIST')).split('\n');
-    return clients.some((line) => / name=(\S*)/.exec(line)?.[1].startsWith(ownWorker));
+    if (clients.some((line) => / name=(\S*)/.exec(line)?.[1].startsWith(ownWorker))) return undefined;
+    return `no worker of ${hostname()} is connected to Redis under REDIS_PREFIX ${prefix}`;
   } finally {
     redis.disconnect();
   }
 }
 
-const checks = { api: apiHealthy, worker: workerHealthy };
+// Docker keeps what a failed check prints (`docker inspect`), so an unhealthy one says why.
+const checks = { api: apiProblem, worker: workerProblem };
 const check = checks[process.argv[2]];
 if (!check) {
   console.error('usage: node tools/docker-healthcheck.mjs api|worker');
   process.exit(2);
 }
 check().then(
-  (healthy) => process.exit(healthy ? 0 : 1),
+  (problem) => {
+    if (problem) console.error(`unhealthy: ${problem}`);
+    process.exit(problem ? 1 : 0);
+  },
   (error) => {
-    console.error(`unhealthy: ${error.message}`);
+    console.error(`unhealthy: ${error.message || error.code}`);
     process.exit(1);
   },
 );

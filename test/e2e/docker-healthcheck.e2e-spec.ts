@@ -17,15 +17,20 @@ const run = promisify(execFile);
 
 /** `node tools/docker-healthcheck.mjs <app>`, as the app's image HEALTHCHECK runs it: its exit code. */
 async function healthcheck(app: string, env: Record<string, string | undefined>, cwd = process.cwd()): Promise<number> {
+  return (await healthcheckRun(app, env, cwd)).code;
+}
+
+/** The same, with what it printed to stderr, which Docker keeps for `docker inspect`. */
+async function healthcheckRun(app: string, env: Record<string, string | undefined>, cwd = process.cwd()) {
   try {
-    await run(process.execPath, [resolve('tools/docker-healthcheck.mjs'), app], {
+    const { stderr } = await run(process.execPath, [resolve('tools/docker-healthcheck.mjs'), app], {
       cwd,
       env: { ...process.env, ...env },
       timeout: 15_000,
     });
-    return 0;
+    return { code: 0, stderr };
   } catch (error) {
-    return (error as { code: number }).code;
+    return error as { code: number; stderr: string };
   }
 }
 
@@ -54,7 +59,11 @@ describe('docker healthcheck: worker', () => {
     );
     try {
       await Promise.all(foreign.map((connection) => connection.ping()));
-      expect(await workerCheck(prefix)).toBe(1);
+      const check = await healthcheckRun('worker', { REDIS_PREFIX: prefix });
+      expect({ code: check.code, stderr: check.stderr }).toEqual({
+        code: 1,
+        stderr: `unhealthy: no worker of ${hostname()} is connected to Redis under REDIS_PREFIX ${prefix}\n`,
+      });
     } finally {
       for (const connection of foreign) connection.disconnect();
     }
@@ -97,6 +106,24 @@ describe('docker healthcheck: api', () => {
     }
   }, 60_000);
 
+  it('says why it fails when ALLOWED_HOSTS leaves out the localhost it asks by', async () => {
+    const api = await startApiProcess({
+      REDIS_PREFIX: `${process.env.REDIS_PREFIX}-healthcheck-hosts`,
+      ALLOWED_HOSTS: 'api.example',
+    });
+    try {
+      const check = await healthcheckRun('api', { PORT: new URL(api.url).port });
+      expect({ code: check.code, stderr: check.stderr }).toEqual({
+        code: 1,
+        stderr:
+          'unhealthy: the api answered 400 (ALLOWED_HOSTS must keep localhost, the name this check asks by): ' +
+          '{"error":"Invalid host header.","details":"localhost"}\n',
+      });
+    } finally {
+      await api.stop();
+    }
+  }, 60_000);
+
   it('asks the api at the one address LISTEN_HOST names, where 127.0.0.1 would find nothing', async () => {
     const api = await startApiProcess({
       REDIS_PREFIX: `${process.env.REDIS_PREFIX}-healthcheck-listen`,
@@ -105,7 +132,10 @@ describe('docker healthcheck: api', () => {
     try {
       const port = new URL(api.url).port;
       expect(await healthcheck('api', { PORT: port, LISTEN_HOST: '127.0.0.2' })).toBe(0);
-      expect(await healthcheck('api', { PORT: port, LISTEN_HOST: '0.0.0.0' })).toBe(1);
+      expect(await healthcheckRun('api', { PORT: port, LISTEN_HOST: '0.0.0.0' })).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/^unhealthy: connect ECONNREFUSED 127\.0\.0\.1:\d+\n$/),
+      });
     } finally {
       await api.stop();
     }
@@ -120,7 +150,11 @@ describe('docker healthcheck: api', () => {
         status: 503,
         body: { status: 'unhealthy' },
       });
-      expect(await healthcheck('api', { PORT: port })).toBe(1);
+      const check = await healthcheckRun('api', { PORT: port });
+      expect({ code: check.code, stderr: check.stderr }).toEqual({
+        code: 1,
+        stderr: expect.stringMatching(/^unhealthy: the api answered 503: \{"status":"unhealthy",/),
+      });
     } finally {
       await api.stop();
     }
