@@ -1,7 +1,11 @@
 import { request } from 'node:http';
 
 import Ajv from 'ajv';
+import { Client } from 'pg';
 
+import { TEST_PASSWORD, uniqueName } from '@evently/testing';
+
+import { marker } from '../support/event-fixtures';
 import { documentOperations, OpenApiDocument, OpenApiSchema } from '../support/openapi-operations';
 import { RunningProcess, startApiProcess } from '../support/processes';
 
@@ -147,6 +151,53 @@ describe('OpenAPI document (compiled api)', () => {
       'string',
     ]);
     for (const body of bodies) expect({ body, valid: validate(body) }).toEqual({ body, valid: true });
+  });
+
+  it("answers the public reads and health as their documented schemas say, a closing api's 503 of health too", async () => {
+    const ajv = new Ajv({ keywords: ['example', 'components'], validateFormats: false, strict: false });
+    const documented = (key: string, status: string) =>
+      ajv.compile({
+        ...operation(key).responses[status].content!['application/json'].schema,
+        components: document.components,
+      });
+    const registered = await fetch(`${api.url}/api/user/auth/register/`, {
+      method: 'POST',
+      headers: JSON_BODY,
+      body: JSON.stringify({ username: uniqueName('doc'), email: 'doc@example.com', password: TEST_PASSWORD }),
+    });
+    const organizerId = ((await registered.json()) as { id: number }).id;
+    const name = marker();
+    const db = new Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    const [{ id }] = (
+      await db.query<{ id: string }>(
+        `INSERT INTO events (name, venue, time, capacity, price_per_ticket, organizer_id, description)
+         VALUES ($1, 'Doc Hall', now() + interval '1 day', 10, 12.5, $2, NULL) RETURNING id`,
+        [name, organizerId],
+      )
+    ).rows;
+    await db.end();
+
+    const reads = [
+      ['GET /api/user/events', `/api/user/events/?search=${name}`],
+      ['GET /api/user/events/{id}', `/api/user/events/${id}/`],
+      ['GET /api/events/{id}/availability', `/api/events/${id}/availability/`],
+      ['GET /api/health', '/api/health/'],
+    ];
+    for (const [key, path] of reads) {
+      const answer = await fetch(`${api.url}${path}`);
+      const body = (await answer.json()) as { count?: number };
+      const validate = documented(key, String(answer.status));
+      expect({ key, body, valid: validate(body), errors: validate.errors }).toEqual({
+        key,
+        body,
+        valid: true,
+        errors: null,
+      });
+      if (key === 'GET /api/user/events') expect(body.count).toBe(1);
+    }
+    const closing = { error: 'The server is shutting down; retry.', details: null };
+    expect(documented('GET /api/health', '503')(closing)).toBe(true);
   });
 
   it('documents 503 on every operation, 413 on every one with a body, and Retry-After on 429 and 503', () => {

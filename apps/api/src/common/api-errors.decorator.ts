@@ -27,6 +27,12 @@ const DESCRIPTIONS: Record<RouteErrorStatus, string> = {
 
 export const NOT_STAFF: SpecificError = { status: 403, description: 'Staff only: the caller is not staff' };
 
+/** The public reads of one event hide what the public may not see as if it did not exist. */
+export const NOT_LISTED: SpecificError = {
+  status: 404,
+  description: 'No such event, or one that is inactive or deleted',
+};
+
 /** Lists answer 404 for a page past the last, as the original API (DRF) did. */
 export const INVALID_PAGE: SpecificError = {
   status: 404,

@@ -4,7 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Public } from '@evently/auth';
 import { EventCatalog, publicReadVersions } from '@evently/events';
 
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors, NOT_LISTED } from '../common/api-errors.decorator';
 import { Replayable } from '../common/answer-replay';
 import { ApiUuidParam, UuidParam } from '../common/id-params';
 import { JsonText } from '../common/json-text.decorator';
@@ -21,7 +21,7 @@ export class AvailabilityController {
   @ApiUuidParam('id')
   @JsonText(AvailabilityDto)
   @Replayable(publicReadVersions.event)
-  @ApiErrors(404)
+  @ApiErrors(NOT_LISTED)
   availability(@Param('id', UuidParam) id: string): Promise<string> {
     return this.catalog.availability(id, mapAvailability);
   }

@@ -5,7 +5,7 @@ import { Public } from '@evently/auth';
 import { pageRequest, toPageJson } from '@evently/common';
 import { EventCatalog, publicReadVersions } from '@evently/events';
 
-import { ApiErrors, INVALID_PAGE } from '../common/api-errors.decorator';
+import { ApiErrors, INVALID_PAGE, NOT_LISTED } from '../common/api-errors.decorator';
 import { Replayable } from '../common/answer-replay';
 import { ApiUuidParam, UuidParam } from '../common/id-params';
 import { JsonText } from '../common/json-text.decorator';
@@ -36,7 +36,7 @@ export class PublicEventsController {
   @ApiUuidParam('id')
   @JsonText(PublicEventDto)
   @Replayable(publicReadVersions.event)
-  @ApiErrors(404)
+  @ApiErrors(NOT_LISTED)
   details(@Param('id', UuidParam) id: string): Promise<string> {
     return this.catalog.details(id, mapPublicEvent);
   }

@@ -1,15 +1,16 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 
 import { Public } from '@evently/auth';
 
+import { ErrorBody } from '../common/error-body';
 import { RETRY_SHORTLY } from '../common/http-exception.filter';
 import { HealthReportDto, QueueStatsDto } from './dto/health-report.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('system')
-@ApiExtraModels(QueueStatsDto)
+@ApiExtraModels(QueueStatsDto, HealthReportDto)
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
@@ -27,7 +28,8 @@ export class HealthController {
       '`degraded` (no worker, or, where HEALTH_MAX_JOB_AGE_SECONDS is set, a booking job waiting longer) or ' +
       '`unhealthy` (database or Redis down); `message` names the failing parts. While the api is overloaded or ' +
       'shutting down, an error body `{error, details}` with Retry-After instead',
-    type: HealthReportDto,
+    // anyOf, not oneOf: a health report carries `error` and `details` too, so it is an ErrorBody as well.
+    schema: { anyOf: [{ $ref: getSchemaPath(HealthReportDto) }, { $ref: getSchemaPath(ErrorBody) }] },
   })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReportDto> {
     const report = await this.health.check();
