@@ -2,7 +2,6 @@
 export const CACHE_TTL_MS = {
   eventList: 5 * 60_000,
   eventDetails: 10 * 60_000,
-  userProfile: 15 * 60_000,
   analytics: 30 * 60_000,
 } as const;
 
@@ -17,8 +16,6 @@ export const cacheKeys = {
   catalogVersion: () => 'version:catalog',
   /** Bumped by every write to one event or its bookings; that event's entries are read under it. */
   eventVersion: (eventId: string) => `version:event:${eventId}`,
-  /** Bumped by every write to one user. */
-  userVersion: (userId: number) => `version:user:${userId}`,
   /** Bumped whenever any booking changes; the overall analytics entry is read under it. */
   analyticsVersion: () => 'version:analytics',
 

@@ -143,10 +143,6 @@ export class ResponseCache {
     return this.bump(eventVersionKeys(eventIds));
   }
 
-  async invalidateUser(userId: number): Promise<boolean> {
-    return this.bump([cacheKeys.userVersion(userId)]);
-  }
-
   /**
    * Increments the version keys (with any this process still owes), after the write committed; true once Redis has
    * taken them all. A failure is kept and replayed, and this process reads around the cache until then.

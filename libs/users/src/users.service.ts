@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 
-import { BadRequestError, NotFoundError } from '@evently/common';
+import { BadRequestError } from '@evently/common';
 import { postgresErrorCode, PG_UNIQUE_VIOLATION, User } from '@evently/database';
 
 import { passwordHasher } from './password-hasher';
@@ -56,12 +56,6 @@ export class UsersService {
       }
       throw error;
     }
-  }
-
-  async findById(id: number): Promise<User> {
-    const user = await this.users.findOneBy({ id });
-    if (!user) throw new NotFoundError('User not found.');
-    return user;
   }
 
   /** The user with that username and the stored password hash, for login only. */
