@@ -425,11 +425,15 @@ describe('npm run cli', () => {
   }, 20_000);
 
   it.each(['migrate', 'seed-demo', 'createsuperuser'])(
-    '%s says in one line that PostgreSQL cannot be reached, without a stack trace',
+    '%s says in one line that PostgreSQL cannot be reached and which settings point at it, without a stack trace',
     async (command) => {
       const result = await cliWith({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/evently' }, command);
       expect(result.code).toBe(1);
-      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*ECONNREFUSED/)]);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^error: .*ECONNREFUSED.* \(is PostgreSQL running there\? check DATABASE_URL, or DB_HOST and DB_PORT\)$/,
+        ),
+      ]);
     },
   );
 });

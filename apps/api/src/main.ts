@@ -2,7 +2,7 @@ import { Logger } from 'nestjs-pino';
 
 import { describeFailure } from '@evently/common';
 import { AppConfig } from '@evently/config';
-import { notMigratedHint } from '@evently/database';
+import { databaseFailureHint } from '@evently/database';
 
 import { createApiApp } from './api-app';
 import { shutDownOnSignals } from './graceful-shutdown';
@@ -22,6 +22,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(`${describeFailure(error)}${notMigratedHint(error)}`);
+  console.error(`${describeFailure(error)}${databaseFailureHint(error)}`);
   process.exit(1);
 });

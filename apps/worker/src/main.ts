@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 
 import { closeOnStopSignals, describeFailure } from '@evently/common';
-import { notMigratedHint } from '@evently/database';
+import { databaseFailureHint } from '@evently/database';
 
 import { WorkerModule } from './worker.module';
 
@@ -29,6 +29,6 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  console.error(`${describeFailure(error)}${notMigratedHint(error)}`);
+  console.error(`${describeFailure(error)}${databaseFailureHint(error)}`);
   process.exit(1);
 });

@@ -3,6 +3,6 @@ export * from './database-options';
 export * from './database.module';
 export * from './entities';
 export * from './postgres-errors';
-export { notMigratedHint } from './schema-check';
+export { databaseFailureHint } from './failure-hints';
 export { MIGRATIONS } from './migrations';
 export { createIndexConcurrently } from './migrations/concurrent-index';

@@ -1,19 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DataSource, MigrationExecutor } from 'typeorm';
 
-import { PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE, postgresErrorCode } from './postgres-errors';
-
-const RUN_MIGRATIONS =
-  'if DATABASE_URL, or DB_NAME, names the right database, run the migrations first: `npm run migration:run`, ' +
-  'or the CLI’s migrate command';
-
-/** A database that is missing or not migrated yet: the usual first-run slip, whose fix is one command. */
-const NOT_MIGRATED = new Set([PG_INVALID_CATALOG_NAME, PG_UNDEFINED_TABLE]);
-
-/** What to add to a failure's report when its cause is a database that is missing or not migrated: else nothing. */
-export function notMigratedHint(error: unknown): string {
-  return NOT_MIGRATED.has(postgresErrorCode(error) ?? '') ? ` (${RUN_MIGRATIONS})` : '';
-}
+import { RUN_MIGRATIONS } from './failure-hints';
 
 /**
  * Stops a start on a schema older than the code: an api on it would pass its health check and answer 500s, a worker

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 
 import { describeFailure, onStopSignals, QUIT_AT_ONCE_HINT } from '@evently/common';
 import { AppConfig, ConfigModule } from '@evently/config';
-import { migrateDatabase, notMigratedHint } from '@evently/database';
+import { databaseFailureHint, migrateDatabase } from '@evently/database';
 
 import { CliModule } from './cli.module';
 import { createSuperuser } from './create-superuser.command';
@@ -104,7 +104,7 @@ run(argv).then(
     // Ctrl-C at a prompt, or during migrate.
     if ((error as Error).name === 'AbortError')
       return exit(130, argv[0] === 'migrate' ? MIGRATE_CANCELLED : 'cancelled');
-    const hint = argv[0] === 'migrate' ? '' : notMigratedHint(error);
+    const hint = databaseFailureHint(error, { migrating: argv[0] === 'migrate' });
     exit(1, `error: ${describeFailure(error)}${hint}`);
   },
 );
