@@ -369,7 +369,24 @@ describe('npm run cli', () => {
 
       const second = await cli('seed-demo');
       expect(second.code).toBe(0);
-      expect(second.stdout).toContain('already');
+      expect(second.stdout).toContain('Demo data is already there; nothing to do.');
+
+      // A run stopped after its users (Ctrl-C while hashing, say): the next adds what is missing, not "already there".
+      await dataSource.query(`DELETE FROM bookings WHERE event_id = ANY ($1)`, [demo.map(({ id }) => id)]);
+      await dataSource.query(`DELETE FROM events WHERE id = ANY ($1)`, [demo.map(({ id }) => id)]);
+      const finishing = await cli('seed-demo');
+      expect({ code: finishing.code, stdout: finishing.stdout }).toEqual({
+        code: 0,
+        stdout: expect.stringMatching(
+          /2\/4 attendees demo_user1\.\.5: already there\n3\/4 6 events: added 6\n4\/4 confirmed bookings: added 5\n/,
+        ),
+      });
+      expect(await demoEvents()).toBe(6);
+      const demoAgain: { id: string }[] = await dataSource.query(
+        `SELECT id FROM events WHERE name LIKE 'Demo event %'`,
+      );
+      const booked = await Promise.all(demoAgain.map(({ id }) => inventoryOf(dataSource, id)));
+      expect(booked.reduce((sum, row) => sum + row.confirmed_tickets, 0)).toBe(9);
     } finally {
       await app.close();
     }

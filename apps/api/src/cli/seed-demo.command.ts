@@ -6,69 +6,136 @@ import { AppConfig } from '@evently/config';
 import { UsersService } from '@evently/users';
 
 const DEMO_PASSWORD = 'evently-demo-password';
+const EVENTS = 6;
 
-/** Fills a database with a few staff users, attendees, events and bookings to explore in Swagger UI. */
+interface DemoUser {
+  username: string;
+  email: string;
+  isStaff?: boolean;
+  isSuperuser?: boolean;
+}
+
+const STAFF: DemoUser[] = [
+  { username: 'demo_admin', email: 'admin@evently.test', isStaff: true, isSuperuser: true },
+  { username: 'demo_staff', email: 'staff@evently.test', isStaff: true },
+];
+const ATTENDEES: DemoUser[] = [1, 2, 3, 4, 5].map((n) => ({
+  username: `demo_user${n}`,
+  email: `user${n}@evently.test`,
+}));
+
+/**
+ * Fills a database with a few staff users, attendees, events and bookings to explore in Swagger UI. Each step adds
+ * only what is missing, so a run stopped halfway (Ctrl-C while hashing passwords, say) is finished by the next.
+ */
 export async function seedDemo(app: INestApplicationContext, log: (line: string) => void): Promise<string> {
   if (!app.get(AppConfig).debug) {
     throw new Error(
       'seed-demo runs only with DEBUG=True: its accounts, a superuser among them, share a published password',
     );
   }
-  const users = app.get(UsersService);
   const dataSource = app.get(DataSource);
-  const existing = await dataSource.query(`SELECT 1 FROM users WHERE username = 'demo_admin'`);
-  if (existing.length > 0) return 'Demo data is already there (user demo_admin exists); nothing to do.';
+  const ensureUsers = (demoUsers: DemoUser[]) => ensureEach(demoUsers, (user) => ensureUser(app, user));
 
-  log('1/4 creating staff users demo_admin (superuser) and demo_staff');
-  const admin = await users.create(
-    { username: 'demo_admin', email: 'admin@evently.test', password: DEMO_PASSWORD },
-    { isStaff: true, isSuperuser: true },
-  );
-  await users.create(
-    { username: 'demo_staff', email: 'staff@evently.test', password: DEMO_PASSWORD },
-    { isStaff: true, isSuperuser: false },
-  );
-
-  log('2/4 creating 5 attendees demo_user1..5');
-  const attendees = [];
-  for (let index = 1; index <= 5; index++) {
-    attendees.push(
-      await users.create({
-        username: `demo_user${index}`,
-        email: `user${index}@evently.test`,
-        password: DEMO_PASSWORD,
-      }),
-    );
+  const staff = await ensureUsers(STAFF);
+  log(`1/4 staff users demo_admin (superuser) and demo_staff: ${added(staff.created)}`);
+  const attendees = await ensureUsers(ATTENDEES);
+  log(`2/4 attendees demo_user1..5: ${added(attendees.created)}`);
+  const events = await ensureEvents(dataSource, staff.records[0].id);
+  log(`3/4 ${EVENTS} events: ${added(events.created)}`);
+  let booked = 0;
+  for (const [index, attendee] of attendees.records.entries()) {
+    const event = events.records[index % EVENTS];
+    if (await ensureBooking(dataSource, attendee.id, event, 1 + (index % 3))) booked++;
   }
+  log(`4/4 confirmed bookings: ${added(booked)}`);
 
-  log('3/4 creating 6 events');
-  const events: { id: string; price_per_ticket: string }[] = await dataSource.query(
-    `INSERT INTO events (name, venue, time, capacity, description, price_per_ticket, organizer_id)
-     SELECT 'Demo event ' || n, (ARRAY['Convention Center', 'Open Air Stage', 'Jazz Club'])[1 + n % 3],
-            now() + n * interval '7 days', 50 * n, 'A demo event to explore the API.', 10 * n + 0.5, $1
-       FROM generate_series(1, 6) AS n
-     RETURNING id, price_per_ticket`,
-    [admin.id],
-  );
-
-  log('4/4 creating confirmed bookings');
-  for (const [index, attendee] of attendees.entries()) {
-    const event = events[index % events.length];
-    const tickets = 1 + (index % 3);
-    await dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO bookings (event_id, user_id, ticket_count, total_amount, status, confirmed_at)
-         VALUES ($1, $2, $3::int, $4::numeric * $3::int, 'confirmed', now())`,
-        [event.id, attendee.id, tickets, event.price_per_ticket],
-      );
-      await manager.query(`UPDATE events SET booked_tickets = booked_tickets + $2 WHERE id = $1`, [event.id, tickets]);
-    });
+  if (staff.created + attendees.created + events.created + booked === 0) {
+    return 'Demo data is already there; nothing to do.';
   }
   // As every writer does after its commit: apis already running would otherwise serve their cached lists for minutes.
-  if (!(await app.get(ResponseCache).invalidateEvents(events.map((event) => event.id)))) {
+  if (!(await app.get(ResponseCache).invalidateEvents(events.records.map((event) => event.id)))) {
     console.error(
       'warning: Redis did not take the cache bump: running apis may list events without these for 5 minutes',
     );
   }
   return `Demo data ready. Log in as demo_admin / ${DEMO_PASSWORD} (or demo_user1..5 with the same password).`;
+}
+
+interface Ensured<T> {
+  records: T[];
+  created: number;
+}
+
+async function ensureEach<T, R>(
+  items: T[],
+  ensure: (item: T) => Promise<{ record: R; created: boolean }>,
+): Promise<Ensured<R>> {
+  const records: R[] = [];
+  let created = 0;
+  for (const item of items) {
+    const result = await ensure(item);
+    records.push(result.record);
+    if (result.created) created++;
+  }
+  return { records, created };
+}
+
+function added(count: number): string {
+  return count === 0 ? 'already there' : `added ${count}`;
+}
+
+async function ensureUser(
+  app: INestApplicationContext,
+  { username, email, isStaff = false, isSuperuser = false }: DemoUser,
+): Promise<{ record: { id: number }; created: boolean }> {
+  const [existing] = await app.get(DataSource).query(`SELECT id FROM users WHERE username = $1`, [username]);
+  if (existing) return { record: existing, created: false };
+  const user = await app
+    .get(UsersService)
+    .create({ username, email, password: DEMO_PASSWORD }, { isStaff, isSuperuser });
+  return { record: user, created: true };
+}
+
+interface DemoEvent {
+  id: string;
+  price_per_ticket: string;
+}
+
+/** The demo events, numbered 1 to {@link EVENTS}; those missing are added in one statement. */
+async function ensureEvents(dataSource: DataSource, organizerId: number): Promise<Ensured<DemoEvent>> {
+  const inserted: unknown[] = await dataSource.query(
+    `INSERT INTO events (name, venue, time, capacity, description, price_per_ticket, organizer_id)
+     SELECT 'Demo event ' || n, (ARRAY['Convention Center', 'Open Air Stage', 'Jazz Club'])[1 + n % 3],
+            now() + n * interval '7 days', 50 * n, 'A demo event to explore the API.', 10 * n + 0.5, $1
+       FROM generate_series(1, $2::int) AS n
+      WHERE NOT EXISTS (SELECT 1 FROM events e
+                         WHERE e.organizer_id = $1 AND e.name = 'Demo event ' || n AND e.deleted_at IS NULL)
+     RETURNING id`,
+    [organizerId, EVENTS],
+  );
+  const records: DemoEvent[] = await dataSource.query(
+    `SELECT DISTINCT ON (name) id, price_per_ticket FROM events
+      WHERE organizer_id = $1 AND name = ANY (SELECT 'Demo event ' || n FROM generate_series(1, $2::int) AS n)
+        AND deleted_at IS NULL
+      ORDER BY name, created_at`,
+    [organizerId, EVENTS],
+  );
+  return { records, created: inserted.length };
+}
+
+/** One confirmed booking of `tickets` for the attendee at the event, unless they have one there: whether it added it. */
+function ensureBooking(dataSource: DataSource, userId: number, event: DemoEvent, tickets: number): Promise<boolean> {
+  return dataSource.transaction(async (manager) => {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO bookings (event_id, user_id, ticket_count, total_amount, status, confirmed_at)
+       SELECT $1, $2, $3::int, $4::numeric * $3::int, 'confirmed', now()
+        WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE event_id = $1 AND user_id = $2)
+       RETURNING id`,
+      [event.id, userId, tickets, event.price_per_ticket],
+    );
+    if (rows.length === 0) return false;
+    await manager.query(`UPDATE events SET booked_tickets = booked_tickets + $2 WHERE id = $1`, [event.id, tickets]);
+    return true;
+  });
 }
