@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import Ajv from 'ajv';
 import { Client } from 'pg';
 
+import { BOOKING_STATUSES } from '@evently/database';
 import { TEST_PASSWORD, uniqueName } from '@evently/testing';
 
 import { marker } from '../support/event-fixtures';
@@ -107,6 +108,17 @@ describe('OpenAPI document (compiled api)', () => {
     expect(Object.keys(document.components.schemas.CreateBookingDto.properties!)).toEqual(
       expect.arrayContaining(['user_id', 'event_id', 'number_of_tickets']),
     );
+  });
+
+  it('names the booking status one enum, so that a generated client has one type for it', () => {
+    const { schemas } = document.components;
+    expect(schemas.BookingStatus).toMatchObject({ type: 'string', enum: [...BOOKING_STATUSES] });
+    for (const dto of ['BookingDto', 'BookingHistoryItemDto']) {
+      expect({ dto, status: schemas[dto].properties!.status }).toEqual({
+        dto,
+        status: expect.objectContaining({ $ref: '#/components/schemas/BookingStatus' }),
+      });
+    }
   });
 
   it('types ids and counts as integers, leaving `number` to money and percentages', () => {
@@ -217,6 +229,8 @@ describe('OpenAPI document (compiled api)', () => {
     expect(operation('POST /api/admin/events').requestBody!.required).toBe(true);
     const key = operation('POST /api/bookings').parameters!.find(({ name }) => name === 'Idempotency-Key')!;
     expect(key.schema).toEqual({ type: 'string', minLength: 1, maxLength: 255 });
+    // Its 400 with a string in `details`, beside the per-field messages of an invalid body.
+    expect(operation('POST /api/bookings').responses['400'].description).toContain('`Invalid Idempotency-Key.`');
   });
 
   it('documents the 400, 413 and 415 that a route needing no body answers to a bad one sent anyway', async () => {

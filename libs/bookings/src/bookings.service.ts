@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { CacheInvalidation } from '@evently/cache';
 import {
+  BadRequestError,
   ConflictError,
   ForbiddenError,
   NotFoundError,
@@ -15,12 +16,14 @@ import {
 } from '@evently/common';
 import { Booking, UNSETTLED_STATUSES, User } from '@evently/database';
 import { Metrics } from '@evently/metrics';
-import { jobIds, MAIL_JOBS, OutboxRelay } from '@evently/queue';
+import { mailJobs, OutboxRelay } from '@evently/queue';
 
 import { BookingIntake, BookingRequest } from './booking-intake.service';
 import { asNotFound } from './foreign-key-refusal';
 
 export const MAX_TICKETS_PER_BOOKING = 10;
+/** Stripe's limit too. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 export interface StoredResponse<T> {
   status: number;
@@ -64,6 +67,7 @@ export class BookingsService {
     answers: BookingAnswers<T, R>,
     idempotencyKey?: string,
   ): Promise<StoredResponse<T | R>> {
+    assertValidIdempotencyKey(idempotencyKey);
     this.assertMayActFor(caller, request.userId);
     if (idempotencyKey) return this.createOnce(caller, request, answers, idempotencyKey);
     const booking = await this.intake.accept(request);
@@ -143,9 +147,7 @@ export class BookingsService {
       }
       return {
         owed,
-        outboxed: await this.outbox.write(manager, [
-          { name: MAIL_JOBS.bookingCancelled, jobId: jobIds.bookingCancelled(bookingId), payload: { bookingId } },
-        ]),
+        outboxed: await this.outbox.write(manager, [mailJobs.bookingCancelled(bookingId)]),
       };
     });
     this.metrics.bookingsCancelled.inc();
@@ -251,6 +253,12 @@ export class BookingsService {
       throw new UnprocessableError('Idempotency-Key was already used with a different request body.');
     }
     return { status: stored.response_status, body: stored.response_body as T, replayed: true };
+  }
+}
+
+function assertValidIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    throw new BadRequestError('Invalid Idempotency-Key.', `It must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
   }
 }
 

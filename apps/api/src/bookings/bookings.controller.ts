@@ -3,8 +3,8 @@ import { ApiCreatedResponse, ApiHeader, ApiResponse, ApiSecurity, ApiTags } from
 import type { FastifyReply } from 'fastify';
 
 import { CurrentUser } from '@evently/auth';
-import { BookingsService } from '@evently/bookings';
-import { BadRequestError, pageRequest, Page, toPage } from '@evently/common';
+import { BookingsService, MAX_IDEMPOTENCY_KEY_LENGTH } from '@evently/bookings';
+import { pageRequest, Page, toPage } from '@evently/common';
 import { User } from '@evently/database';
 
 import { ApiBodyExample } from '../common/api-body-example.decorator';
@@ -22,10 +22,16 @@ import {
   mapBooking,
   mapBookingHistoryItem,
 } from './dto/booking-responses.dto';
-import { CreateBookingDto } from './dto/create-booking.dto';
+import { CreateBookingDto, toBookingRequest } from './dto/create-booking.dto';
 
 /** The contract's "not allowed": a booking id is a UUID no one guesses, so its 403 tells a caller nothing new. */
 const NOT_YOURS: SpecificError = { status: 403, description: "Another user's booking, and the caller is not staff" };
+
+const INVALID_BOOKING: SpecificError = {
+  status: 400,
+  description:
+    'Invalid input: `details` holds the per-field messages; or `Invalid Idempotency-Key.`, `details` saying why',
+};
 
 /** Sent with every replay of an `Idempotency-Key`'s first response, whatever its status. */
 const IDEMPOTENT_REPLAYED = {
@@ -34,9 +40,6 @@ const IDEMPOTENT_REPLAYED = {
     schema: { type: 'string', enum: ['true'] },
   },
 };
-
-/** Stripe's limit too. */
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 @ApiTags('bookings')
 @ApiSecurity('token')
@@ -62,7 +65,7 @@ export class BookingsController {
     number_of_tickets: 2,
   })
   @ApiCreatedResponse({ type: BookingDto, headers: IDEMPOTENT_REPLAYED })
-  @ApiErrors(400, 401, 403, 422)
+  @ApiErrors(INVALID_BOOKING, 401, 403, 422)
   @ApiResponse({
     status: 404,
     description: 'Unknown event (or booker); replayed for the same Idempotency-Key and body',
@@ -86,9 +89,9 @@ export class BookingsController {
   ): Promise<BookingDto | ErrorBody> {
     const outcome = await this.bookings.create(
       user,
-      { userId: dto.user_id ?? user.id, eventId: dto.event_id.toLowerCase(), ticketCount: dto.number_of_tickets },
+      toBookingRequest(dto, user),
       { accepted: mapBooking, refused: renderRefusal },
-      validIdempotencyKey(idempotencyKey),
+      idempotencyKey,
     );
     reply.status(outcome.status);
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');
@@ -134,12 +137,4 @@ export class BookingsController {
     const [bookings, count] = await this.bookings.listForUser(user, userId, page);
     return toPage(bookings.map(mapBookingHistoryItem), count, page, url) satisfies Page<BookingHistoryItemDto>;
   }
-}
-
-function validIdempotencyKey(key: string | undefined): string | undefined {
-  if (key === undefined) return undefined;
-  if (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw new BadRequestError('Invalid Idempotency-Key.', `It must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
-  }
-  return key;
 }

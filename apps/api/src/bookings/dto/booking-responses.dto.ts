@@ -24,7 +24,7 @@ export class BookingDto {
   @ApiProperty({ ...INT32, example: 2 }) ticket_count!: number;
   @ApiProperty({ example: 300.0 }) total_amount!: number;
   @ApiProperty({ format: 'date-time', example: '2024-01-15T10:30:00Z' }) booking_date!: string;
-  @ApiProperty({ enum: BOOKING_STATUSES }) status!: BookingStatus;
+  @ApiProperty({ enum: BOOKING_STATUSES, enumName: 'BookingStatus' }) status!: BookingStatus;
   @ApiProperty({ nullable: true, type: String, description: 'Why the worker failed the booking' })
   failure_reason!: string | null;
   @ApiProperty({
@@ -49,7 +49,7 @@ export class BookingHistoryItemDto {
   @ApiProperty({ ...INT32 }) ticket_count!: number;
   @ApiProperty() total_amount!: number;
   @ApiProperty({ format: 'date-time' }) booking_date!: string;
-  @ApiProperty({ enum: BOOKING_STATUSES }) status!: BookingStatus;
+  @ApiProperty({ enum: BOOKING_STATUSES, enumName: 'BookingStatus' }) status!: BookingStatus;
 }
 
 export class BookingHistoryPageDto extends ListPageDto {

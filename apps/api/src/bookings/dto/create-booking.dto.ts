@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 
-import { MAX_TICKETS_PER_BOOKING } from '@evently/bookings';
+import { BookingRequest, MAX_TICKETS_PER_BOOKING } from '@evently/bookings';
 import { TextInteger } from '@evently/common';
+import { User } from '@evently/database';
 
 import { MAX_INT_ID } from '../../common/id-params';
 import { INT32 } from '../../common/openapi-types';
@@ -28,4 +29,9 @@ export class CreateBookingDto {
   @Min(1)
   @Max(MAX_TICKETS_PER_BOOKING)
   number_of_tickets!: number;
+}
+
+/** The booking asked for: the caller's own unless `user_id` names another, the event id as the database spells it. */
+export function toBookingRequest(dto: CreateBookingDto, caller: User): BookingRequest {
+  return { userId: dto.user_id ?? caller.id, eventId: dto.event_id.toLowerCase(), ticketCount: dto.number_of_tickets };
 }

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class HealthChecksDto {
-  @ApiProperty({ enum: ['up', 'down'] }) database!: 'up' | 'down';
-  @ApiProperty({ enum: ['up', 'down'] }) redis!: 'up' | 'down';
+  @ApiProperty({ enum: ['up', 'down'], enumName: 'ServiceState' }) database!: 'up' | 'down';
+  @ApiProperty({ enum: ['up', 'down'], enumName: 'ServiceState' }) redis!: 'up' | 'down';
   @ApiProperty({ type: 'integer' }) workers!: number;
 }
 
