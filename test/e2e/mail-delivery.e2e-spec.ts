@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 import { MailService } from '@evently/mail';
-import { eventCancelledMail, jobIds, JobProducer, MAIL_JOBS, OutboxRelay, QUEUES } from '@evently/queue';
+import { jobIds, JobProducer, MAIL_JOBS, mailJobs, OutboxRelay, QUEUES } from '@evently/queue';
 import { createEvent, eventually, loginAs, TestSession, uniqueName } from '@evently/testing';
 
 import { insertBookings } from '../support/booking-rows';
@@ -469,7 +469,7 @@ describe('mail: every email kind, sent once, through SMTP outages', () => {
       const { user, eventId, bookingId } = await firstMailHeld(name, 'bookingConfirmed');
       await dataSource.query(`UPDATE events SET deleted_at = now() WHERE id = $1`, [eventId]);
       await cancel(bookingId);
-      await app.get(JobProducer).add([eventCancelledMail(eventId, user.id)]);
+      await app.get(JobProducer).add([mailJobs.eventCancelled(eventId, user.id)]);
       // Without turns it would reach the server beside the confirmation; it waits for the confirmation's instead.
       await waitForBlocked(db, 'pg_advisory_xact_lock');
       expect(smtp.held.map(({ mail }) => mail.subject)).toEqual([`Booking confirmed: ${name}`]);

@@ -7,7 +7,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { CacheInvalidation } from '@evently/cache';
 import { AppConfig } from '@evently/config';
 import { Metrics } from '@evently/metrics';
-import { eventCancelledMail, jobIds, MAIL_JOBS, OutboxEntry, OutboxRelay } from '@evently/queue';
+import { mailJobs, OutboxEntry, OutboxRelay } from '@evently/queue';
 
 import { AllocationDecision, allocateSeats, PendingBooking } from './seat-allocation';
 
@@ -214,12 +214,8 @@ export class BookingAllocator {
       pending.filter((booking) => deletedEventIds.has(booking.eventId)),
     );
     const outboxed = await this.outbox.write(manager, [
-      ...confirmed.map((booking) => ({
-        name: MAIL_JOBS.bookingConfirmed,
-        jobId: jobIds.bookingConfirmed(booking.id),
-        payload: { bookingId: booking.id },
-      })),
-      ...holders.map(({ eventId, userId }) => eventCancelledMail(eventId, userId)),
+      ...confirmed.map((booking) => mailJobs.bookingConfirmed(booking.id)),
+      ...holders.map(({ eventId, userId }) => mailJobs.eventCancelled(eventId, userId)),
     ]);
     const result = {
       confirmed: confirmed.length,

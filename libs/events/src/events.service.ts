@@ -6,7 +6,7 @@ import { hasRole } from '@evently/auth';
 import { CacheInvalidation, OwedBump } from '@evently/cache';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, toIsoUtc } from '@evently/common';
 import { User } from '@evently/database';
-import { eventCancelledMail, OutboxEntry, OutboxRelay } from '@evently/queue';
+import { mailJobs, OutboxEntry, OutboxRelay } from '@evently/queue';
 
 import { SqlFilter } from './event-filters';
 import { AdminEventDetailsRecord, CreatedEventRecord } from './event-records';
@@ -135,7 +135,7 @@ export class EventsService {
     await manager.query(`UPDATE events SET booked_tickets = 0 WHERE id = $1`, [id]);
     return this.outbox.write(
       manager,
-      holders.map(({ user_id: userId }) => eventCancelledMail(id, userId)),
+      holders.map(({ user_id: userId }) => mailJobs.eventCancelled(id, userId)),
     );
   }
 

@@ -53,12 +53,32 @@ export interface OutgoingJob<N extends JobName = JobName> {
   payload: JobPayloads[N];
 }
 
-/** The mail telling a holder their event is cancelled: once per event and holder, whoever cancels it. */
-export const eventCancelledMail = (eventId: string, userId: number): OutgoingJob<typeof MAIL_JOBS.eventCancelled> => ({
-  name: MAIL_JOBS.eventCancelled,
-  jobId: jobIds.eventCancelled(eventId, userId),
-  payload: { eventId, userId },
-});
+type MailJob<N extends keyof typeof MAIL_JOBS> = OutgoingJob<(typeof MAIL_JOBS)[N]>;
+
+/** Each mail job as its writers send it, with the id that makes it one per booking, notice or holder. */
+export const mailJobs = {
+  bookingConfirmed: (bookingId: string): MailJob<'bookingConfirmed'> => ({
+    name: MAIL_JOBS.bookingConfirmed,
+    jobId: jobIds.bookingConfirmed(bookingId),
+    payload: { bookingId },
+  }),
+  bookingCancelled: (bookingId: string): MailJob<'bookingCancelled'> => ({
+    name: MAIL_JOBS.bookingCancelled,
+    jobId: jobIds.bookingCancelled(bookingId),
+    payload: { bookingId },
+  }),
+  eventNotice: (noticeId: string, userId: number): MailJob<'eventNotice'> => ({
+    name: MAIL_JOBS.eventNotice,
+    jobId: jobIds.eventNotice(noticeId, userId),
+    payload: { noticeId, userId },
+  }),
+  /** Once per event and holder, whoever cancels it (its organiser, or the worker settling a booking it finds deleted). */
+  eventCancelled: (eventId: string, userId: number): MailJob<'eventCancelled'> => ({
+    name: MAIL_JOBS.eventCancelled,
+    jobId: jobIds.eventCancelled(eventId, userId),
+    payload: { eventId, userId },
+  }),
+};
 
 /**
  * A booking's `task_id`: the settlement that decides it. Bookings are settled by event, in batches, so this

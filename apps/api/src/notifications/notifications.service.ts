@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 
 import { NotFoundError } from '@evently/common';
 import { User } from '@evently/database';
-import { jobIds, MAIL_JOBS, OutboxRelay, OutgoingJob } from '@evently/queue';
+import { mailJobs, OutboxRelay } from '@evently/queue';
 
 /** An admin's message to the attendees of an event, sent by the worker as one email per attendee. */
 @Injectable()
@@ -33,14 +33,10 @@ export class NotificationsService {
         `INSERT INTO event_notices (event_id, message, sent_by, recipient_count) VALUES ($1, $2, $3, $4) RETURNING id`,
         [eventId, message, sender.id, users.length],
       );
-      const jobs = users.map(({ user_id: userId }) => noticeJob(notice.id, userId));
+      const jobs = users.map(({ user_id: userId }) => mailJobs.eventNotice(notice.id, userId));
       return { recipients: users.length, outboxed: await this.outbox.write(manager, jobs) };
     });
     await this.outbox.publish(outboxed);
     return recipients;
   }
-}
-
-function noticeJob(noticeId: string, userId: number): OutgoingJob<typeof MAIL_JOBS.eventNotice> {
-  return { name: MAIL_JOBS.eventNotice, jobId: jobIds.eventNotice(noticeId, userId), payload: { noticeId, userId } };
 }
