@@ -11,13 +11,16 @@ export const CACHE_TTL_MS = {
  */
 export const CACHE_FORMAT = 'f3';
 
+/** What every version key starts with: each api watches the keys under it (Redis client-side tracking). */
+export const VERSION_KEYS_PREFIX = 'version:';
+
 export const cacheKeys = {
   /** Bumped by every write to any event; every list entry is current only under the version it was read at. */
-  catalogVersion: () => 'version:catalog',
+  catalogVersion: () => `${VERSION_KEYS_PREFIX}catalog`,
   /** Bumped by every write to one event or its bookings; that event's entries are read under it. */
-  eventVersion: (eventId: string) => `version:event:${eventId}`,
+  eventVersion: (eventId: string) => `${VERSION_KEYS_PREFIX}event:${eventId}`,
   /** Bumped whenever any booking changes; the overall analytics entry is read under it. */
-  analyticsVersion: () => 'version:analytics',
+  analyticsVersion: () => `${VERSION_KEYS_PREFIX}analytics`,
 
   /**
    * Every cached entry lives under the Redis run id, so none outlives a restart that lost version bumps, and under

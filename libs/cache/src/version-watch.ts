@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 
+import { VERSION_KEYS_PREFIX } from './cache-keys';
 import { RedisService, withTimeout } from './redis.service';
 
 const INVALIDATIONS = '__redis__:invalidate';
@@ -141,7 +142,7 @@ export class VersionWatch implements OnApplicationShutdown {
     try {
       const serverRunId = /run_id:(\w+)/.exec(await connection.info('server'))?.[1];
       const id = await connection.client('ID');
-      await connection.client('TRACKING', 'ON', 'REDIRECT', id, 'BCAST', 'PREFIX', this.redis.key('version:'));
+      await connection.client('TRACKING', 'ON', 'REDIRECT', id, 'BCAST', 'PREFIX', this.redis.key(VERSION_KEYS_PREFIX));
       await connection.subscribe(INVALIDATIONS);
       if (epoch !== this.epoch) return; // the connection closed meanwhile: its 'ready' starts over
       this.serverRunId = serverRunId;
