@@ -23,6 +23,10 @@ import { bookingStorm } from './scenarios/storms.mjs';
 
 const RESULTS = 'bench/results';
 
+/** An error's message, or for a host name whose every address failed (an AggregateError) each one's. */
+const messageOf = (error) =>
+  error.message || error.errors?.map((each) => each.message).join('; ') || String(error.code);
+
 async function main() {
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const env = runEnvironment(runId, SYSTEM_ENV);
@@ -36,7 +40,11 @@ async function main() {
       `CPU probe ${machineInfo.cpuProbeMs.start} ms`,
   );
   progress('building the apps if their sources changed');
-  execFileSync(process.execPath, ['tools/ensure-built.mjs'], { stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, ['tools/ensure-built.mjs'], { stdio: 'inherit' });
+  } catch {
+    throw new SetupError('the build failed: its errors are above');
+  }
 
   const processes = new ProcessGroup(RESULTS);
   let pool;
@@ -151,11 +159,18 @@ async function startSystem(processes, env) {
   return apiPorts;
 }
 
+/** A failure the operator fixes outside the code (a server down, a build error): said in one line, without a stack. */
+class SetupError extends Error {}
+
 async function postgresVersion(databaseUrl) {
   const maintenance = new URL(databaseUrl);
   maintenance.pathname = '/postgres';
   const client = new pg.Client({ connectionString: maintenance.toString() });
-  await client.connect();
+  await client.connect().catch((error) => {
+    throw new SetupError(
+      `PostgreSQL cannot be reached at ${maintenance.host} (${messageOf(error)}): start it, or set BENCH_DATABASE_URL`,
+    );
+  });
   try {
     return (await client.query('SHOW server_version')).rows[0].server_version;
   } finally {
@@ -164,8 +179,14 @@ async function postgresVersion(databaseUrl) {
 }
 
 async function redisVersion(url) {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  // One attempt, and its failure said once, rather than ioredis retrying and logging each retry's error.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  let cause;
+  redis.on('error', (error) => (cause = error));
   try {
+    await redis.connect().catch((error) => {
+      throw new SetupError(`Redis cannot be reached (${messageOf(cause ?? error)}): start it, or set BENCH_REDIS_URL`);
+    });
     return /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
   } finally {
     redis.disconnect();
@@ -187,7 +208,7 @@ if (command === 'soak') {
   process.exitCode = 2;
 } else {
   main().catch((error) => {
-    console.error(`bench failed: ${error.stack ?? error.message}`);
+    console.error(`bench failed: ${error instanceof SetupError ? error.message : (error.stack ?? error.message)}`);
     process.exitCode = 1;
   });
 }

@@ -77,10 +77,12 @@ async function main() {
 
     const traffic = new Traffic(system.apiUrls, staff, users, eventIds);
     const rss = new RssLog(system.slots);
-    const stopAt = Date.now() + SOAK.minutes * 60_000;
-    const restarts = restartWorkers(processes, system, env, stopAt);
-    const sampling = rss.sampleUntil(stopAt);
-    await Promise.all([traffic.runUntil(stopAt), restarts, sampling]);
+    const until = new Deadline(Date.now() + SOAK.minutes * 60_000);
+    await untilOneFails(until, [
+      traffic.runUntil(until),
+      restartWorkers(processes, system, until),
+      rss.sampleUntil(until),
+    ]);
 
     progress('traffic stopped: waiting for every booking to settle');
     await waitFor('bookings to settle', async () => (await unsettled(pool)) === 0, 120_000, 1000).catch(() => {});
@@ -126,29 +128,68 @@ async function startSystem(processes, env) {
   }
   for (const name of ['worker-1', 'worker-2'])
     slots[name] = processes.start(`soak-${name}`, appArguments('worker'), systemEnv);
-  await waitForWorkers(apiUrls[0], 2);
+  await waitForWorkers(processes, apiUrls[0], 2);
   return { slots, apiUrls, systemEnv, restarts: [] };
 }
 
-async function waitForWorkers(apiUrl, count) {
+async function waitForWorkers(processes, apiUrl, count) {
   await waitFor(
     `${count} workers`,
-    async () => (await (await fetch(`${apiUrl}/api/health/`)).json()).workers >= count,
+    async () => {
+      processes.assertAlive();
+      return (await (await fetch(`${apiUrl}/api/health/`)).json()).workers >= count;
+    },
     60_000,
   );
 }
 
+/** When the soak's loops stop: at its time, or at once when one of them failed. */
+class Deadline {
+  constructor(at) {
+    this.at = at;
+    this.failed = false;
+  }
+
+  get passed() {
+    return this.failed || Date.now() >= this.at;
+  }
+
+  msLeft() {
+    return this.failed ? 0 : Math.max(0, this.at - Date.now());
+  }
+}
+
+/** Runs the loops to the deadline; the first to fail ends the others (which see it passed), and is thrown. */
+async function untilOneFails(deadline, loops) {
+  const settled = await Promise.allSettled(
+    loops.map((loop) =>
+      loop.catch((error) => {
+        deadline.failed = true;
+        throw error;
+      }),
+    ),
+  );
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
+/** Sleeps `ms`, or less when the deadline comes first; a failure elsewhere ends it within a second. */
+async function sleepUntil(until, ms) {
+  const end = Date.now() + Math.min(ms, until.msLeft());
+  while (!until.passed && Date.now() < end) await sleep(Math.min(1000, end - Date.now()));
+}
+
 /** Every restart interval, one worker (alternating) gets SIGTERM, exits after its active jobs, and starts again. */
-async function restartWorkers(processes, system, env, stopAt) {
+async function restartWorkers(processes, system, until) {
   for (let round = 0; ; round++) {
-    await sleep(Math.min(SOAK.restartEverySeconds * 1000, Math.max(0, stopAt - Date.now())));
-    if (Date.now() >= stopAt - 5_000) return;
+    await sleepUntil(until, SOAK.restartEverySeconds * 1000);
+    if (until.msLeft() < 5_000) return;
     const name = round % 2 === 0 ? 'worker-1' : 'worker-2';
     const startedAt = performance.now();
     await processes.stop([system.slots[name]]);
     const stoppedMs = Math.round(performance.now() - startedAt);
     system.slots[name] = processes.start(`soak-${name}`, appArguments('worker'), system.systemEnv);
-    await waitForWorkers(system.apiUrls[0], 2);
+    await waitForWorkers(processes, system.apiUrls[0], 2);
     const backMs = Math.round(performance.now() - startedAt);
     system.restarts.push({ name, stoppedMs, backMs });
     progress(`  restarted ${name}: exited in ${stoppedMs} ms, both workers live again after ${backMs} ms`);
@@ -166,18 +207,18 @@ class Traffic {
     this.requests = 0;
   }
 
-  async runUntil(stopAt) {
+  async runUntil(until) {
     const ticker = setInterval(() => progress(`  ${this.requests} requests, ${this.created} bookings`), 30_000);
     try {
-      await Promise.all(Array.from({ length: SOAK.virtualUsers }, (_, i) => this.virtualUser(i, stopAt)));
+      await Promise.all(Array.from({ length: SOAK.virtualUsers }, (_, i) => this.virtualUser(i, until)));
     } finally {
       clearInterval(ticker);
     }
   }
 
-  async virtualUser(index, stopAt) {
+  async virtualUser(index, until) {
     const api = this.apiUrls[index % this.apiUrls.length];
-    while (Date.now() < stopAt) {
+    while (!until.passed) {
       await this.one(api, pickKind());
       await sleep(SOAK.thinkMs);
     }
@@ -274,14 +315,14 @@ class RssLog {
     this.startedAt = Date.now();
   }
 
-  async sampleUntil(stopAt) {
-    while (Date.now() < stopAt) {
+  async sampleUntil(until) {
+    while (!until.passed) {
       const seconds = Math.round((Date.now() - this.startedAt) / 1000);
       for (const [name, entry] of Object.entries(this.slots)) {
         const rssMb = readRssMb(entry.child.pid);
         if (rssMb !== undefined) this.samples.push({ seconds, name, pid: entry.child.pid, rssMb });
       }
-      await sleep(Math.min(SOAK.rssEverySeconds * 1000, Math.max(0, stopAt - Date.now())));
+      await sleepUntil(until, SOAK.rssEverySeconds * 1000);
     }
   }
 
@@ -292,7 +333,9 @@ class RssLog {
    */
   report() {
     const last = Math.max(...this.samples.map((sample) => sample.seconds));
-    const mean = (list) => Math.round(list.reduce((sum, s) => sum + s.rssMb, 0) / Math.max(1, list.length));
+    // null for a minute without samples: a soak shorter than 2 minutes has no growth to tell.
+    const mean = (list) =>
+      list.length === 0 ? null : Math.round(list.reduce((sum, s) => sum + s.rssMb, 0) / list.length);
     return Object.fromEntries(
       Object.keys(this.slots).map((name) => {
         const own = this.samples.filter((sample) => sample.name === name);
@@ -306,7 +349,7 @@ class RssLog {
             firstMinuteMb: mean(own.filter((s) => s.seconds < 60)),
             secondMinuteMb: secondMinute,
             lastMinuteMb: lastMinute,
-            growthAfterWarmUpMb: lastMinute - secondMinute,
+            growthAfterWarmUpMb: secondMinute === null || lastMinute === null ? null : lastMinute - secondMinute,
             peakMb: Math.max(...incarnationPeaksMb),
             incarnationPeaksMb,
             samples: own.map((s) => s.rssMb),
@@ -378,7 +421,7 @@ function render({ runId, config, traffic, restarts, memory, invariants: inv }) {
     const cells = [m.firstMinuteMb, m.secondMinuteMb, m.lastMinuteMb, m.growthAfterWarmUpMb, m.peakMb];
     const widths = [10, 11, 12, 10, 8];
     lines.push(
-      `${name.padEnd(11)} ${cells.map((cell, i) => String(cell).padStart(widths[i])).join(' ')}  ${m.incarnationPeaksMb.join(' ')}`,
+      `${name.padEnd(11)} ${cells.map((cell, i) => String(cell ?? 'n/a').padStart(widths[i])).join(' ')}  ${m.incarnationPeaksMb.join(' ')}`,
     );
   }
   lines.push('(growth: last minute − second minute; the first minute is start-up)');

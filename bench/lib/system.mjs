@@ -140,7 +140,7 @@ export class ProcessGroup {
 
   assertAlive() {
     const dead = this.processes.filter((entry) => entry.exited).map((entry) => entry.name);
-    if (dead.length > 0) throw new Error(`process(es) died: ${dead.join(', ')} (see bench/results/*.log)`);
+    if (dead.length > 0) throw new ProcessDiedError(`process(es) died: ${dead.join(', ')} (see bench/results/*.log)`);
   }
 
   async stop(entries = this.processes) {
@@ -295,14 +295,18 @@ async function stopOne(entry) {
 }
 
 /** Polls `check` until it returns a truthy value, or throws after `timeoutMs`. */
+/** Ends a wait at once: a process it waits for has died, and will not get ready. */
+class ProcessDiedError extends Error {}
+
 export async function waitFor(description, check, timeoutMs = 30_000, everyMs = 200) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const value = await check();
       if (value) return value;
-    } catch {
-      // not ready yet
+    } catch (error) {
+      if (error instanceof ProcessDiedError) throw error;
+      // else not ready yet
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
     await sleep(everyMs);
