@@ -1,11 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 
 import { AppConfig } from '@evently/config';
 
 import { databaseOptions } from './database-options';
 import { ENTITIES } from './entities';
-import { SchemaCheck } from './schema-check';
+import { assertSchemaCurrent } from './schema-check';
 
 @Global()
 @Module({
@@ -16,10 +17,20 @@ import { SchemaCheck } from './schema-check';
         ...databaseOptions({ url: config.databaseUrl, poolSize: config.databasePoolSize }),
         retryAttempts: 0,
       }),
+      // Checked here, before any module's start-up hook: a worker must not take a job on a schema it cannot use.
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        try {
+          await assertSchemaCurrent(dataSource);
+        } catch (error) {
+          await dataSource.destroy();
+          throw error;
+        }
+        return dataSource;
+      },
     }),
     TypeOrmModule.forFeature(ENTITIES),
   ],
-  providers: [SchemaCheck],
   exports: [TypeOrmModule],
 })
 export class DatabaseModule {}
