@@ -6,7 +6,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { BadRequestError, ForbiddenError, UnauthorizedError } from '@evently/common';
+import { BadRequestError, ForbiddenError } from '@evently/common';
 import { QUEUES } from '@evently/queue';
 
 import { replyToError } from '../common/http-exception.filter';
@@ -60,7 +60,8 @@ async function requireStaff(sessions: DashboardSessionService, request: FastifyR
   if (request.method === 'GET' && request.headers.accept?.includes('text/html')) {
     return reply.redirect(`${DASHBOARD_PATH}/login`, 303);
   }
-  return replyToError(new UnauthorizedError('Log in at the dashboard login form first.'), request, reply);
+  // Not through replyToError: its 401 names the api's Token scheme, and the dashboard takes only its session cookie.
+  return reply.status(401).send({ error: 'Log in at the dashboard login form first.', details: null });
 }
 
 /** The query values Bull Board decodes a second time, as queue names. */
