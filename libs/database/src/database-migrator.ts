@@ -172,7 +172,7 @@ async function takeMigrationLock(
  * hours, until the server notices its connection is dead.
  */
 async function lockHolder(lock: ListeningClient): Promise<string> {
-  const { rows } = await lock.query<{ pid: number; name: string; since: Date }>(
+  const { rows } = await lock.query<{ pid: number; name: string | null; since: Date | null }>(
     `SELECT l.pid, a.application_name AS name, a.backend_start AS since
        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
@@ -182,9 +182,11 @@ async function lockHolder(lock: ListeningClient): Promise<string> {
   );
   const [holder] = rows;
   if (!holder) return 'it has just finished';
+  // Another role's session shows no name or start time without pg_read_all_stats.
+  const since = holder.since ? `, connected at ${holder.since.toISOString()}` : '';
   return (
-    `held by ${holder.name || 'a session'}, pid ${holder.pid}, connected at ${holder.since?.toISOString()}; if that ` +
-    `run has stopped, end its session: SELECT pg_terminate_backend(${holder.pid})`
+    `held by ${holder.name || 'a session'}, pid ${holder.pid}${since}; if that run has stopped, end its session: ` +
+    `SELECT pg_terminate_backend(${holder.pid})`
   );
 }
 
