@@ -162,14 +162,25 @@ async function startSystem(processes, env) {
 /** A failure the operator fixes outside the code (a server down, a build error): said in one line, without a stack. */
 class SetupError extends Error {}
 
+const UNREACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+/** A server the bench could not use: down (start it) or refusing it (a password, a missing database: fix the URL). */
+function setupError(server, error, variable) {
+  const codes = [error.code, ...(error.errors ?? []).map((each) => each.code)];
+  const unreached = codes.some((code) => UNREACHED.has(code));
+  return new SetupError(
+    unreached
+      ? `${server} cannot be reached (${messageOf(error)}): start it, or set ${variable}`
+      : `${server} refused the bench (${messageOf(error)}): check ${variable}`,
+  );
+}
+
 async function postgresVersion(databaseUrl) {
   const maintenance = new URL(databaseUrl);
   maintenance.pathname = '/postgres';
   const client = new pg.Client({ connectionString: maintenance.toString() });
   await client.connect().catch((error) => {
-    throw new SetupError(
-      `PostgreSQL cannot be reached at ${maintenance.host} (${messageOf(error)}): start it, or set BENCH_DATABASE_URL`,
-    );
+    throw setupError(`PostgreSQL at ${maintenance.host}`, error, 'BENCH_DATABASE_URL');
   });
   try {
     return (await client.query('SHOW server_version')).rows[0].server_version;
@@ -185,7 +196,7 @@ async function redisVersion(url) {
   redis.on('error', (error) => (cause = error));
   try {
     await redis.connect().catch((error) => {
-      throw new SetupError(`Redis cannot be reached (${messageOf(cause ?? error)}): start it, or set BENCH_REDIS_URL`);
+      throw setupError('Redis', cause ?? error, 'BENCH_REDIS_URL');
     });
     return /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
   } finally {

@@ -333,9 +333,10 @@ class RssLog {
    */
   report() {
     const last = Math.max(...this.samples.map((sample) => sample.seconds));
-    // null for a minute without samples: a soak shorter than 2 minutes has no growth to tell.
     const mean = (list) =>
       list.length === 0 ? null : Math.round(list.reduce((sum, s) => sum + s.rssMb, 0) / list.length);
+    // Only once the last minute starts after the second has ended: a shorter soak has no growth to tell.
+    const growthKnown = last - 60 >= 120;
     return Object.fromEntries(
       Object.keys(this.slots).map((name) => {
         const own = this.samples.filter((sample) => sample.name === name);
@@ -349,7 +350,7 @@ class RssLog {
             firstMinuteMb: mean(own.filter((s) => s.seconds < 60)),
             secondMinuteMb: secondMinute,
             lastMinuteMb: lastMinute,
-            growthAfterWarmUpMb: secondMinute === null || lastMinute === null ? null : lastMinute - secondMinute,
+            growthAfterWarmUpMb: growthKnown ? lastMinute - secondMinute : null,
             peakMb: Math.max(...incarnationPeaksMb),
             incarnationPeaksMb,
             samples: own.map((s) => s.rssMb),

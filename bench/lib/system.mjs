@@ -294,10 +294,10 @@ async function stopOne(entry) {
   clearTimeout(timer);
 }
 
-/** Polls `check` until it returns a truthy value, or throws after `timeoutMs`. */
 /** Ends a wait at once: a process it waits for has died, and will not get ready. */
 class ProcessDiedError extends Error {}
 
+/** Polls `check` until it returns a truthy value, or throws after `timeoutMs` or when `check` finds a process dead. */
 export async function waitFor(description, check, timeoutMs = 30_000, everyMs = 200) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
