@@ -2,6 +2,9 @@
 # TEST_DATABASE_URL and TEST_REDIS_URL name, or else the local ones, which are started here when they do not answer.
 pg_url="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 redis_url="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
+for tool in pg_isready redis-cli; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "ci: $tool checks the test servers (Debian: postgresql-client, redis-tools)"; exit 1; }
+done
 pg_up() { pg_isready -d "$pg_url" -q 2>/dev/null; }
 redis_up() { redis-cli -u "$redis_url" ping 2>/dev/null | grep -q PONG; }
 if [ -z "${TEST_DATABASE_URL:-}" ] && ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1; then

@@ -4,12 +4,12 @@ const { randomBytes } = require('node:crypto');
 
 module.exports = async function globalSetup() {
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const database = new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
+  const database = new URL(process.env.TEST_DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres');
   database.pathname = `/evently_test_${runId}`;
   Object.assign(process.env, {
     NODE_ENV: 'test',
     DATABASE_URL: database.toString(),
-    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+    REDIS_URL: process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379/0',
     REDIS_PREFIX: `evently-test-${runId}`,
     SECRET_KEY: 'test-secret-key-for-the-evently-suite',
     DEBUG: 'true',
