@@ -23,6 +23,12 @@ export interface MigrationReport {
 /** Any fixed number: the session lock only migrations take, so that two of them never run at once. */
 const MIGRATION_LOCK = 7_165_329_001;
 const LOCK_RETRY_MS = 250;
+/**
+ * The granted migration lock in `pg_locks` (aliased `l`), `$1` being {@link MIGRATION_LOCK}: a bigint advisory key is
+ * split over classid and objid, with objsubid 1.
+ */
+const MIGRATION_LOCK_GRANTED = `l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`;
 /** How often a run waiting for the migration lock says it still is. */
 const LOCK_WAIT_REPORT_MS = 30_000;
 /** A lock check that gets no answer within this long counts the lock as lost: its connection is gone unannounced. */
@@ -119,9 +125,7 @@ function announced(
 async function assertLockHeld(lock: ListeningClient, name: string): Promise<void> {
   const check = lock
     .query<{ held: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_locks
-                       WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-                         AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1) AS held`,
+      `SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE ${MIGRATION_LOCK_GRANTED} AND l.pid = pg_backend_pid()) AS held`,
       [MIGRATION_LOCK],
     )
     .then((result) => (result.rows[0].held ? 'held' : 'lost'))
@@ -175,9 +179,8 @@ async function lockHolder(lock: ListeningClient): Promise<string> {
   const { rows } = await lock.query<{ pid: number; name: string | null; since: Date | null }>(
     `SELECT l.pid, a.application_name AS name, a.backend_start AS since
        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`,
+      WHERE ${MIGRATION_LOCK_GRANTED}
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [MIGRATION_LOCK],
   );
   const [holder] = rows;

@@ -35,18 +35,16 @@ export async function seedDemo(app: INestApplicationContext, log: (line: string)
     );
   }
   const dataSource = app.get(DataSource);
-  const ensureUsers = (demoUsers: DemoUser[]) => ensureEach(demoUsers, (user) => ensureUser(app, user));
-
-  const staff = await ensureUsers(STAFF);
+  const staff = await ensureUsers(app, STAFF);
   log(`1/4 staff users demo_admin (superuser) and demo_staff: ${added(staff.created)}`);
-  const attendees = await ensureUsers(ATTENDEES);
+  const attendees = await ensureUsers(app, ATTENDEES);
   log(`2/4 attendees demo_user1..5: ${added(attendees.created)}`);
-  const events = await ensureEvents(dataSource, staff.records[0].id);
+  const events = await ensureEvents(dataSource, staff.ids[0]);
   log(`3/4 ${EVENTS} events: ${added(events.created)}`);
   let booked = 0;
-  for (const [index, attendee] of attendees.records.entries()) {
+  for (const [index, attendeeId] of attendees.ids.entries()) {
     const event = events.records[index % EVENTS];
-    if (await ensureBooking(dataSource, attendee.id, event, 1 + (index % 3))) booked++;
+    if (await ensureBooking(dataSource, attendeeId, event, 1 + (index % 3))) booked++;
   }
   log(`4/4 confirmed bookings: ${added(booked)}`);
 
@@ -62,39 +60,31 @@ export async function seedDemo(app: INestApplicationContext, log: (line: string)
   return `Demo data ready. Log in as demo_admin / ${DEMO_PASSWORD} (or demo_user1..5 with the same password).`;
 }
 
-interface Ensured<T> {
-  records: T[];
-  created: number;
-}
-
-async function ensureEach<T, R>(
-  items: T[],
-  ensure: (item: T) => Promise<{ record: R; created: boolean }>,
-): Promise<Ensured<R>> {
-  const records: R[] = [];
-  let created = 0;
-  for (const item of items) {
-    const result = await ensure(item);
-    records.push(result.record);
-    if (result.created) created++;
-  }
-  return { records, created };
-}
-
 function added(count: number): string {
   return count === 0 ? 'already there' : `added ${count}`;
 }
 
-async function ensureUser(
+/** The ids of the demo users, each created unless its username exists, and how many were. */
+async function ensureUsers(
   app: INestApplicationContext,
-  { username, email, isStaff = false, isSuperuser = false }: DemoUser,
-): Promise<{ record: { id: number }; created: boolean }> {
-  const [existing] = await app.get(DataSource).query(`SELECT id FROM users WHERE username = $1`, [username]);
-  if (existing) return { record: existing, created: false };
-  const user = await app
-    .get(UsersService)
-    .create({ username, email, password: DEMO_PASSWORD }, { isStaff, isSuperuser });
-  return { record: user, created: true };
+  demoUsers: DemoUser[],
+): Promise<{ ids: number[]; created: number }> {
+  const dataSource = app.get(DataSource);
+  const ids: number[] = [];
+  let created = 0;
+  for (const { username, email, isStaff = false, isSuperuser = false } of demoUsers) {
+    const [existing] = await dataSource.query(`SELECT id FROM users WHERE username = $1`, [username]);
+    if (existing) {
+      ids.push(existing.id);
+      continue;
+    }
+    const user = await app
+      .get(UsersService)
+      .create({ username, email, password: DEMO_PASSWORD }, { isStaff, isSuperuser });
+    ids.push(user.id);
+    created++;
+  }
+  return { ids, created };
 }
 
 interface DemoEvent {
@@ -103,7 +93,10 @@ interface DemoEvent {
 }
 
 /** The demo events, numbered 1 to {@link EVENTS}; those missing are added in one statement. */
-async function ensureEvents(dataSource: DataSource, organizerId: number): Promise<Ensured<DemoEvent>> {
+async function ensureEvents(
+  dataSource: DataSource,
+  organizerId: number,
+): Promise<{ records: DemoEvent[]; created: number }> {
   const inserted: unknown[] = await dataSource.query(
     `INSERT INTO events (name, venue, time, capacity, description, price_per_ticket, organizer_id)
      SELECT 'Demo event ' || n, (ARRAY['Convention Center', 'Open Air Stage', 'Jazz Club'])[1 + n % 3],
