@@ -232,6 +232,27 @@ describe('abuse: arbitrary input at every operation', () => {
     60_000 + RUNS_PER_OPERATION * 2_000,
   );
 
+  // A bound on liveness, not a speed target: the answers take milliseconds, where the regular expression that trimmed
+  // text held the api for minutes on the first (quadratic: 5 s at 40,000 spaces).
+  it('answers text fields holding a long inner run of spaces', async () => {
+    const long = `a${' '.repeat(200_000)}a`;
+    const registration = { username: 'someone', email: 'someone@example.com', password: 'a-long-enough-passphrase' };
+    const sent: [string, string, object][] = [
+      ['/api/user/auth/login/', 'username', { username: long, password: TEST_PASSWORD }],
+      ...['username', 'email', 'first_name', 'last_name', 'phone_number', 'address'].map(
+        (field): [string, string, object] => ['/api/user/auth/register/', field, { ...registration, [field]: long }],
+      ),
+    ];
+    for (const [path, field, body] of sent) {
+      const response = await http.post(path).send(body);
+      expect({ field, status: response.status, invalid: Object.keys(response.body.details ?? {}) }).toEqual({
+        field,
+        status: 400,
+        invalid: [field],
+      });
+    }
+  }, 30_000);
+
   it('leaves no state corrupted: inventory exact, nobody promoted, no prototype polluted', async () => {
     // Only this suite's events (its staff caller organizes all of them): other files oversell on purpose.
     const broken = await dataSource.query(
