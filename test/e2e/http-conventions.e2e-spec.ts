@@ -259,7 +259,7 @@ describe('HTTP conventions', () => {
     });
   });
 
-  it('refuses a malformed multipart body, one over 1 MB and one of too many fields, in the error shape', async () => {
+  it('refuses a malformed multipart body, one over 1 MB and a form of too many fields (multipart or urlencoded), in the error shape', async () => {
     const noBoundary = await http
       .post('/api/user/auth/login/')
       .set('content-type', 'multipart/form-data')
@@ -302,6 +302,19 @@ describe('HTTP conventions', () => {
       status: 400,
       body: { error: 'Unable to log in with provided credentials.', details: null },
     });
+    const urlencoded = (count: number) =>
+      http
+        .post('/api/user/auth/login/')
+        .type('form')
+        .send(
+          ['username=nobody', 'password=wrong-password', ...Array.from({ length: count - 2 }, () => 'f=x')].join('&'),
+        );
+    const tooManyEncoded = await urlencoded(MAX_FORM_FIELDS + 1);
+    expect({ status: tooManyEncoded.status, body: tooManyEncoded.body }).toEqual({
+      status: 413,
+      body: { error: 'Too many fields.', details: `The limit is ${MAX_FORM_FIELDS}.` },
+    });
+    expect((await urlencoded(MAX_FORM_FIELDS)).status).toBe(400);
   });
 
   it('reads every multipart part without a file name as text, whatever type it names', async () => {

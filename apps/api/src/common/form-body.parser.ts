@@ -15,9 +15,11 @@ const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
  * `application/x-www-form-urlencoded`, read as DRF's `QueryDict` reads it: a field sent twice counts by its last value.
  */
 export const urlencodedBodyParser: FastifyBodyParser<Buffer> = (_request, body, done) => {
+  const text = body.toString();
+  if (moreFieldsThanAllowed(text)) return done(tooManyFields());
   const fields: Record<string, string> = {};
   let refusal: Error | undefined;
-  for (const [name, last] of lastValues(parse(body.toString(), '&', '=', { maxKeys: 0 }))) {
+  for (const [name, last] of lastValues(parse(text, '&', '=', { maxKeys: 0 }))) {
     refusal ??= fieldRefusal(name, last);
     fields[name] = last;
   }
@@ -55,13 +57,25 @@ export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, do
     fields[name] = value;
   });
   form.on('filesLimit', () => (refusal ??= new BadRequestError('File uploads are not accepted.')));
-  form.on('partsLimit', () => {
-    refusal ??= new PayloadTooLargeError('Too many fields.', `The limit is ${MAX_FORM_FIELDS}.`);
-  });
+  form.on('partsLimit', () => (refusal ??= tooManyFields()));
   form.on('error', () => finish(new BadRequestError('Malformed multipart body.')));
   form.on('finish', () => finish(refusal));
   form.end(body);
 };
+
+/** Counts the `&`-separated pairs a urlencoded body holds, as multipart counts its parts, and stops past the limit. */
+function moreFieldsThanAllowed(text: string): boolean {
+  let fields = 0;
+  for (let start = 0; start <= text.length && fields <= MAX_FORM_FIELDS;) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    if (end > start) fields++;
+    start = end + 1;
+  }
+  return fields > MAX_FORM_FIELDS;
+}
+
+const tooManyFields = () => new PayloadTooLargeError('Too many fields.', `The limit is ${MAX_FORM_FIELDS}.`);
 
 /** A part may name its charset, and UTF-16 can decode to half a surrogate pair, which no validator expects. */
 function fieldRefusal(name: string, value: string): Error | undefined {
