@@ -80,6 +80,9 @@ describe('Swagger UI in Chromium', () => {
     await tokenScheme.locator('button.authorize').click();
     await tokenScheme.locator('button.btn-done').click();
     await page.locator('.scheme-container button.authorize.locked').waitFor();
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }))).not.toContain(
+      session.token,
+    );
 
     const me = page.locator('.opblock-get', { has: page.locator('[data-path="/api/user/auth/me"]') });
     await me.locator('.opblock-summary').click();

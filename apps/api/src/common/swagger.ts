@@ -56,10 +56,8 @@ export function setupSwagger(app: INestApplication): void {
     keepUnionParametersOneOf(operation);
   }
   if (!JSON.stringify(document).includes('"#/components/schemas/Object"')) delete document.components?.schemas?.Object;
-  SwaggerModule.setup('api/docs', app, document, {
-    jsonDocumentUrl: 'api/docs-json',
-    swaggerOptions: { persistAuthorization: true },
-  });
+  // The page keeps no token in the browser's storage: api tokens last until logout, and the dashboard shares the origin.
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 }
 
 function operationsOf(document: OpenAPIObject): { method: Method; operation: OperationObject }[] {
@@ -92,7 +90,7 @@ function documentWhatEveryRouteDoes(operation: OperationObject, method: Method):
   if (method !== 'get') {
     if (!operation.requestBody) responses[400] ??= errorResponse('A body sent anyway that is not valid JSON');
     responses[413] ??= errorResponse(
-      `Body larger than ${BODY_LIMIT_TEXT}, or a multipart body of more than ${MAX_FORM_FIELDS} fields ("Too many fields.")`,
+      `Body larger than ${BODY_LIMIT_TEXT}, or a form body (multipart or urlencoded) of more than ${MAX_FORM_FIELDS} fields ("Too many fields.")`,
     );
     responses[415] ??= errorResponse(`A non-empty body of any other type: "${UNSUPPORTED_MEDIA_TYPE}"`);
   }
