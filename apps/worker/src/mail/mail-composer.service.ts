@@ -21,9 +21,13 @@ type BookingRow = RecipientRow & {
   ticket_count: number;
   total_amount: string;
 };
-type NoticeRow = RecipientRow & { notice_id: string; message: string };
+type NoticeRow = RecipientRow & { notice_id: string; event_id: string; message: string };
 
 const RECIPIENT_COLUMNS = `u.id AS user_id, u.email, u.username, u.first_name, e.name AS event_name, e.venue, e.time`;
+
+/** Whether user `u` is still to hear about event `e`: the event stands and they hold a confirmed booking of it. */
+const STILL_TOLD_OF_EVENT = `e.deleted_at IS NULL
+  AND EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = e.id AND b.user_id = u.id AND b.status = 'confirmed')`;
 
 /**
  * Turns a mail job's payload into the email to send, read fresh from the database. Returns null when what
@@ -65,17 +69,25 @@ export class MailComposer {
    */
   async eventNotice(noticeId: string, userId: number): Promise<Mail<'event-notice'> | null> {
     const [row]: NoticeRow[] = await this.dataSource.query(
-      `SELECT ${RECIPIENT_COLUMNS}, n.id AS notice_id, n.message
+      `SELECT ${RECIPIENT_COLUMNS}, n.id AS notice_id, n.event_id, n.message
          FROM event_notices n JOIN events e ON e.id = n.event_id JOIN users u ON u.id = $2
-        WHERE n.id = $1 AND e.deleted_at IS NULL
-          AND EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = e.id AND b.user_id = u.id AND b.status = 'confirmed')`,
+        WHERE n.id = $1 AND ${STILL_TOLD_OF_EVENT}`,
       [noticeId, userId],
     );
     if (!row) return null;
-    return mailFor('event-notice', `event-notice:${noticeId}:${userId}`, row, {
+    const mail = mailFor('event-notice', `event-notice:${noticeId}:${userId}`, row, {
       message: row.message,
       messageLines: row.message.split(/\r\n|\r|\n/),
     });
+    // Checked again in its turn: a cancellation sent while this one waited for it has told the holder otherwise.
+    const stillSo = async (transaction: Pick<EntityManager, 'query'>) =>
+      (
+        await transaction.query(
+          `SELECT 1 FROM events e JOIN users u ON u.id = $2 WHERE e.id = $1 AND ${STILL_TOLD_OF_EVENT}`,
+          [row.event_id, userId],
+        )
+      ).length > 0;
+    return { ...mail, sequenceKey: holderSequence(row.event_id, userId), stillSo };
   }
 
   async eventCancelled(eventId: string, userId: number): Promise<Mail<'event-cancelled'> | null> {
