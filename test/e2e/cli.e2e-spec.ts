@@ -332,7 +332,7 @@ describe('npm run cli', () => {
     }
   });
 
-  it('seed-demo prints a progress line per step, is idempotent, and a running api lists its events at once', async () => {
+  it('seed-demo prints a progress line per step, is idempotent, and a running api lists its events, its Redis away or not', async () => {
     const app = await createTestApp();
     try {
       // The same Host every time, and read twice: the list is then cached and replayed, as a browser's would be.
@@ -343,14 +343,14 @@ describe('npm run cli', () => {
             .query({ search: 'Demo event' })
             .set('Host', 'localhost')
             .expect(200)
-        ).body.count;
-      expect(await demoEvents()).toBe(0);
-      expect(await demoEvents()).toBe(0);
+        ).body;
+      expect((await demoEvents()).count).toBe(0);
+      expect((await demoEvents()).count).toBe(0);
 
       const first = await cli('seed-demo');
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(/1\/4[\s\S]*2\/4[\s\S]*3\/4[\s\S]*4\/4/);
-      expect(await demoEvents()).toBe(6);
+      expect((await demoEvents()).count).toBe(6);
       // Its confirmed bookings hold their seats, as those the worker confirms do: 1 + 2 + 3 + 1 + 2 tickets.
       const dataSource = dataSourceOf(app);
       const demo: { id: string }[] = await dataSource.query(`SELECT id FROM events WHERE name LIKE 'Demo event %'`);
@@ -372,19 +372,22 @@ describe('npm run cli', () => {
       expect(second.stdout).toContain('Demo data is already there; nothing to do.');
 
       // A run stopped after its users (Ctrl-C while hashing, say): the next adds what is missing, not "already there".
+      // Past the cache, as such a stop would leave it: the api's list still holds the deleted events.
       await dataSource.query(`DELETE FROM bookings WHERE event_id = ANY ($1)`, [demo.map(({ id }) => id)]);
       await dataSource.query(`DELETE FROM events WHERE id = ANY ($1)`, [demo.map(({ id }) => id)]);
-      const finishing = await cli('seed-demo');
+      // Its Redis away: the cache bump is recorded with the rows, and the running api pays it.
+      const finishing = await cliWith({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }, 'seed-demo');
       expect({ code: finishing.code, stdout: finishing.stdout }).toEqual({
         code: 0,
         stdout: expect.stringMatching(
           /2\/4 attendees demo_user1\.\.5: already there\n3\/4 6 events: added 6\n4\/4 confirmed bookings: added 5\n/,
         ),
       });
-      expect(await demoEvents()).toBe(6);
       const demoAgain: { id: string }[] = await dataSource.query(
         `SELECT id FROM events WHERE name LIKE 'Demo event %'`,
       );
+      const idsOf = (events: { id: string }[]) => JSON.stringify(events.map(({ id }) => id).sort());
+      await eventually(async () => idsOf((await demoEvents()).results) === idsOf(demoAgain) || undefined);
       const booked = await Promise.all(demoAgain.map(({ id }) => inventoryOf(dataSource, id)));
       expect(booked.reduce((sum, row) => sum + row.confirmed_tickets, 0)).toBe(9);
     } finally {

@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 
-import { cacheKeys, RedisService, ResponseCache, SecondRequestAdmission, VersionWatch } from '@evently/cache';
+import {
+  cacheKeys,
+  eventVersionKeys,
+  RedisService,
+  ResponseCache,
+  SecondRequestAdmission,
+  VersionWatch,
+} from '@evently/cache';
 import { eventually } from '@evently/testing';
 
 import { createTestApp } from '../support/test-app';
@@ -141,7 +148,7 @@ describe("response cache: entries kept in the process's memory", () => {
     const version = eventVersion();
     const key = `test:${version}`;
     const kept = await keptInMemory(version, key);
-    await cache.invalidateEvents([version.slice('version:event:'.length)]);
+    await cache.bump(eventVersionKeys([version.slice('version:event:'.length)]));
     const after = await cache.json(version, key, TTL_MS, load);
     expect(after).not.toBe(kept);
     expect(after).not.toContain('sneaked');

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-import { cacheKeys, eventVersionKeys } from './cache-keys';
+import { cacheKeys } from './cache-keys';
 import { NearCache } from './near-cache';
 import { RedisService, withTimeout } from './redis.service';
 import { SecondRequestAdmission } from './second-request-admission';
@@ -132,15 +132,6 @@ export class ResponseCache {
   /** {@link json}, parsed: for answers that are reshaped after the cache. */
   async read<T>(versionKey: string, key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
     return JSON.parse(await this.json(versionKey, key, ttlMs, load)) as T;
-  }
-
-  /**
-   * Bumps the events' versions now, so no reader sees their old entries again. Writers go through
-   * {@link CacheInvalidation}, which also records the bump in their transaction; this is for what writes outside
-   * them (the demo seed, tests).
-   */
-  async invalidateEvents(eventIds: string[]): Promise<boolean> {
-    return this.bump(eventVersionKeys(eventIds));
   }
 
   /**
