@@ -9,7 +9,7 @@ import { QUEUES } from '@evently/queue';
  * Mail jobs start at most `MAIL_RATE_PER_SECOND` a second for all workers together (BullMQ's queue-wide limit,
  * kept in Redis): an on-sale's confirmations stay within an SMTP provider's quota and leave the CPU to the
  * bookings still being settled. Each worker writes it as it starts and whenever its Redis connection comes
- * back (a Redis restarted empty has lost it), so the last worker started decides. Not awaited: a worker
+ * back (a Redis restarted empty has lost it), so the last worker to start or reconnect decides. Not awaited: a worker
  * started before Redis still starts.
  */
 @Injectable()
