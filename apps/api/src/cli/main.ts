@@ -1,14 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
-import { NestFactory } from '@nestjs/core';
-
-import { describeFailure, onStopSignals, QUIT_AT_ONCE_HINT } from '@evently/common';
-import { AppConfig, ConfigModule } from '@evently/config';
-import { databaseFailureHint, migrateDatabase } from '@evently/database';
-
-import { CliModule } from './cli.module';
-import { createSuperuser } from './create-superuser.command';
-import { seedDemo } from './seed-demo.command';
+import type { CommandOptions } from './commands';
 
 const USAGE = `usage: npm run cli -- <command> [options]
   (in the api image, without npm's scripts: node dist/apps/api/apps/api/src/cli/main.js <command> [options])
@@ -22,12 +14,12 @@ commands:
 
 --help (or -h) after any command prints this and does nothing else.`;
 
-type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
-const HELP: CommandOptions = { help: { type: 'boolean', short: 'h' } };
+const HELP: OptionsConfig = { help: { type: 'boolean', short: 'h' } };
 
 /** Each command's options; anything else on its command line is refused before it touches the database. */
-const COMMAND_OPTIONS: Record<string, CommandOptions> = {
+const COMMAND_OPTIONS: Record<string, OptionsConfig> = {
   migrate: {},
   createsuperuser: {
     username: { type: 'string' },
@@ -40,11 +32,6 @@ const COMMAND_OPTIONS: Record<string, CommandOptions> = {
 
 class UsageError extends Error {}
 
-const log = (line: string) => console.log(line);
-
-/** Failures reach run()'s caller as one line, instead of Nest logging their stacks and exiting by itself. */
-const QUIET = { logger: false as const, abortOnError: false };
-
 async function run(argv: string[]): Promise<string> {
   const [command, ...rest] = argv;
   if (command === undefined) throw new UsageError(USAGE);
@@ -55,39 +42,15 @@ async function run(argv: string[]): Promise<string> {
   if (options.password !== undefined && options['password-stdin']) {
     throw new UsageError(`give the password with --password or --password-stdin, not both\n\n${USAGE}`);
   }
-  if (command === 'migrate') {
-    const context = await NestFactory.createApplicationContext(ConfigModule, QUIET);
-    await migrateDatabase(context.get(AppConfig).databaseUrl, log, interruption());
-    await context.close();
-    return 'Migrations complete.';
-  }
-  const app = await NestFactory.createApplicationContext(CliModule, QUIET);
-  try {
-    return command === 'createsuperuser' ? await createSuperuser(app, options) : await seedDemo(app, log);
-  } finally {
-    await app.close();
-  }
+  // Loaded only now: Nest, TypeORM and the libraries take a second to load, which usage and --help need not wait for.
+  const { runCommand } = await import('./commands.js');
+  return runCommand(command, options);
 }
 
-/**
- * Aborted by the first Ctrl-C or SIGTERM, which then stop the migration in progress on the server as well; another
- * one, two seconds later or more, ends the process at once.
- */
-function interruption(): AbortSignal {
-  const interrupted = new AbortController();
-  onStopSignals(() => {
-    console.error(`stopping the migration in progress… ${QUIT_AT_ONCE_HINT}`);
-    interrupted.abort();
-  });
-  return interrupted.signal;
-}
-
-function optionsOf(command: string, args: string[]): Record<string, string | boolean | undefined> {
+function optionsOf(command: string, args: string[]): CommandOptions {
   try {
-    return parseArgs({ args, options: { ...COMMAND_OPTIONS[command], ...HELP }, strict: true }).values as Record<
-      string,
-      string | boolean | undefined
-    >;
+    return parseArgs({ args, options: { ...COMMAND_OPTIONS[command], ...HELP }, strict: true })
+      .values as CommandOptions;
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
   }
@@ -104,8 +67,7 @@ run(argv).then(
     // Ctrl-C at a prompt, or during migrate.
     if ((error as Error).name === 'AbortError')
       return exit(130, argv[0] === 'migrate' ? MIGRATE_CANCELLED : 'cancelled');
-    const hint = databaseFailureHint(error, { migrating: argv[0] === 'migrate' });
-    exit(1, `error: ${describeFailure(error)}${hint}`);
+    return import('./commands.js').then(({ failureLine }) => exit(1, failureLine(error, argv[0])));
   },
 );
 
