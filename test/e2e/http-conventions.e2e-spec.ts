@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createEvent, loginAs, TEST_PASSWORD, uniqueName } from '@evently/testing';
 import { TokensService } from '@evently/users';
 
-import { MAX_FORM_FIELDS } from '../../apps/api/src/common/body-limits';
+import { MAX_FORM_FIELDS, MAX_JSON_VALUES } from '../../apps/api/src/common/body-limits';
 
 import { insertBookings } from '../support/booking-rows';
 import { expectErrorShape } from '../support/error-shape';
@@ -489,12 +489,28 @@ describe('HTTP conventions', () => {
       expect(shallow.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
     });
 
-    it('counts nesting, not brackets: exactly 32 levels, and any number of objects side by side, are taken', async () => {
+    it('counts nesting, not brackets: exactly 32 levels, and objects side by side, are taken', async () => {
       // The body's own braces are its first level.
       const atTheLimit = await login(nested(31));
       expect(atTheLimit.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
       const siblings = await login(`[${Array(100).fill('{"a":[1]}').join(',')}]`);
       expect(siblings.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
+    });
+
+    it(`refuses a body of more than ${MAX_JSON_VALUES} object members and array items in all with 413`, async () => {
+      // Three members of the body's own, and `extra`'s: class-transformer's copy costs the square of an object's keys.
+      const keys = (count: number) => `{${Array.from({ length: count }, (_, key) => `"k${key}":0`).join(',')}}`;
+      const tooMany = await login(keys(MAX_JSON_VALUES - 2));
+      expect({ status: tooMany.status, body: tooMany.body }).toEqual({
+        status: 413,
+        body: {
+          error: 'Too many fields.',
+          details: `The limit is ${MAX_JSON_VALUES} object members and array items in all.`,
+        },
+      });
+      expect((await login(`[${Array(MAX_JSON_VALUES).fill(0).join(',')}]`)).status).toBe(413);
+      const atTheLimit = await login(keys(MAX_JSON_VALUES - 3));
+      expect(atTheLimit.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
     });
 
     it.each([['localhost:abc'], ['localhost:99999'], ['local host'], ['localhost:'], ['[::1'], ['localhost:80:80']])(

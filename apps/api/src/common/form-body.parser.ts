@@ -3,9 +3,9 @@ import { parse } from 'node:querystring';
 import { Busboy, BusboyHeaders } from '@fastify/busboy';
 import type { FastifyBodyParser } from 'fastify';
 
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '@evently/common';
+import { BadRequestError, UnsupportedMediaTypeError } from '@evently/common';
 
-import { MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
+import { MAX_FORM_FIELDS, tooManyFields, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
 import { isWellFormedText, notValidUnicode } from './json-body.parser';
 import { lastValues } from './query-string.parser';
 
@@ -16,7 +16,7 @@ const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
  */
 export const urlencodedBodyParser: FastifyBodyParser<Buffer> = (_request, body, done) => {
   const text = body.toString();
-  if (moreFieldsThanAllowed(text)) return done(tooManyFields());
+  if (moreFieldsThanAllowed(text)) return done(tooManyFields(`${MAX_FORM_FIELDS}`));
   const fields: Record<string, string> = {};
   let refusal: Error | undefined;
   for (const [name, last] of lastValues(parse(text, '&', '=', { maxKeys: 0 }))) {
@@ -57,7 +57,7 @@ export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, do
     fields[name] = value;
   });
   form.on('filesLimit', () => (refusal ??= new BadRequestError('File uploads are not accepted.')));
-  form.on('partsLimit', () => (refusal ??= tooManyFields()));
+  form.on('partsLimit', () => (refusal ??= tooManyFields(`${MAX_FORM_FIELDS}`)));
   form.on('error', () => finish(new BadRequestError('Malformed multipart body.')));
   form.on('finish', () => finish(refusal));
   form.end(body);
@@ -74,8 +74,6 @@ function moreFieldsThanAllowed(text: string): boolean {
   }
   return fields > MAX_FORM_FIELDS;
 }
-
-const tooManyFields = () => new PayloadTooLargeError('Too many fields.', `The limit is ${MAX_FORM_FIELDS}.`);
 
 /** A part may name its charset, and UTF-16 can decode to half a surrogate pair, which no validator expects. */
 function fieldRefusal(name: string, value: string): Error | undefined {

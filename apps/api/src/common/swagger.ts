@@ -9,7 +9,7 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 
-import { BODY_LIMIT_TEXT, MAX_FORM_FIELDS, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
+import { BODY_LIMIT_TEXT, MAX_FORM_FIELDS, MAX_JSON_VALUES, UNSUPPORTED_MEDIA_TYPE } from './body-limits';
 import { HEADER_LIMIT_TEXT } from './client-error';
 import { ErrorBody } from './error-body';
 
@@ -90,7 +90,7 @@ function documentWhatEveryRouteDoes(operation: OperationObject, method: Method):
   if (method !== 'get') {
     if (!operation.requestBody) responses[400] ??= errorResponse('A body sent anyway that is not valid JSON');
     responses[413] ??= errorResponse(
-      `Body larger than ${BODY_LIMIT_TEXT}, or a form body (multipart or urlencoded) of more than ${MAX_FORM_FIELDS} fields ("Too many fields.")`,
+      `Body larger than ${BODY_LIMIT_TEXT}; a form body (multipart or urlencoded) of more than ${MAX_FORM_FIELDS} fields, or a JSON body of more than ${MAX_JSON_VALUES} object members and array items ("Too many fields.")`,
     );
     responses[415] ??= errorResponse(`A non-empty body of any other type: "${UNSUPPORTED_MEDIA_TYPE}"`);
   }
