@@ -314,7 +314,10 @@ describe('HTTP conventions', () => {
       status: 413,
       body: { error: 'Too many fields.', details: `The limit is ${MAX_FORM_FIELDS}.` },
     });
-    expect((await urlencoded(MAX_FORM_FIELDS)).status).toBe(400);
+    expect((await urlencoded(MAX_FORM_FIELDS)).body).toEqual({
+      error: 'Unable to log in with provided credentials.',
+      details: null,
+    });
   });
 
   it('reads every multipart part without a file name as text, whatever type it names', async () => {
@@ -508,9 +511,19 @@ describe('HTTP conventions', () => {
           details: `The limit is ${MAX_JSON_VALUES} object members and array items in all.`,
         },
       });
-      expect((await login(`[${Array(MAX_JSON_VALUES).fill(0).join(',')}]`)).status).toBe(413);
-      const atTheLimit = await login(keys(MAX_JSON_VALUES - 3));
-      expect(atTheLimit.body).toEqual({ error: 'Unable to log in with provided credentials.', details: null });
+      const items = (count: number) => `[${Array(count).fill(0).join(',')}]`;
+      expect((await login(items(MAX_JSON_VALUES - 2))).status).toBe(413);
+      const refused = { error: 'Unable to log in with provided credentials.', details: null };
+      expect((await login(keys(MAX_JSON_VALUES - 3))).body).toEqual(refused);
+      expect((await login(items(MAX_JSON_VALUES - 3))).body).toEqual(refused);
+      // What is inside strings is no value, however many commas, brackets and escaped quotes: one member.
+      expect((await login(JSON.stringify(`[{,\\"}],${','.repeat(2 * MAX_JSON_VALUES)}`))).body).toEqual(refused);
+      // Malformed is a 400 before it is too many.
+      const malformed = await login(`[${','.repeat(2 * MAX_JSON_VALUES)}]`);
+      expect({ status: malformed.status, error: malformed.body.error }).toEqual({
+        status: 400,
+        error: 'Malformed JSON in request body.',
+      });
     });
 
     it.each([['localhost:abc'], ['localhost:99999'], ['local host'], ['localhost:'], ['[::1'], ['localhost:80:80']])(

@@ -13,7 +13,11 @@ export const MAX_FORM_FIELDS = 32;
  */
 export const MAX_JSON_VALUES = 1000;
 
-export const tooManyFields = (limit: string) => new PayloadTooLargeError('Too many fields.', `The limit is ${limit}.`);
+/** Nesting a JSON body may have: no request needs more, and class-transformer recurses once per level. */
+export const MAX_JSON_DEPTH = 32;
+
+export const tooManyFields = (limit: string | number) =>
+  new PayloadTooLargeError('Too many fields.', `The limit is ${limit}.`);
 
 export const UNSUPPORTED_MEDIA_TYPE =
   'Unsupported media type; send application/json, application/x-www-form-urlencoded or multipart/form-data.';

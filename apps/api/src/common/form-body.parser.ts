@@ -16,7 +16,7 @@ const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
  */
 export const urlencodedBodyParser: FastifyBodyParser<Buffer> = (_request, body, done) => {
   const text = body.toString();
-  if (moreFieldsThanAllowed(text)) return done(tooManyFields(`${MAX_FORM_FIELDS}`));
+  if (moreFieldsThanAllowed(text)) return done(tooManyFields(MAX_FORM_FIELDS));
   const fields: Record<string, string> = {};
   let refusal: Error | undefined;
   for (const [name, last] of lastValues(parse(text, '&', '=', { maxKeys: 0 }))) {
@@ -57,13 +57,16 @@ export const multipartBodyParser: FastifyBodyParser<Buffer> = (request, body, do
     fields[name] = value;
   });
   form.on('filesLimit', () => (refusal ??= new BadRequestError('File uploads are not accepted.')));
-  form.on('partsLimit', () => (refusal ??= tooManyFields(`${MAX_FORM_FIELDS}`)));
+  form.on('partsLimit', () => (refusal ??= tooManyFields(MAX_FORM_FIELDS)));
   form.on('error', () => finish(new BadRequestError('Malformed multipart body.')));
   form.on('finish', () => finish(refusal));
   form.end(body);
 };
 
-/** Counts the `&`-separated pairs a urlencoded body holds, as multipart counts its parts, and stops past the limit. */
+/**
+ * Counts the `&`-separated pairs a urlencoded body holds, as multipart counts its parts, and stops past the limit.
+ * Empty pairs (`a=1&&b=2`, a trailing `&`) are not counted: the parser skips them.
+ */
 function moreFieldsThanAllowed(text: string): boolean {
   let fields = 0;
   for (let start = 0; start <= text.length && fields <= MAX_FORM_FIELDS;) {

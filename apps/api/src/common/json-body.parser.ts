@@ -4,17 +4,15 @@ import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 
 import { BadRequestError } from '@evently/common';
 
-import { MAX_JSON_VALUES, tooManyFields } from './body-limits';
-
-export const MAX_JSON_DEPTH = 32;
+import { MAX_JSON_DEPTH, MAX_JSON_VALUES, tooManyFields } from './body-limits';
 
 /**
  * The api's `application/json` parser: Fastify's own (which refuses `__proto__` and `constructor.prototype`
  * keys), plus these rules. An empty body is no body, as clients send `Content-Type: application/json` on a
  * bodiless DELETE or logout (one of only whitespace is malformed, as DRF reads it). A body nested deeper than
  * 32 levels is refused before it is parsed: no request needs it, and class-transformer recurses once per level,
- * so 10,000 levels would overflow the stack; so is one of more than {@link MAX_JSON_VALUES} values. And the body
- * must be text in its charset, and its strings well-formed Unicode.
+ * so 10,000 levels would overflow the stack; one of more than {@link MAX_JSON_VALUES} values once it parses. And the
+ * body must be text in its charset, and its strings well-formed Unicode.
  */
 export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -22,13 +20,17 @@ export function jsonBodyParser(fastify: FastifyInstance): FastifyBodyParser<Buff
     const text = decodeBody(body, request.headers['content-type']);
     if (text instanceof Error) return done(text);
     if (text === '') return done(null, undefined);
-    const refusal = shapeRefusal(text);
-    if (refusal) return done(refusal);
+    const shape = shapeOf(text);
+    if (shape.tooDeep) {
+      return done(new BadRequestError('Request body is nested too deeply.', `The limit is ${MAX_JSON_DEPTH} levels.`));
+    }
     parseJson(request, text, (error, value) => {
-      if (!error && !isWellFormed(value)) {
-        return done(notValidUnicode());
+      if (error) return done(error);
+      // Only once parsed: a malformed body is a 400 however many commas it holds.
+      if (shape.values > MAX_JSON_VALUES) {
+        return done(tooManyFields(`${MAX_JSON_VALUES} object members and array items in all`));
       }
-      done(error, value);
+      done(isWellFormed(value) ? null : notValidUnicode(), value);
     });
   };
 }
@@ -87,11 +89,10 @@ export function isWellFormedText(text: string): boolean {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * Scans the text outside strings, so it needs no parse, and stops at the first level too deep or value too many. It
- * counts a value for each comma and each non-empty container's first: a parsed object of 131,000 keys took 140 ms only
- * to list its values.
+ * Scans the text outside strings, so it needs no parse, and stops at the first level too deep. It counts a value for
+ * each comma and each non-empty container's first: a parsed object of 131,000 keys took 140 ms only to list them.
  */
-function shapeRefusal(json: string): Error | undefined {
+function shapeOf(json: string): { tooDeep: boolean; values: number } {
   let depth = 0;
   let values = 0;
   let inString = false;
@@ -106,13 +107,10 @@ function shapeRefusal(json: string): Error | undefined {
     if (char === ' ' || char === '\n' || char === '\r' || char === '\t') continue;
     if (justOpened && char !== '}' && char !== ']') values++;
     justOpened = char === '{' || char === '[';
-    if (justOpened && ++depth > MAX_JSON_DEPTH) {
-      return new BadRequestError('Request body is nested too deeply.', `The limit is ${MAX_JSON_DEPTH} levels.`);
-    }
+    if (justOpened && ++depth > MAX_JSON_DEPTH) return { tooDeep: true, values };
     if (char === '}' || char === ']') depth--;
     else if (char === ',') values++;
     else if (char === '"') inString = true;
-    if (values > MAX_JSON_VALUES) return tooManyFields(`${MAX_JSON_VALUES} object members and array items in all`);
   }
-  return undefined;
+  return { tooDeep: false, values };
 }
