@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import { EventFacts, Mail } from '@evently/mail';
 
@@ -46,10 +46,7 @@ export class MailComposer {
       tickets: row.ticket_count,
       totalAmount: row.total_amount,
     });
-    // Checked again in its turn: a cancellation sent while this one waited for it has told the holder otherwise.
-    const stillSo = async (transaction: Pick<EntityManager, 'query'>) =>
-      (await transaction.query(`SELECT 1 FROM bookings WHERE id = $1 AND status = 'confirmed'`, [bookingId])).length >
-      0;
+    const stillSo = recheck(`SELECT 1 FROM bookings WHERE id = $1 AND status = 'confirmed'`, [bookingId]);
     return { ...mail, sequenceKey: holderSequence(row.event_id, row.user_id), stillSo };
   }
 
@@ -79,14 +76,10 @@ export class MailComposer {
       message: row.message,
       messageLines: row.message.split(/\r\n|\r|\n/),
     });
-    // Checked again in its turn: a cancellation sent while this one waited for it has told the holder otherwise.
-    const stillSo = async (transaction: Pick<EntityManager, 'query'>) =>
-      (
-        await transaction.query(
-          `SELECT 1 FROM events e JOIN users u ON u.id = $2 WHERE e.id = $1 AND ${STILL_TOLD_OF_EVENT}`,
-          [row.event_id, userId],
-        )
-      ).length > 0;
+    const stillSo = recheck(
+      `SELECT 1 FROM events e JOIN users u ON u.id = $2 WHERE e.id = $1 AND ${STILL_TOLD_OF_EVENT}`,
+      [row.event_id, userId],
+    );
     return { ...mail, sequenceKey: holderSequence(row.event_id, userId), stillSo };
   }
 
@@ -109,6 +102,14 @@ export class MailComposer {
     );
     return row;
   }
+}
+
+/**
+ * A mail's condition, checked again in its turn (see {@link Mail.stillSo}): a cancellation sent while it waited for
+ * that turn has told the holder otherwise. True while the query finds a row.
+ */
+function recheck(sql: string, params: unknown[]): NonNullable<Mail['stillSo']> {
+  return async (transaction) => (await transaction.query(sql, params)).length > 0;
 }
 
 /** One holder's mails about one event go out in turn (see {@link Mail.sequenceKey}). */
