@@ -1,6 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 
-import type { CommandOptions } from './commands';
+import type { CommandOptions } from './run-command.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
   (in the api image, without npm's scripts: node dist/apps/api/apps/api/src/cli/main.js <command> [options])
@@ -43,7 +43,7 @@ async function run(argv: string[]): Promise<string> {
     throw new UsageError(`give the password with --password or --password-stdin, not both\n\n${USAGE}`);
   }
   // Loaded only now: Nest, TypeORM and the libraries take a second to load, which usage and --help need not wait for.
-  const { runCommand } = await import('./commands.js');
+  const { runCommand } = await import('./run-command.js');
   return runCommand(command, options);
 }
 
@@ -67,7 +67,10 @@ run(argv).then(
     // Ctrl-C at a prompt, or during migrate.
     if ((error as Error).name === 'AbortError')
       return exit(130, argv[0] === 'migrate' ? MIGRATE_CANCELLED : 'cancelled');
-    return import('./commands.js').then(({ failureLine }) => exit(1, failureLine(error, argv[0])));
+    return import('./run-command.js').then(
+      ({ failureLine }) => exit(1, failureLine(error, argv[0])),
+      () => exit(1, `error: ${(error as Error).message}`),
+    );
   },
 );
 
