@@ -12,6 +12,10 @@ describe("pythonStrip: Python's str.strip(), as DRF trims what a client sends", 
     ['strips wide and no-break spaces', '\u3000\u00a0Jazz\u2029', 'Jazz'],
     ['keeps a byte-order mark', '\ufeffJazz\ufeff', '\ufeffJazz\ufeff'],
     ['keeps spaces inside', 'Jazz  \x85 night', 'Jazz  \x85 night'],
+    ['keeps a long inner run whole', `\u3000a${' '.repeat(10_000)}b `, `a${' '.repeat(10_000)}b`],
+    ['leaves nothing of spaces alone', ' \t\u3000 ', ''],
+    ['leaves an empty text empty', '', ''],
+    ['keeps surrogate pairs at the edges', ' \u{1F3B7}Jazz\u{1F3BA} ', '\u{1F3B7}Jazz\u{1F3BA}'],
   ])('%s, as Python', (_case, text, stripped) => {
     expect(pythonStrip(text)).toBe(stripped);
   });
