@@ -8,7 +8,8 @@ interface Closable {
 /**
  * Closes every processor's BullMQ worker together. Nest destroys modules one after another, so a processor that
  * closed on its own module's turn (mail's comes first) kept the others taking new jobs for as long as its active ones
- * took to finish (a slow SMTP server: up to 30 s), which a deploy's grace period then cut short with SIGKILL.
+ * took to finish (a mail waiting its turn behind another, then a slow SMTP server: up to 80 s), which a deploy's
+ * grace period then cut short with SIGKILL.
  */
 @Injectable()
 export class ProcessorsClosing {
