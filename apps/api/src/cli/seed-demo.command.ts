@@ -49,16 +49,13 @@ export async function seedDemo(app: INestApplicationContext, log: (line: string)
       if (await ensureBooking(manager, attendeeId, event, 1 + (index % 3))) booked++;
     }
     const changed = events.created + booked > 0;
-    return {
-      events,
-      booked,
-      owed: changed
-        ? await invalidation.owe(
-            manager,
-            events.records.map(({ id }) => id),
-          )
-        : null,
-    };
+    const owed = changed
+      ? await invalidation.owe(
+          manager,
+          events.records.map(({ id }) => id),
+        )
+      : null;
+    return { events, booked, owed };
   });
   if (owed) await invalidation.pay(owed);
   log(`3/4 ${EVENTS} events: ${added(events.created)}`);
